@@ -38,25 +38,21 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point with the documented exit codes."""
-    argv = sys.argv[1:]
+    """Console-script entry point with the documented exit codes.
+
+    typer/click handle usage errors themselves (exit 2); anything unexpected
+    becomes exit 5 with a short request for a report.
+    """
     global _debug
-    _debug = "--debug" in argv
+    _debug = "--debug" in sys.argv[1:]
     try:
-        code = app(prog_name="rulecheck", standalone_mode=False)
+        app(prog_name="rulecheck")
+    except SystemExit:
+        raise
     except KeyboardInterrupt:
         sys.stderr.write("已中断 / interrupted\n")
         raise SystemExit(130) from None
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            raise SystemExit(ExitCode.USAGE) from None
-        if isinstance(exc, click.exceptions.Abort):
-            raise SystemExit(130) from None
+    except Exception as exc:
         if _debug:
             raise
         sys.stderr.write(
@@ -65,7 +61,6 @@ def main() -> None:
             "please report this with the command and input (--debug shows the traceback)\n"
         )
         raise SystemExit(ExitCode.INTERNAL) from None
-    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,419 @@
+"""The rule language's expression tree: frozen dataclasses, each node with its source span.
+
+This module is the contract between the language (``syntax`` builds these
+nodes from the lark tree, ``resolve`` binds their names to the document
+schema) and everything that runs rules (``compile`` → Polars, ``reference``
+→ plain Python). Nothing here knows about lark or Polars.
+
+Two forms of the same tree exist:
+
+* **parsed**: what ``syntax`` produces. Names are as written: ``Name`` nodes
+  for bare or dotted identifiers, tables by the name the author used (alias,
+  role or published title), rows by their written key.
+* **resolved**: what ``resolve`` produces. No ``Name`` nodes remain; every
+  ``CellRef`` / ``ColumnRef`` / ``Aggregate`` names a table *role* and a
+  schema column exactly, rule scopes are gone (their table and filter are
+  folded into each rule), ``for each … column`` templates are expanded into
+  one rule per column, and ``rollup`` declarations stay as ``Rollup``.
+
+Values are decimal amounts in the document's unit (``Decimal`` literals),
+text, or booleans. Cells hold published figures; see ``compile`` for how
+rounding intervals are attached to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal, TypeAlias
+
+
+@dataclass(frozen=True)
+class Span:
+    """A place in a rule file: 1-based line and column, end exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+NOWHERE = Span("<builtin>", 0, 0, 0, 0)
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Number:
+    """A numeric literal, exact (``1,000.50`` → Decimal('1000.50'))."""
+
+    value: Decimal
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class String:
+    """A text literal."""
+
+    value: str
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Name:
+    """An identifier as written (parsed form only): ``收入总计`` or ``基本支出.小计``.
+
+    ``parts`` are the dot-separated pieces; the resolver decides which part is
+    a table, a row, a column or a statement (column names may contain dots).
+    """
+
+    parts: tuple[str, ...]
+    span: Span = NOWHERE
+
+    @property
+    def text(self) -> str:
+        return ".".join(self.parts)
+
+
+RowKeyKind = Literal["label", "code"]
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """How a row is picked in ``表[key]``: by its label (``收入总计``) or its code (``2080101``)."""
+
+    value: str
+    kind: RowKeyKind = "label"
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """One cell of one document: ``表[行].列``.
+
+    ``table`` is None in the parsed form when the scope's table is meant;
+    ``column`` None means the table's default value column. After resolution
+    both are set (``column`` may still be None where the schema declares a
+    coalesced default, see ``resolve``).
+    """
+
+    table: str | None
+    row: RowKey
+    column: str | None = None
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    """A column of the current row (per-row rules) or of an aggregate's rows.
+
+    ``outer`` marks ``row.列`` inside an aggregate filter: the column of the
+    *enclosing* per-row rule's row, not of the rows being aggregated.
+    """
+
+    table: str | None
+    column: str
+    outer: bool = False
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class StatementRef:
+    """A figure stated in the prose: ``说明.基本支出占比`` (name without the ``说明.`` prefix)."""
+
+    name: str
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class ColumnVar:
+    """The loop variable of ``for each amount column c in 表`` (parsed form only)."""
+
+    name: str
+    span: Span = NOWHERE
+
+
+ArithOp = Literal["+", "-", "*", "/"]
+
+
+@dataclass(frozen=True)
+class BinOp:
+    """Arithmetic on two values."""
+
+    op: ArithOp
+    left: Expr
+    right: Expr
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Neg:
+    """Unary minus."""
+
+    operand: Expr
+    span: Span = NOWHERE
+
+
+AggFunc = Literal["sum", "count", "min", "max"]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """``sum(表.列 where cond)``, ``count(表 where cond)``, ``min``/``max``.
+
+    Evaluated per document over the rows of ``table`` that satisfy ``where``;
+    ``where`` may use ``ColumnRef(outer=True)`` to correlate with the current
+    row of an enclosing per-row rule. ``column`` is None for ``count``.
+    """
+
+    func: AggFunc
+    table: str
+    column: str | None
+    where: Cond | None = None
+    span: Span = NOWHERE
+
+
+ScalarFunc = Literal[
+    "abs",  # abs(x)
+    "round",  # round(x, digits)
+    "pct",  # pct(part, whole) = part / whole * 100
+    "amount",  # amount(text, 万元): the amount a text like "≤80万元" states, in that unit
+    "length",  # length(text)
+    "coalesce",  # coalesce(a, b, …)
+]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A scalar function call."""
+
+    func: ScalarFunc
+    args: tuple[Expr, ...]
+    span: Span = NOWHERE
+
+
+Expr: TypeAlias = (
+    Number
+    | String
+    | Name
+    | CellRef
+    | ColumnRef
+    | StatementRef
+    | ColumnVar
+    | BinOp
+    | Neg
+    | Aggregate
+    | Call
+)
+
+# --------------------------------------------------------------------------- conditions
+
+CompareOp = Literal["=", "!=", "<", "<=", ">", ">="]
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A comparison. Between amounts ``=`` is judged with rounding intervals."""
+
+    op: CompareOp
+    left: Expr
+    right: Expr
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Cond, ...]
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Cond, ...]
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Cond
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class IsNull:
+    """``x is null`` / ``x is not null`` (an empty cell)."""
+
+    operand: Expr
+    negated: bool = False
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class IsEmpty:
+    """``表 is empty`` / ``表 is not empty``: the table has no data rows (all amounts empty)."""
+
+    table: str
+    negated: bool = False
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Matches:
+    """``matches(text, "regex")``: the whole text matches."""
+
+    operand: Expr
+    pattern: str
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class StartsWith:
+    """``text startswith prefix``."""
+
+    operand: Expr
+    prefix: Expr
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class InValues:
+    """``x in ("a", "b")``."""
+
+    operand: Expr
+    values: tuple[Expr, ...]
+    negated: bool = False
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class InColumn:
+    """``x in 表.列``: the value occurs in that column of the same document."""
+
+    operand: Expr
+    table: str
+    column: str
+    negated: bool = False
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Exists:
+    """``exists 表[行]``: the row is present in the document."""
+
+    ref: CellRef
+    span: Span = NOWHERE
+
+
+Cond: TypeAlias = (
+    Compare
+    | And
+    | Or
+    | Not
+    | IsNull
+    | IsEmpty
+    | Matches
+    | StartsWith
+    | InValues
+    | InColumn
+    | Exists
+)
+
+# --------------------------------------------------------------------------- rules
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Meta:
+    """A rule's metadata: who it is, how bad a failure is, where the identity is prescribed."""
+
+    id: str
+    title: str
+    severity: Severity = "error"
+    description: str | None = None
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check.
+
+    * ``scope_table`` None: a document-level rule, evaluated once per document.
+    * ``scope_table`` set and ``per_row``: evaluated for every row of that table
+      (satisfying ``row_filter``); bare columns refer to the current row.
+    * ``scope_table`` set and not ``per_row`` (``in 表:`` scope): a document-level
+      rule whose bare names are rows of that table (parsed form only; resolved
+      rules carry explicit ``CellRef``s).
+    * ``when``: a precondition; where false the result is ``skipped``.
+    * ``precision``: the rounding unit of published amounts (None: the ruleset's).
+    """
+
+    meta: Meta
+    check: Cond
+    scope_table: str | None = None
+    per_row: bool = False
+    row_filter: Cond | None = None
+    when: Cond | None = None
+    precision: Decimal | None = None
+    column_var: ColumnVar | None = None  # parsed form: `for each amount column c in 表`
+    column_var_table: str | None = None
+    span: Span = NOWHERE
+    # resolved form: rules expanded from a column template remember the column
+    expanded_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """``rollup ID "title" in 表 by 科目编码 levels 3, 5, 7 [columns a, b]``.
+
+    For every amount column (or the listed ones), every parent code row equals
+    the sum of the rows whose code extends it by one level, per document and,
+    where the table groups rows by unit, within each unit block.
+    """
+
+    meta: Meta
+    table: str
+    code_column: str
+    levels: tuple[int, ...]
+    columns: tuple[str, ...] = ()
+    precision: Decimal | None = None
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Alias:
+    """``alias 短名 = 表名``."""
+
+    name: str
+    target: str
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Include:
+    """``include "other.rules"`` (path relative to the including file)."""
+
+    path: str
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A parsed rule file (or, after resolution, a file with its includes merged)."""
+
+    file: str
+    name: str | None = None
+    version: str | None = None
+    precision: Decimal | None = None
+    unit: str | None = None
+    aliases: tuple[Alias, ...] = ()
+    includes: tuple[Include, ...] = ()
+    rules: tuple[Rule | Rollup, ...] = field(default_factory=tuple)
+    span: Span = NOWHERE
+
+    DEFAULT_PRECISION = Decimal("0.01")
