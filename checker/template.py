@@ -85,30 +85,25 @@ class Template:
         return None
 
 
-_NUMBERING = re.compile(
-    r"^\s*(?:"
-    r"[一二三四五六七八九十百]+[、.．]"  # 一、
-    r"|[（(][一二三四五六七八九十百]+[)）]"  # （一）
-    r"|[0-9]+[、.．](?![0-9])"  # 1、
-    r"|[（(][0-9]+[)）]"  # (1)
-    r"|其中[:：]"  # 其中：
-    r")\s*"
+# Numbering prefixes of a row label, after NFKC normalisation: 一、 （一） 1、 (1) 其中：.
+# Written without look-around so the same pattern runs in Polars (Rust regex).
+_CN_DIGITS = "一二三四五六七八九十百"
+LABEL_PREFIX_PATTERN = (
+    rf"^(?:\s*(?:[{_CN_DIGITS}]+[、.]|\([{_CN_DIGITS}]+\)|[0-9]+、|\([0-9]+\)|其中:))+\s*"
 )
+_LABEL_PREFIX = re.compile(LABEL_PREFIX_PATTERN)
 
 
 def normalize_label(text: str) -> str:
     """Normalise a row label or name for matching.
 
     Full-width → half-width (NFKC), numbering prefixes such as ``一、``,
-    ``（一）``, ``1、``, ``其中：`` removed (repeatedly), whitespace and
-    a trailing colon dropped: ``"(一) 一般公共预算拨款"`` → ``"一般公共预算拨款"``.
+    ``（一）``, ``1、``, ``其中：`` removed, whitespace and a trailing colon
+    dropped: ``"(一) 一般公共预算拨款"`` → ``"一般公共预算拨款"``. The compiler
+    applies the same steps in Polars (``LABEL_PREFIX_PATTERN``).
     """
     s = unicodedata.normalize("NFKC", text)
-    while True:
-        stripped = _NUMBERING.sub("", s, count=1)
-        if stripped == s:
-            break
-        s = stripped
+    s = _LABEL_PREFIX.sub("", s, count=1)
     s = re.sub(r"\s+", "", s)
     return s.rstrip(":")
 

@@ -1,0 +1,844 @@
+"""Resolved rules → Polars plans: the only place rules meet Polars.
+
+Every rule runs for all documents (and all rows) at once:
+
+* **document-level rules** are expressions over one *wide frame* ``W``: a row
+  per document and a column per distinct cell reference, statement,
+  aggregate, value set and emptiness test any rule needs. ``W`` is built once
+  per batch with one ``group_by(document)`` per table (see :class:`Planner`).
+* **per-row rules** are expressions over the scope table's frame (filtered),
+  joined with the ``W`` columns they use; aggregates correlated with the
+  current row (``row.列`` in a filter) become a join + group-by per rule.
+* **roll-ups** are group-bys of child rows by their parent code prefix.
+
+Values: exact amounts are ``Decimal(38, 4)``; ``*`` and ``/`` switch to
+``Float64`` (DESIGN.md: floats only where a rule divides). Each numeric value
+carries a rounding interval ``[lo, hi]``: a published amount ``v`` is
+``[v - p/2, v + p/2]``; an empty cell is an exact 0; literals are exact;
+sums, differences, products and quotients are interval arithmetic.
+
+Judging a comparison: ``pass`` when the values satisfy it exactly,
+``rounding`` when only the intervals do, ``fail`` otherwise, ``error`` when
+an operand cannot be evaluated (missing row, division by zero).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from checker import ast
+from checker.template import LABEL_PREFIX_PATTERN, Table, Template, normalize_label
+
+DEC = pl.Decimal(38, 4)
+F64 = pl.Float64
+
+PASS, ROUNDING, FAIL, ERROR, SKIPPED = 0, 1, 2, 3, 4
+STATUS_NAMES = ("pass", "rounding", "fail", "error", "skipped")
+
+LABEL = "__label"  # normalised label column added to every table frame
+BLOCK = "__block"  # unit block number (rows after the n-th subtotal row)
+
+_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+_AMOUNT_TEXT = r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(亿元|万元|元)"
+
+
+class CompileError(Exception):
+    """A resolved rule uses a construct the Polars backend cannot run."""
+
+    def __init__(self, message: str, span: ast.Span) -> None:
+        super().__init__(f"{span}: {message}")
+        self.span = span
+
+
+def normalize_label_expr(expr: pl.Expr) -> pl.Expr:
+    """Polars twin of :func:`checker.template.normalize_label`."""
+    return (
+        expr.str.normalize("NFKC")
+        .str.replace(LABEL_PREFIX_PATTERN, "")
+        .str.replace_all(r"\s+", "")
+        .str.strip_chars_end(":")
+    )
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Num:
+    """A compiled numeric value: the value, its interval, and why it may be missing."""
+
+    v: pl.Expr
+    lo: pl.Expr
+    hi: pl.Expr
+    exact: bool = True  # Decimal (True) or Float64 (False)
+    reason: pl.Expr | None = None  # Utf8 "code:detail" when it cannot be evaluated
+
+    def as_float(self) -> Num:
+        if not self.exact:
+            return self
+        return Num(self.v.cast(F64), self.lo.cast(F64), self.hi.cast(F64), False, self.reason)
+
+
+def _lit_dec(value: Decimal | int) -> pl.Expr:
+    return pl.lit(Decimal(value)).cast(DEC)
+
+
+def _reason(*reasons: pl.Expr | None) -> pl.Expr | None:
+    present = [r for r in reasons if r is not None]
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else pl.coalesce(present)
+
+
+def _published(value: pl.Expr, half: Decimal) -> Num:
+    """A published amount column: empty → exact 0, else ±half."""
+    is_null = value.is_null()
+    v = value.fill_null(_lit_dec(0))
+    lo = pl.when(is_null).then(_lit_dec(0)).otherwise(value - _lit_dec(half))
+    hi = pl.when(is_null).then(_lit_dec(0)).otherwise(value + _lit_dec(half))
+    return Num(v, lo, hi)
+
+
+def _mul(a: Num, b: Num) -> Num:
+    a, b = a.as_float(), b.as_float()
+    products = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
+    return Num(
+        a.v * b.v,
+        pl.min_horizontal(products),
+        pl.max_horizontal(products),
+        False,
+        _reason(a.reason, b.reason),
+    )
+
+
+def _div(a: Num, b: Num) -> Num:
+    a, b = a.as_float(), b.as_float()
+    zero = b.v == 0
+    straddles = (b.lo <= 0) & (b.hi >= 0)
+    quotients = [a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi]
+    inf = pl.lit(float("inf"))
+    lo = pl.when(straddles).then(-inf).otherwise(pl.min_horizontal(quotients))
+    hi = pl.when(straddles).then(inf).otherwise(pl.max_horizontal(quotients))
+    div_reason = pl.when(zero).then(pl.lit("division-by-zero:")).otherwise(pl.lit(None, pl.Utf8))
+    v = pl.when(zero).then(pl.lit(None, F64)).otherwise(a.v / b.v)
+    return Num(v, lo, hi, False, _reason(a.reason, b.reason, div_reason))
+
+
+def _add(a: Num, b: Num, sign: int) -> Num:
+    if a.exact != b.exact:
+        a, b = a.as_float(), b.as_float()
+    if sign > 0:
+        return Num(a.v + b.v, a.lo + b.lo, a.hi + b.hi, a.exact, _reason(a.reason, b.reason))
+    return Num(a.v - b.v, a.lo - b.hi, a.hi - b.lo, a.exact, _reason(a.reason, b.reason))
+
+
+# --------------------------------------------------------------------------- the wide frame
+
+
+@dataclass
+class _TableNeeds:
+    aggs: dict[str, pl.Expr] = field(default_factory=dict)
+    booleans: set[str] = field(default_factory=set)  # columns to fill with False
+
+
+class Planner:
+    """Collects every per-document quantity the rules need and builds the wide frame ``W``."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self._names: dict[Any, str] = {}
+        self._tables: dict[str, _TableNeeds] = {}
+        self._statements: dict[str, pl.Expr] = {}
+        self._statement_bools: set[str] = set()
+        self._empty_tables: dict[str, str] = {}
+
+    def _name(self, key: Any) -> str:
+        if key not in self._names:
+            self._names[key] = f"__w{len(self._names)}"
+        return self._names[key]
+
+    def table(self, role: str) -> Table:
+        table = self.template.table(role)
+        if table is None:
+            raise KeyError(role)
+        return table
+
+    def row_match(self, table: Table, key: ast.RowKey) -> pl.Expr:
+        """The rows of ``table`` that ``表[key]`` picks."""
+        if key.kind == "code" and table.code is not None:
+            return pl.col(table.code) == key.value
+        return pl.col(LABEL) == normalize_label(key.value)
+
+    def value_expr(self, table: Table, column: str | None) -> pl.Expr:
+        """A column, or the table's default value column(s) coalesced."""
+        if column is not None:
+            return pl.col(column)
+        if len(table.value) == 1:
+            return pl.col(table.value[0])
+        return pl.coalesce([pl.col(c) for c in table.value])
+
+    def cell(self, ref: ast.CellRef) -> tuple[str, str, str]:
+        """W columns (value, found, row index) of one cell reference."""
+        assert ref.table is not None
+        table = self.table(ref.table)
+        key = ("cell", ref.table, ref.row.kind, ref.row.value, ref.column)
+        base = self._name(key)
+        needs = self._tables.setdefault(ref.table, _TableNeeds())
+        if base + "_v" not in needs.aggs:
+            match = self.row_match(table, ref.row)
+            needs.aggs[base + "_v"] = self.value_expr(table, ref.column).filter(match).first()
+            needs.aggs[base + "_f"] = match.any()
+            needs.aggs[base + "_r"] = pl.col("row").filter(match).first()
+            needs.booleans.add(base + "_f")
+        return base + "_v", base + "_f", base + "_r"
+
+    def aggregate(self, agg: ast.Aggregate, where: pl.Expr | None, value: pl.Expr | None) -> str:
+        """W column base name of a document-level aggregate (``_v`` value, ``_n`` cell count)."""
+        key = ("agg", agg.func, agg.table, agg.column, repr(agg.where))
+        base = self._name(key)
+        needs = self._tables.setdefault(agg.table, _TableNeeds())
+        if base + "_v" not in needs.aggs:
+            mask = where if where is not None else pl.lit(True)
+            if agg.func == "count":
+                needs.aggs[base + "_v"] = mask.sum().cast(pl.Int64).cast(DEC)
+                needs.aggs[base + "_n"] = pl.lit(0, pl.UInt32)
+            else:
+                assert value is not None
+                filtered = value.filter(mask)
+                needs.aggs[base + "_v"] = getattr(filtered, agg.func)()
+                needs.aggs[base + "_n"] = filtered.count()
+        return base
+
+    def value_set(self, table: str, column: str) -> str:
+        """W column holding the list of a column's values per document."""
+        name = self._name(("set", table, column))
+        needs = self._tables.setdefault(table, _TableNeeds())
+        needs.aggs[name] = pl.col(column).drop_nulls()
+        return name
+
+    def empty(self, role: str) -> str:
+        """W column: the table has no row with any amount."""
+        name = self._name(("empty", role))
+        table = self.table(role)
+        needs = self._tables.setdefault(role, _TableNeeds())
+        amounts = [pl.col(c).is_not_null() for c in table.amount_columns]
+        has_data = pl.any_horizontal(amounts).any() if amounts else pl.len() > 0
+        needs.aggs[name] = has_data.not_()
+        self._empty_tables[name] = role
+        return name
+
+    def statement(self, name: str) -> tuple[str, str]:
+        """W columns (value, found) of a prose statement."""
+        base = self._name(("stmt", name))
+        match = pl.col("name") == name
+        self._statements[base + "_v"] = pl.col("value").filter(match).first()
+        self._statements[base + "_f"] = match.any()
+        self._statement_bools.add(base + "_f")
+        return base + "_v", base + "_f"
+
+    def build(self, documents: pl.LazyFrame, frames: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
+        """The wide frame: one row per document, one column per planned quantity."""
+        wide = documents.select("document")
+        fill: dict[str, pl.Expr] = {}
+        for role, needs in self._tables.items():
+            if not needs.aggs:
+                continue
+            part = (
+                frames[role]
+                .group_by("document")
+                .agg([expr.alias(name) for name, expr in needs.aggs.items()])
+            )
+            wide = wide.join(part, on="document", how="left")
+            for name in needs.booleans:
+                fill[name] = pl.col(name).fill_null(False)
+        for name in self._empty_tables:
+            fill[name] = pl.col(name).fill_null(True)
+        if self._statements:
+            part = (
+                frames["__statements__"]
+                .group_by("document")
+                .agg([expr.alias(name) for name, expr in self._statements.items()])
+            )
+            wide = wide.join(part, on="document", how="left")
+            for name in self._statement_bools:
+                fill[name] = pl.col(name).fill_null(False)
+        if fill:
+            wide = wide.with_columns([e.alias(n) for n, e in fill.items()])
+        return wide
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+@dataclass
+class Context:
+    """Where an expression is evaluated.
+
+    ``row_table`` is the table whose rows are the frame (None: one row per
+    document). ``outer_table`` is set inside a correlated aggregate filter:
+    ``row.列`` then reads ``__outer__列``.
+    """
+
+    planner: Planner
+    half: Decimal
+    row_table: Table | None = None
+    outer_table: Table | None = None
+    correlated: list[tuple[str, ast.Aggregate]] = field(default_factory=list)
+    cells: list[pl.Expr] = field(default_factory=list)  # struct exprs describing operands
+    columns_used: set[str] = field(default_factory=set)  # W columns the rule reads
+
+    def w(self, name: str) -> pl.Expr:
+        self.columns_used.add(name)
+        return pl.col(name)
+
+
+def _ref_text(ref: ast.CellRef) -> str:
+    column = f".{ref.column}" if ref.column else ""
+    return f"{ref.table}[{ref.row.value}]{column}"
+
+
+def _cell_struct(
+    table: str, row: pl.Expr, column: str | None, value: pl.Expr, label: str | None = None
+) -> pl.Expr:
+    return pl.struct(
+        pl.lit(table).alias("table"),
+        row.cast(pl.UInt32).alias("row"),
+        pl.lit(column, pl.Utf8).alias("column"),
+        value.cast(F64).alias("value"),
+        pl.lit(label, pl.Utf8).alias("ref"),
+    )
+
+
+def number(expr: ast.Expr, ctx: Context) -> Num:
+    """Compile a numeric expression."""
+    match expr:
+        case ast.Number(value=literal):
+            return Num(_lit_dec(literal), _lit_dec(literal), _lit_dec(literal))
+        case ast.Neg(operand=operand):
+            n = number(operand, ctx)
+            return Num(-n.v, -n.hi, -n.lo, n.exact, n.reason)
+        case ast.BinOp(op=op, left=left, right=right):
+            a, b = number(left, ctx), number(right, ctx)
+            if op == "+":
+                return _add(a, b, 1)
+            if op == "-":
+                return _add(a, b, -1)
+            if op == "*":
+                return _mul(a, b)
+            return _div(a, b)
+        case ast.CellRef() as ref:
+            value, found, row = ctx.planner.cell(ref)
+            assert ref.table is not None
+            ctx.cells.append(
+                _cell_struct(ref.table, ctx.w(row), ref.column, ctx.w(value), _ref_text(ref))
+            )
+            n = _published(ctx.w(value), ctx.half)
+            missing = (
+                pl.when(ctx.w(found).not_())
+                .then(pl.lit(f"missing-cell:{_ref_text(ref)}"))
+                .otherwise(pl.lit(None, pl.Utf8))
+            )
+            return Num(n.v, n.lo, n.hi, True, missing)
+        case ast.ColumnRef(column=column, outer=outer):
+            table = ctx.outer_table if outer else ctx.row_table
+            if table is None:
+                raise CompileError(f"column {column} outside a per-row rule", expr.span)
+            name = f"__outer__{column}" if outer else column
+            if not outer and ctx.outer_table is None:
+                ctx.cells.append(_cell_struct(table.role, pl.col("row"), column, pl.col(column)))
+            return _published(pl.col(name), ctx.half)
+        case ast.StatementRef(name=name):
+            value, found = ctx.planner.statement(name)
+            ctx.cells.append(_cell_struct("说明", pl.lit(None), name, ctx.w(value), f"说明.{name}"))
+            n = _published(ctx.w(value), ctx.half)
+            missing = (
+                pl.when(ctx.w(found).not_())
+                .then(pl.lit(f"missing-statement:说明.{name}"))
+                .otherwise(pl.lit(None, pl.Utf8))
+            )
+            return Num(n.v, n.lo, n.hi, True, missing)
+        case ast.Aggregate() as agg:
+            return _aggregate(agg, ctx)
+        case ast.Call(func=func, args=args):
+            return _call(func, args, ctx, expr.span)
+    raise CompileError(f"not a number: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
+
+
+def _has_outer(node: object) -> bool:
+    if isinstance(node, ast.ColumnRef):
+        return node.outer
+    if isinstance(node, tuple):
+        return any(_has_outer(n) for n in node)
+    if hasattr(node, "__dataclass_fields__"):
+        return any(_has_outer(getattr(node, f)) for f in node.__dataclass_fields__)
+    return False
+
+
+def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
+    table = ctx.planner.table(agg.table)
+    if agg.where is not None and _has_outer(agg.where):
+        if ctx.row_table is None:
+            raise CompileError("row.列 outside a per-row rule", agg.span)
+        name = f"__corr{len(ctx.correlated)}"
+        ctx.correlated.append((name, agg))
+        v, lo, hi = pl.col(name + "_v"), pl.col(name + "_lo"), pl.col(name + "_hi")
+    else:
+        inner = Context(ctx.planner, ctx.half, row_table=table)
+        where = boolean(agg.where, inner) if agg.where is not None else None
+        value = pl.col(agg.column) if agg.column is not None else None
+        base = ctx.planner.aggregate(agg, where, value)
+        v = ctx.w(base + "_v").fill_null(_lit_dec(0))
+        if agg.func == "count":
+            return Num(v, v, v)
+        n = ctx.w(base + "_n").fill_null(0).cast(pl.Int64).cast(DEC)
+        half = _lit_dec(ctx.half)
+        if agg.func == "sum":
+            lo, hi = v - n * half, v + n * half
+        else:
+            lo, hi = v - half, v + half
+            lo = pl.when(n == 0).then(v).otherwise(lo)
+            hi = pl.when(n == 0).then(v).otherwise(hi)
+    ctx.cells.append(
+        _cell_struct(agg.table, pl.lit(None), agg.column, v, f"{agg.func}({agg.table})")
+    )
+    return Num(v, lo, hi)
+
+
+def correlated_frame(
+    agg: ast.Aggregate, name: str, outer: pl.LazyFrame, inner: pl.LazyFrame, ctx: Context
+) -> pl.LazyFrame:
+    """Per outer row (document, row): the aggregate over the inner rows its filter selects."""
+    table = ctx.planner.table(agg.table)
+    outer_cols = sorted(_outer_columns(agg.where))
+    left = outer.select("document", "row", *[pl.col(c).alias(f"__outer__{c}") for c in outer_cols])
+    inner_ctx = Context(ctx.planner, ctx.half, row_table=table, outer_table=ctx.row_table)
+    assert agg.where is not None
+    mask = boolean(agg.where, inner_ctx)
+    right = inner.rename({"row": "__inner_row"})
+    pairs = left.join(right, on="document", how="inner").filter(mask)
+    half = _lit_dec(ctx.half)
+    if agg.func == "count":
+        aggs = [pl.len().cast(pl.Int64).cast(DEC).alias(name + "_v")]
+    else:
+        assert agg.column is not None
+        col = pl.col(agg.column)
+        aggs = [getattr(col, agg.func)().alias(name + "_v"), col.count().alias(name + "_n")]
+    grouped = pairs.group_by("document", "row").agg(aggs)
+    if agg.func == "count":
+        grouped = grouped.with_columns(
+            pl.col(name + "_v").alias(name + "_lo"), pl.col(name + "_v").alias(name + "_hi")
+        )
+    else:
+        v = pl.col(name + "_v").fill_null(_lit_dec(0))
+        n = pl.col(name + "_n").cast(pl.Int64).cast(DEC)
+        width = n * half if agg.func == "sum" else half
+        grouped = grouped.with_columns(
+            v.alias(name + "_v"), (v - width).alias(name + "_lo"), (v + width).alias(name + "_hi")
+        ).drop(name + "_n")
+    zero = _lit_dec(0)
+    return (
+        outer.select("document", "row")
+        .join(grouped, on=["document", "row"], how="left")
+        .with_columns(
+            pl.col(name + "_v").fill_null(zero),
+            pl.col(name + "_lo").fill_null(zero),
+            pl.col(name + "_hi").fill_null(zero),
+        )
+    )
+
+
+def _outer_columns(node: object) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, ast.ColumnRef) and node.outer:
+        found.add(node.column)
+    elif isinstance(node, tuple):
+        for n in node:
+            found |= _outer_columns(n)
+    elif hasattr(node, "__dataclass_fields__"):
+        for f in node.__dataclass_fields__:
+            found |= _outer_columns(getattr(node, f))
+    return found
+
+
+def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> Num:
+    if func == "abs":
+        n = number(args[0], ctx)
+        zero = _lit_dec(0) if n.exact else pl.lit(0.0)
+        lo = pl.when(n.lo >= 0).then(n.lo).when(n.hi <= 0).then(-n.hi).otherwise(zero)
+        hi = pl.max_horizontal(n.lo.abs(), n.hi.abs())
+        return Num(n.v.abs(), lo, hi, n.exact, n.reason)
+    if func == "round":
+        n = number(args[0], ctx)
+        digits = int(args[1].value) if len(args) > 1 and isinstance(args[1], ast.Number) else 0
+        return Num(n.v.round(digits), n.lo.round(digits), n.hi.round(digits), n.exact, n.reason)
+    if func == "pct":
+        part, whole = number(args[0], ctx), number(args[1], ctx)
+        return _mul(_div(part, whole), Num(_lit_dec(100), _lit_dec(100), _lit_dec(100)))
+    if func == "coalesce":
+        nums = [number(a, ctx) for a in args]
+        return Num(
+            pl.coalesce([n.v for n in nums]),
+            pl.coalesce([n.lo for n in nums]),
+            pl.coalesce([n.hi for n in nums]),
+            all(n.exact for n in nums),
+            _reason(*(n.reason for n in nums)),
+        )
+    if func == "length":
+        v = text(args[0], ctx).str.len_chars().cast(pl.Int64).cast(DEC)
+        return Num(v, v, v)
+    if func == "amount":
+        unit = args[1].value if len(args) > 1 and isinstance(args[1], ast.String) else "万元"
+        source = text(args[0], ctx)
+        number_text = source.str.extract(_AMOUNT_TEXT, 1).str.replace_all(",", "")
+        unit_text = source.str.extract(_AMOUNT_TEXT, 2)
+        raw = number_text.cast(DEC, strict=False)
+        factor = pl.lit(None, DEC)
+        converted = [
+            pl.when(unit_text == name).then(
+                raw * pl.lit(scale / _UNITS[unit]).cast(pl.Decimal(38, 8))
+            )
+            for name, scale in _UNITS.items()
+        ]
+        v = pl.coalesce([*converted, factor]).cast(DEC)
+        reason = (
+            pl.when(v.is_null())
+            .then(pl.lit("no-amount:") + source.fill_null(""))
+            .otherwise(pl.lit(None, pl.Utf8))
+        )
+        return Num(v, v, v, True, reason)
+    raise CompileError(f"unknown function {func}", span)
+
+
+def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
+    """Compile a text expression."""
+    match expr:
+        case ast.String(value=literal):
+            return pl.lit(literal)
+        case ast.ColumnRef(column=column, outer=outer):
+            return pl.col(f"__outer__{column}" if outer else column)
+        case ast.CellRef() as ref:
+            value, _found, _row = ctx.planner.cell(ref)
+            return ctx.w(value)
+    raise CompileError(f"not text: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
+
+
+def is_text(expr: ast.Expr, ctx: Context) -> bool:
+    """Whether ``expr`` is text (a string literal or a text column/cell)."""
+    match expr:
+        case ast.String():
+            return True
+        case ast.ColumnRef(column=column, outer=outer):
+            table = ctx.outer_table if outer else ctx.row_table
+            col = table.column(column) if table is not None else None
+            return col is not None and col.kind != "amount"
+        case ast.CellRef(table=role, column=column):
+            assert role is not None
+            table = ctx.planner.table(role)
+            if column is None:
+                return False
+            col = table.column(column)
+            return col is not None and col.kind != "amount"
+    return False
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+_OPS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
+    """Compile a condition to a Boolean expression (filters, ``when``): exact values."""
+    match cond:
+        case ast.Compare(op=op, left=left, right=right):
+            if is_text(left, ctx) or is_text(right, ctx):
+                a, b = text(left, ctx), text(right, ctx)
+                if op == "=":
+                    return a.eq_missing(b)
+                if op == "!=":
+                    return a.ne_missing(b)
+                return _OPS[op](a, b).fill_null(False)
+            x, y = number(left, ctx), number(right, ctx)
+            if x.exact != y.exact:
+                x, y = x.as_float(), y.as_float()
+            ok = _OPS[op](x.v, y.v)
+            missing = _reason(x.reason, y.reason)
+            if missing is not None:
+                ok = ok & missing.is_null()
+            return ok.fill_null(False)
+        case ast.And(items=items):
+            return pl.all_horizontal([boolean(i, ctx) for i in items])
+        case ast.Or(items=items):
+            return pl.any_horizontal([boolean(i, ctx) for i in items])
+        case ast.Not(item=item):
+            return boolean(item, ctx).not_()
+        case ast.IsNull(operand=operand, negated=negated):
+            raw = _raw(operand, ctx)
+            return raw.is_not_null() if negated else raw.is_null()
+        case ast.IsEmpty(table=role, negated=negated):
+            empty = ctx.w(ctx.planner.empty(role))
+            return empty.not_() if negated else empty
+        case ast.Matches(operand=operand, pattern=pattern):
+            return text(operand, ctx).str.contains(f"^(?:{pattern})$").fill_null(False)
+        case ast.StartsWith(operand=operand, prefix=prefix):
+            return text(operand, ctx).str.starts_with(text(prefix, ctx)).fill_null(False)
+        case ast.InValues(operand=operand, values=values, negated=negated):
+            if is_text(operand, ctx):
+                options = [v.value for v in values if isinstance(v, ast.String)]
+                inside = text(operand, ctx).is_in(options).fill_null(False)
+            else:
+                n = number(operand, ctx)
+                inside = pl.any_horizontal([n.v == number(v, ctx).v for v in values]).fill_null(
+                    False
+                )
+            return inside.not_() if negated else inside
+        case ast.InColumn(operand=operand, table=role, column=column, negated=negated):
+            value_list = ctx.w(ctx.planner.value_set(role, column))
+            inside = value_list.list.contains(text(operand, ctx)).fill_null(False)
+            return inside.not_() if negated else inside
+        case ast.Exists(ref=ref):
+            _value, found, _row = ctx.planner.cell(ref)
+            return ctx.w(found)
+    raise CompileError(
+        f"not a condition: {type(cond).__name__}", getattr(cond, "span", ast.NOWHERE)
+    )
+
+
+def _raw(expr: ast.Expr, ctx: Context) -> pl.Expr:
+    """The unfilled value of a cell or column (for ``is null``)."""
+    match expr:
+        case ast.ColumnRef(column=column, outer=outer):
+            return pl.col(f"__outer__{column}" if outer else column)
+        case ast.CellRef() as ref:
+            value, _found, _row = ctx.planner.cell(ref)
+            return ctx.w(value)
+        case ast.StatementRef(name=name):
+            value, _found = ctx.planner.statement(name)
+            return ctx.w(value)
+    return number(expr, ctx).v
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A judged check: its status code, the operands shown in the report, and the error reason."""
+
+    status: pl.Expr
+    lhs: Num | None
+    rhs: Num | None
+    reason: pl.Expr | None
+
+
+def judge(cond: ast.Cond, ctx: Context) -> Judged:
+    """Compile a rule's check to a status (pass / rounding / fail / error)."""
+    match cond:
+        case ast.Compare(op=op, left=left, right=right) if not (
+            is_text(left, ctx) or is_text(right, ctx)
+        ):
+            a, b = number(left, ctx), number(right, ctx)
+            if a.exact != b.exact:
+                a, b = a.as_float(), b.as_float()
+            if a.exact:
+                exact = _OPS[op](a.v, b.v)
+            else:
+                # Computed with division: "exact" means equal at the stated precision.
+                exact = _OPS[op](a.v, b.v) | ((a.v - b.v).abs() <= float(ctx.half))
+                if op == "!=":
+                    exact = (a.v - b.v).abs() > float(ctx.half)
+            if op == "=":
+                meet = (a.lo <= b.hi) & (b.lo <= a.hi)
+            elif op in ("<", "<="):
+                meet = _OPS[op](a.lo, b.hi)
+            elif op in (">", ">="):
+                meet = _OPS[op](a.hi, b.lo)
+            else:
+                meet = exact
+            reason = _reason(a.reason, b.reason)
+            status = pl.when(exact).then(PASS).when(meet).then(ROUNDING).otherwise(FAIL)
+            if reason is not None:
+                status = pl.when(reason.is_not_null()).then(ERROR).otherwise(status)
+            return Judged(status.fill_null(ERROR), a, b, reason)
+        case ast.And(items=items):
+            parts = [judge(i, ctx) for i in items]
+            status = pl.max_horizontal([p.status for p in parts])
+            return _combine(parts, status)
+        case ast.Or(items=items):
+            parts = [judge(i, ctx) for i in items]
+            status = pl.min_horizontal([p.status for p in parts])
+            return _combine(parts, status)
+    ok = boolean(cond, ctx)
+    return Judged(pl.when(ok).then(PASS).otherwise(FAIL), None, None, None)
+
+
+def _combine(parts: list[Judged], status: pl.Expr) -> Judged:
+    first = next((p for p in parts if p.lhs is not None), None)
+    reason = _reason(*(p.reason for p in parts))
+    return Judged(status, first.lhs if first else None, first.rhs if first else None, reason)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+RESULT_COLUMNS = (
+    "document",
+    "rule",
+    "row",
+    "column",
+    "status",
+    "lhs",
+    "rhs",
+    "lhs_lo",
+    "lhs_hi",
+    "rhs_lo",
+    "rhs_hi",
+    "reason",
+    "cells",
+)
+
+
+def _result_select(
+    rule_id: str,
+    judged: Judged,
+    cells: list[pl.Expr],
+    row: pl.Expr,
+    column: str | None,
+    when: pl.Expr | None,
+) -> list[pl.Expr]:
+    status = judged.status
+    if when is not None:
+        status = pl.when(when).then(status).otherwise(SKIPPED)
+    empty = pl.lit(None, F64)
+    lhs = judged.lhs.as_float() if judged.lhs is not None else None
+    rhs = judged.rhs.as_float() if judged.rhs is not None else None
+    cell_list = pl.concat_list(cells) if cells else pl.lit(None).cast(pl.List(_CELL_DTYPE))
+    return [
+        pl.col("document"),
+        pl.lit(rule_id).alias("rule"),
+        row.cast(pl.UInt32).alias("row"),
+        pl.lit(column, pl.Utf8).alias("column"),
+        status.cast(pl.UInt8).alias("status"),
+        (lhs.v if lhs else empty).alias("lhs"),
+        (rhs.v if rhs else empty).alias("rhs"),
+        (lhs.lo if lhs else empty).alias("lhs_lo"),
+        (lhs.hi if lhs else empty).alias("lhs_hi"),
+        (rhs.lo if rhs else empty).alias("rhs_lo"),
+        (rhs.hi if rhs else empty).alias("rhs_hi"),
+        (judged.reason if judged.reason is not None else pl.lit(None, pl.Utf8)).alias("reason"),
+        cell_list.alias("cells"),
+    ]
+
+
+_CELL_DTYPE = pl.Struct(
+    {"table": pl.Utf8, "row": pl.UInt32, "column": pl.Utf8, "value": F64, "ref": pl.Utf8}
+)
+
+
+@dataclass
+class CompiledRule:
+    """One rule's plan: a function of (W, table frames) → results frame."""
+
+    rule_id: str
+    table: str | None
+    select: list[pl.Expr]
+    row_filter: pl.Expr | None
+    w_columns: set[str]
+    correlated: list[tuple[str, ast.Aggregate]]
+    context: Context
+
+
+def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -> CompiledRule:
+    """Compile one resolved rule."""
+    precision = rule.precision if rule.precision is not None else default_precision
+    table = planner.table(rule.scope_table) if rule.scope_table and rule.per_row else None
+    ctx = Context(planner, precision / 2, row_table=table)
+    judged = judge(rule.check, ctx)
+    when = boolean(rule.when, ctx) if rule.when is not None else None
+    row_filter = boolean(rule.row_filter, ctx) if rule.row_filter is not None else None
+    row = pl.col("row") if table is not None else pl.lit(None, pl.UInt32)
+    select = _result_select(rule.meta.id, judged, ctx.cells, row, rule.expanded_column, when)
+    return CompiledRule(
+        rule.meta.id,
+        table.role if table else None,
+        select,
+        row_filter,
+        set(ctx.columns_used),
+        ctx.correlated,
+        ctx,
+    )
+
+
+def rule_plan(
+    compiled: CompiledRule, wide: pl.LazyFrame, frames: dict[str, pl.LazyFrame]
+) -> pl.LazyFrame:
+    """The lazy results frame of one compiled rule."""
+    if compiled.table is None:
+        return wide.select(compiled.select)
+    base = frames[compiled.table]
+    if compiled.w_columns:
+        base = base.join(
+            wide.select("document", *sorted(compiled.w_columns)), on="document", how="left"
+        )
+    if compiled.row_filter is not None:
+        base = base.filter(compiled.row_filter)
+    for name, agg in compiled.correlated:
+        part = correlated_frame(agg, name, base, frames[agg.table], compiled.context)
+        base = base.join(part, on=["document", "row"], how="left")
+    return base.select(compiled.select)
+
+
+def rollup_plans(
+    rollup: ast.Rollup, planner: Planner, frames: dict[str, pl.LazyFrame], precision: Decimal
+) -> Iterator[pl.LazyFrame]:
+    """Parent code row = Σ rows one level below it, per column, per unit block."""
+    table = planner.table(rollup.table)
+    columns = rollup.columns or table.amount_columns
+    half = _lit_dec((rollup.precision or precision) / 2)
+    frame = frames[rollup.table]
+    code = pl.col(rollup.code_column)
+    for parent_len, child_len in zip(rollup.levels, rollup.levels[1:], strict=False):
+        parents = frame.filter(code.str.len_chars() == parent_len)
+        children = (
+            frame.filter(code.str.len_chars() == child_len)
+            .with_columns(code.str.slice(0, parent_len).alias("__parent"))
+            .group_by("document", BLOCK, "__parent")
+            .agg(
+                *[pl.col(c).sum().alias(f"__sum_{c}") for c in columns],
+                *[pl.col(c).count().alias(f"__n_{c}") for c in columns],
+            )
+        )
+        joined = parents.join(
+            children,
+            left_on=["document", BLOCK, rollup.code_column],
+            right_on=["document", BLOCK, "__parent"],
+            how="inner",
+        )
+        for column in columns:
+            value = pl.col(column)
+            lhs = _published(value, (rollup.precision or precision) / 2)
+            total = pl.col(f"__sum_{column}").fill_null(_lit_dec(0))
+            n = pl.col(f"__n_{column}").cast(pl.Int64).cast(DEC)
+            rhs = Num(total, total - n * half, total + n * half)
+            exact = lhs.v == rhs.v
+            meet = (lhs.lo <= rhs.hi) & (rhs.lo <= lhs.hi)
+            status = pl.when(exact).then(PASS).when(meet).then(ROUNDING).otherwise(FAIL)
+            cells = [
+                _cell_struct(rollup.table, pl.col("row"), column, value),
+                _cell_struct(
+                    rollup.table, pl.lit(None), column, total, f"sum({rollup.code_column}*)"
+                ),
+            ]
+            judged = Judged(status, lhs, rhs, None)
+            yield joined.select(
+                _result_select(rollup.meta.id, judged, cells, pl.col("row"), column, None)
+            )

@@ -1,0 +1,208 @@
+"""Run compiled rules over all documents' frames at once → one results frame.
+
+``evaluate`` prepares the loader's frames (exact ``Decimal`` amounts,
+normalised row labels, unit blocks), plans the wide per-document frame,
+compiles every rule and collects all plans in one ``pl.collect_all`` call.
+The Python loops here run over *rules while building plans*, never over
+documents or rows: Polars evaluates each plan for every document at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from checker import ast
+from checker.compile import (
+    BLOCK,
+    DEC,
+    LABEL,
+    STATUS_NAMES,
+    CompiledRule,
+    Planner,
+    compile_rule,
+    normalize_label_expr,
+    rollup_plans,
+    rule_plan,
+)
+from checker.template import Table, Template
+
+SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def _row_pattern(pattern: Mapping[str, Any]) -> pl.Expr:
+    parts = []
+    for column, wanted in pattern.items():
+        if wanted is None:
+            parts.append(pl.col(column).is_null())
+        elif isinstance(wanted, dict) and wanted.get("present"):
+            parts.append(pl.col(column).is_not_null())
+        else:
+            parts.append(pl.col(column) == wanted)
+    return pl.all_horizontal(parts) if parts else pl.lit(False)
+
+
+def prepare_table(frame: pl.DataFrame | pl.LazyFrame, table: Table) -> pl.LazyFrame:
+    """Loader frame → evaluation frame: Decimal amounts, ``__label``, ``__block``."""
+    lf = frame.lazy()
+    schema = lf.collect_schema()
+    exprs: list[pl.Expr] = []
+    for name in table.amount_columns:
+        if name not in schema:
+            exprs.append(pl.lit(None, DEC).alias(name))
+        elif schema[name] == DEC:
+            continue
+        elif schema[name].is_integer():
+            exprs.append((pl.col(name).cast(DEC) / pl.lit(Decimal(SCALE)).cast(DEC)).alias(name))
+        else:
+            exprs.append(pl.col(name).cast(DEC).alias(name))
+    for col in table.columns:
+        if col.kind != "amount" and col.name not in schema:
+            exprs.append(pl.lit(None, pl.Utf8).alias(col.name))
+    if exprs:
+        lf = lf.with_columns(exprs)
+    label = normalize_label_expr(pl.col(table.label)) if table.label else pl.lit(None, pl.Utf8)
+    subtotal = (
+        pl.any_horizontal([_row_pattern(p) for p in table.subtotal_rows])
+        if table.subtotal_rows
+        else pl.lit(False)
+    )
+    return lf.with_columns(
+        label.alias(LABEL),
+        subtotal.cast(pl.UInt32).cum_sum().over("document").alias(BLOCK),
+    )
+
+
+def prepare_statements(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """Loader statements frame → Decimal values."""
+    lf = frame.lazy()
+    dtype = lf.collect_schema()["value"]
+    if dtype.is_integer():
+        return lf.with_columns(
+            (pl.col("value").cast(DEC) / pl.lit(Decimal(SCALE)).cast(DEC)).alias("value")
+        )
+    return lf.with_columns(pl.col("value").cast(DEC))
+
+
+@dataclass(frozen=True)
+class Results:
+    """The outcome of confronting documents with a ruleset.
+
+    ``frame`` has one row per (document, rule, row, column) evaluation with the
+    rule's metadata joined in; ``status`` is one of pass / rounding / fail /
+    error / skipped. Summarise, filter and export it like any Polars frame.
+    """
+
+    frame: pl.DataFrame
+    documents: pl.DataFrame
+
+    def findings(self, fail_on: str = "error", include_rounding: bool = False) -> pl.DataFrame:
+        """Results that count as findings: fail/error at or above ``fail_on`` severity."""
+        statuses = ["fail", "error"] + (["rounding"] if include_rounding else [])
+        if fail_on == "never":
+            return self.frame.clear()
+        rank = SEVERITY_RANK.get(fail_on, 2)
+        return self.frame.filter(
+            pl.col("status").is_in(statuses)
+            & (pl.col("severity").replace_strict(SEVERITY_RANK, default=0) >= rank)
+        )
+
+    def summary(self) -> pl.DataFrame:
+        """Counts per status."""
+        return self.frame.group_by("status").len().sort("status")
+
+    def counts(self) -> dict[str, int]:
+        """Number of results per status (all five keys present)."""
+        got = dict(self.summary().iter_rows())
+        return {name: int(got.get(name, 0)) for name in STATUS_NAMES}
+
+
+def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "rule": [r.meta.id for r in rules],
+            "title": [r.meta.title for r in rules],
+            "severity": [r.meta.severity for r in rules],
+            "rule_file": [r.span.file for r in rules],
+            "rule_line": [r.span.line for r in rules],
+            "rule_table": [
+                r.table if isinstance(r, ast.Rollup) else (r.scope_table if r.per_row else None)
+                for r in rules
+            ],
+        },
+        schema={
+            "rule": pl.Utf8,
+            "title": pl.Utf8,
+            "severity": pl.Utf8,
+            "rule_file": pl.Utf8,
+            "rule_line": pl.Int64,
+            "rule_table": pl.Utf8,
+        },
+    )
+
+
+def evaluate(
+    ruleset: ast.Ruleset,
+    template: Template,
+    documents: pl.DataFrame,
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    statements: pl.DataFrame | pl.LazyFrame | None = None,
+) -> Results:
+    """Run every rule of a resolved ruleset over all documents at once."""
+    precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
+    frames: dict[str, pl.LazyFrame] = {}
+    for table in template.tables:
+        source = tables.get(table.role)
+        if source is None:
+            source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
+        frames[table.role] = prepare_table(source, table)
+    if statements is None:
+        statements = pl.DataFrame(
+            schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
+        )
+    frames["__statements__"] = prepare_statements(statements)
+
+    planner = Planner(template)
+    compiled: list[CompiledRule] = []
+    rollups: list[ast.Rollup] = []
+    for rule in ruleset.rules:
+        if isinstance(rule, ast.Rollup):
+            rollups.append(rule)
+        else:
+            compiled.append(compile_rule(rule, planner, precision))
+    wide = planner.build(documents.lazy().select("document"), frames).cache()
+    plans = [rule_plan(c, wide, frames) for c in compiled]
+    for rollup in rollups:
+        plans.extend(rollup_plans(rollup, planner, frames, precision))
+    collected = pl.collect_all(plans) if plans else []
+    frame = pl.concat(collected, how="vertical_relaxed") if collected else _empty_results()
+    frame = frame.with_columns(
+        pl.col("status").replace_strict(dict(enumerate(STATUS_NAMES)), return_dtype=pl.Utf8)
+    ).join(_rules_frame(list(ruleset.rules)), on="rule", how="left")
+    frame = frame.join(documents.select("document", "id"), on="document", how="left")
+    return Results(frame.sort("document", "rule_file", "rule_line", "row", "column"), documents)
+
+
+def _empty_results() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "document": pl.UInt32,
+            "rule": pl.Utf8,
+            "row": pl.UInt32,
+            "column": pl.Utf8,
+            "status": pl.UInt8,
+            "lhs": pl.Float64,
+            "rhs": pl.Float64,
+            "lhs_lo": pl.Float64,
+            "lhs_hi": pl.Float64,
+            "rhs_lo": pl.Float64,
+            "rhs_hi": pl.Float64,
+            "reason": pl.Utf8,
+        }
+    )

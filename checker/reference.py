@@ -1,0 +1,599 @@
+"""A plain-Python tree-walking evaluator: the oracle for differential tests.
+
+It evaluates the same resolved AST as ``compile``/``evaluate`` over one
+document's JSON dicts, slowly and obviously: one document at a time, one row
+at a time, ``Decimal`` for exact amounts and ``float`` where a rule
+multiplies or divides, the same rounding intervals and the same judging.
+Tests check that both evaluators give identical statuses and values; it is
+never used to check documents in production.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from checker import ast
+from checker.template import Table, Template, normalize_label
+
+QUANTUM = Decimal("0.0001")
+_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+_AMOUNT_TEXT = re.compile(r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(亿元|万元|元)")
+
+Row = Mapping[str, Any]
+Number = Any  # Decimal (exact) or float (after * and /)
+
+
+class Missing(Exception):
+    """An operand cannot be evaluated; ``reason`` is ``code:detail``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Val:
+    """A value with its rounding interval and an optional error reason."""
+
+    v: Number  # None when it cannot be evaluated
+    lo: Number
+    hi: Number
+    exact: bool = True
+    reason: str | None = None
+
+    def as_float(self) -> Val:
+        if not self.exact:
+            return self
+        return Val(_f(self.v), _f(self.lo), _f(self.hi), False, self.reason)
+
+
+def _f(x: Number | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def _dec(x: Any) -> Decimal:
+    return Decimal(str(x)).quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class RefResult:
+    """One evaluation, keyed like a row of the Polars results frame."""
+
+    document: int
+    rule: str
+    row: int | None
+    column: str | None
+    status: str
+    lhs: float | None
+    rhs: float | None
+    lhs_lo: float | None = None
+    lhs_hi: float | None = None
+    rhs_lo: float | None = None
+    rhs_hi: float | None = None
+    reason: str | None = None
+
+
+class _Doc:
+    def __init__(self, doc: Mapping[str, Any], template: Template) -> None:
+        self.doc = doc
+        self.template = template
+
+    def rows(self, role: str) -> list[Row]:
+        table = self.doc.get("tables", {}).get(role) or {}
+        rows = table.get("rows") or []
+        return list(rows)
+
+    def table(self, role: str) -> Table:
+        t = self.template.table(role)
+        if t is None:
+            raise KeyError(role)
+        return t
+
+
+@dataclass
+class _Env:
+    doc: _Doc
+    half: Decimal
+    row_table: Table | None = None
+    row: Row | None = None
+    outer_table: Table | None = None
+    outer_row: Row | None = None
+
+
+def _cell(value: Any, half: Decimal) -> Val:
+    if value is None:
+        zero = Decimal(0).quantize(QUANTUM)
+        return Val(zero, zero, zero)
+    v = _dec(value)
+    return Val(v, v - half, v + half)
+
+
+def _find_row(env: _Env, ref: ast.CellRef) -> tuple[int, Row] | None:
+    assert ref.table is not None
+    table = env.doc.table(ref.table)
+    for i, row in enumerate(env.doc.rows(ref.table)):
+        if ref.row.kind == "code" and table.code is not None:
+            if row.get(table.code) == ref.row.value:
+                return i, row
+        else:
+            label = row.get(table.label) if table.label else None
+            if label is not None and normalize_label(label) == normalize_label(ref.row.value):
+                return i, row
+    return None
+
+
+def _cell_value(table: Table, row: Row, column: str | None) -> Any:
+    if column is not None:
+        return row.get(column)
+    for name in table.value:
+        if row.get(name) is not None:
+            return row.get(name)
+    return None
+
+
+def _ref_text(ref: ast.CellRef) -> str:
+    column = f".{ref.column}" if ref.column else ""
+    return f"{ref.table}[{ref.row.value}]{column}"
+
+
+def _first(*reasons: str | None) -> str | None:
+    return next((r for r in reasons if r is not None), None)
+
+
+def number(expr: ast.Expr, env: _Env) -> Val:
+    """Evaluate a numeric expression."""
+    match expr:
+        case ast.Number(value=literal):
+            v = _dec(literal)
+            return Val(v, v, v)
+        case ast.Neg(operand=operand):
+            n = number(operand, env)
+            return Val(_neg(n.v), _neg(n.hi), _neg(n.lo), n.exact, n.reason)
+        case ast.BinOp(op=op, left=left, right=right):
+            a, b = number(left, env), number(right, env)
+            if op in "+-":
+                return _add(a, b, op)
+            return _mul(a, b) if op == "*" else _div(a, b)
+        case ast.CellRef() as ref:
+            found = _find_row(env, ref)
+            if found is None:
+                zero = Decimal(0).quantize(QUANTUM)
+                return Val(zero, zero, zero, True, f"missing-cell:{_ref_text(ref)}")
+            assert ref.table is not None
+            return _cell(_cell_value(env.doc.table(ref.table), found[1], ref.column), env.half)
+        case ast.ColumnRef(column=column, outer=outer):
+            row = env.outer_row if outer else env.row
+            assert row is not None
+            return _cell(row.get(column), env.half)
+        case ast.StatementRef(name=name):
+            statements = env.doc.doc.get("statements") or {}
+            if name not in statements:
+                zero = Decimal(0).quantize(QUANTUM)
+                return Val(zero, zero, zero, True, f"missing-statement:说明.{name}")
+            return _cell(statements[name].get("value"), env.half)
+        case ast.Aggregate() as agg:
+            return _aggregate(agg, env)
+        case ast.Call(func=func, args=args):
+            return _call(func, args, env)
+    raise TypeError(type(expr).__name__)
+
+
+def _neg(x: Number | None) -> Number | None:
+    return None if x is None else -x
+
+
+def _add(a: Val, b: Val, op: str) -> Val:
+    if a.exact != b.exact:
+        a, b = a.as_float(), b.as_float()
+    reason = _first(a.reason, b.reason)
+    if a.v is None or b.v is None or a.lo is None or b.lo is None or a.hi is None or b.hi is None:
+        return Val(None, None, None, a.exact, reason)
+    if op == "+":
+        return Val(a.v + b.v, a.lo + b.lo, a.hi + b.hi, a.exact, reason)
+    return Val(a.v - b.v, a.lo - b.hi, a.hi - b.lo, a.exact, reason)
+
+
+def _mul(a: Val, b: Val) -> Val:
+    a, b = a.as_float(), b.as_float()
+    reason = _first(a.reason, b.reason)
+    if None in (a.v, a.lo, a.hi, b.v, b.lo, b.hi):
+        return Val(None, None, None, False, reason)
+    products = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
+    return Val(a.v * b.v, min(products), max(products), False, reason)
+
+
+def _div(a: Val, b: Val) -> Val:
+    a, b = a.as_float(), b.as_float()
+    zero_reason = "division-by-zero:" if b.v == 0 else None
+    reason = _first(a.reason, b.reason, zero_reason)
+    if None in (a.v, a.lo, a.hi, b.v, b.lo, b.hi):
+        return Val(None, None, None, False, reason)
+    assert isinstance(b.lo, float) and isinstance(b.hi, float)
+    assert isinstance(a.lo, float) and isinstance(a.hi, float) and isinstance(a.v, float)
+    if b.lo <= 0 <= b.hi:
+        lo, hi = float("-inf"), float("inf")
+    else:
+        quotients = [a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi]
+        lo, hi = min(quotients), max(quotients)
+    v = None if b.v == 0 else a.v / b.v
+    return Val(v, lo, hi, False, reason)
+
+
+def _matching_rows(agg: ast.Aggregate, env: _Env) -> list[Row]:
+    table = env.doc.table(agg.table)
+    chosen = []
+    for row in env.doc.rows(agg.table):
+        inner = _Env(
+            env.doc,
+            env.half,
+            row_table=table,
+            row=row,
+            outer_table=env.row_table,
+            outer_row=env.row,
+        )
+        if agg.where is None or boolean(agg.where, inner):
+            chosen.append(row)
+    return chosen
+
+
+def _aggregate(agg: ast.Aggregate, env: _Env) -> Val:
+    rows = _matching_rows(agg, env)
+    if agg.func == "count":
+        v = _dec(len(rows))
+        return Val(v, v, v)
+    assert agg.column is not None
+    values = [_dec(r[agg.column]) for r in rows if r.get(agg.column) is not None]
+    zero = Decimal(0).quantize(QUANTUM)
+    if agg.func == "sum":
+        total = sum(values, zero)
+        width = env.half * len(values)
+        return Val(total, total - width, total + width)
+    if not values:
+        return Val(zero, zero, zero)
+    pick = min(values) if agg.func == "min" else max(values)
+    return Val(pick, pick - env.half, pick + env.half)
+
+
+def _call(func: str, args: tuple[ast.Expr, ...], env: _Env) -> Val:
+    if func == "abs":
+        n = number(args[0], env)
+        if n.v is None or n.lo is None or n.hi is None:
+            return n
+        zero: Number = Decimal(0).quantize(QUANTUM) if n.exact else 0.0
+        lo = n.lo if n.lo >= 0 else (-n.hi if n.hi <= 0 else zero)
+        return Val(abs(n.v), lo, max(abs(n.lo), abs(n.hi)), n.exact, n.reason)
+    if func == "round":
+        n = number(args[0], env)
+        digits = int(args[1].value) if len(args) > 1 and isinstance(args[1], ast.Number) else 0
+        v, lo, hi = (_round(x, digits) for x in (n.v, n.lo, n.hi))
+        return Val(v, lo, hi, n.exact, n.reason)
+    if func == "pct":
+        hundred = _dec(100)
+        return _mul(
+            _div(number(args[0], env), number(args[1], env)), Val(hundred, hundred, hundred)
+        )
+    if func == "coalesce":
+        vals = [number(a, env) for a in args]
+        return vals[0]
+    if func == "length":
+        s = text(args[0], env)
+        v = _dec(len(s)) if s is not None else None
+        return Val(v, v, v)
+    if func == "amount":
+        unit = args[1].value if len(args) > 1 and isinstance(args[1], ast.String) else "万元"
+        source = text(args[0], env)
+        m = _AMOUNT_TEXT.search(source) if source is not None else None
+        if m is None:
+            zero = Decimal(0).quantize(QUANTUM)
+            return Val(zero, zero, zero, True, f"no-amount:{source or ''}")
+        raw = Decimal(m.group(1).replace(",", ""))
+        v = (raw * (_UNITS[m.group(2)] / _UNITS[unit])).quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+        return Val(v, v, v)
+    raise TypeError(func)
+
+
+def _round(x: Number | None, digits: int) -> Number | None:
+    if x is None:
+        return None
+    if isinstance(x, Decimal):
+        return x.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN).quantize(QUANTUM)
+    return round(x, digits)
+
+
+def text(expr: ast.Expr, env: _Env) -> str | None:
+    """Evaluate a text expression."""
+    match expr:
+        case ast.String(value=literal):
+            return literal
+        case ast.ColumnRef(column=column, outer=outer):
+            row = env.outer_row if outer else env.row
+            assert row is not None
+            value = row.get(column)
+            return None if value is None else str(value)
+        case ast.CellRef() as ref:
+            found = _find_row(env, ref)
+            if found is None:
+                return None
+            value = found[1].get(ref.column) if ref.column else None
+            return None if value is None else str(value)
+    raise TypeError(type(expr).__name__)
+
+
+def is_text(expr: ast.Expr, env: _Env) -> bool:
+    """Mirror of ``compile.is_text``."""
+    match expr:
+        case ast.String():
+            return True
+        case ast.ColumnRef(column=column, outer=outer):
+            table = env.outer_table if outer else env.row_table
+            col = table.column(column) if table is not None else None
+            return col is not None and col.kind != "amount"
+        case ast.CellRef(table=role, column=column):
+            assert role is not None
+            if column is None:
+                return False
+            col = env.doc.table(role).column(column)
+            return col is not None and col.kind != "amount"
+    return False
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    if op == "=":
+        return bool(a == b)
+    if op == "!=":
+        return bool(a != b)
+    if op == "<":
+        return bool(a < b)
+    if op == "<=":
+        return bool(a <= b)
+    if op == ">":
+        return bool(a > b)
+    return bool(a >= b)
+
+
+def boolean(cond: ast.Cond, env: _Env) -> bool:
+    """Evaluate a filter / ``when`` condition with exact values (missing → False)."""
+    match cond:
+        case ast.Compare(op=op, left=left, right=right):
+            if is_text(left, env) or is_text(right, env):
+                a, b = text(left, env), text(right, env)
+                if op in ("=", "!="):
+                    return (a == b) if op == "=" else (a != b)
+                if a is None or b is None:
+                    return False
+                return _compare(op, a, b)
+            x, y = number(left, env), number(right, env)
+            if x.exact != y.exact:
+                x, y = x.as_float(), y.as_float()
+            if x.reason or y.reason or x.v is None or y.v is None:
+                return False
+            return _compare(op, x.v, y.v)
+        case ast.And(items=items):
+            return all(boolean(i, env) for i in items)
+        case ast.Or(items=items):
+            return any(boolean(i, env) for i in items)
+        case ast.Not(item=item):
+            return not boolean(item, env)
+        case ast.IsNull(operand=operand, negated=negated):
+            raw = _raw(operand, env)
+            return (raw is not None) if negated else (raw is None)
+        case ast.IsEmpty(table=role, negated=negated):
+            table = env.doc.table(role)
+            empty = not any(
+                row.get(c) is not None for row in env.doc.rows(role) for c in table.amount_columns
+            )
+            return (not empty) if negated else empty
+        case ast.Matches(operand=operand, pattern=pattern):
+            s = text(operand, env)
+            return s is not None and re.fullmatch(pattern, s) is not None
+        case ast.StartsWith(operand=operand, prefix=prefix):
+            s, p = text(operand, env), text(prefix, env)
+            return s is not None and p is not None and s.startswith(p)
+        case ast.InValues(operand=operand, values=values, negated=negated):
+            if is_text(operand, env):
+                s = text(operand, env)
+                options = [v.value for v in values if isinstance(v, ast.String)]
+                inside = s is not None and s in options
+            else:
+                n = number(operand, env)
+                inside = any(n.v == number(v, env).v for v in values)
+            return (not inside) if negated else inside
+        case ast.InColumn(operand=operand, table=role, column=column, negated=negated):
+            s = text(operand, env)
+            present = [r.get(column) for r in env.doc.rows(role) if r.get(column) is not None]
+            inside = s is not None and s in present
+            return (not inside) if negated else inside
+        case ast.Exists(ref=ref):
+            return _find_row(env, ref) is not None
+    raise TypeError(type(cond).__name__)
+
+
+def _raw(expr: ast.Expr, env: _Env) -> Any:
+    match expr:
+        case ast.ColumnRef(column=column, outer=outer):
+            row = env.outer_row if outer else env.row
+            return None if row is None else row.get(column)
+        case ast.CellRef() as ref:
+            found = _find_row(env, ref)
+            if found is None:
+                return None
+            assert ref.table is not None
+            return _cell_value(env.doc.table(ref.table), found[1], ref.column)
+        case ast.StatementRef(name=name):
+            statement = (env.doc.doc.get("statements") or {}).get(name)
+            return None if statement is None else statement.get("value")
+    return number(expr, env).v
+
+
+PASS, ROUNDING, FAIL, ERROR, SKIPPED = "pass", "rounding", "fail", "error", "skipped"
+_ORDER = [PASS, ROUNDING, FAIL, ERROR, SKIPPED]
+
+
+@dataclass(frozen=True)
+class _Judged:
+    status: str
+    lhs: Val | None
+    rhs: Val | None
+    reason: str | None
+
+
+def judge(cond: ast.Cond, env: _Env) -> _Judged:
+    """Judge a rule's check: pass / rounding / fail / error."""
+    match cond:
+        case ast.Compare(op=op, left=left, right=right) if not (
+            is_text(left, env) or is_text(right, env)
+        ):
+            a, b = number(left, env), number(right, env)
+            if a.exact != b.exact:
+                a, b = a.as_float(), b.as_float()
+            reason = _first(a.reason, b.reason)
+            if reason is not None or a.v is None or b.v is None:
+                return _Judged(ERROR, a, b, reason)
+            assert a.lo is not None and a.hi is not None and b.lo is not None and b.hi is not None
+            exact = _compare(op, a.v, b.v)
+            if not a.exact:
+                gap = abs(a.v - b.v)
+                exact = gap > float(env.half) if op == "!=" else (exact or gap <= float(env.half))
+            if op == "=":
+                meet = a.lo <= b.hi and b.lo <= a.hi
+            elif op in ("<", "<="):
+                meet = _compare(op, a.lo, b.hi)
+            elif op in (">", ">="):
+                meet = _compare(op, a.hi, b.lo)
+            else:
+                meet = exact
+            status = PASS if exact else (ROUNDING if meet else FAIL)
+            return _Judged(status, a, b, None)
+        case ast.And(items=items) | ast.Or(items=items):
+            parts = [judge(i, env) for i in items]
+            pick = max if isinstance(cond, ast.And) else min
+            status = pick((p.status for p in parts), key=_ORDER.index)
+            first = next((p for p in parts if p.lhs is not None), None)
+            reason = _first(*(p.reason for p in parts))
+            return _Judged(
+                status, first.lhs if first else None, first.rhs if first else None, reason
+            )
+    return _Judged(PASS if boolean(cond, env) else FAIL, None, None, None)
+
+
+def _result(
+    index: int, rule_id: str, row: int | None, column: str | None, judged: _Judged
+) -> RefResult:
+    lhs = judged.lhs.as_float() if judged.lhs is not None else None
+    rhs = judged.rhs.as_float() if judged.rhs is not None else None
+    return RefResult(
+        index,
+        rule_id,
+        row,
+        column,
+        judged.status,
+        _f(lhs.v) if lhs else None,
+        _f(rhs.v) if rhs else None,
+        _f(lhs.lo) if lhs else None,
+        _f(lhs.hi) if lhs else None,
+        _f(rhs.lo) if rhs else None,
+        _f(rhs.hi) if rhs else None,
+        judged.reason,
+    )
+
+
+def _evaluate_rule(rule: ast.Rule, doc: _Doc, index: int, precision: Decimal) -> list[RefResult]:
+    half = (rule.precision if rule.precision is not None else precision) / 2
+    results = []
+    if rule.scope_table and rule.per_row:
+        table = doc.table(rule.scope_table)
+        scopes: list[tuple[int | None, _Env]] = [
+            (i, _Env(doc, half, row_table=table, row=row))
+            for i, row in enumerate(doc.rows(rule.scope_table))
+        ]
+        scopes = [
+            (i, e) for i, e in scopes if rule.row_filter is None or boolean(rule.row_filter, e)
+        ]
+    else:
+        scopes = [(None, _Env(doc, half))]
+    for row_index, env in scopes:
+        judged = judge(rule.check, env)
+        if rule.when is not None and not boolean(rule.when, env):
+            judged = _Judged(SKIPPED, judged.lhs, judged.rhs, judged.reason)
+        results.append(_result(index, rule.meta.id, row_index, rule.expanded_column, judged))
+    return results
+
+
+def _evaluate_rollup(
+    rollup: ast.Rollup, doc: _Doc, index: int, precision: Decimal
+) -> list[RefResult]:
+    table = doc.table(rollup.table)
+    half = (rollup.precision if rollup.precision is not None else precision) / 2
+    rows = doc.rows(rollup.table)
+    blocks, block = [], 0
+    for row in rows:
+        if any(_matches_pattern(row, p) for p in table.subtotal_rows):
+            block += 1
+        blocks.append(block)
+    results = []
+    columns = rollup.columns or table.amount_columns
+    for parent_len, child_len in zip(rollup.levels, rollup.levels[1:], strict=False):
+        for i, parent in enumerate(rows):
+            code = parent.get(rollup.code_column)
+            if code is None or len(code) != parent_len:
+                continue
+            children = [
+                r
+                for j, r in enumerate(rows)
+                if blocks[j] == blocks[i]
+                and isinstance(r.get(rollup.code_column), str)
+                and len(r[rollup.code_column]) == child_len
+                and r[rollup.code_column][:parent_len] == code
+            ]
+            if not children:
+                continue
+            for column in columns:
+                lhs = _cell(parent.get(column), half)
+                values = [_dec(c[column]) for c in children if c.get(column) is not None]
+                total = sum(values, Decimal(0).quantize(QUANTUM))
+                rhs = Val(total, total - half * len(values), total + half * len(values))
+                assert lhs.lo is not None and lhs.hi is not None
+                exact = lhs.v == rhs.v
+                meet = lhs.lo <= rhs.hi and rhs.lo <= lhs.hi
+                status = PASS if exact else (ROUNDING if meet else FAIL)
+                results.append(
+                    _result(index, rollup.meta.id, i, column, _Judged(status, lhs, rhs, None))
+                )
+    return results
+
+
+def _matches_pattern(row: Row, pattern: Mapping[str, Any]) -> bool:
+    for column, wanted in pattern.items():
+        value = row.get(column)
+        if wanted is None:
+            if value is not None:
+                return False
+        elif isinstance(wanted, dict) and wanted.get("present"):
+            if value is None:
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+def evaluate_documents(
+    ruleset: ast.Ruleset, template: Template, documents: list[Mapping[str, Any]]
+) -> list[RefResult]:
+    """Evaluate every rule on every document, one at a time."""
+    precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
+    out: list[RefResult] = []
+    for index, raw in enumerate(documents):
+        doc = _Doc(raw, template)
+        for rule in ruleset.rules:
+            if isinstance(rule, ast.Rollup):
+                out.extend(_evaluate_rollup(rule, doc, index, precision))
+            else:
+                out.extend(_evaluate_rule(rule, doc, index, precision))
+    return out
+
+
+__all__ = ["RefResult", "evaluate_documents"]
