@@ -9,6 +9,9 @@ What is proven:
   * every number in a table row is printed on the row's source line, every code column is
     printed on it (类/款/项 as separate cells), every printed cell of that line is transcribed,
     and every text value of the row is printed on it;
+  * placement: every amount (and every 项目绩效目标汇总表 indicator cell) is the cell its column's
+    header position points at, except on the lines where the dump dropped an empty cell, which
+    are listed in SHIFTED and explained in the table's note;
   * completeness: on EVERY line of the seed, the amount cells printed (numbers with a decimal
     point) are exactly, as a multiset, the numbers of the rows sourced from that line; every
     tabular line is either a row's source or a known header line;
@@ -51,12 +54,42 @@ WS = re.compile(r"\s+")
 
 # Tabular lines of the seed that are table headers, not rows (checked: they print no amounts).
 HEADER_LINES = frozenset(
-    {179, 180, 221, 222, 223, 236, 237, 238, 261, 262, 263, 304, 305, 306, 330, 331, 372, 373,
-     419, 420, 431, 432, 433, 444, 445, 471, 485, 536, 537, 538}
+    {
+        179,
+        180,
+        221,
+        222,
+        223,
+        236,
+        237,
+        238,
+        261,
+        262,
+        263,
+        304,
+        305,
+        306,
+        330,
+        331,
+        372,
+        373,
+        419,
+        420,
+        431,
+        432,
+        433,
+        444,
+        445,
+        471,
+        485,
+        536,
+        537,
+        538,
+    }
 )
 
-# Text values that print on another line than their row's (merged cells printed vertically
-# centred on a line of their own); each is explained in the table's note.
+# Text values that print on another line than their row's (merged-cell labels the dump prints
+# on a line of their own); each is explained in the table's note.
 RELOCATED_TEXT = {
     ("部门整体绩效目标表", 486, "投入管理指标"): 492,
     ("部门整体绩效目标表", 496, "预算和财务管理"): 494,
@@ -67,42 +100,103 @@ CLASSIFIER_COLUMNS = frozenset({"收支", "栏目"})
 
 # Where each column prints: the 0-based cell index on a row's line, as the table's header puts
 # it. Two-sided tables have one map per side (收支).
-_FUNC = ("合计", "基本支出.小计", "基本支出.人员经费.工资福利支出",
-         "基本支出.人员经费.对个人和家庭的补助", "基本支出.公用经费.商品和服务支出",
-         "基本支出.公用经费.资本性支出", "项目支出.小计", "项目支出.其他运转类",
-         "项目支出.特定目标类")
-_T2 = ("总计", "本年收入.合计", "本年收入.一般公共预算.小计", "本年收入.一般公共预算.财政拨款",
-       "本年收入.政府性基金", "本年收入.国有资本经营预算", "本年收入.财政专户管理资金收入",
-       "本年收入.事业收入", "本年收入.事业单位经营收入", "本年收入.上级补助收入",
-       "本年收入.附属单位上缴收入", "本年收入.其他收入", "上年结转结余.合计",
-       "上年结转结余.一般公共预算", "上年结转结余.政府性基金", "上年结转结余.国有资本经营预算",
-       "上年结转结余.财政专户管理资金", "上年结转结余.单位资金")
-_T7 = ("总计", "一般公共预算.小计", "一般公共预算.财政拨款", "政府性基金", "国有资本经营预算",
-       "上年结转结余", "财政专户管理资金收入", "事业收入", "上级补助收入", "附属单位上缴收入",
-       "事业单位经营收入", "其他收入")
-_T10 = ("合计", "本年拨款.一般公共预算", "本年拨款.政府性基金预算", "本年拨款.国有资本经营预算",
-        "财政拨款结转结余.一般公共预算", "财政拨款结转结余.政府性基金预算",
-        "财政拨款结转结余.国有资本经营预算", "财政专户管理资金", "单位资金")
-_T12 = ("项目金额.资金总额", "项目金额.政府预算资金", "项目金额.财政专户管理资金",
-        "项目金额.单位资金",
-        "成本指标.三级指标", "成本指标.指标值", "产出指标.三级指标", "产出指标.指标值",
-        "效益指标.三级指标", "效益指标.指标值", "满意度指标.三级指标", "满意度指标.指标值")
+_FUNC = (
+    "合计",
+    "基本支出.小计",
+    "基本支出.人员经费.工资福利支出",
+    "基本支出.人员经费.对个人和家庭的补助",
+    "基本支出.公用经费.商品和服务支出",
+    "基本支出.公用经费.资本性支出",
+    "项目支出.小计",
+    "项目支出.其他运转类",
+    "项目支出.特定目标类",
+)
+_T2 = (
+    "总计",
+    "本年收入.合计",
+    "本年收入.一般公共预算.小计",
+    "本年收入.一般公共预算.财政拨款",
+    "本年收入.政府性基金",
+    "本年收入.国有资本经营预算",
+    "本年收入.财政专户管理资金收入",
+    "本年收入.事业收入",
+    "本年收入.事业单位经营收入",
+    "本年收入.上级补助收入",
+    "本年收入.附属单位上缴收入",
+    "本年收入.其他收入",
+    "上年结转结余.合计",
+    "上年结转结余.一般公共预算",
+    "上年结转结余.政府性基金",
+    "上年结转结余.国有资本经营预算",
+    "上年结转结余.财政专户管理资金",
+    "上年结转结余.单位资金",
+)
+_T7 = (
+    "总计",
+    "一般公共预算.小计",
+    "一般公共预算.财政拨款",
+    "政府性基金",
+    "国有资本经营预算",
+    "上年结转结余",
+    "财政专户管理资金收入",
+    "事业收入",
+    "上级补助收入",
+    "附属单位上缴收入",
+    "事业单位经营收入",
+    "其他收入",
+)
+_T10 = (
+    "合计",
+    "本年拨款.一般公共预算",
+    "本年拨款.政府性基金预算",
+    "本年拨款.国有资本经营预算",
+    "财政拨款结转结余.一般公共预算",
+    "财政拨款结转结余.政府性基金预算",
+    "财政拨款结转结余.国有资本经营预算",
+    "财政专户管理资金",
+    "单位资金",
+)
+_T12 = (
+    "项目金额.资金总额",
+    "项目金额.政府预算资金",
+    "项目金额.财政专户管理资金",
+    "项目金额.单位资金",
+    "成本指标.三级指标",
+    "成本指标.指标值",
+    "产出指标.三级指标",
+    "产出指标.指标值",
+    "效益指标.三级指标",
+    "效益指标.指标值",
+    "满意度指标.三级指标",
+    "满意度指标.指标值",
+)
 PRINTED_AT: dict[str, dict[str | None, dict[str, int]]] = {
     "部门收支总体情况表": {"收入": {"金额": 1}, "支出": {"金额": 3}},
     "部门收入总体情况表": {None: {c: 2 + i for i, c in enumerate(_T2)}},
     "部门支出总体情况表": {None: {c: 5 + i for i, c in enumerate(_FUNC)}},
     "财政拨款收支总体情况表": {
         "收入": {"金额": 1},
-        "支出": {"合计": 3, "一般公共预算.小计": 4, "一般公共预算.财政拨款": 5, "政府性基金": 6,
-                 "国有资本经营预算": 7},
+        "支出": {
+            "合计": 3,
+            "一般公共预算.小计": 4,
+            "一般公共预算.财政拨款": 5,
+            "政府性基金": 6,
+            "国有资本经营预算": 7,
+        },
     },
     "一般公共预算支出情况表": {None: {c: 5 + i for i, c in enumerate(_FUNC)}},
     "一般公共预算基本支出表": {None: {"合计": 4, "人员经费": 5, "公用经费": 6}},
     "支出经济分类汇总表": {None: {c: 6 + i for i, c in enumerate(_T7)}},
-    "三公经费支出情况表": {None: {
-        "合计": 0, "因公出国(境)费": 1, "公务用车购置及运行费.小计": 2,
-        "公务用车购置及运行费.公务用车购置费": 3, "公务用车购置及运行费.公务用车运行费": 4,
-        "公务接待费": 5}},
+    "三公经费支出情况表": {
+        None: {
+            "合计": 0,
+            "因公出国(境)费": 1,
+            "公务用车购置及运行费.小计": 2,
+            "公务用车购置及运行费.公务用车购置费": 3,
+            "公务用车购置及运行费.公务用车运行费": 4,
+            "公务接待费": 5,
+        }
+    },
     "政府性基金预算支出情况表": {None: {c: 5 + i for i, c in enumerate(_FUNC)}},
     "项目支出表": {None: {c: 3 + i for i, c in enumerate(_T10)}},
     "部门整体绩效目标表": {None: {"金额": 2}},
@@ -116,16 +210,31 @@ SHIFTED: dict[str, list[tuple[frozenset[int], frozenset[str], int]]] = {
         (frozenset(range(224, 229)), frozenset(c for c in _T2 if c.startswith("上年")), -1),
     ],
     "一般公共预算支出情况表": [
-        (frozenset({307, 308, 309, 311, 312, 313, 314, 315, 316, 318, 319, 320}),
-         frozenset(_FUNC[6:]), -1),
+        (
+            frozenset({307, 308, 309, 311, 312, 313, 314, 315, 316, 318, 319, 320}),
+            frozenset(_FUNC[6:]),
+            -1,
+        ),
     ],
     "支出经济分类汇总表": [(frozenset(range(374, 412)), frozenset({"上年结转结余"}), -1)],
     "部门整体绩效目标表": [(frozenset({484}), frozenset({"金额"}), -1)],
     "项目绩效目标汇总表": [(frozenset(range(541, 575)), frozenset(_T12[4:]), -1)],
 }
 
-CN_NUMERALS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-               "七": 7, "八": 8, "九": 9, "十": 10}
+CN_NUMERALS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 
 REQUIRED_STATEMENTS = (
     "收支总体.收入总计",
@@ -270,9 +379,7 @@ def numbers_of(row: dict[str, Any]) -> list[tuple[str, Decimal]]:
 
 def test_example_validates_against_schema() -> None:
     validator = jsonschema.Draft202012Validator(schema())
-    errors = [
-        f"{e.json_path}: {e.message}" for e in validator.iter_errors(document())
-    ]
+    errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(document())]
     assert errors == []
 
 
@@ -374,8 +481,10 @@ def test_every_figure_sits_in_its_printed_column() -> None:
                     for c2, base2 in at.items()
                     if c2 in columns and row[c2] is not None
                 }
-                if cell and index not in claimed and (
-                    AMOUNT_CELL.fullmatch(cell) or column in _T12[4:]
+                if (
+                    cell
+                    and index not in claimed
+                    and (AMOUNT_CELL.fullmatch(cell) or column in _T12[4:])
                 ):
                     failures.append(f"{where} is null but cell {index} is {cell!r}")
             elif not AMOUNT_CELL.fullmatch(cell) or dec(cell) != dec(value):
@@ -495,8 +604,10 @@ def test_every_prose_figure_is_a_statement() -> None:
             dec(st["value"]) for st in statements if dec(st["value"]) in number_tokens(st["text"])
         )
         if values - tokens:
-            failures.append(f"line {n}: statements {sorted((values - tokens).elements())} "
-                            f"exceed the printed figures")
+            failures.append(
+                f"line {n}: statements {sorted((values - tokens).elements())} "
+                f"exceed the printed figures"
+            )
         quoted = {t for st in statements for t in number_tokens(YEAR.sub("", st["text"]))}
         for token in (tokens - values).elements():
             if token not in quoted or token in values:
