@@ -70,6 +70,7 @@ import polars as pl
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.resources import schema_path
+from checker.template import Template, template_from_schema
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -80,7 +81,6 @@ __all__ = [
     "DocumentSchema",
     "DocumentStatus",
     "Source",
-    "TableSpec",
     "from_scaled",
     "iter_sources",
     "load_documents",
@@ -338,18 +338,15 @@ class Column:
         return _DTYPES[self.kind]
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    """A table role of the schema: its published names and its columns in schema order."""
-
-    role: str
-    names: tuple[str, ...]
-    columns: tuple[Column, ...]
-    required: bool
-
-
 class DocumentSchema:
-    """A document JSON Schema, its table/column layout, and both validators (built once)."""
+    """A document JSON Schema, its table/column layout, and both validators (built once).
+
+    The tables and their columns come from :mod:`checker.template` (the same
+    reading of the schema the resolver uses): a template ``amount`` column is
+    stored scaled, ``text``/``code`` columns as String. Meta and statement
+    fields are read here (JSON types: number -> scaled amount, integer ->
+    Int64, string -> String, boolean -> Boolean).
+    """
 
     def __init__(self, schema: Mapping[str, Any], path: str = "<schema>") -> None:
         import jsonschema_rs
@@ -361,19 +358,18 @@ class DocumentSchema:
         except Exception as exc:  # invalid schema: a usage error of --schema
             raise _schema_error(path, str(exc)) from None
         self._slow: Any = None
-        tables_node = self._resolve(schema.get("properties", {}).get("tables", {}))
-        required = set(tables_node.get("required", []))
-        self.tables: dict[str, TableSpec] = {}
-        for role, node in tables_node.get("properties", {}).items():
-            node = self._resolve(node)
-            rows = self._property(node, "rows") or {}
-            items = self._resolve(rows.get("items", {}))
-            self.tables[role] = TableSpec(
-                role=role,
-                names=tuple(node.get("x-names", [])),
-                columns=self._columns(items),
-                required=role in required,
+        try:
+            self.template: Template = template_from_schema(schema, path)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise _schema_error(
+                path, f"not a document schema of the expected shape ({exc})"
+            ) from None
+        self.tables: dict[str, tuple[Column, ...]] = {
+            table.role: tuple(
+                Column(c.name, "amount" if c.kind == "amount" else "text") for c in table.columns
             )
+            for table in self.template.tables
+        }
         meta = self._resolve(self._property(schema, "meta") or {})
         self.meta_columns = tuple(c for c in self._columns(meta) if c.name != "id")
         statements = self._resolve(self._property(schema, "statements") or {})
@@ -468,10 +464,10 @@ class DocumentSchema:
             return
         cells: list[tuple[list[Any], object]] = []
         tables = document.get("tables")
-        for role, spec in self.tables.items():
+        for role, columns in self.tables.items():
             table = tables.get(role) if isinstance(tables, dict) else None
             rows = table.get("rows") if isinstance(table, dict) else None
-            amounts = [c.name for c in spec.columns if c.kind == "amount"]
+            amounts = [c.name for c in columns if c.kind == "amount"]
             for i, row in enumerate(rows if isinstance(rows, list) else []):
                 if isinstance(row, dict):
                     path = ["tables", role, "rows", i]
@@ -566,10 +562,9 @@ class DocumentSchema:
         near = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
         hint, hint_args = ("hint.did-you-mean", {"name": near[0]}) if near else (None, {})
         if path == ["tables"]:
-            for spec in self.tables.values():
-                if key in spec.names:
-                    hint, hint_args = "hint.table-alias", {"key": key, "role": spec.role}
-                    break
+            table = self.template.find_table(key)
+            if table is not None:
+                hint, hint_args = "hint.table-alias", {"key": key, "role": table.role}
             return Diagnostic(
                 "doc.unknown-table", where, {"key": key}, hint=hint, hint_args=hint_args
             )
@@ -1185,7 +1180,7 @@ def _build(
     problems: dict[int, list[Diagnostic]] = {}
     frames: dict[str, pl.DataFrame] = {}
     for role, pour in pours.items():
-        columns = spec.tables[role].columns
+        columns = spec.tables[role]
         frame = _safe_frame(pour, columns, ["tables", role], where, problems)
         frame = _with_index(frame, pour, with_row=True)
         frames[role] = _scale(frame, columns, ["tables", role, "rows"], "row", where, problems)
