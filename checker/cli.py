@@ -9,11 +9,12 @@ a report (the traceback only with ``--debug``).
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from checker.diagnostics import ExitCode
+from checker.diagnostics import ExitCode, Lang
 
 app = typer.Typer(
     name="rulecheck",
@@ -35,6 +36,107 @@ def _root(
 ) -> None:
     global _debug
     _debug = debug
+
+
+_LANGS = ("zh", "en")
+
+
+class OutputFormat(StrEnum):
+    """``--format`` of ``validate``."""
+
+    text = "text"
+    json = "json"
+
+
+@app.command("validate")
+def validate(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="文档：文件、目录、通配符、NDJSON，- 为标准输入 / "
+            "documents: files, folders, globs, NDJSON, - for stdin",
+            show_default=False,
+        ),
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="输出格式 / output format")
+    ] = OutputFormat.text,
+    lang: LangOption = "zh",
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            help="文档结构（另一模板的 JSON Schema）/ document JSON Schema of another template",
+            show_default=False,
+        ),
+    ] = None,
+    max_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-bytes",
+            min=1,
+            help="单个文档的大小上限（字节，默认 64 MiB）/ per-document size limit (bytes)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """检查文档是否符合文档结构 / schema-check documents (exit 0 valid, 4 invalid, 2 usage)."""
+    from checker.diagnostics import RulecheckError
+    from checker.documents import DEFAULT_MAX_BYTES, load_documents
+
+    if lang not in _LANGS:
+        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
+    language: Lang = "en" if lang == "en" else "zh"
+    try:
+        batch = load_documents(
+            paths,
+            schema=schema,
+            max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
+        )
+    except RulecheckError as error:
+        for diag in error.diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(error.exit_code) from None
+    valid, invalid = batch.valid_count, batch.invalid_count
+    if output_format is OutputFormat.json:
+        import orjson
+
+        payload = {
+            "documents": [
+                {
+                    "path": s.path,
+                    "id": s.id,
+                    **({"line": s.line} if s.line is not None else {}),
+                    "valid": s.valid,
+                    "diagnostics": [d.to_dict(language) for d in s.diagnostics],
+                }
+                for s in batch.statuses
+            ],
+            "summary": {
+                "files": batch.files,
+                "documents": len(batch.statuses),
+                "valid": valid,
+                "invalid": invalid,
+            },
+        }
+        sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        for diag in batch.diagnostics:
+            sys.stdout.write(diag.format(language) + "\n")
+        sys.stdout.write(
+            _validate_summary(batch.files, len(batch.statuses), valid, invalid, language)
+        )
+    raise typer.Exit(ExitCode.INVALID_DOCUMENT if invalid else ExitCode.CLEAN)
+
+
+def _validate_summary(files: int, documents: int, valid: int, invalid: int, lang: Lang) -> str:
+    if lang == "en":
+        head = f"{files} file{'s' if files != 1 else ''}"
+        if documents != files:
+            head += f" ({documents} document{'s' if documents != 1 else ''})"
+        return f"{head}, {valid} valid, {invalid} invalid\n"
+    head = f"{files} 个文件" + (f"（{documents} 个文档）" if documents != files else "")
+    return f"{head}, {valid} 个有效, {invalid} 个无效\n"
 
 
 def main() -> None:
