@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic-document generator (not shipped in the wheel)."""
