@@ -73,6 +73,8 @@ class Name:
 
     parts: tuple[str, ...]
     span: Span = NOWHERE
+    # where each part was written (same length as ``parts``; may be empty)
+    part_spans: tuple[Span, ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:
@@ -105,6 +107,9 @@ class CellRef:
     row: RowKey
     column: str | None = None
     span: Span = NOWHERE
+    # where the table and column parts were written (diagnostics point at them)
+    table_span: Span | None = field(default=None, compare=False)
+    column_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,8 @@ class Aggregate:
     column: str | None
     where: Cond | None = None
     span: Span = NOWHERE
+    table_span: Span | None = field(default=None, compare=False)
+    column_span: Span | None = field(default=None, compare=False)
 
 
 ScalarFunc = Literal[
@@ -259,6 +266,7 @@ class IsEmpty:
     table: str
     negated: bool = False
     span: Span = NOWHERE
+    table_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -298,6 +306,8 @@ class InColumn:
     column: str
     negated: bool = False
     span: Span = NOWHERE
+    table_span: Span | None = field(default=None, compare=False)
+    column_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -337,6 +347,8 @@ class Meta:
     description: str | None = None
     source: str | None = None
     tags: tuple[str, ...] = ()
+    # where the id was written (diagnostics such as "duplicate rule id" point here)
+    span: Span = field(default=NOWHERE, compare=False)
 
 
 @dataclass(frozen=True)
@@ -365,6 +377,9 @@ class Rule:
     span: Span = NOWHERE
     # resolved form: rules expanded from a column template remember the column
     expanded_column: str | None = None
+    # where the scope's and the column template's table names were written (diagnostics)
+    scope_span: Span | None = field(default=None, compare=False)
+    column_var_table_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -383,6 +398,10 @@ class Rollup:
     columns: tuple[str, ...] = ()
     precision: Decimal | None = None
     span: Span = NOWHERE
+    # where the table, code column and listed columns were written (diagnostics)
+    table_span: Span | None = field(default=None, compare=False)
+    code_span: Span | None = field(default=None, compare=False)
+    column_spans: tuple[Span, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
