@@ -1091,6 +1091,8 @@ def _read_schema(columns: Sequence[Column]) -> dict[str, pl.DataType]:
 
 
 def _frame(records: list[Any], columns: Sequence[Column]) -> pl.DataFrame:
+    if not columns:  # a schema without meta/statement fields: keep the height
+        return pl.DataFrame(height=len(records))
     return pl.from_dicts(records, schema=_read_schema(columns))
 
 
