@@ -139,6 +139,52 @@ def _validate_summary(files: int, documents: int, valid: int, invalid: int, lang
     return f"{head}, {valid} 个有效, {invalid} 个无效\n"
 
 
+@app.command("lint")
+def lint_command(
+    rules: Annotated[
+        list[str],
+        typer.Argument(
+            help="规则文件或 *.rules 所在目录 / rule files or folders of *.rules",
+            show_default=False,
+        ),
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="输出格式 / output format")
+    ] = OutputFormat.text,
+    lang: LangOption = "zh",
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            help="文档结构（另一模板的 JSON Schema）/ document JSON Schema of another template",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """静态检查规则文件 / check rule files statically (exit 0 clean, 3 errors, 2 usage)."""
+    from checker.diagnostics import RulecheckError
+    from checker.lint import lint, render_json, render_text
+    from checker.template import Template
+
+    if lang not in _LANGS:
+        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
+    language: Lang = "en" if lang == "en" else "zh"
+    template: Template | None = None
+    if schema is not None:
+        from checker.documents import load_schema
+
+        try:
+            template = load_schema(schema).template
+        except RulecheckError as error:
+            for diag in error.diagnostics:
+                sys.stderr.write(diag.format(language) + "\n")
+            raise typer.Exit(error.exit_code) from None
+    result = lint(rules, template)
+    render = render_json if output_format is OutputFormat.json else render_text
+    sys.stdout.write(render(result, language))
+    raise typer.Exit(ExitCode.INVALID_RULES if result.errors else ExitCode.CLEAN)
+
+
 def main() -> None:
     """Console-script entry point with the documented exit codes.
 

@@ -1,0 +1,1333 @@
+"""Bind parsed rules to a document template: the *resolved* form of :mod:`checker.ast`.
+
+* Tables are named by role, published name (``部门收支总体情况表``, year prefix
+  ignored) or a ruleset ``alias``; resolved nodes carry the role.
+* Names become ``CellRef`` / ``ColumnRef`` / ``StatementRef`` by context: inside
+  ``for each row in 表`` a bare name is a column of the current row; inside
+  ``in 表:`` a bare name is a row of that table (``收入总计`` →
+  ``表[收入总计]`` with the default value column); inside an aggregate's
+  ``where`` a bare name is a column of the aggregated rows; ``说明.…`` is a
+  statement of the prose.
+* Scopes are folded into rules; ``for each amount column c in 表`` is
+  expanded into one rule per amount column (``ZC-10[基本支出.小计]``);
+  includes are merged; aliases applied.
+* Diagnostics: unknown names with did-you-mean, type errors (text vs amount),
+  duplicate rule ids, include cycles and missing includes, unused aliases,
+  filters that can never match the schema's code patterns, unknown statements.
+
+A rule with an error is left out of the resolved ruleset (and the error is
+reported); warnings keep the rule.
+
+Public API: :func:`load_ruleset`, :func:`resolve`, :func:`resolve_text`,
+:func:`rule_files`, :data:`KNOWN_STATEMENTS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from checker.ast import (
+    Aggregate,
+    Alias,
+    And,
+    BinOp,
+    Call,
+    CellRef,
+    ColumnRef,
+    Compare,
+    Cond,
+    Exists,
+    Expr,
+    InColumn,
+    InValues,
+    IsEmpty,
+    IsNull,
+    Matches,
+    Name,
+    Neg,
+    Not,
+    Number,
+    Or,
+    Rollup,
+    RowKey,
+    Rule,
+    Ruleset,
+    Span,
+    StartsWith,
+    StatementRef,
+    String,
+)
+from checker.diagnostics import Diagnostic, Location, register
+from checker.syntax import (
+    STATEMENT_PREFIXES,
+    UNITS,
+    closest,
+    did_you_mean,
+    iter_children,
+    parse_file,
+    parse_text,
+)
+from checker.template import Table, Template, load_template, normalize_label
+
+Kind = Literal["amount", "text", "any"]
+
+# The figures the 说明 (prose) of a 部门预算公开 document states, as named in
+# documents (examples/000_afa05cab7739910b.json). Statements are free-form:
+# a name outside this list is a warning, not an error.
+KNOWN_STATEMENTS: frozenset[str] = frozenset(
+    [
+        "概况.内设机构数",
+        "概况.归口预算单位数",
+        "收支总体.收入总计",
+        "收支总体.支出总计",
+        "收支总体.收入增减额",
+        "收支总体.收入增长率",
+        "收支总体.支出增减额",
+        "收支总体.支出增长率",
+        "收入.收入合计",
+        "收入.一般公共预算",
+        "收入.政府性基金",
+        "收入.财政专户管理经费",
+        "收入.部门财政性资金结转",
+        "收入.国有资本经营预算",
+        "收入.事业收入",
+        "收入.事业单位经营收入",
+        "收入.上级补助收入",
+        "收入.附属单位上缴收入",
+        "收入.其他收入",
+        "收入.上年结转结余",
+        "支出.支出合计",
+        "支出.基本支出",
+        "支出.基本支出占比",
+        "支出.项目支出",
+        "支出.项目支出占比",
+        "财政拨款.一般公共预算",
+        "财政拨款.政府性基金",
+        "财政拨款.一般公共预算增减额",
+        "财政拨款.一般公共预算增长率",
+        "财政拨款.政府性基金增减额",
+        "财政拨款.政府性基金增长率",
+        "财政拨款.国有资本经营预算",
+        "一般公共预算支出.合计",
+        "一般公共预算支出.基本支出",
+        "一般公共预算支出.基本支出占比",
+        "一般公共预算支出.项目支出",
+        "一般公共预算支出.项目支出占比",
+        "一般公共预算基本支出.合计",
+        "一般公共预算基本支出.人员经费",
+        "一般公共预算基本支出.人员经费占比",
+        "一般公共预算基本支出.公用经费",
+        "一般公共预算基本支出.公用经费占比",
+        "三公经费.合计",
+        "三公经费.增减额",
+        "三公经费.因公出国(境)费",
+        "三公经费.因公出国(境)费增减额",
+        "三公经费.公务接待费",
+        "三公经费.公务接待费增减额",
+        "三公经费.公务用车购置及运行费",
+        "三公经费.公务用车购置及运行费增减额",
+        "三公经费.公务用车购置费",
+        "三公经费.公务用车运行维护费",
+        "三公经费.公务用车购置费增减额",
+        "三公经费.公务用车运行维护费增减额",
+        "政府性基金支出.合计",
+        "机构运转经费.合计",
+        "政府采购.合计",
+        "政府采购.货物",
+        "政府采购.工程",
+        "政府采购.服务",
+        "国有资产.车辆合计",
+        "国有资产.一般公务用车",
+        "国有资产.一般执法执勤用车",
+        "国有资产.特种专业技术用车",
+        "国有资产.其他用车",
+        "国有资产.通用设备50万元以上",
+        "国有资产.专用设备100万元以上",
+        "专项转移支付.项目数",
+    ]
+)
+
+MAX_INCLUDE_DEPTH = 32
+
+register(
+    {
+        "rules.resolve.unknown-table": ("未知的表 {name}", "unknown table {name}"),
+        "rules.resolve.unknown-column": (
+            "表 {table} 没有列 {name}",
+            "table {table} has no column {name}",
+        ),
+        "rules.resolve.unknown-name": (
+            "无法识别的名称 {name}：文档级规则中请写 表[行].列、汇总 sum(表.列) 或 说明.陈述名",
+            "unknown name {name}: in a document-level rule write 表[行].列, "
+            "an aggregate sum(表.列) or 说明.名称",
+        ),
+        "rules.resolve.whole-column": (
+            "{name} 是整列，不是一个值：用 表[行].列 取一格，或用 sum(表.列) 汇总",
+            "{name} is a whole column, not a value: pick a cell with 表[行].列 "
+            "or aggregate with sum(表.列)",
+        ),
+        "rules.resolve.table-as-value": (
+            "表 {name} 不是一个值：用 表[行].列、count(表) 或 表 is empty",
+            "table {name} is not a value: use 表[行].列, count(表) or 表 is empty",
+        ),
+        "rules.resolve.no-label": (
+            "表 {table} 没有行名列，不能按行名取行",
+            "table {table} has no label column: rows cannot be picked by label",
+        ),
+        "rules.resolve.no-code": (
+            "表 {table} 没有编码列，不能按编码 {key} 取行",
+            "table {table} has no code column: cannot pick row {key} by code",
+        ),
+        "rules.resolve.no-value-column": (
+            "表 {table} 没有默认金额列：请写 表[行].列",
+            "table {table} has no default value column: write 表[行].列",
+        ),
+        "rules.resolve.code-never": (
+            "编码 {key} 不符合 {table}.{column} 的格式 {pattern}，永远找不到这一行",
+            "code {key} never matches the pattern {pattern} of {table}.{column}: "
+            "this row can never be found",
+        ),
+        "rules.resolve.never-applies": (
+            "条件 {what} 与 {table}.{column} 的格式 {pattern} 矛盾，永远不成立：规则不会生效",
+            "condition {what} contradicts the pattern {pattern} of {table}.{column}: "
+            "it never holds, so the rule never applies",
+        ),
+        "rules.resolve.arith-text": (
+            "不能对文字做算术：{name} 是文字列",
+            "arithmetic on text: {name} is a text column",
+        ),
+        "rules.resolve.expected-amount": (
+            "{what} 需要金额，而这是文字",
+            "{what} needs an amount, but this is text",
+        ),
+        "rules.resolve.expected-text": (
+            "{what} 需要文字，而这是金额",
+            "{what} needs text, but this is an amount",
+        ),
+        "rules.resolve.compare-types": (
+            "不能比较文字与数字",
+            "cannot compare text with a number",
+        ),
+        "rules.resolve.outer-row": (
+            "row.列 只能用在逐行规则（for each row）中",
+            "row.列 is only valid in a per-row rule (for each row)",
+        ),
+        "rules.resolve.column-var": (
+            "列变量 {name} 需要一行：写 表[行].{name}，或放在 for each row 中",
+            "the column variable {name} needs a row: write 表[行].{name}, "
+            "or use it inside for each row",
+        ),
+        "rules.resolve.column-var-unused": (
+            "规则中没有用到列变量 {name}：它会对每一列重复同一检查",
+            "the column variable {name} is not used: the same check would repeat for every column",
+        ),
+        "rules.resolve.no-amount-columns": (
+            "表 {table} 没有金额列",
+            "table {table} has no amount columns",
+        ),
+        "rules.resolve.duplicate-id": ("规则编号 {id} 重复", "duplicate rule id {id}"),
+        "rules.resolve.first-defined": ("首次定义于 {where}", "first defined at {where}"),
+        "rules.resolve.include-missing": (
+            "找不到被包含的文件 {path}",
+            "included file not found: {path}",
+        ),
+        "rules.resolve.include-cycle": (
+            "循环包含：{cycle}",
+            "include cycle: {cycle}",
+        ),
+        "rules.resolve.include-depth": (
+            "包含层次过深（上限 {limit}）",
+            "includes nested too deeply (limit {limit})",
+        ),
+        "rules.resolve.unused-alias": ("别名 {name} 未被使用", "alias {name} is never used"),
+        "rules.resolve.alias-conflict": (
+            "别名 {name} 已是表 {table} 的名称",
+            "alias {name} is already a name of table {table}",
+        ),
+        "rules.resolve.alias-redefined": (
+            "别名 {name} 重复定义（先前指向 {table}）",
+            "alias {name} defined twice (it already names {table})",
+        ),
+        "rules.resolve.unknown-statement": (
+            "未知的说明陈述 {name}（陈述名是自由的，请确认拼写）",
+            "unknown statement {name} (statement names are free-form; check the spelling)",
+        ),
+        "rules.resolve.rollup-code": (
+            "{table}.{column} 不是编码列，不能按它逐级汇总",
+            "{table}.{column} is not a code column: cannot roll up by it",
+        ),
+        "rules.resolve.rollup-levels": (
+            "层级 {levels} 应当严格递增，且至少两级",
+            "levels {levels} must be strictly increasing, at least two",
+        ),
+        "rules.resolve.rollup-level-never": (
+            "{table}.{column} 的格式 {pattern} 不允许 {level} 位编码",
+            "the pattern {pattern} of {table}.{column} allows no {level}-digit code",
+        ),
+        "rules.resolve.rollup-column": (
+            "{table}.{name} 不是金额列",
+            "{table}.{name} is not an amount column",
+        ),
+        "rules.resolve.precision-ignored": (
+            "被包含文件中的 precision {value} 被忽略：以 {root} 的 precision 为准",
+            "precision {value} in an included file is ignored: {root}'s precision applies",
+        ),
+        "rules.resolve.orphan-file": (
+            "{path} 没有被 ruleset.rules 包含",
+            "{path} is not included by ruleset.rules",
+        ),
+        "rules.resolve.directory-include": (
+            "被包含的 {path} 是目录，不是文件",
+            "included {path} is a directory, not a file",
+        ),
+        "rules.hint.quote-code": (
+            '编码是文字：请写成字符串，例如 "208"',
+            'codes are text: write them as strings, e.g. "208"',
+        ),
+        "rules.hint.did-you-mean-table": (
+            "您是不是要写 {candidates}？",
+            "did you mean {candidates}?",
+        ),
+    }
+)
+
+
+def _loc(span: Span) -> Location:
+    return Location(span.file, span.line, span.column, span.end_line, span.end_column)
+
+
+# --------------------------------------------------------------------------- files and includes
+
+
+def rule_files(path: str | Path) -> list[Path]:
+    """The rule files a path stands for: a file, or a directory's ``*.rules`` (recursive, sorted).
+
+    A directory holding ``ruleset.rules`` stands for that file alone (it includes the rest).
+    """
+    p = Path(path)
+    if p.is_dir():
+        entry = p / "ruleset.rules"
+        if entry.is_file():
+            return [entry]
+        return sorted(q for q in p.rglob("*.rules") if q.is_file())
+    return [p]
+
+
+@dataclass
+class _Loader:
+    """Parses files once each and follows includes (cycle-safe)."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    parsed: dict[str, Ruleset] = field(default_factory=dict)  # key: resolved path
+    order: list[str] = field(default_factory=list)  # includes before includers
+    included: set[str] = field(default_factory=set)
+
+    @staticmethod
+    def key(path: Path) -> str:
+        try:
+            return str(path.resolve())
+        except (OSError, RuntimeError):
+            return os.path.abspath(path)
+
+    def load(self, path: Path, chain: list[str], via: Span | None = None) -> None:
+        key = self.key(path)
+        if key in chain:
+            names = [Path(k).name for k in chain[chain.index(key) :]] + [path.name]
+            span = via or Span(str(path), 1, 1, 1, 1)
+            self.diagnostics.append(
+                Diagnostic("rules.resolve.include-cycle", _loc(span), {"cycle": " → ".join(names)})
+            )
+            return
+        if key in self.parsed:
+            return
+        if via is not None:
+            if len(chain) > MAX_INCLUDE_DEPTH:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "rules.resolve.include-depth", _loc(via), {"limit": MAX_INCLUDE_DEPTH}
+                    )
+                )
+                return
+            if path.is_dir():
+                self.diagnostics.append(
+                    Diagnostic("rules.resolve.directory-include", _loc(via), {"path": str(path)})
+                )
+                return
+            if not path.is_file():
+                self.diagnostics.append(
+                    Diagnostic("rules.resolve.include-missing", _loc(via), {"path": str(path)})
+                )
+                return
+        ruleset, diags = parse_file(path)
+        self.diagnostics.extend(diags)
+        self.parsed[key] = ruleset
+        chain.append(key)
+        for inc in ruleset.includes:
+            target = Path(inc.path)
+            if not target.is_absolute():
+                target = Path(os.path.normpath(path.parent / target))
+            self.included.add(self.key(target))
+            self.load(target, chain, inc.span)
+        chain.pop()
+        self.order.append(key)
+
+
+def load_ruleset(
+    paths: Sequence[str | Path] | str | Path,
+    template: Template | None = None,
+    *,
+    known_statements: Iterable[str] | None = None,
+) -> tuple[Ruleset, list[Diagnostic]]:
+    """Read rule files (or folders), follow includes, resolve against ``template``.
+
+    Every file is parsed once, however often it is named or included. The
+    result is one resolved :class:`Ruleset` (rules with errors left out) and
+    every diagnostic, sorted by place. The header (name, version, precision)
+    comes from the first file that declares it.
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    loader = _Loader()
+    roots: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = rule_files(p)
+            if not found:
+                loader.diagnostics.append(
+                    Diagnostic("rules.io.no-rule-files", Location(str(p)), {"path": str(p)})
+                )
+            roots.extend(found)
+        else:
+            roots.append(p)
+    for root in roots:
+        loader.load(root, [])
+    files = [loader.parsed[k] for k in loader.order]
+    root_keys = {loader.key(r) for r in roots}
+    root_files = [loader.parsed[k] for k in loader.order if k in root_keys]
+    header_from = root_files[0] if root_files else (files[0] if files else None)
+    ruleset, diagnostics = resolve(
+        files,
+        template,
+        known_statements=known_statements,
+        header_from=header_from,
+        file=str(paths[0]) if paths else "<none>",
+    )
+    return ruleset, sort_diagnostics(_dedupe(loader.diagnostics + diagnostics))
+
+
+def resolve_text(
+    text: str,
+    file: str = "<text>",
+    template: Template | None = None,
+    *,
+    known_statements: Iterable[str] | None = None,
+) -> tuple[Ruleset, list[Diagnostic]]:
+    """Parse and resolve one rule text (no includes followed): for tests, docs and editors."""
+    parsed, diags = parse_text(text, file)
+    ruleset, more = resolve([parsed], template, known_statements=known_statements)
+    return ruleset, sort_diagnostics(_dedupe(diags + more))
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics in file, line, column order."""
+    return sorted(
+        diagnostics,
+        key=lambda d: (d.location.file, d.location.line or 0, d.location.column or 0, d.code),
+    )
+
+
+def _dedupe(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Diagnostic] = []
+    for d in diagnostics:
+        key = (d.code, d.location, tuple(sorted((k, str(v)) for k, v in d.args.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Where a name is being resolved."""
+
+    scope: Table | None = None  # the table of `in 表:` or `for each row in 表`
+    per_row: bool = False
+    agg: Table | None = None  # inside an aggregate's where: its table
+    col_var: str | None = None
+    col_value: str | None = None  # the column the variable stands for in this expansion
+
+
+class _Failed(Exception):
+    """A rule cannot be resolved; its diagnostic has been recorded."""
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _can_match_prefix(pattern: str, prefix: str) -> bool:
+    """Can some value starting with ``prefix`` match ``pattern``? (cheap: pads with digits)."""
+    rx = _compiled(pattern)
+    if rx is None:
+        return True
+    for pad in ("0", "a", "A"):
+        for k in range(0, 40):
+            if rx.fullmatch(prefix + pad * k):
+                return True
+    return False
+
+
+def _can_have_length(pattern: str, length: int) -> bool:
+    rx = _compiled(pattern)
+    if rx is None or length > 200:
+        return rx is None
+    return any(rx.fullmatch(pad * length) for pad in ("0", "a", "A"))
+
+
+class Resolver:
+    """Resolves the rules of one or more parsed files against a template."""
+
+    def __init__(self, template: Template, known_statements: Iterable[str] | None = None) -> None:
+        self.template = template
+        self.known_statements = frozenset(
+            KNOWN_STATEMENTS if known_statements is None else known_statements
+        )
+        self.diagnostics: list[Diagnostic] = []
+        self.aliases: dict[str, tuple[Table, Alias]] = {}
+        self.used_aliases: set[str] = set()
+        self.rule_errors = 0
+
+    # ---- diagnostics
+
+    def error(self, code: str, span: Span, **kw: Any) -> None:
+        self._emit(code, span, "error", kw)
+        self.rule_errors += 1
+
+    def warning(self, code: str, span: Span, **kw: Any) -> None:
+        self._emit(code, span, "warning", kw)
+
+    def _emit(self, code: str, span: Span, severity: str, kw: dict[str, Any]) -> None:
+        hint = kw.pop("hint", None)
+        hint_args = kw.pop("hint_args", {})
+        self.diagnostics.append(
+            Diagnostic(code, _loc(span), kw, cast(Any, severity), hint, hint_args)
+        )
+
+    def suggest(
+        self, code: str, span: Span, word: str, candidates: Sequence[str], **kw: Any
+    ) -> None:
+        cands = closest(word, list(dict.fromkeys(candidates)), key=normalize_label)
+        if cands:
+            kw["hint"] = "rules.hint.did-you-mean"
+            kw["hint_args"] = did_you_mean(cands)
+        self.error(code, span, **kw)
+
+    # ---- tables
+
+    def table_names(self) -> list[str]:
+        names = list(self.aliases)
+        for t in self.template.tables:
+            names.append(t.role)
+            names.extend(t.names)
+        return names
+
+    def lookup(self, name: str) -> Table | None:
+        """A table by alias, role or published name (quietly)."""
+        if name in self.aliases:
+            self.used_aliases.add(name)
+            return self.aliases[name][0]
+        return self.template.find_table(name)
+
+    def table(self, name: str, span: Span) -> Table:
+        found = self.lookup(name)
+        if found is None:
+            self.suggest("rules.resolve.unknown-table", span, name, self.table_names(), name=name)
+            raise _Failed
+        return found
+
+    def column(self, table: Table, name: str, span: Span, ctx: _Ctx) -> str:
+        if ctx.col_var is not None and name == ctx.col_var and ctx.col_value is not None:
+            return ctx.col_value
+        if table.column(name) is None:
+            self.suggest(
+                "rules.resolve.unknown-column",
+                span,
+                name,
+                [c.name for c in table.columns],
+                table=table.role,
+                name=name,
+            )
+            raise _Failed
+        return name
+
+    def kind_of(self, table: Table, column: str | None) -> Kind:
+        if column is None:
+            return "amount"
+        col = table.column(column)
+        if col is None:
+            return "any"
+        return "amount" if col.kind == "amount" else "text"
+
+    # ---- aliases
+
+    def add_aliases(self, aliases: Iterable[Alias]) -> list[Alias]:
+        kept: list[Alias] = []
+        for alias in aliases:
+            target = self.template.find_table(alias.target)
+            if target is None:
+                self.suggest(
+                    "rules.resolve.unknown-table",
+                    alias.span,
+                    alias.target,
+                    [n for t in self.template.tables for n in (t.role, *t.names)],
+                    name=alias.target,
+                )
+                continue
+            existing = self.template.find_table(alias.name)
+            if existing is not None and existing.role != target.role:
+                self.error(
+                    "rules.resolve.alias-conflict", alias.span, name=alias.name, table=existing.role
+                )
+                continue
+            if alias.name in self.aliases:
+                previous = self.aliases[alias.name][0]
+                if previous.role != target.role:
+                    self.error(
+                        "rules.resolve.alias-redefined",
+                        alias.span,
+                        name=alias.name,
+                        table=previous.role,
+                    )
+                continue
+            self.aliases[alias.name] = (target, alias)
+            kept.append(replace(alias, target=target.role))
+        return kept
+
+    def report_unused_aliases(self) -> None:
+        for name, (_table, alias) in self.aliases.items():
+            if name not in self.used_aliases:
+                self.warning("rules.resolve.unused-alias", alias.span, name=name)
+
+    # ---- rules
+
+    def resolve_rule(self, rule: Rule) -> list[Rule]:
+        """One parsed rule → its resolved rule(s) (several for a column template)."""
+        errors_before = self.rule_errors
+        try:
+            scope_span = rule.scope_span or rule.span
+            scope = self.table(rule.scope_table, scope_span) if rule.scope_table else None
+        except _Failed:
+            return []
+        if rule.column_var is None:
+            resolved = self._resolve_one(rule, scope, _Ctx(scope, rule.per_row))
+            return [resolved] if resolved is not None else []
+        try:
+            var_table = self.table(
+                rule.column_var_table or "", rule.column_var_table_span or rule.column_var.span
+            )
+        except _Failed:
+            return []
+        columns = var_table.amount_columns
+        if not columns:
+            self.error(
+                "rules.resolve.no-amount-columns", rule.column_var.span, table=var_table.role
+            )
+            return []
+        if not self._uses_var(rule, rule.column_var.name):
+            self.warning(
+                "rules.resolve.column-var-unused", rule.column_var.span, name=rule.column_var.name
+            )
+        out: list[Rule] = []
+        for column in columns:
+            ctx = _Ctx(scope, rule.per_row, None, rule.column_var.name, column)
+            resolved = self._resolve_one(rule, scope, ctx)
+            if resolved is None:
+                break  # the first column's errors are the same for every column
+            meta = replace(resolved.meta, id=f"{rule.meta.id}[{column}]")
+            out.append(
+                replace(
+                    resolved,
+                    meta=meta,
+                    column_var=None,
+                    column_var_table=None,
+                    expanded_column=column,
+                )
+            )
+        if self.rule_errors > errors_before:
+            return []
+        return out
+
+    def _uses_var(self, rule: Rule, var: str) -> bool:
+        stack: list[object] = [rule.check, rule.when, rule.row_filter]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                continue
+            if isinstance(node, Name) and var in node.parts:
+                return True
+            if isinstance(node, CellRef | Aggregate | InColumn) and node.column == var:
+                return True
+            stack.extend(iter_children(node))
+        return False
+
+    def _resolve_one(self, rule: Rule, scope: Table | None, ctx: _Ctx) -> Rule | None:
+        errors_before = self.rule_errors
+        row_filter = when = None
+        check: Cond | None = None
+        try:
+            if rule.row_filter is not None:
+                row_filter = self.cond(rule.row_filter, ctx)
+                if scope is not None:
+                    self.never_applies(row_filter, scope)
+        except _Failed:
+            pass
+        try:
+            if rule.when is not None:
+                when = self.cond(rule.when, ctx)
+        except _Failed:
+            pass
+        with contextlib.suppress(_Failed):
+            check = self.cond(rule.check, ctx)
+        if self.rule_errors > errors_before or check is None:
+            return None
+        per_row = rule.per_row and scope is not None
+        return replace(
+            rule,
+            check=check,
+            scope_table=scope.role if per_row and scope is not None else None,
+            per_row=per_row,
+            row_filter=row_filter if per_row else None,
+            when=when,
+        )
+
+    def resolve_rollup(self, rollup: Rollup) -> Rollup | None:
+        errors_before = self.rule_errors
+        span = rollup.span
+        try:
+            table = self.table(rollup.table, rollup.table_span or span)
+        except _Failed:
+            return None
+        code = table.column(rollup.code_column)
+        if code is None:
+            self.suggest(
+                "rules.resolve.unknown-column",
+                rollup.code_span or span,
+                rollup.code_column,
+                [c.name for c in table.columns],
+                table=table.role,
+                name=rollup.code_column,
+            )
+            return None
+        if code.kind != "code":
+            self.error(
+                "rules.resolve.rollup-code",
+                rollup.code_span or span,
+                table=table.role,
+                column=code.name,
+            )
+            return None
+        levels = rollup.levels
+        if len(levels) < 2 or any(b <= a for a, b in itertools.pairwise(levels)):
+            self.error(
+                "rules.resolve.rollup-levels", span, levels=", ".join(str(n) for n in levels)
+            )
+        elif code.pattern:
+            for level in levels:
+                if not _can_have_length(code.pattern, level):
+                    self.warning(
+                        "rules.resolve.rollup-level-never",
+                        span,
+                        table=table.role,
+                        column=code.name,
+                        pattern=code.pattern,
+                        level=level,
+                    )
+        columns: list[str] = []
+        spans = rollup.column_spans if len(rollup.column_spans) == len(rollup.columns) else ()
+        for i, name in enumerate(rollup.columns or table.amount_columns):
+            cspan = spans[i] if spans else span
+            col = table.column(name)
+            if col is None:
+                self.suggest(
+                    "rules.resolve.unknown-column",
+                    cspan,
+                    name,
+                    [c.name for c in table.columns],
+                    table=table.role,
+                    name=name,
+                )
+            elif col.kind != "amount":
+                self.error("rules.resolve.rollup-column", cspan, table=table.role, name=name)
+            else:
+                columns.append(name)
+        if self.rule_errors > errors_before:
+            return None
+        return replace(rollup, table=table.role, columns=tuple(columns))
+
+    # ---- conditions
+
+    def cond(self, c: Cond, ctx: _Ctx) -> Cond:
+        match c:
+            case Compare(op=op, left=left, right=right):
+                (lv, lk), (rv, rk) = self.exprs((left, right), ctx)
+                if {lk, rk} == {"amount", "text"}:
+                    literal_number = isinstance(left, Number) or isinstance(right, Number)
+                    self.error(
+                        "rules.resolve.compare-types",
+                        c.span,
+                        hint="rules.hint.quote-code" if literal_number else None,
+                    )
+                    raise _Failed
+                return Compare(op, lv, rv, c.span)
+            case And(items=items):
+                return And(tuple(self._each(items, ctx)), c.span)
+            case Or(items=items):
+                return Or(tuple(self._each(items, ctx)), c.span)
+            case Not(item=item):
+                return Not(self.cond(item, ctx), c.span)
+            case IsNull(operand=operand, negated=negated):
+                value, _ = self.expr(operand, ctx)
+                return IsNull(value, negated, c.span)
+            case IsEmpty(table=name, negated=negated):
+                table = self.table(name, c.table_span or c.span)
+                return IsEmpty(table.role, negated, c.span, table_span=c.table_span)
+            case Matches(operand=operand, pattern=pattern):
+                value, kind = self.expr(operand, ctx)
+                self.need(kind, "text", operand, "matches")
+                return Matches(value, pattern, c.span)
+            case StartsWith(operand=operand, prefix=prefix):
+                value, kind = self.expr(operand, ctx)
+                self.need(kind, "text", operand, "startswith")
+                pvalue, pkind = self.expr(prefix, ctx)
+                if pkind == "amount":
+                    self.error(
+                        "rules.resolve.expected-text",
+                        prefix.span,
+                        what="startswith",
+                        hint="rules.hint.quote-code",
+                    )
+                    raise _Failed
+                return StartsWith(value, pvalue, c.span)
+            case InValues(operand=operand, values=values, negated=negated):
+                value, kind = self.expr(operand, ctx)
+                resolved: list[Expr] = []
+                for v, (rv, rk) in zip(values, self.exprs(values, ctx), strict=True):
+                    if {kind, rk} == {"amount", "text"}:
+                        self.error(
+                            "rules.resolve.compare-types",
+                            v.span,
+                            hint="rules.hint.quote-code" if isinstance(v, Number) else None,
+                        )
+                        raise _Failed
+                    resolved.append(rv)
+                return InValues(value, tuple(resolved), negated, c.span)
+            case InColumn(operand=operand, table=tname, column=cname, negated=negated):
+                value, kind = self.expr(operand, ctx)
+                table = self.table(tname, c.table_span or c.span)
+                column = self.column(table, cname, c.column_span or c.span, ctx)
+                ckind = self.kind_of(table, column)
+                if {kind, ckind} == {"amount", "text"}:
+                    self.error("rules.resolve.compare-types", c.span)
+                    raise _Failed
+                return InColumn(
+                    value,
+                    table.role,
+                    column,
+                    negated,
+                    c.span,
+                    table_span=c.table_span,
+                    column_span=c.column_span,
+                )
+            case Exists(ref=ref):
+                cell, _ = self.cell(ref, ctx)
+                return Exists(cell, c.span)
+        raise _Failed  # pragma: no cover - every Cond is matched above
+
+    def _each(self, items: Iterable[Cond], ctx: _Ctx) -> list[Cond]:
+        out: list[Cond] = []
+        failed = False
+        for item in items:
+            try:
+                out.append(self.cond(item, ctx))
+            except _Failed:
+                failed = True  # keep going: report every error of the rule
+        if failed:
+            raise _Failed
+        return out
+
+    def need(self, kind: Kind, wanted: Kind, node: Expr, what: str) -> None:
+        if kind == "any" or kind == wanted:
+            return
+        if wanted == "amount":
+            if isinstance(node, Name | ColumnRef | CellRef):
+                self.error("rules.resolve.arith-text", node.span, name=_text_of(node))
+            else:
+                self.error("rules.resolve.expected-amount", node.span, what=what)
+        else:
+            self.error("rules.resolve.expected-text", node.span, what=what)
+        raise _Failed
+
+    # ---- values
+
+    def expr(self, e: Expr, ctx: _Ctx) -> tuple[Expr, Kind]:
+        match e:
+            case Number():
+                return e, "amount"
+            case String():
+                return e, "text"
+            case Name():
+                return self.name(e, ctx)
+            case CellRef():
+                return self.cell(e, ctx)
+            case ColumnRef():
+                return self.outer(e, ctx)
+            case StatementRef():
+                return e, "amount"
+            case BinOp(op=op, left=left, right=right):
+                failed = False
+                parts: list[Expr] = []
+                for side in (left, right):
+                    try:
+                        value, kind = self.expr(side, ctx)
+                        self.need(kind, "amount", side, op)
+                        parts.append(value)
+                    except _Failed:
+                        failed = True
+                if failed:
+                    raise _Failed
+                return BinOp(op, parts[0], parts[1], e.span), "amount"
+            case Neg(operand=operand):
+                value, kind = self.expr(operand, ctx)
+                self.need(kind, "amount", operand, "-")
+                return Neg(value, e.span), "amount"
+            case Aggregate():
+                return self.aggregate(e, ctx), "amount"
+            case Call():
+                return self.call(e, ctx)
+        raise _Failed  # ColumnVar never reaches here: syntax keeps loop variables as names
+
+    def exprs(self, items: Sequence[Expr], ctx: _Ctx) -> list[tuple[Expr, Kind]]:
+        """Resolve several values, reporting the errors of all of them."""
+        out: list[tuple[Expr, Kind]] = []
+        failed = False
+        for item in items:
+            try:
+                out.append(self.expr(item, ctx))
+            except _Failed:
+                failed = True
+        if failed:
+            raise _Failed
+        return out
+
+    def call(self, e: Call, ctx: _Ctx) -> tuple[Expr, Kind]:
+        resolved = self.exprs(e.args, ctx)
+        args = [v for v, _ in resolved]
+        kinds = [k for _, k in resolved]
+        func = e.func
+        if func in ("abs", "round", "pct", "coalesce"):
+            for a, k in zip(e.args, kinds, strict=True):
+                self.need(k, "amount", a, func)
+        elif func in ("amount", "length"):
+            self.need(kinds[0], "text", e.args[0], func)
+        return Call(func, tuple(args), e.span), "amount"
+
+    def aggregate(self, e: Aggregate, ctx: _Ctx) -> Aggregate:
+        table = self.table(e.table, e.table_span or e.span)
+        column = None
+        if e.column is not None:
+            column = self.column(table, e.column, e.column_span or e.span, ctx)
+            if self.kind_of(table, column) == "text":
+                self.error("rules.resolve.expected-amount", e.column_span or e.span, what=e.func)
+                raise _Failed
+        where = None
+        if e.where is not None:
+            inner = replace(ctx, agg=table)
+            where = self.cond(e.where, inner)
+            self.never_applies(where, table)
+        return Aggregate(
+            e.func,
+            table.role,
+            column,
+            where,
+            e.span,
+            table_span=e.table_span,
+            column_span=e.column_span,
+        )
+
+    def cell(self, ref: CellRef, ctx: _Ctx) -> tuple[CellRef, Kind]:
+        table = self.table(ref.table or "", ref.table_span or ref.span)
+        row = self.row_key(table, ref.row)
+        if ref.column is None:
+            if not table.value:
+                self.error("rules.resolve.no-value-column", ref.span, table=table.role)
+                raise _Failed
+            column = table.value[0] if len(table.value) == 1 else None
+        else:
+            column = self.column(table, ref.column, ref.column_span or ref.span, ctx)
+        resolved = CellRef(
+            table.role,
+            row,
+            column,
+            ref.span,
+            table_span=ref.table_span,
+            column_span=ref.column_span,
+        )
+        return resolved, self.kind_of(table, column)
+
+    def row_key(self, table: Table, key: RowKey) -> RowKey:
+        if key.kind == "code":
+            if table.code is None:
+                if table.label is not None:
+                    return replace(key, kind="label")  # an all-digit label
+                self.error("rules.resolve.no-code", key.span, table=table.role, key=key.value)
+                raise _Failed
+            col = table.column(table.code)
+            if col is not None and col.pattern:
+                rx = _compiled(col.pattern)
+                if rx is not None and not rx.fullmatch(key.value):
+                    self.warning(
+                        "rules.resolve.code-never",
+                        key.span,
+                        key=key.value,
+                        table=table.role,
+                        column=col.name,
+                        pattern=col.pattern,
+                    )
+            return key
+        if table.label is None:
+            self.error("rules.resolve.no-label", key.span, table=table.role)
+            raise _Failed
+        return key
+
+    def outer(self, ref: ColumnRef, ctx: _Ctx) -> tuple[Expr, Kind]:
+        if not ctx.per_row or ctx.scope is None:
+            self.error("rules.resolve.outer-row", ref.span)
+            raise _Failed
+        column = self.column(ctx.scope, ref.column, ref.span, ctx)
+        outer = ctx.agg is not None
+        return ColumnRef(ctx.scope.role, column, outer, ref.span), self.kind_of(ctx.scope, column)
+
+    def name(self, n: Name, ctx: _Ctx) -> tuple[Expr, Kind]:
+        parts = n.parts
+        text = n.text
+        spans = n.part_spans if len(n.part_spans) == len(parts) else (n.span,) * len(parts)
+
+        def joined(i: int) -> Span:
+            first, last = spans[i], spans[-1]
+            return Span(first.file, first.line, first.column, last.end_line, last.end_column)
+
+        # 说明.支出.基本支出占比
+        if parts[0] in STATEMENT_PREFIXES:
+            if len(parts) == 1:
+                self.error("rules.syntax.statement-name", n.span)
+                raise _Failed
+            statement = ".".join(parts[1:])
+            if statement not in self.known_statements:
+                cands = closest(statement, sorted(self.known_statements))
+                self._emit(
+                    "rules.resolve.unknown-statement",
+                    joined(1),
+                    "warning",
+                    {
+                        "name": statement,
+                        **(
+                            {"hint": "rules.hint.did-you-mean", "hint_args": did_you_mean(cands)}
+                            if cands
+                            else {}
+                        ),
+                    },
+                )
+            return StatementRef(statement, n.span), "amount"
+
+        # the loop variable of `for each amount column c`
+        if ctx.col_var is not None and ctx.col_value is not None:
+            if parts == (ctx.col_var,):
+                table = ctx.agg or (ctx.scope if ctx.per_row else None)
+                if table is None:
+                    self.error("rules.resolve.column-var", n.span, name=ctx.col_var)
+                    raise _Failed
+                column = self.column(table, ctx.col_value, n.span, ctx)
+                return ColumnRef(table.role, column, False, n.span), self.kind_of(table, column)
+            if len(parts) == 2 and parts[1] == ctx.col_var:
+                parts = (parts[0], ctx.col_value)
+                text = ".".join(parts)
+
+        # a column of the aggregated rows, or of the current row
+        for table in (ctx.agg, ctx.scope if ctx.per_row else None):
+            if table is not None and table.column(text) is not None:
+                return ColumnRef(table.role, text, False, n.span), self.kind_of(table, text)
+
+        # 表.列
+        if len(parts) >= 2:
+            table = self.lookup(parts[0])
+            if table is not None:
+                column = ".".join(parts[1:])
+                if table.column(column) is None:
+                    self.suggest(
+                        "rules.resolve.unknown-column",
+                        joined(1),
+                        column,
+                        [c.name for c in table.columns],
+                        table=table.role,
+                        name=column,
+                    )
+                    raise _Failed
+                if table is ctx.agg or (ctx.per_row and table is ctx.scope):
+                    return ColumnRef(table.role, column, False, n.span), self.kind_of(table, column)
+                self.error("rules.resolve.whole-column", n.span, name=text)
+                raise _Failed
+
+        # `in 表:` — a bare name is a row of that table
+        if ctx.scope is not None and not ctx.per_row and ctx.agg is None:
+            return self.scoped_row(n, parts, ctx.scope, spans)
+
+        # a table used as a value
+        if len(parts) == 1 and self.lookup(text) is not None:
+            self.error("rules.resolve.table-as-value", n.span, name=text)
+            raise _Failed
+
+        self.unknown_name(n, parts, ctx, spans)
+        raise _Failed
+
+    def scoped_row(
+        self, n: Name, parts: tuple[str, ...], scope: Table, spans: Sequence[Span]
+    ) -> tuple[Expr, Kind]:
+        for k in range(1, len(parts)):
+            column = ".".join(parts[k:])
+            if scope.column(column) is not None:
+                row_text = ".".join(parts[:k])
+                key = RowKey(row_text, "code" if row_text.isdigit() else "label", spans[0])
+                ref = CellRef(
+                    scope.role,
+                    key,
+                    column,
+                    n.span,
+                    table_span=None,
+                    column_span=Span(
+                        n.span.file,
+                        spans[k].line,
+                        spans[k].column,
+                        spans[-1].end_line,
+                        spans[-1].end_column,
+                    ),
+                )
+                resolved, kind = self.cell(ref, _Ctx())
+                return resolved, kind
+        if len(parts) > 1:
+            # a row label does not contain dots: the tail must be a misspelt column
+            last = Span(
+                n.span.file,
+                spans[1].line,
+                spans[1].column,
+                spans[-1].end_line,
+                spans[-1].end_column,
+            )
+            column = ".".join(parts[1:])
+            self.suggest(
+                "rules.resolve.unknown-column",
+                last,
+                column,
+                [c.name for c in scope.columns],
+                table=scope.role,
+                name=column,
+            )
+            raise _Failed
+        key = RowKey(n.text, "code" if n.text.isdigit() else "label", n.span)
+        return self.cell(CellRef(scope.role, key, None, n.span), _Ctx())
+
+    def unknown_name(
+        self, n: Name, parts: tuple[str, ...], ctx: _Ctx, spans: Sequence[Span]
+    ) -> None:
+        table = ctx.agg or (ctx.scope if ctx.per_row else None)
+        columns = [c.name for c in table.columns] if table is not None else []
+        tables = self.table_names()
+        by_column = closest(n.text, columns, key=normalize_label) if columns else []
+        by_table = closest(parts[0], tables, key=normalize_label) if len(parts) > 1 else []
+        if by_table and not by_column:
+            span = spans[0]
+            self.error(
+                "rules.resolve.unknown-table",
+                span,
+                name=parts[0],
+                hint="rules.hint.did-you-mean",
+                hint_args=did_you_mean(by_table),
+            )
+            return
+        if table is not None:
+            self.error(
+                "rules.resolve.unknown-column",
+                n.span,
+                table=table.role,
+                name=n.text,
+                **(
+                    {"hint": "rules.hint.did-you-mean", "hint_args": did_you_mean(by_column)}
+                    if by_column
+                    else {}
+                ),
+            )
+            return
+        cands = closest(n.text, tables, key=normalize_label)
+        self.error(
+            "rules.resolve.unknown-name",
+            n.span,
+            name=n.text,
+            **(
+                {"hint": "rules.hint.did-you-mean", "hint_args": did_you_mean(cands)}
+                if cands
+                else {}
+            ),
+        )
+
+    # ---- static "never applies"
+
+    def never_applies(self, cond: Cond, table: Table) -> None:
+        """Warn about a filter that contradicts a code column's schema pattern."""
+        items = cond.items if isinstance(cond, And) else (cond,)
+        for item in items:
+            found = self._contradiction(item, table)
+            if found is not None:
+                column, pattern, what = found
+                self.warning(
+                    "rules.resolve.never-applies",
+                    item.span,
+                    what=what,
+                    table=table.role,
+                    column=column,
+                    pattern=pattern,
+                )
+
+    def _contradiction(self, item: Cond, table: Table) -> tuple[str, str, str] | None:
+        def code_column(e: Expr) -> tuple[str, str] | None:
+            if isinstance(e, ColumnRef) and not e.outer and e.table == table.role:
+                col = table.column(e.column)
+                if col is not None and col.pattern and col.kind == "code":
+                    return col.name, col.pattern
+            return None
+
+        match item:
+            case Compare(op="=", left=left, right=String(value=value)):
+                found = code_column(left)
+                if found and (rx := _compiled(found[1])) is not None and not rx.fullmatch(value):
+                    return found[0], found[1], f'{found[0]} = "{value}"'
+            case StartsWith(operand=operand, prefix=String(value=value)):
+                found = code_column(operand)
+                if found and not _can_match_prefix(found[1], value):
+                    return found[0], found[1], f'{found[0]} startswith "{value}"'
+            case Compare(op="=", left=Call(func="length", args=(arg,)), right=Number(value=n)):
+                found = code_column(arg)
+                if (
+                    found
+                    and n == n.to_integral()
+                    and n >= 0
+                    and not _can_have_length(found[1], int(n))
+                ):
+                    return found[0], found[1], f"length({found[0]}) = {n}"
+            case InValues(operand=operand, values=values, negated=False):
+                found = code_column(operand)
+                if found and values and all(isinstance(v, String) for v in values):
+                    rx = _compiled(found[1])
+                    if rx is not None and not any(
+                        rx.fullmatch(cast(String, v).value) for v in values
+                    ):
+                        return found[0], found[1], f"{found[0]} in (…)"
+        return None
+
+
+def _text_of(node: Expr) -> str:
+    if isinstance(node, Name):
+        return node.text
+    if isinstance(node, ColumnRef):
+        return node.column
+    if isinstance(node, CellRef):
+        return f"{node.table}[{node.row.value}]" + (f".{node.column}" if node.column else "")
+    return "?"
+
+
+def resolve(
+    files: Sequence[Ruleset],
+    template: Template | None = None,
+    *,
+    known_statements: Iterable[str] | None = None,
+    header_from: Ruleset | None = None,
+    file: str | None = None,
+) -> tuple[Ruleset, list[Diagnostic]]:
+    """Resolve parsed files (already loaded, includes first) into one resolved :class:`Ruleset`."""
+    template = template or load_template()
+    resolver = Resolver(template, known_statements)
+    header = header_from or (files[0] if files else Ruleset(file=file or "<none>"))
+    aliases = resolver.add_aliases(a for f in files for a in f.aliases)
+    precision = header.precision
+    unit = header.unit
+    for f in files:
+        if precision is None and f.precision is not None:
+            precision, unit = f.precision, f.unit
+        elif f.precision is not None and f.precision != precision and f is not header:
+            resolver.warning(
+                "rules.resolve.precision-ignored",
+                Span(f.file, 1, 1, 1, 2),
+                value=str(f.precision),
+                root=Path(header.file).name,
+            )
+    if unit is not None and unit not in UNITS:
+        unit = None  # already reported by syntax
+    rules: list[Rule | Rollup] = []
+    first_seen: dict[str, Span] = {}
+    for f in files:
+        for item in f.rules:
+            rid = item.meta.id
+            if rid in first_seen:
+                where = first_seen[rid]
+                resolver._emit(
+                    "rules.resolve.duplicate-id",
+                    item.meta.span,
+                    "error",
+                    {
+                        "id": rid,
+                        "hint": "rules.resolve.first-defined",
+                        "hint_args": {"where": f"{where.file}:{where.line}:{where.column}"},
+                    },
+                )
+                continue
+            first_seen[rid] = item.meta.span
+            if isinstance(item, Rollup):
+                rollup = resolver.resolve_rollup(item)
+                if rollup is not None:
+                    rules.append(rollup)
+            else:
+                rules.extend(resolver.resolve_rule(item))
+    resolver.report_unused_aliases()
+    ruleset = Ruleset(
+        file=file or header.file,
+        name=header.name or next((f.name for f in files if f.name), None),
+        version=header.version or next((f.version for f in files if f.version), None),
+        precision=precision,
+        unit=unit,
+        aliases=tuple(aliases),
+        includes=(),
+        rules=tuple(rules),
+        span=header.span,
+    )
+    return ruleset, resolver.diagnostics
+
+
+def default_precision(ruleset: Ruleset) -> Decimal:
+    """The ruleset's rounding unit (``Ruleset.DEFAULT_PRECISION`` when it declares none)."""
+    return ruleset.precision if ruleset.precision is not None else Ruleset.DEFAULT_PRECISION
