@@ -1799,15 +1799,17 @@ def document_id(seed: int, index: int) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _write_range(args: tuple[int, int, int, str | None]) -> list[bytes]:
-    seed, start, stop, out = args
+def _write_range(args: tuple[int, int, int, str | None, bool]) -> list[bytes]:
+    """Write documents ``start..stop`` to ``out``; return their bytes if ``keep``."""
+    seed, start, stop, out, keep = args
     lines: list[bytes] = []
     folder = Path(out) if out else None
     for index in range(start, stop):
         data = orjson.dumps(generate_document(seed, index))
         if folder is not None:
             (folder / f"{document_id(seed, index)}.json").write_bytes(data)
-        lines.append(data)
+        if keep:
+            lines.append(data)
     return lines
 
 
@@ -1828,7 +1830,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(args.out).mkdir(parents=True, exist_ok=True)
     chunk = 200
     ranges = [
-        (args.seed, start, min(start + chunk, args.count), args.out)
+        (args.seed, start, min(start + chunk, args.count), args.out, bool(args.ndjson))
         for start in range(0, args.count, chunk)
     ]
     sink = open(args.ndjson, "wb") if args.ndjson else None  # noqa: SIM115

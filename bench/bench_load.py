@@ -1,0 +1,309 @@
+"""Loading benchmark (issue 2): checker.documents against bare orjson.
+
+Generates a corpus of synthetic documents (bench/generate.py) into
+``bench/out/`` (gitignored), then measures, each in a fresh subprocess so that
+peak memory (``ru_maxrss``) is that measurement's own:
+
+(a) ``orjson``: read every file's bytes and ``orjson.loads`` them, in the order
+    ``checker.documents`` reads them (sorted by path), keeping nothing;
+(b) ``frames``: ``checker.documents.load_documents([folder])``, the public
+    loading function: read, parse, validate against the schema, and build one
+    Polars frame per table for all documents.
+
+Each measurement runs ``--repeat`` times (fresh process each time, files in the
+page cache after the first pass); the best and median wall times are reported,
+with documents/s, the ratio (b)/(a) (goal ≤ 1.5x) and peak RSS. The figures are
+written to ``bench/RESULTS.md`` under "## Loading (issue 2)" (other sections of
+that file are kept).
+
+    python -m bench.bench_load [--count 10000] [--seed 0] [--repeat 3] [--profile]
+
+``--profile`` adds a cProfile run of (b) and prints where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+HEADING = "## Loading (issue 2)"
+GOAL = 1.5
+
+
+def corpus_dir(seed: int, count: int) -> Path:
+    return OUT / f"load-seed{seed}-n{count}"
+
+
+def ensure_corpus(seed: int, count: int) -> Path:
+    """Generate the corpus unless a complete one is already there."""
+    folder = corpus_dir(seed, count)
+    stamp = folder / ".complete"
+    if stamp.exists() and len(list(folder.glob("*.json"))) == count:
+        return folder
+    from bench.generate import main as generate
+
+    started = time.perf_counter()
+    generate(["--count", str(count), "--seed", str(seed), "--out", str(folder)])
+    print(f"generated {count} documents in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    stamp.write_text("ok\n")
+    return folder
+
+
+def files_in_load_order(folder: Path) -> list[Path]:
+    """The order checker.documents.iter_sources reads a folder in (sorted by POSIX path)."""
+    return sorted(folder.rglob("*.json"), key=lambda p: p.as_posix())
+
+
+# -- measurements (each runs in its own process) ----------------------------------------------
+
+
+def _memory() -> dict[str, float]:
+    """Peak memory of this process so far, MiB: ``ru_maxrss`` and ``VmHWM``.
+
+    ``ru_maxrss`` survives exec: a child starts with its parent's RSS at fork time
+    as its peak, so the parent keeps itself small (it never holds the corpus).
+    ``VmHWM`` (/proc/self/status) is the high-water mark of this process's own
+    address space only: it is the figure reported as peak RSS.
+    """
+    import resource
+
+    out = {"maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # KiB on Linux
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                out["hwm"] = int(line.split()[1]) / 1024
+    except OSError:
+        out["hwm"] = out["maxrss"]
+    return out
+
+
+def measure_orjson(folder: Path) -> dict[str, Any]:
+    import orjson
+
+    files = files_in_load_order(folder)
+    before = _memory()
+    started = time.perf_counter()
+    size = 0
+    for path in files:
+        data = path.read_bytes()
+        size += len(data)
+        orjson.loads(data)
+    seconds = time.perf_counter() - started
+    return {"documents": len(files), "bytes": size, "seconds": seconds, "before": before}
+
+
+def measure_frames(folder: Path) -> dict[str, Any]:
+    from checker.documents import load_documents, load_schema
+
+    load_schema()  # the compiled validator is built once per process: not per batch
+    before = _memory()
+    started = time.perf_counter()
+    batch = load_documents([str(folder)])
+    seconds = time.perf_counter() - started
+    if batch.invalid_count:
+        raise SystemExit(f"{batch.invalid_count} generated documents were rejected")
+    rows = sum(frame.height for frame in batch.tables.values())
+    return {
+        "documents": batch.valid_count,
+        "rows": rows,
+        "seconds": seconds,
+        "before": before,
+    }
+
+
+def profile_frames(folder: Path, top: int = 25) -> str:
+    import cProfile
+    import io
+    import pstats
+
+    from checker.documents import load_documents, load_schema
+
+    load_schema()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    load_documents([str(folder)])
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def _child(kind: str, folder: str) -> None:
+    if kind == "profile":
+        print(profile_frames(Path(folder)))
+        return
+    result = (measure_orjson if kind == "orjson" else measure_frames)(Path(folder))
+    result["after"] = _memory()
+    print(json.dumps(result))
+
+
+def run_child(kind: str, folder: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.bench_load", "--child", kind, str(folder)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import orjson
+    import polars
+
+    return (
+        f"{os.cpu_count()} cores ({cpu}){mem}; Linux {platform.release()}; "
+        f"Python {platform.python_version()}, polars {polars.__version__}, "
+        f"orjson {orjson.__version__}"
+    )
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, float]:
+    secs = [r["seconds"] for r in runs]
+    return {
+        "best": min(secs),
+        "median": statistics.median(secs),
+        "peak": max(r["after"]["hwm"] for r in runs),
+        "maxrss": max(r["after"]["maxrss"] for r in runs),
+        "base": min(r["before"]["hwm"] for r in runs),
+    }
+
+
+def write_section(text: str) -> None:
+    """Replace (or add) this benchmark's section of RESULTS.md, keeping the others."""
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = text.rstrip("\n") + "\n\n"
+    if pattern.search(old):
+        new = pattern.sub(lambda _: section, old, count=1)
+    else:
+        new = old.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_load", description=__doc__)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="also cProfile (b)")
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(*args.child)
+        return 0
+
+    command = "python -m bench.bench_load " + " ".join(argv if argv is not None else sys.argv[1:])
+    folder = ensure_corpus(args.seed, args.count)
+    for path in files_in_load_order(folder):  # warm the page cache for both measurements
+        path.read_bytes()
+    load_before = os.getloadavg()[0]
+    raw: dict[str, list[dict[str, Any]]] = {"orjson": [], "frames": []}
+    for i in range(args.repeat):
+        for kind in ("orjson", "frames"):
+            result = run_child(kind, folder)
+            raw[kind].append(result)
+            rate = result["documents"] / result["seconds"]
+            print(
+                f"run {i + 1} {kind:6}: {result['seconds']:.2f} s, {rate:,.0f} docs/s, "
+                f"peak RSS {result['after']['hwm']:,.0f} MiB "
+                f"(ru_maxrss {result['after']['maxrss']:,.0f} MiB)",
+                file=sys.stderr,
+            )
+    load_after = os.getloadavg()[0]
+    a, b = _summary(raw["orjson"]), _summary(raw["frames"])
+    n = raw["frames"][0]["documents"]
+    size = raw["orjson"][0]["bytes"]
+    rows = raw["frames"][0]["rows"]
+    ratio_best = b["best"] / a["best"]
+    ratio_median = b["median"] / a["median"]
+    verdict = "meets" if ratio_best <= GOAL else "misses"
+    lines = [
+        HEADING,
+        "",
+        f"Command: `{command.strip()}` (from the repository root)  ",
+        f"Date: {dt.date.today().isoformat()}  ",
+        f"Machine: {_machine()}  ",
+        f"Corpus: {n:,} synthetic documents from `bench/generate.py` (seed {args.seed}), "
+        f"{size / 1e6:,.0f} MB of compact JSON, {size / n / 1024:,.1f} KiB per document on "
+        f"average (the seed example is 127 KiB compact), {rows:,} table rows in all "
+        f"({rows / n:,.0f} per document); files in the page cache.",
+        "",
+        f"Each measurement runs in a fresh process, {args.repeat} times; times exclude "
+        "interpreter start-up and imports (for (b) also building the compiled schema "
+        "validator, done once per process). Peak RSS is the measuring process's VmHWM "
+        "(ru_maxrss agrees: "
+        f"{a['maxrss']:,.0f} / {b['maxrss']:,.0f} MiB). 1-minute load average "
+        f"{load_before:.1f} before, {load_after:.1f} after"
+        + (
+            ": other work shared the 2 cores, so the best run is the headline and the median "
+            "shows the noise."
+            if max(load_before, load_after) > 1.2
+            else "; the best run is the headline."
+        ),
+        "",
+        "| measurement | best s | median s | documents/s (best) | documents/s (median) "
+        "| peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| (a) read + `orjson.loads`, nothing kept | {a['best']:.2f} | {a['median']:.2f} | "
+        f"{n / a['best']:,.0f} | {n / a['median']:,.0f} | {a['peak']:,.0f} |",
+        f"| (b) `checker.documents.load_documents` → frames | {b['best']:.2f} | "
+        f"{b['median']:.2f} | {n / b['best']:,.0f} | {n / b['median']:,.0f} | {b['peak']:,.0f} |",
+        "",
+        f"Ratio (b)/(a): **{ratio_best:.2f}x** best ({ratio_median:.2f}x median); the goal is "
+        f"≤ {GOAL}x: it {verdict} the goal. Peak RSS right after imports: "
+        f"{a['base']:,.0f} MiB (a), {b['base']:,.0f} MiB (b).",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.profile:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.bench_load", "--child", "profile", str(folder)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        print(proc.stdout)
+    if not args.no_write:
+        write_section(text)
+        print(f"updated {RESULTS.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
