@@ -756,12 +756,11 @@ def _read_source(source: Source, max_bytes: int, stdin: IO[bytes] | None) -> Ite
         return
     try:
         with open(source.path, "rb") as handle:  # read-only, never written
-            if source.mode == "json":
-                size = os.fstat(handle.fileno()).st_size
-                if size > max_bytes:
-                    yield _too_large(source.name, None, stem, size, max_bytes)
-                    return
-            yield from _read_stream(handle, source, stem, max_bytes)
+            size = os.fstat(handle.fileno()).st_size
+            if source.mode == "json" and size > max_bytes:
+                yield _too_large(source.name, None, stem, size, max_bytes)
+                return
+            yield from _read_stream(handle, source, stem, max_bytes, size or None)
     except OSError as exc:
         diag = Diagnostic(
             "doc.read-error", Location(source.name), {"error": exc.strerror or str(exc)}
@@ -774,7 +773,9 @@ def _too_large(file: str, line: int | None, default_id: str, size: int, limit: i
     return _Raw(file, line, default_id, None, diag)
 
 
-def _read_stream(stream: IO[bytes], source: Source, stem: str, max_bytes: int) -> Iterator[_Raw]:
+def _read_stream(
+    stream: IO[bytes], source: Source, stem: str, max_bytes: int, size: int | None = None
+) -> Iterator[_Raw]:
     """JSON: the whole stream is one document. NDJSON: one per non-blank line.
 
     ``auto`` (stdin, unknown suffix) is NDJSON when the first non-blank line
@@ -797,7 +798,11 @@ def _read_stream(stream: IO[bytes], source: Source, stem: str, max_bytes: int) -
         if mode == "auto":
             mode = "ndjson" if line_bytes.strip() and _parses(line_bytes) else "json"
     if mode == "json":
-        data = head + stream.read(max_bytes + 1 - len(head))
+        limit = max_bytes + 1 - len(head)  # read one byte more than allowed to see an excess
+        want = limit if size is None else min(size + 1 - len(head), limit)
+        data = head + stream.read(max(want, 0))
+        if size is not None and len(data) > size:  # the file grew since fstat: read on
+            data += stream.read(max(max_bytes + 1 - len(data), 0))
         if len(data) > max_bytes:
             yield _too_large(name, None, stem, len(data), max_bytes)
             return
@@ -848,7 +853,7 @@ def parse_document(
             return Location(file, line, col, pointer=pointer)
         return Location(file, ln, col, pointer=pointer)
 
-    if not data.strip():
+    if not data or data.isspace():
         return None, [Diagnostic("doc.empty", at(None, None))]
     if data.startswith(_BOM):
         return None, [Diagnostic("doc.bom", at(1, 1))]
