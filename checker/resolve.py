@@ -76,7 +76,7 @@ from checker.syntax import (
     parse_file,
     parse_text,
 )
-from checker.template import Table, Template, load_template, normalize_label
+from checker.template import Table, Template, load_template, normalize_label, strip_year
 
 Kind = Literal["amount", "text", "any"]
 
@@ -471,6 +471,25 @@ class _Ctx:
     col_value: str | None = None  # the column the variable stands for in this expansion
 
 
+_INDEXES: dict[int, tuple[Template, dict[str, Table]]] = {}
+
+
+def _table_index(template: Template) -> dict[str, Table]:
+    """Every name of every table (as written and normalised) → the table (memoised)."""
+    known = _INDEXES.get(id(template))
+    if known is not None and known[0] is template:
+        return known[1]
+    index: dict[str, Table] = {}
+    for table in template.tables:
+        for name in (table.role, *table.names):
+            index.setdefault(name, table)
+            index.setdefault(normalize_label(strip_year(name)), table)
+    if len(_INDEXES) > 16:
+        _INDEXES.clear()
+    _INDEXES[id(template)] = (template, index)
+    return index
+
+
 class _Failed(Exception):
     """A rule cannot be resolved; its diagnostic has been recorded."""
 
@@ -512,6 +531,7 @@ class Resolver:
         )
         self.diagnostics: list[Diagnostic] = []
         self.aliases: dict[str, tuple[Table, Alias]] = {}
+        self.by_name = _table_index(template)
         self.used_aliases: set[str] = set()
         self.rule_errors = 0
 
@@ -554,7 +574,10 @@ class Resolver:
         if name in self.aliases:
             self.used_aliases.add(name)
             return self.aliases[name][0]
-        return self.template.find_table(name)
+        found = self.by_name.get(name)
+        if found is None:
+            found = self.by_name.get(normalize_label(strip_year(name)))
+        return found
 
     def table(self, name: str, span: Span) -> Table:
         found = self.lookup(name)
@@ -591,7 +614,7 @@ class Resolver:
     def add_aliases(self, aliases: Iterable[Alias]) -> list[Alias]:
         kept: list[Alias] = []
         for alias in aliases:
-            target = self.template.find_table(alias.target)
+            target = self.by_name.get(alias.target) or self.template.find_table(alias.target)
             if target is None:
                 self.suggest(
                     "rules.resolve.unknown-table",
@@ -601,7 +624,7 @@ class Resolver:
                     name=alias.target,
                 )
                 continue
-            existing = self.template.find_table(alias.name)
+            existing = self.by_name.get(alias.name) or self.template.find_table(alias.name)
             if existing is not None and existing.role != target.role:
                 self.error(
                     "rules.resolve.alias-conflict", alias.span, name=alias.name, table=existing.role

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -85,6 +85,8 @@ MAX_PREFIX_RUN = 20  # consecutive - + not
 MAX_BLOCK_DEPTH = 16  # nested scopes
 MAX_EXPR_DEPTH = 200  # AST depth of one check (a sum of 200 terms is fine)
 MAX_ERRORS_PER_STATEMENT = 20
+MAX_ERRORS_PER_FILE = 50  # then the rest of the file is skipped, with a note
+MAX_CACHED_CHUNK = 20_000  # characters: statements up to this size are memoised
 
 UNITS = ("元", "万元", "亿元")
 AGGREGATES = ("sum", "count", "min", "max")
@@ -153,6 +155,14 @@ register(
         "rules.syntax.unexpected-char": ("无法识别的字符 {found}", "unexpected character {found}"),
         "rules.syntax.unexpected-token": ("此处不应出现 {found_zh}", "unexpected {found_en}"),
         "rules.syntax.unexpected-eof": ("规则意外结束", "unexpected end of the rule"),
+        "rules.syntax.too-many-errors": (
+            "错误过多（超过 {limit} 个），文件其余部分未检查",
+            "too many errors (more than {limit}); the rest of the file is not checked",
+        ),
+        "rules.syntax.unterminated-string": (
+            "字符串没有结束的引号（字符串不能跨行）",
+            "unterminated string (a string cannot span lines)",
+        ),
         "rules.syntax.indent": (
             "缩进与外层各级都不对齐",
             "the indentation does not match any outer level",
@@ -198,6 +208,10 @@ register(
         "rules.syntax.bad-regex": (
             "正则表达式无效：{reason}",
             "invalid regular expression: {reason}",
+        ),
+        "rules.syntax.regex-unsupported": (
+            "正则表达式不能使用环视 (?= (?! (?<= (?<! 或反向引用 \\1",
+            "regular expressions cannot use look-around (?= (?! (?<= (?<! or back-references \\1",
         ),
         "rules.syntax.regex-literal": (
             "matches 的第二个参数必须是字符串字面量",
@@ -307,9 +321,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "RPAR": (")", ")"),
     "LSQB": ("[", "["),
     "RSQB": ("]", "]"),
-    "COLON": (":", ":"),
-    "COMMA": (",", ","),
-    "DOT": (".", "."),
+    "COLON": ("“:”", "':'"),
+    "COMMA": ("“,”", "','"),
+    "DOT": ("“.”", "'.'"),
     "_NL": ("换行", "end of line"),
     "_INDENT": ("缩进的块", "an indented block"),
     "_DEDENT": ("取消缩进", "less indentation"),
@@ -351,14 +365,15 @@ def describe_expected(names: set[str] | frozenset[str], lang: str = "zh") -> str
             words.append(n.lower())
         else:
             words.append(n)
-    if len(words) > 9:
-        words = [*words[:8], "…"]
     if not words:
         return "?"
+    if len(words) > 9:
+        return "、".join(words[:8]) + "等" if lang == "zh" else ", ".join(words[:8]) + ", …"
     if len(words) == 1:
         return words[0]
     if lang == "zh":
-        return "、".join(words[:-1]) + "或 " + words[-1]
+        joiner = " 或 " if words[-2][-1].isascii() else "或 "
+        return "、".join(words[:-1]) + joiner + words[-1]
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
@@ -567,6 +582,9 @@ def _depth_and_poison(node: object) -> tuple[int, bool]:
     return deepest, False
 
 
+# look-around and back-references: Python has them, the Polars (Rust) regex engine does not
+_UNSUPPORTED_REGEX = re.compile(r"\(\?<?[=!]|\\[1-9]")
+
 _INVALID = String("\x00invalid")  # placeholder for a sub-expression already reported
 _INVALID_COND = IsNull(_INVALID)
 
@@ -615,21 +633,26 @@ def _unescape(token: str) -> str:
 
 
 def levenshtein(a: str, b: str, limit: int | None = None) -> int:
-    """Character edit distance (insert, delete, substitute), optionally cut off above ``limit``."""
+    """Character edit distance: insert, delete, substitute, swap two neighbours (cost 1 each).
+
+    Cut off early (returning ``limit + 1``) once the distance must exceed ``limit``.
+    """
     if a == b:
         return 0
-    if len(a) < len(b):
-        a, b = b, a
-    if limit is not None and len(a) - len(b) > limit:
+    if limit is not None and abs(len(a) - len(b)) > limit:
         return limit + 1
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
         if limit is not None and min(current) > limit:
             return limit + 1
-        previous = current
+        before, previous = previous, current
     return previous[-1]
 
 
@@ -651,7 +674,7 @@ def closest(
     if not ordered:
         return []
     best = scored[ordered[0]]
-    return [c for c in ordered if scored[c] <= best + 1][:max_results]
+    return [c for c in ordered if scored[c] == best][:max_results]
 
 
 def did_you_mean(candidates: Sequence[str]) -> dict[str, Any]:
@@ -698,10 +721,11 @@ class _Builder(Transformer[Token, Any]):
         return Span(self.file, line, col, end_line, end_col)
 
     def span_of(self, *items: Any) -> Span:
-        spans = [s for s in (self._span(i) for i in items) if s is not None]
-        if not spans:
+        """From the start of the first item that has a place to the end of the last one."""
+        first = next((s for s in map(self._span, items) if s is not None), None)
+        if first is None:
             return Span(self.file, 1 + self.offset, 1, 1 + self.offset, 1)
-        first, last = spans[0], spans[-1]
+        last = next(s for s in map(self._span, reversed(items)) if s is not None)
         return Span(self.file, first.line, first.column, last.end_line, last.end_column)
 
     def _span(self, item: Any) -> Span | None:
@@ -710,12 +734,9 @@ class _Builder(Transformer[Token, Any]):
         if isinstance(item, Token):
             return self.tspan(item) if item.line is not None else None
         if isinstance(item, list | tuple):
-            spans = [s for s in (self._span(i) for i in item) if s is not None]
-            if not spans:
+            if not item:
                 return None
-            return Span(
-                self.file, spans[0].line, spans[0].column, spans[-1].end_line, spans[-1].end_column
-            )
+            return self.span_of(*item)
         span = getattr(item, "span", None)
         return span if isinstance(span, Span) else None
 
@@ -1037,6 +1058,9 @@ class _Builder(Transformer[Token, Any]):
             re.compile(pattern.value)
         except re.error as exc:
             self.error("rules.syntax.bad-regex", pattern.span, reason=str(exc))
+            return _INVALID_COND
+        if _UNSUPPORTED_REGEX.search(pattern.value):
+            self.error("rules.syntax.regex-unsupported", pattern.span)
             return _INVALID_COND
         return Matches(operand, pattern.value, span)
 
@@ -1383,8 +1407,10 @@ def _chunks(lines: list[str]) -> list[tuple[int, int]]:
     depth = 0
     continued = False
     for i, line in enumerate(lines):
-        if not _blank(line) and _indent_of(line) == 0 and depth == 0 and not continued:
-            starts.append(i)
+        top = not _blank(line) and _indent_of(line) == 0
+        if top and ((depth == 0 and not continued) or _STATEMENT_START.match(line)):
+            starts.append(i)  # a keyword at column 0 starts a statement even after a stray (
+            depth = 0
         code = _STRIP_FOR_BRACKETS.sub("", line)
         depth = max(
             0, depth + sum(code.count(c) for c in _OPEN) - sum(code.count(c) for c in _CLOSE)
@@ -1469,7 +1495,10 @@ def _syntax_diagnostic(
         char = text[col - 1] if col - 1 < len(text) else "?"
         code, args = "rules.syntax.unexpected-char", {"found": _show_char(char)}
         end_col = col + 1
-        allowed = set(exc.allowed or ())
+        if char in '"“' and ("”" if char == "“" else '"') not in text[col:]:
+            code, args = "rules.syntax.unterminated-string", {}
+            end_col = len(text) + 1
+        allowed = set(exc.allowed or ()) if code == "rules.syntax.unexpected-char" else set()
         if allowed:
             hint, hint_args = "rules.hint.expected", expected_args(sorted(allowed))
         word = re.match(r"\w+", text[col - 1 :])
@@ -1526,6 +1555,19 @@ def _syntax_diagnostic(
             hint_args = {"bracket": str(b), "line": (b.line or 1) + offset, "column": b.column or 1}
     loc = Location(file, line + offset, col, line + offset, end_col)
     return Diagnostic(code, loc, args, "error", hint, hint_args), line - 1
+
+
+@lru_cache(maxsize=2048)
+def _parse_chunk_cached(
+    file: str, offset: int, text: str
+) -> tuple[tuple[Any, ...], tuple[Diagnostic, ...]]:
+    """:func:`_parse_chunk` remembered: re-linting an edited file re-parses only what changed.
+
+    Safe to share: AST nodes, items and diagnostics are immutable.
+    """
+    diagnostics: list[Diagnostic] = []
+    items = _parse_chunk(text.split("\n"), file, offset, diagnostics)
+    return tuple(items), tuple(diagnostics)
 
 
 def _parse_chunk(
@@ -1589,7 +1631,22 @@ def parse_text(text: str, file: str = "<text>") -> tuple[Ruleset, list[Diagnosti
         for start, end in _chunks(lines):
             if all(_blank(line) for line in lines[start:end]):
                 continue
-            items.extend(_parse_chunk(lines[start:end], file, start, diagnostics))
+            if len(diagnostics) >= MAX_ERRORS_PER_FILE:
+                diagnostics.append(
+                    Diagnostic(
+                        "rules.syntax.too-many-errors",
+                        Location(file, start + 1, 1, start + 1, 2),
+                        {"limit": MAX_ERRORS_PER_FILE},
+                    )
+                )
+                break
+            chunk = lines[start:end]
+            if sum(map(len, chunk)) <= MAX_CACHED_CHUNK:
+                parsed, diags = _parse_chunk_cached(file, start, "\n".join(chunk))
+                items.extend(parsed)
+                diagnostics.extend(diags)
+            else:
+                items.extend(_parse_chunk(chunk, file, start, diagnostics))
     return _assemble(items, file, diagnostics, empty=not any(not _blank(x) for x in lines))
 
 
