@@ -411,6 +411,8 @@ class Alias:
     name: str
     target: str
     span: Span = NOWHERE
+    name_span: Span | None = field(default=None, compare=False)
+    target_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

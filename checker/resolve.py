@@ -618,7 +618,7 @@ class Resolver:
             if target is None:
                 self.suggest(
                     "rules.resolve.unknown-table",
-                    alias.span,
+                    alias.target_span or alias.span,
                     alias.target,
                     [n for t in self.template.tables for n in (t.role, *t.names)],
                     name=alias.target,
@@ -627,7 +627,10 @@ class Resolver:
             existing = self.by_name.get(alias.name) or self.template.find_table(alias.name)
             if existing is not None and existing.role != target.role:
                 self.error(
-                    "rules.resolve.alias-conflict", alias.span, name=alias.name, table=existing.role
+                    "rules.resolve.alias-conflict",
+                    alias.name_span or alias.span,
+                    name=alias.name,
+                    table=existing.role,
                 )
                 continue
             if alias.name in self.aliases:
@@ -635,7 +638,7 @@ class Resolver:
                 if previous.role != target.role:
                     self.error(
                         "rules.resolve.alias-redefined",
-                        alias.span,
+                        alias.name_span or alias.span,
                         name=alias.name,
                         table=previous.role,
                     )
@@ -647,7 +650,7 @@ class Resolver:
     def report_unused_aliases(self) -> None:
         for name, (_table, alias) in self.aliases.items():
             if name not in self.used_aliases:
-                self.warning("rules.resolve.unused-alias", alias.span, name=name)
+                self.warning("rules.resolve.unused-alias", alias.name_span or alias.span, name=name)
 
     # ---- rules
 

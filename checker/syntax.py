@@ -1369,7 +1369,7 @@ class _Builder(Transformer[Token, Any]):
         span = self.span_of(children)
         if _COMPARE_OPS.get(str(op)) != "=":
             self.error("rules.syntax.alias-op", self.tspan(op))
-        return Alias(name.text, target.text, span)
+        return Alias(name.text, target.text, span, name_span=name.span, target_span=target.span)
 
     def include(self, children: list[Any]) -> Include:
         return Include(_unescape(str(children[1])), self.span_of(children))
@@ -1554,7 +1554,11 @@ def _syntax_diagnostic(
             hint = "rules.hint.unclosed"
             hint_args = {"bracket": str(b), "line": (b.line or 1) + offset, "column": b.column or 1}
     loc = Location(file, line + offset, col, line + offset, end_col)
-    return Diagnostic(code, loc, args, "error", hint, hint_args), line - 1
+    recover_at = line - 1
+    if open_brackets and open_brackets[0].line is not None:
+        # the statement to drop is the one that opened the bracket
+        recover_at = min(recover_at, open_brackets[0].line - 1)
+    return Diagnostic(code, loc, args, "error", hint, hint_args), recover_at
 
 
 @lru_cache(maxsize=2048)
