@@ -74,16 +74,23 @@ def lint(paths: Sequence[str | Path], template: Template | None = None) -> LintR
                 target = Path(inc.path)
                 if not target.is_absolute():
                     target = f.parent / target
-                included.add(_key(target))
+                if _key(target) != key:
+                    included.add(_key(target))
     roots = [f for k, f in keys.items() if k not in included or k not in parsed]
-    if not roots and keys:  # everything includes everything: a cycle; start anywhere
-        roots = [next(iter(keys.values()))]
     reached: set[str] = set()
     for root in roots:
         ruleset, diagnostics = load_ruleset([root], template)
         result.diagnostics.extend(diagnostics)
         result.rules += len(ruleset.rules)
         reached |= _closure(root, parsed)
+    # files only reachable through an include cycle: lint each cycle from one of its files
+    for key, f in keys.items():
+        if key not in reached:
+            ruleset, diagnostics = load_ruleset([f], template)
+            result.diagnostics.extend(diagnostics)
+            result.rules += len(ruleset.rules)
+            reached |= _closure(f, parsed)
+            roots.append(f)
     # files beside a ruleset.rules that it does not reach
     for root in roots:
         if root.name == "ruleset.rules":

@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import lark
 from lark import Lark, Token, Transformer
@@ -730,7 +730,7 @@ class _Builder(Transformer[Token, Any]):
 
     def _span(self, item: Any) -> Span | None:
         if isinstance(item, Span):
-            return item
+            return item if item.line > 0 else None
         if isinstance(item, Token):
             return self.tspan(item) if item.line is not None else None
         if isinstance(item, list | tuple):
@@ -738,7 +738,7 @@ class _Builder(Transformer[Token, Any]):
                 return None
             return self.span_of(*item)
         span = getattr(item, "span", None)
-        return span if isinstance(span, Span) else None
+        return span if isinstance(span, Span) and span.line > 0 else None
 
     def error(self, code: str, span: Span, severity: str = "error", **kw: Any) -> None:
         hint = kw.pop("hint", None)
@@ -1295,8 +1295,12 @@ class _Builder(Transformer[Token, Any]):
             (i for i, c in enumerate(children) if isinstance(c, Token) and c.type == "WHERE"), None
         )
         row_filter = self.as_cond(children[where_at + 1]) if where_at is not None else None
-        if row_filter is _INVALID_COND:
-            return []
+        if row_filter is not None:
+            depth, poisoned = _depth_and_poison(row_filter)
+            if depth > MAX_EXPR_DEPTH:
+                self.error("rules.syntax.too-complex", row_filter.span, limit=MAX_EXPR_DEPTH)
+            if poisoned or depth > MAX_EXPR_DEPTH:
+                return []  # the filter's error is reported; its rules cannot be checked
         out: list[Rule | Rollup] = []
         for item in self._items(children):
             if isinstance(item, Rollup):
@@ -1562,16 +1566,49 @@ def _syntax_diagnostic(
 
 
 @lru_cache(maxsize=2048)
-def _parse_chunk_cached(
-    file: str, offset: int, text: str
-) -> tuple[tuple[Any, ...], tuple[Diagnostic, ...]]:
-    """:func:`_parse_chunk` remembered: re-linting an edited file re-parses only what changed.
+def _parse_chunk_cached(file: str, text: str) -> tuple[tuple[Any, ...], tuple[Diagnostic, ...]]:
+    """:func:`_parse_chunk` at line 1, remembered: re-linting an edited file re-parses only
+    the statements that changed (the others are moved to their new lines by :func:`_shift`).
 
     Safe to share: AST nodes, items and diagnostics are immutable.
     """
     diagnostics: list[Diagnostic] = []
-    items = _parse_chunk(text.split("\n"), file, offset, diagnostics)
+    items = _parse_chunk(text.split("\n"), file, 0, diagnostics)
     return tuple(items), tuple(diagnostics)
+
+
+_T = TypeVar("_T")
+
+
+def _shift(node: _T, lines: int) -> _T:
+    """``node`` with every span and location moved down by ``lines`` lines."""
+    if isinstance(node, Span):
+        moved = Span(
+            node.file, node.line + lines, node.column, node.end_line + lines, node.end_column
+        )
+        return cast(_T, moved)
+    if isinstance(node, Location):
+        return cast(
+            _T,
+            replace(
+                node,
+                line=None if node.line is None else node.line + lines,
+                end_line=None if node.end_line is None else node.end_line + lines,
+            ),
+        )
+    if isinstance(node, tuple):
+        return cast(_T, tuple(_shift(item, lines) for item in node))
+    if isinstance(node, list):
+        return cast(_T, [_shift(item, lines) for item in node])
+    if isinstance(node, Diagnostic):
+        hint_args = dict(node.hint_args)
+        if node.hint == "rules.hint.unclosed":
+            hint_args["line"] += lines
+        return cast(_T, replace(node, location=_shift(node.location, lines), hint_args=hint_args))
+    if is_dataclass(node) and not isinstance(node, type):
+        changes = {f.name: _shift(getattr(node, f.name), lines) for f in fields(node)}
+        return cast(_T, replace(node, **changes))
+    return node
 
 
 def _parse_chunk(
@@ -1646,7 +1683,9 @@ def parse_text(text: str, file: str = "<text>") -> tuple[Ruleset, list[Diagnosti
                 break
             chunk = lines[start:end]
             if sum(map(len, chunk)) <= MAX_CACHED_CHUNK:
-                parsed, diags = _parse_chunk_cached(file, start, "\n".join(chunk))
+                parsed, diags = _parse_chunk_cached(file, "\n".join(chunk))
+                if start:
+                    parsed, diags = _shift(parsed, start), _shift(diags, start)
                 items.extend(parsed)
                 diagnostics.extend(diags)
             else:
