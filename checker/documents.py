@@ -111,7 +111,7 @@ DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 
 PARSER_DEPTH_LIMIT: Final = 1024  # orjson's nesting limit
 STDIN_NAME: Final = "<stdin>"
-CHUNK_DOCUMENTS: Final = 2_000  # frames are built per chunk to bound memory
+CHUNK_DOCUMENTS: Final = 500  # frames are built per chunk to bound memory (measured: no slower)
 DOCUMENT_SUFFIXES: Final = (".json", ".ndjson", ".jsonl")
 _NDJSON_SUFFIXES: Final = (".ndjson", ".jsonl")
 
@@ -695,7 +695,7 @@ def iter_sources(paths: Sequence[str]) -> list[Source]:
 
     Resolved eagerly so that every path that matches nothing is reported (as a
     usage error, :class:`RulecheckError` with ``ExitCode.USAGE``) before
-    anything is read. A file named twice is read once.
+    anything is read. A file named twice (by the same path) is read once.
     """
     if not paths:
         raise RulecheckError([Diagnostic("doc.no-paths", Location("rulecheck"))], ExitCode.USAGE)
@@ -704,7 +704,7 @@ def iter_sources(paths: Sequence[str]) -> list[Source]:
     seen: set[str] = set()
 
     def add_file(path: Path) -> None:
-        key = os.path.realpath(path)
+        key = os.path.abspath(path)  # no syscalls: a directory walk may list 100,000 files
         if key in seen:
             return
         seen.add(key)
