@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -490,6 +490,12 @@ def _table_index(template: Template) -> dict[str, Table]:
     return index
 
 
+@lru_cache(maxsize=8192)
+def _normalized(text: str) -> str:
+    """``normalize_label``, remembered (did-you-mean compares against the same names often)."""
+    return normalize_label(text)
+
+
 class _Failed(Exception):
     """A rule cannot be resolved; its diagnostic has been recorded."""
 
@@ -554,7 +560,7 @@ class Resolver:
     def suggest(
         self, code: str, span: Span, word: str, candidates: Sequence[str], **kw: Any
     ) -> None:
-        cands = closest(word, list(dict.fromkeys(candidates)), key=normalize_label)
+        cands = closest(word, list(dict.fromkeys(candidates)), key=_normalized)
         if cands:
             kw["hint"] = "rules.hint.did-you-mean"
             kw["hint_args"] = did_you_mean(cands)
@@ -1185,8 +1191,8 @@ class Resolver:
         table = ctx.agg or (ctx.scope if ctx.per_row else None)
         columns = [c.name for c in table.columns] if table is not None else []
         tables = self.table_names()
-        by_column = closest(n.text, columns, key=normalize_label) if columns else []
-        by_table = closest(parts[0], tables, key=normalize_label) if len(parts) > 1 else []
+        by_column = closest(n.text, columns, key=_normalized) if columns else []
+        by_table = closest(parts[0], tables, key=_normalized) if len(parts) > 1 else []
         if by_table and not by_column:
             span = spans[0]
             self.error(
@@ -1210,7 +1216,7 @@ class Resolver:
                 ),
             )
             return
-        cands = closest(n.text, tables, key=normalize_label)
+        cands = closest(n.text, tables, key=_normalized)
         self.error(
             "rules.resolve.unknown-name",
             n.span,

@@ -1392,6 +1392,7 @@ class _Builder(Transformer[Token, Any]):
 
 _STATEMENT_START = re.compile(r"^[ \t\u3000]*(rule|rollup|in|for|alias|include|ruleset)\b")
 _STRIP_FOR_BRACKETS = re.compile(r'"(?:[^"\\\n]|\\.)*"|“[^”\n]*”|`[^`\n]*`|#.*')
+_BRACKETY = re.compile(r"[()（）\[\]［］\\]")  # lines without these need no bracket count
 _OPEN = "([（［"
 _CLOSE = ")]）］"
 
@@ -1415,6 +1416,9 @@ def _chunks(lines: list[str]) -> list[tuple[int, int]]:
         if top and ((depth == 0 and not continued) or _STATEMENT_START.match(line)):
             starts.append(i)  # a keyword at column 0 starts a statement even after a stray (
             depth = 0
+        if _BRACKETY.search(line) is None:
+            continued = False
+            continue
         code = _STRIP_FOR_BRACKETS.sub("", line)
         depth = max(
             0, depth + sum(code.count(c) for c in _OPEN) - sum(code.count(c) for c in _CLOSE)
@@ -1577,6 +1581,15 @@ def _parse_chunk_cached(file: str, text: str) -> tuple[tuple[Any, ...], tuple[Di
     return tuple(items), tuple(diagnostics)
 
 
+@lru_cache(maxsize=2048)
+def _parse_chunk_at(
+    file: str, text: str, line: int
+) -> tuple[tuple[Any, ...], tuple[Diagnostic, ...]]:
+    """:func:`_parse_chunk_cached`, moved to start after ``line`` lines (also remembered)."""
+    parsed, diags = _parse_chunk_cached(file, text)
+    return (_shift(parsed, line), _shift(diags, line)) if line else (parsed, diags)
+
+
 _T = TypeVar("_T")
 
 
@@ -1683,9 +1696,7 @@ def parse_text(text: str, file: str = "<text>") -> tuple[Ruleset, list[Diagnosti
                 break
             chunk = lines[start:end]
             if sum(map(len, chunk)) <= MAX_CACHED_CHUNK:
-                parsed, diags = _parse_chunk_cached(file, "\n".join(chunk))
-                if start:
-                    parsed, diags = _shift(parsed, start), _shift(diags, start)
+                parsed, diags = _parse_chunk_at(file, "\n".join(chunk), start)
                 items.extend(parsed)
                 diagnostics.extend(diags)
             else:
