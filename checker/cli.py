@@ -163,7 +163,7 @@ def lint_command(
 ) -> None:
     """静态检查规则文件 / check rule files statically (exit 0 clean, 3 errors, 2 usage)."""
     from checker.diagnostics import RulecheckError
-    from checker.lint import lint, render_json, render_text
+    from checker.lint import lint, render_json, render_text, unusable_paths
     from checker.template import Template
 
     if lang not in _LANGS:
@@ -179,6 +179,11 @@ def lint_command(
             for diag in error.diagnostics:
                 sys.stderr.write(diag.format(language) + "\n")
             raise typer.Exit(error.exit_code) from None
+    unusable = unusable_paths(rules)  # a path that names no rule file: a usage error
+    if unusable:
+        for diag in unusable:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(ExitCode.USAGE)
     result = lint(rules, template)
     render = render_json if output_format is OutputFormat.json else render_text
     sys.stdout.write(render(result, language))

@@ -49,6 +49,18 @@ def _expand(path: Path) -> list[Path]:
     return [path]
 
 
+def unusable_paths(paths: Sequence[str | Path]) -> list[Diagnostic]:
+    """Arguments that name no rule file at all (missing, or a folder without ``*.rules``)."""
+    out: list[Diagnostic] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            out.append(Diagnostic("rules.io.not-found", Location(str(p)), {"path": str(p)}))
+        elif p.is_dir() and not _expand(p):
+            out.append(Diagnostic("rules.io.no-rule-files", Location(str(p)), {"path": str(p)}))
+    return out
+
+
 def lint(paths: Sequence[str | Path], template: Template | None = None) -> LintResult:
     """Lint rule files and folders: every diagnostic of every ruleset found."""
     template = template or load_template()

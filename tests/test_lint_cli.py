@@ -278,6 +278,9 @@ def test_warnings_alone_exit_0(tmp_path: Path) -> None:
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert rulecheck("lint").returncode == 2
+    proc = rulecheck("lint", str(tmp_path / "nope.rules"), str(tmp_path))
+    assert proc.returncode == 2
+    assert "找不到规则文件" in proc.stderr and "没有 .rules 文件" in proc.stderr
     assert rulecheck("lint", "--format", "xml", "rulesets").returncode == 2
     assert rulecheck("lint", "--lang", "fr", "rulesets").returncode == 2
     schema = tmp_path / "broken.schema.json"
