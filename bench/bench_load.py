@@ -243,6 +243,24 @@ def _machine() -> str:
     )
 
 
+def _documents_version() -> str:
+    """The commit of checker/documents.py measured (and whether the work tree differs)."""
+    try:
+        commit = subprocess.run(
+            ["git", "log", "-1", "--format=%h", "--", "checker/documents.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "diff", "--quiet", "HEAD", "--", "checker/documents.py"], cwd=ROOT
+        ).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit}{' + uncommitted changes' if dirty else ''}"
+
+
 def _summary(runs: list[dict[str, Any]]) -> dict[str, float]:
     secs = [r["seconds"] for r in runs]
     return {
@@ -312,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `{command.strip()}` (from the repository root)  ",
         f"Date: {dt.date.today().isoformat()}  ",
         f"Machine: {_machine()}  ",
+        f"Measured: `checker/documents.py` at {_documents_version()}  ",
         f"Corpus: {n:,} synthetic documents from `bench/generate.py` (seed {args.seed}), "
         f"{size / 1e6:,.0f} MB of compact JSON, {size / n / 1024:,.1f} KiB per document on "
         f"average (the seed example is 127 KiB compact), {rows:,} table rows in all "
