@@ -508,3 +508,23 @@ def test_statements(docs: list[dict[str, Any]]) -> None:
             sign = 1 if s["收支总体.收入增减额"]["wording"] == "增加" else -1
             last = grand - sign * delta
             assert stmt(doc, "收支总体.收入增长率") == pct(delta, last)
+
+
+def test_shipped_ruleset_passes(docs: list[dict[str, Any]], tmp_path: Path) -> None:
+    """Cross-check with the real pipeline: loader + the shipped 部门预算 ruleset find nothing."""
+    documents = pytest.importorskip("checker.documents")
+    evaluate = pytest.importorskip("checker.evaluate")
+    resolve = pytest.importorskip("checker.resolve")
+    template = pytest.importorskip("checker.template").load_template()
+    for i, doc in enumerate(docs):
+        (tmp_path / f"{i:02d}.json").write_bytes(orjson.dumps(doc))
+    ruleset, _ = resolve.load_ruleset(ROOT / "rulesets" / "部门预算", template)
+    assert ruleset.rules
+    batch = documents.load_documents([str(tmp_path)])
+    assert batch.invalid_count == 0
+    results = evaluate.evaluate(
+        ruleset, template, batch.documents, batch.tables, batch.statements
+    ).frame
+    assert results.height > 0
+    bad = results.filter(~results["status"].is_in(["pass", "skipped"]))
+    assert bad.height == 0, bad.head(10)
