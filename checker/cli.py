@@ -190,6 +190,119 @@ def lint_command(
     raise typer.Exit(ExitCode.INVALID_RULES if result.errors else ExitCode.CLEAN)
 
 
+class CheckFormat(StrEnum):
+    """``--format`` of ``check``."""
+
+    text = "text"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    """``--fail-on``: the lowest severity whose findings make the run exit 1."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+@app.command("check")
+def check_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="文档：文件、目录、通配符、NDJSON，- 为标准输入 / documents", show_default=False
+        ),
+    ],
+    rules: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rules",
+            "-r",
+            help="规则文件或目录（默认：内置部门预算规则）/ rule files or folders",
+            show_default=False,
+        ),
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="只运行这些规则编号或前缀 / only these rule ids or prefixes"),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="不运行这些规则编号或前缀 / skip these rule ids or prefixes"),
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="退出码为 1 的最低级别 / lowest failing severity")
+    ] = FailOn.error,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", help="输出格式 / output format")
+    ] = CheckFormat.text,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="写入文件 / write to a file", show_default=False),
+    ] = None,
+    show: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--show",
+            help="列出哪些结果：fail error rounding pass skipped（默认 fail、error）/ "
+            "which results to list",
+        ),
+    ] = None,
+    lang: LangOption = "zh",
+    schema: Annotated[
+        str | None,
+        typer.Option("--schema", help="文档结构 JSON Schema / document schema", show_default=False),
+    ] = None,
+) -> None:
+    """按规则检查文档 / check documents against a ruleset (exit 0 clean, 1 findings)."""
+    from checker.api import check_batch, load_rules
+    from checker.diagnostics import RulecheckError
+    from checker.documents import load_documents
+
+    if lang not in _LANGS:
+        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
+    language: Lang = "en" if lang == "en" else "zh"
+    shown = list(show) if show else ["fail", "error"]
+    allowed = {"fail", "error", "rounding", "pass", "skipped"}
+    if any(s not in allowed for s in shown):
+        raise typer.BadParameter(", ".join(sorted(allowed)), param_hint="--show")
+    try:
+        ruleset = load_rules(rules, schema=schema).select(select or (), ignore or ())
+        batch = load_documents(paths, schema=schema)
+    except RulecheckError as error:
+        for diag in error.diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(error.exit_code) from None
+    for diag in ruleset.diagnostics:
+        sys.stderr.write(diag.format(language) + "\n")
+    report = check_batch(batch, ruleset)
+    if output_format is CheckFormat.json:
+        text = report.to_json(language, include=set(shown) | {"fail", "error", "rounding"})
+        _emit(text + "\n", output)
+    else:
+        from rich.console import Console
+
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                from checker.report.text import render
+
+                render(report, Console(file=fh, width=120, no_color=True), language, show=shown)
+        else:
+            from checker.report.text import render
+
+            render(report, Console(highlight=False, soft_wrap=True), language, show=shown)
+    raise typer.Exit(report.exit_code(fail_on.value))
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def main() -> None:
     """Console-script entry point with the documented exit codes.
 

@@ -81,7 +81,16 @@ class Num:
     def as_float(self) -> Num:
         if not self.exact:
             return self
-        return Num(self.v.cast(F64), self.lo.cast(F64), self.hi.cast(F64), False, self.reason)
+        return Num(to_float(self.v), to_float(self.lo), to_float(self.hi), False, self.reason)
+
+
+def to_float(value: pl.Expr) -> pl.Expr:
+    """Decimal → Float64, correctly rounded like Python's ``float(Decimal)``.
+
+    Through text: Polars' float parser rounds correctly, while arithmetic on
+    the scaled integer may be rewritten into a multiplication by 0.0001.
+    """
+    return value.cast(pl.Utf8).cast(F64)
 
 
 def _lit_dec(value: Decimal | int) -> pl.Expr:
@@ -106,26 +115,32 @@ def _published(value: pl.Expr, half: Decimal) -> Num:
 
 def _mul(a: Num, b: Num) -> Num:
     a, b = a.as_float(), b.as_float()
-    products = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
-    return Num(
-        a.v * b.v,
-        pl.min_horizontal(products),
-        pl.max_horizontal(products),
-        False,
-        _reason(a.reason, b.reason),
-    )
+    lo, hi = _bounds([a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi])
+    return Num(a.v * b.v, lo, hi, False, _reason(a.reason, b.reason))
+
+
+def _bounds(candidates: list[pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
+    """The hull of interval end-point products/quotients; unbounded if any is NaN (0·∞)."""
+    undefined = pl.any_horizontal([c.is_nan() for c in candidates])
+    inf = pl.lit(float("inf"))
+    lo = pl.when(undefined).then(-inf).otherwise(pl.min_horizontal(candidates))
+    hi = pl.when(undefined).then(inf).otherwise(pl.max_horizontal(candidates))
+    return lo, hi
 
 
 def _div(a: Num, b: Num) -> Num:
+    # Division is multiplication by the reciprocal, in both evaluators: Polars
+    # rewrites `x / literal` that way, so spelling it out keeps results bit-identical.
     a, b = a.as_float(), b.as_float()
     zero = b.v == 0
     straddles = (b.lo <= 0) & (b.hi >= 0)
-    quotients = [a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi]
+    r_lo, r_hi = 1.0 / b.lo, 1.0 / b.hi
+    q_lo, q_hi = _bounds([a.lo * r_lo, a.lo * r_hi, a.hi * r_lo, a.hi * r_hi])
     inf = pl.lit(float("inf"))
-    lo = pl.when(straddles).then(-inf).otherwise(pl.min_horizontal(quotients))
-    hi = pl.when(straddles).then(inf).otherwise(pl.max_horizontal(quotients))
+    lo = pl.when(straddles).then(-inf).otherwise(q_lo)
+    hi = pl.when(straddles).then(inf).otherwise(q_hi)
     div_reason = pl.when(zero).then(pl.lit("division-by-zero:")).otherwise(pl.lit(None, pl.Utf8))
-    v = pl.when(zero).then(pl.lit(None, F64)).otherwise(a.v / b.v)
+    v = pl.when(zero).then(pl.lit(None, F64)).otherwise(a.v * (1.0 / b.v))
     return Num(v, lo, hi, False, _reason(a.reason, b.reason, div_reason))
 
 
@@ -203,13 +218,13 @@ class Planner:
         base = self._name(key)
         needs = self._tables.setdefault(agg.table, _TableNeeds())
         if base + "_v" not in needs.aggs:
-            mask = where if where is not None else pl.lit(True)
             if agg.func == "count":
-                needs.aggs[base + "_v"] = mask.sum().cast(pl.Int64).cast(DEC)
+                count = pl.len() if where is None else where.sum()
+                needs.aggs[base + "_v"] = count.cast(pl.Int64).cast(DEC)
                 needs.aggs[base + "_n"] = pl.lit(0, pl.UInt32)
             else:
                 assert value is not None
-                filtered = value.filter(mask)
+                filtered = value if where is None else value.filter(where)
                 needs.aggs[base + "_v"] = getattr(filtered, agg.func)()
                 needs.aggs[base + "_n"] = filtered.count()
         return base
@@ -436,7 +451,7 @@ def correlated_frame(
     else:
         v = pl.col(name + "_v").fill_null(_lit_dec(0))
         n = pl.col(name + "_n").cast(pl.Int64).cast(DEC)
-        width = n * half if agg.func == "sum" else half
+        width = n * half if agg.func == "sum" else pl.when(n == 0).then(_lit_dec(0)).otherwise(half)
         grouped = grouped.with_columns(
             v.alias(name + "_v"), (v - width).alias(name + "_lo"), (v + width).alias(name + "_hi")
         ).drop(name + "_n")
@@ -475,7 +490,15 @@ def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> 
     if func == "round":
         n = number(args[0], ctx)
         digits = int(args[1].value) if len(args) > 1 and isinstance(args[1], ast.Number) else 0
-        return Num(n.v.round(digits), n.lo.round(digits), n.hi.round(digits), n.exact, n.reason)
+        if n.exact:  # Decimal: half-even
+            return Num(n.v.round(digits), n.lo.round(digits), n.hi.round(digits), True, n.reason)
+        scale, back = float(10**digits), 1.0 / 10**digits  # float: half-up, spelled out
+
+        def half_up(x: pl.Expr) -> pl.Expr:
+            shifted: pl.Expr = (x * scale + 0.5).floor()
+            return shifted.mul(back)
+
+        return Num(half_up(n.v), half_up(n.lo), half_up(n.hi), False, n.reason)
     if func == "pct":
         part, whole = number(args[0], ctx), number(args[1], ctx)
         return _mul(_div(part, whole), Num(_lit_dec(100), _lit_dec(100), _lit_dec(100)))
@@ -664,11 +687,22 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
                 meet = _OPS[op](a.hi, b.lo)
             else:
                 meet = exact
-            reason = _reason(a.reason, b.reason)
-            status = pl.when(exact).then(PASS).when(meet).then(ROUNDING).otherwise(FAIL)
-            if reason is not None:
-                status = pl.when(reason.is_not_null()).then(ERROR).otherwise(status)
-            return Judged(status.fill_null(ERROR), a, b, reason)
+            no_value = (
+                pl.when(a.v.is_null() | b.v.is_null())
+                .then(pl.lit("no-value:"))
+                .otherwise(pl.lit(None, pl.Utf8))
+            )
+            reason = pl.coalesce([r for r in (a.reason, b.reason, no_value) if r is not None])
+            status = (
+                pl.when(reason.is_not_null())
+                .then(ERROR)
+                .when(exact)
+                .then(PASS)
+                .when(meet)
+                .then(ROUNDING)
+                .otherwise(FAIL)
+            )
+            return Judged(status, a, b, reason)
         case ast.And(items=items):
             parts = [judge(i, ctx) for i in items]
             status = pl.max_horizontal([p.status for p in parts])

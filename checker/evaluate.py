@@ -183,9 +183,18 @@ def evaluate(
     collected = pl.collect_all(plans) if plans else []
     frame = pl.concat(collected, how="vertical_relaxed") if collected else _empty_results()
     frame = frame.with_columns(
-        pl.col("status").replace_strict(dict(enumerate(STATUS_NAMES)), return_dtype=pl.Utf8)
+        (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
+        ((pl.col("lhs_hi") - pl.col("lhs_lo") + pl.col("rhs_hi") - pl.col("rhs_lo")) / 2)
+        .round(4)
+        .alias("tolerance"),
+        pl.col("status").replace_strict(dict(enumerate(STATUS_NAMES)), return_dtype=pl.Utf8),
     ).join(_rules_frame(list(ruleset.rules)), on="rule", how="left")
-    frame = frame.join(documents.select("document", "id"), on="document", how="left")
+    doc_cols = [c for c in ("document", "id", "path", "line") if c in documents.columns]
+    frame = frame.join(
+        documents.select(doc_cols).rename({"line": "document_line"}, strict=False),
+        on="document",
+        how="left",
+    )
     return Results(frame.sort("document", "rule_file", "rule_line", "row", "column"), documents)
 
 

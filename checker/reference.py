@@ -10,6 +10,7 @@ never used to check documents in production.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -186,40 +187,55 @@ def _neg(x: Number | None) -> Number | None:
     return None if x is None else -x
 
 
+def _lift(f: Any, *xs: Any) -> Any:
+    """Apply ``f`` unless an argument is missing (Polars' null propagation)."""
+    return None if any(x is None for x in xs) else f(*xs)
+
+
 def _add(a: Val, b: Val, op: str) -> Val:
     if a.exact != b.exact:
         a, b = a.as_float(), b.as_float()
     reason = _first(a.reason, b.reason)
-    if a.v is None or b.v is None or a.lo is None or b.lo is None or a.hi is None or b.hi is None:
-        return Val(None, None, None, a.exact, reason)
     if op == "+":
-        return Val(a.v + b.v, a.lo + b.lo, a.hi + b.hi, a.exact, reason)
-    return Val(a.v - b.v, a.lo - b.hi, a.hi - b.lo, a.exact, reason)
+        add = lambda x, y: x + y  # noqa: E731
+        return Val(
+            _lift(add, a.v, b.v), _lift(add, a.lo, b.lo), _lift(add, a.hi, b.hi), a.exact, reason
+        )
+    sub = lambda x, y: x - y  # noqa: E731
+    return Val(
+        _lift(sub, a.v, b.v), _lift(sub, a.lo, b.hi), _lift(sub, a.hi, b.lo), a.exact, reason
+    )
 
 
 def _mul(a: Val, b: Val) -> Val:
     a, b = a.as_float(), b.as_float()
     reason = _first(a.reason, b.reason)
-    if None in (a.v, a.lo, a.hi, b.v, b.lo, b.hi):
-        return Val(None, None, None, False, reason)
-    products = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
-    return Val(a.v * b.v, min(products), max(products), False, reason)
+    v = None if a.v is None or b.v is None else a.v * b.v
+    if None in (a.lo, a.hi, b.lo, b.hi):
+        return Val(v, None, None, False, reason)
+    lo, hi = _bounds([a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi])
+    return Val(v, lo, hi, False, reason)
+
+
+def _bounds(candidates: list[float]) -> tuple[float, float]:
+    """The hull of end-point products/quotients; unbounded if any is NaN (0·∞)."""
+    if any(math.isnan(x) for x in candidates):
+        return -math.inf, math.inf
+    return min(candidates), max(candidates)
 
 
 def _div(a: Val, b: Val) -> Val:
     a, b = a.as_float(), b.as_float()
-    zero_reason = "division-by-zero:" if b.v == 0 else None
-    reason = _first(a.reason, b.reason, zero_reason)
-    if None in (a.v, a.lo, a.hi, b.v, b.lo, b.hi):
-        return Val(None, None, None, False, reason)
-    assert isinstance(b.lo, float) and isinstance(b.hi, float)
-    assert isinstance(a.lo, float) and isinstance(a.hi, float) and isinstance(a.v, float)
+    zero = b.v == 0
+    reason = _first(a.reason, b.reason, "division-by-zero:" if zero else None)
+    v = None if zero or a.v is None or b.v is None else a.v * (1.0 / b.v)
+    if None in (a.lo, a.hi, b.lo, b.hi):
+        return Val(v, None, None, False, reason)
     if b.lo <= 0 <= b.hi:
-        lo, hi = float("-inf"), float("inf")
-    else:
-        quotients = [a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi]
-        lo, hi = min(quotients), max(quotients)
-    v = None if b.v == 0 else a.v / b.v
+        lo, hi = -math.inf, math.inf
+    else:  # multiplication by the reciprocal, as in compile._div
+        r_lo, r_hi = 1.0 / b.lo, 1.0 / b.hi
+        lo, hi = _bounds([a.lo * r_lo, a.lo * r_hi, a.hi * r_lo, a.hi * r_hi])
     return Val(v, lo, hi, False, reason)
 
 
@@ -261,11 +277,12 @@ def _aggregate(agg: ast.Aggregate, env: _Env) -> Val:
 def _call(func: str, args: tuple[ast.Expr, ...], env: _Env) -> Val:
     if func == "abs":
         n = number(args[0], env)
-        if n.v is None or n.lo is None or n.hi is None:
-            return n
         zero: Number = Decimal(0).quantize(QUANTUM) if n.exact else 0.0
-        lo = n.lo if n.lo >= 0 else (-n.hi if n.hi <= 0 else zero)
-        return Val(abs(n.v), lo, max(abs(n.lo), abs(n.hi)), n.exact, n.reason)
+        lo = hi = None
+        if n.lo is not None and n.hi is not None:
+            lo = n.lo if n.lo >= 0 else (-n.hi if n.hi <= 0 else zero)
+            hi = max(abs(n.lo), abs(n.hi))
+        return Val(_lift(abs, n.v), lo, hi, n.exact, n.reason)
     if func == "round":
         n = number(args[0], env)
         digits = int(args[1].value) if len(args) > 1 and isinstance(args[1], ast.Number) else 0
@@ -288,8 +305,7 @@ def _call(func: str, args: tuple[ast.Expr, ...], env: _Env) -> Val:
         source = text(args[0], env)
         m = _AMOUNT_TEXT.search(source) if source is not None else None
         if m is None:
-            zero = Decimal(0).quantize(QUANTUM)
-            return Val(zero, zero, zero, True, f"no-amount:{source or ''}")
+            return Val(None, None, None, True, f"no-amount:{source or ''}")
         raw = Decimal(m.group(1).replace(",", ""))
         v = (raw * (_UNITS[m.group(2)] / _UNITS[unit])).quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
         return Val(v, v, v)
@@ -301,7 +317,10 @@ def _round(x: Number | None, digits: int) -> Number | None:
         return None
     if isinstance(x, Decimal):
         return x.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN).quantize(QUANTUM)
-    return round(x, digits)
+    shifted = x * float(10**digits) + 0.5
+    if not math.isfinite(shifted):
+        return shifted * (1.0 / 10**digits)
+    return math.floor(shifted) * (1.0 / 10**digits)
 
 
 def text(expr: ast.Expr, env: _Env) -> str | None:
@@ -450,8 +469,9 @@ def judge(cond: ast.Cond, env: _Env) -> _Judged:
             a, b = number(left, env), number(right, env)
             if a.exact != b.exact:
                 a, b = a.as_float(), b.as_float()
-            reason = _first(a.reason, b.reason)
-            if reason is not None or a.v is None or b.v is None:
+            no_value = "no-value:" if a.v is None or b.v is None else None
+            reason = _first(a.reason, b.reason, no_value)
+            if reason is not None:
                 return _Judged(ERROR, a, b, reason)
             assert a.lo is not None and a.hi is not None and b.lo is not None and b.hi is not None
             exact = _compare(op, a.v, b.v)

@@ -1,0 +1,158 @@
+"""The Python API: load a ruleset, check documents, get a report.
+
+    from checker.api import load_rules, check
+
+    rules = load_rules()                       # the bundled default ruleset
+    report = check(["docs/"], rules)
+    report.findings()                          # a Polars frame of fail/error results
+    report.to_json()
+
+No global state: two rulesets (or templates) can be used side by side in one
+process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from checker import ast
+from checker.diagnostics import Diagnostic, ExitCode, Lang, RulecheckError
+from checker.documents import DEFAULT_MAX_BYTES, Batch, load_documents, load_schema
+from checker.evaluate import Results, evaluate
+from checker.resolve import load_ruleset
+from checker.resources import rulesets_dir
+from checker.template import Template
+
+DEFAULT_RULESET = "部门预算"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A resolved ruleset with the template it was resolved against."""
+
+    ruleset: ast.Ruleset
+    template: Template
+    diagnostics: tuple[Diagnostic, ...] = ()
+    paths: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Rules:
+        """Keep rules whose id equals or starts with a ``select`` entry and no ``ignore`` entry."""
+        wanted, unwanted = tuple(select), tuple(ignore)
+
+        def keep(rule_id: str) -> bool:
+            base = rule_id.split("[", 1)[0]
+            chosen = not wanted or any(_matches(rule_id, base, w) for w in wanted)
+            return chosen and not any(_matches(rule_id, base, u) for u in unwanted)
+
+        rules = tuple(r for r in self.ruleset.rules if keep(r.meta.id))
+        return replace(self, ruleset=replace(self.ruleset, rules=rules))
+
+
+def _matches(rule_id: str, base: str, pattern: str) -> bool:
+    return rule_id == pattern or base == pattern or rule_id.startswith(pattern)
+
+
+def default_rules_path(kind: str = DEFAULT_RULESET) -> Path:
+    """The bundled ruleset folder for a document kind (部门预算 …)."""
+    path = rulesets_dir() / kind
+    return path if path.is_dir() else rulesets_dir() / DEFAULT_RULESET
+
+
+def load_rules(
+    paths: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    schema: str | os.PathLike[str] | None = None,
+) -> Rules:
+    """Read and resolve rule files (default: the bundled 部门预算 ruleset).
+
+    Raises :class:`RulecheckError` (exit 3) when a rule file has errors.
+    """
+    template = load_schema(schema).template
+    chosen = [Path(p) for p in paths] if paths else [default_rules_path()]
+    ruleset, diagnostics = load_ruleset(chosen, template)
+    rules = Rules(ruleset, template, tuple(diagnostics), tuple(str(p) for p in chosen))
+    if rules.errors:
+        raise RulecheckError(rules.errors, ExitCode.INVALID_RULES)
+    return rules
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of checking documents against rules (R validate's ``confront``)."""
+
+    results: Results
+    batch: Batch
+    rules: Rules
+    document_diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """Every result: one row per (document, rule, row, column)."""
+        return self.results.frame
+
+    def findings(self, fail_on: str = "error", include_rounding: bool = False) -> pl.DataFrame:
+        """Fail/error results at or above ``fail_on`` (``error`` | ``warning`` | ``info``)."""
+        return self.results.findings(fail_on, include_rounding)
+
+    def summary(self) -> dict[str, int]:
+        """Counts per status, plus documents checked and invalid."""
+        counts = self.results.counts()
+        return {
+            "documents": self.batch.valid_count,
+            "invalid_documents": self.batch.invalid_count,
+            "rules": len(self.rules.ruleset.rules),
+            **counts,
+        }
+
+    def exit_code(self, fail_on: str = "error") -> ExitCode:
+        """1 when a finding at or above ``fail_on`` exists, 4 for invalid documents, else 0."""
+        if self.batch.invalid_count:
+            return ExitCode.INVALID_DOCUMENT
+        if fail_on != "never" and self.findings(fail_on).height:
+            return ExitCode.FINDINGS
+        return ExitCode.CLEAN
+
+    def to_dict(self, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> dict[str, Any]:
+        """The JSON report (schemas/report.schema.json)."""
+        from checker.report.json import report_dict
+
+        return report_dict(self, lang, include=include)
+
+    def to_json(self, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
+        """The JSON report as text."""
+        import orjson
+
+        return orjson.dumps(
+            self.to_dict(lang, include=include), option=orjson.OPT_INDENT_2
+        ).decode()
+
+
+def check(
+    paths: Sequence[str],
+    rules: Rules | None = None,
+    *,
+    schema: str | os.PathLike[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Report:
+    """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them."""
+    rules = rules if rules is not None else load_rules(schema=schema)
+    batch = load_documents(paths, schema=schema, max_bytes=max_bytes)
+    return check_batch(batch, rules)
+
+
+def check_batch(batch: Batch, rules: Rules) -> Report:
+    """Run ``rules`` over an already loaded batch."""
+    results = evaluate(
+        rules.ruleset, rules.template, batch.documents, batch.tables, batch.statements
+    )
+    return Report(results, batch, rules, batch.diagnostics)

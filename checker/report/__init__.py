@@ -1,0 +1,1 @@
+"""Reports of a check run: a JSON document (schemas/report.schema.json) and rich text."""

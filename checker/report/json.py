@@ -1,0 +1,114 @@
+"""The JSON report: every finding with its cells and JSON pointers (schemas/report.schema.json)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from checker import __version__
+from checker.diagnostics import Lang
+from checker.report.messages import result_message
+
+if TYPE_CHECKING:
+    from checker.api import Report
+
+REPORT_FORMAT = "rulecheck-report/1"
+DEFAULT_INCLUDE = ("fail", "error", "rounding")
+
+
+def _pointer(table: str, row: int | None, column: str | None) -> str | None:
+    if table == "说明":
+        return f"/statements/{_escape(column or '')}/value"
+    if row is None:
+        return None
+    pointer = f"/tables/{_escape(table)}/rows/{row}"
+    return pointer + (f"/{_escape(column)}" if column else "")
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    """One results-frame row as a report entry."""
+    cells = [
+        {
+            "table": c["table"],
+            "row": c["row"],
+            "column": c["column"],
+            "value": _number(c["value"]),
+            "ref": c["ref"],
+            "pointer": _pointer(c["table"], c["row"], c["column"]),
+        }
+        for c in (row.get("cells") or [])
+    ]
+    entry: dict[str, Any] = {
+        "document": row.get("id"),
+        "path": row.get("path"),
+        "rule": row["rule"],
+        "title": row.get("title"),
+        "severity": row.get("severity"),
+        "status": row["status"],
+        "table": row.get("rule_table"),
+        "row": row.get("row"),
+        "column": row.get("column"),
+        "lhs": {
+            "value": _number(row["lhs"]),
+            "interval": [_number(row["lhs_lo"]), _number(row["lhs_hi"])],
+        },
+        "rhs": {
+            "value": _number(row["rhs"]),
+            "interval": [_number(row["rhs_lo"]), _number(row["rhs_hi"])],
+        },
+        "diff": _number(row.get("diff")),
+        "tolerance": _number(row.get("tolerance")),
+        "reason": row.get("reason"),
+        "message": result_message(row, lang),
+        "cells": cells,
+        "rule_location": f"{row.get('rule_file')}:{row.get('rule_line')}",
+    }
+    if row["lhs"] is None and row["rhs"] is None:
+        entry["lhs"] = entry["rhs"] = None
+    return entry
+
+
+def report_dict(
+    report: Report, lang: Lang = "zh", *, include: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The whole report: tool, summary, per-document summaries, results, document diagnostics."""
+    statuses = list(include) if include is not None else list(DEFAULT_INCLUDE)
+    frame = report.frame
+    shown = frame.filter(pl.col("status").is_in(statuses))
+    per_document = (
+        frame.group_by("document", "id", "path")
+        .agg(
+            [
+                (pl.col("status") == s).sum().alias(s)
+                for s in ("pass", "rounding", "fail", "error", "skipped")
+            ]
+        )
+        .sort("document")
+    )
+    return {
+        "format": REPORT_FORMAT,
+        "tool": {"name": "rulecheck", "version": __version__},
+        "ruleset": {
+            "name": report.rules.ruleset.name,
+            "version": report.rules.ruleset.version,
+            "paths": list(report.rules.paths),
+            "rules": len(report.rules.ruleset.rules),
+        },
+        "summary": report.summary(),
+        "documents": [
+            {k: v for k, v in d.items() if k != "document"}
+            for d in per_document.iter_rows(named=True)
+        ],
+        "results": [result_dict(r, lang) for r in shown.iter_rows(named=True)],
+        "document_diagnostics": [d.to_dict(lang) for d in report.document_diagnostics],
+    }

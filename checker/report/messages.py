@@ -1,0 +1,73 @@
+"""Result messages in the user's language, from a results row's fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.diagnostics import Lang
+
+_REASONS: dict[str, tuple[str, str]] = {
+    "missing-cell": ("找不到单元格 {detail}", "cell {detail} not found"),
+    "missing-statement": ("说明中没有数字 {detail}", "the prose states no figure {detail}"),
+    "division-by-zero": ("除数为零", "division by zero"),
+    "no-value": ("单元格为空，无法计算", "an operand is empty"),
+    "no-amount": ("“{detail}”中没有金额", "no amount in “{detail}”"),
+}
+
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "pass": ("通过", "pass"),
+    "rounding": ("尾差", "rounding"),
+    "fail": ("不符", "fail"),
+    "error": ("无法计算", "error"),
+    "skipped": ("跳过", "skipped"),
+    "waived": ("已豁免", "waived"),
+}
+
+
+def fmt(value: float | None) -> str:
+    """A figure as people write it: up to 4 decimals, no float noise."""
+    if value is None:
+        return "—"
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def reason_message(reason: str | None, lang: Lang) -> str | None:
+    """``code:detail`` → a sentence."""
+    if not reason:
+        return None
+    code, _, detail = reason.partition(":")
+    zh, en = _REASONS.get(code, (reason, reason))
+    return (zh if lang == "zh" else en).format(detail=detail)
+
+
+def result_message(row: Mapping[str, Any], lang: Lang) -> str:
+    """One sentence explaining a result."""
+    status = row["status"]
+    if status == "error":
+        return reason_message(row.get("reason"), lang) or STATUS_WORDS["error"][lang == "en"]
+    lhs, rhs = row.get("lhs"), row.get("rhs")
+    if lhs is None or rhs is None:
+        words = {
+            "pass": ("条件成立", "the condition holds"),
+            "fail": ("条件不成立", "the condition does not hold"),
+            "skipped": ("前提条件不成立，未检查", "its condition does not apply"),
+        }
+        zh, en = words.get(status, STATUS_WORDS.get(status, (status, status)))
+        return zh if lang == "zh" else en
+    diff = row.get("diff")
+    tol = row.get("tolerance")
+    if status == "rounding":
+        if lang == "zh":
+            return (
+                f"左边 {fmt(lhs)}，右边 {fmt(rhs)}，相差 {fmt(diff)}，在舍入误差 ±{fmt(tol)} 之内"
+            )
+        return f"left {fmt(lhs)}, right {fmt(rhs)}: off by {fmt(diff)}, within rounding ±{fmt(tol)}"
+    if status == "fail":
+        if lang == "zh":
+            return f"左边 {fmt(lhs)}，右边 {fmt(rhs)}，相差 {fmt(diff)}，超出舍入误差 ±{fmt(tol)}"
+        return f"left {fmt(lhs)}, right {fmt(rhs)}: off by {fmt(diff)}, beyond rounding ±{fmt(tol)}"
+    if status == "skipped":
+        return "前提条件不成立，未检查" if lang == "zh" else "its condition does not apply"
+    return f"{fmt(lhs)} = {fmt(rhs)}"

@@ -1,0 +1,140 @@
+"""The text report (rich): a summary line per document, then each finding with its rule
+as written and every operand's value under it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from rich.console import Console
+from rich.markup import escape
+
+from checker.diagnostics import Lang, severity_word
+from checker.report.messages import STATUS_WORDS, fmt, result_message
+
+if TYPE_CHECKING:
+    from checker.api import Report
+
+_STYLE = {"fail": "bold red", "error": "bold magenta", "rounding": "yellow", "pass": "green"}
+
+
+@cache
+def _rule_lines(path: str) -> tuple[str, ...]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return tuple(fh.read().splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def rule_source(path: str | None, line: int | None) -> str | None:
+    """The rule's header line as written in its file."""
+    if not path or not line:
+        return None
+    lines = _rule_lines(path)
+    return lines[line - 1].strip() if 0 < line <= len(lines) else None
+
+
+def _word(status: str, lang: Lang) -> str:
+    zh, en = STATUS_WORDS.get(status, (status, status))
+    return zh if lang == "zh" else en
+
+
+def _document_line(doc: dict[str, Any], lang: Lang) -> str:
+    counts = ", ".join(
+        f"{_word(s, lang)} {doc.get(s, 0)}"
+        for s in ("pass", "rounding", "fail", "error", "skipped")
+    )
+    return f"[bold]{escape(str(doc['id']))}[/bold]  {counts}"
+
+
+def render(
+    report: Report,
+    console: Console,
+    lang: Lang = "zh",
+    *,
+    show: Iterable[str] = ("fail", "error"),
+    fail_on: str = "error",
+) -> None:
+    """Print the report."""
+    shown = list(show)
+    for diag in report.document_diagnostics:
+        console.print(escape(diag.format(lang)), style="magenta", highlight=False)
+    frame = report.frame
+    per_doc = (
+        frame.group_by("document", "id")
+        .agg(
+            [
+                (pl.col("status") == s).sum().alias(s)
+                for s in ("pass", "rounding", "fail", "error", "skipped")
+            ]
+        )
+        .sort("document")
+    )
+    for doc in per_doc.iter_rows(named=True):
+        console.print(_document_line(doc, lang), highlight=False)
+    findings = frame.filter(pl.col("status").is_in(shown))
+    for row in findings.iter_rows(named=True):
+        _print_result(row, console, lang)
+    summary = report.summary()
+    rounding_hint = ""
+    if "rounding" not in shown and summary["rounding"]:
+        rounding_hint = (
+            f"（{summary['rounding']} 处尾差，用 --show rounding 列出）"
+            if lang == "zh"
+            else f" ({summary['rounding']} rounding differences: --show rounding lists them)"
+        )
+    console.print(_summary_line(summary, lang) + rounding_hint, highlight=False)
+
+
+def _print_result(row: dict[str, Any], console: Console, lang: Lang) -> None:
+    status = row["status"]
+    style = _STYLE.get(status, "")
+    where = f"{row.get('rule_file')}:{row.get('rule_line')}"
+    place = ""
+    if row.get("rule_table") is not None and row.get("row") is not None:
+        place = (
+            f"  {row['rule_table']} 第 {row['row'] + 1} 行"
+            if lang == "zh"
+            else f"  {row['rule_table']} row {row['row'] + 1}"
+        )
+    if row.get("column"):
+        place += f" [{row['column']}]"
+    head = (
+        f"[{style}]{_word(status, lang)}[/{style}] {escape(row['rule'])} "
+        f"{severity_word(row.get('severity') or 'error', lang)} "
+        f"{escape(row.get('title') or '')}  [dim]{escape(str(row.get('id')))}{escape(place)}[/dim]"
+    )
+    console.print(head, highlight=False)
+    source = rule_source(row.get("rule_file"), row.get("rule_line"))
+    if source:
+        console.print(f"    [dim]{escape(where)}[/dim]  {escape(source)}", highlight=False)
+    console.print(f"    {escape(result_message(row, lang))}", highlight=False)
+    for cell in row.get("cells") or []:
+        label = cell["ref"] or _cell_label(cell, lang)
+        console.print(f"      {escape(label)} = {fmt(cell['value'])}", highlight=False)
+
+
+def _cell_label(cell: dict[str, Any], lang: Lang) -> str:
+    row = cell.get("row")
+    if row is None:
+        return f"{cell['table']}.{cell['column']}"
+    if lang == "zh":
+        return f"{cell['table']} 第 {row + 1} 行 .{cell['column']}"
+    return f"{cell['table']} row {row + 1} .{cell['column']}"
+
+
+def _summary_line(summary: dict[str, int], lang: Lang) -> str:
+    if lang == "zh":
+        return (
+            f"{summary['documents']} 个文档，{summary['rules']} 条规则：通过 {summary['pass']}，"
+            f"尾差 {summary['rounding']}，不符 {summary['fail']}，无法计算 {summary['error']}，"
+            f"跳过 {summary['skipped']}"
+        )
+    return (
+        f"{summary['documents']} documents, {summary['rules']} rules: pass {summary['pass']}, "
+        f"rounding {summary['rounding']}, fail {summary['fail']}, error {summary['error']}, "
+        f"skipped {summary['skipped']}"
+    )
