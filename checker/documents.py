@@ -64,14 +64,18 @@ import difflib
 import gc
 import glob
 import json
+import multiprocessing
 import os
 import re
 import sys
 import unicodedata
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
@@ -112,6 +116,9 @@ DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 PARSER_DEPTH_LIMIT: Final = 1024  # orjson's nesting limit
 STDIN_NAME: Final = "<stdin>"
 CHUNK_DOCUMENTS: Final = 500  # frames are built per chunk to bound memory (measured: no slower)
+PARALLEL_MIN_DOCUMENTS: Final = 200  # fewer documents load faster here than workers start
+PARALLEL_CHUNK_DOCUMENTS: Final = 100  # documents per worker task
+MAX_JOBS: Final = 8  # worker processes at most (by default: the available cores)
 DOCUMENT_SUFFIXES: Final = (".json", ".ndjson", ".jsonl")
 _NDJSON_SUFFIXES: Final = (".ndjson", ".jsonl")
 
@@ -861,6 +868,18 @@ def parse_document(
 
     ``line`` is the NDJSON line the bytes came from (positions are then on that line).
     """
+    value, diags = _parse(data, file, line)
+    if value is not None:
+        diags = _duplicate_diagnostics(data, value, file, line)
+        if diags:
+            value = None
+    return value, diags
+
+
+def _parse(
+    data: bytes, file: str, line: int | None
+) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    """:func:`parse_document` without the duplicate-key check (the loader batches it)."""
 
     def at(ln: int | None, col: int | None, pointer: str | None = None) -> Location:
         if line is not None:
@@ -881,13 +900,19 @@ def parse_document(
         return None, [
             Diagnostic("doc.not-object", at(None, None, ""), {"kind_zh": zh, "kind_en": en})
         ]
-    duplicates = _duplicate_keys(data, value)
-    if duplicates:
-        return None, [
-            Diagnostic("doc.duplicate-key", at(None, None, pointer), {"key": key})
-            for pointer, key in duplicates
-        ]
     return value, []
+
+
+def _duplicate_diagnostics(
+    data: bytes, value: dict[str, Any], file: str, line: int | None, *, spaced: bool | None = None
+) -> list[Diagnostic]:
+    """``doc.duplicate-key`` for each duplicated key (``[]`` when there is none)."""
+    if not _may_have_duplicates(data, value, spaced):
+        return []
+    return [
+        Diagnostic("doc.duplicate-key", Location(file, line, None, pointer=pointer), {"key": key})
+        for pointer, key in _duplicate_keys(data)
+    ]
 
 
 def _json_error(exc: orjson.JSONDecodeError, data: bytes, at: Any) -> Diagnostic:
@@ -942,24 +967,92 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> _PairsObject:
     return obj
 
 
-def _duplicate_keys(data: bytes, value: object) -> list[tuple[str, str]]:
-    """``(pointer, key)`` of each duplicated object key; cheap unless there is a mismatch.
+# Whitespace before a key's colon is legal JSON ("key" : 1); these byte pairs are its traces.
+_SPACED_COLONS: Final = (b" :", b"\n:", b"\t:", b"\r:")
+_SPACE_TO_QUOTE: Final = bytes.maketrans(b" \n\t\r", b'""""')
 
-    orjson keeps the last of duplicate keys silently. Every key is followed by
-    one ``:`` and a string keeps its colons when re-serialised, so the raw bytes
-    hold more ``:`` than orjson's re-serialisation of the parsed object exactly
-    when a key (and its value) was dropped. Counting one byte is the cheapest
-    scan there is (measured: faster than a key-token regex, or than walking
-    the parsed object); only on a mismatch re-parse with ``object_pairs_hook``
-    to name the duplicate. (A source that spells colons inside strings as
-    ``\\u003a`` also mismatches and just takes the slow path.)
+
+def _may_have_duplicates(data: bytes, value: dict[str, Any], spaced: bool | None = None) -> bool:
+    """False only when ``data`` provably holds no duplicated object key (else: look closer).
+
+    orjson keeps the last of duplicate keys silently, so the parsed object
+    holds fewer keys than the text has key tokens exactly when a key was
+    repeated. Let T be the key tokens in the text, P the keys of the parsed
+    object and K <= P the keys :func:`_key_count` counts (it only counts, never
+    guesses). Always K <= P <= T, and T == P iff there is no duplicate.
+
+    Every key token is a string followed by optional whitespace and one ``:``
+    (the only place JSON puts a colon outside strings). When no whitespace
+    byte stands right before any colon in the text (``spaced`` false), each
+    key ends in its own ``":``, so T <= count(``":``); otherwise, after mapping
+    the four whitespace bytes to ``"``, it does again. Either count may be
+    larger than T (a string that holds ``\":`` or starts with ``:``), never
+    smaller; so ``count == K`` forces K = P = T: no duplicate, proved with one
+    or two byte scans and a walk over the containers (not the cells) of the
+    parsed object. Any other outcome (a genuine duplicate, or a count inflated
+    by such strings, or an object shaped otherwise than a document) returns
+    True and the caller runs the exact check, :func:`_duplicate_keys`.
     """
-    if data.count(b":") == orjson.dumps(value).count(b":"):
-        return []
+    keys = _key_count(value)
+    if spaced is None:
+        spaced = any(pair in data for pair in _SPACED_COLONS)
+    if not spaced:
+        return data.count(b'":') != keys
+    return data.translate(_SPACE_TO_QUOTE).count(b'":') != keys
+
+
+def _key_count(document: dict[str, Any]) -> int:
+    """The keys of the objects a document is made of, a lower bound of all its keys.
+
+    Counts the document, ``meta`` and its object members (``source``),
+    ``tables``, each table, each row and ``statements`` and each statement,
+    as far as they are objects; anything else (cell values, or a part that
+    has another shape in an invalid document) is not counted.
+    """
+    count = len(document)
+    meta = document.get("meta")
+    if type(meta) is dict:
+        count += len(meta)
+        for member in meta.values():
+            if type(member) is dict:
+                count += len(member)
+    tables = document.get("tables")
+    if type(tables) is dict:
+        count += len(tables)
+        for table in tables.values():
+            if type(table) is dict:
+                count += len(table)
+                rows = table.get("rows")
+                if type(rows) is list:
+                    if all(map(isinstance, rows, repeat(dict))):
+                        count += sum(map(len, rows))
+                    else:
+                        count += sum(len(row) for row in rows if type(row) is dict)
+    statements = document.get("statements")
+    if type(statements) is dict:
+        count += len(statements)
+        for stated in statements.values():
+            if type(stated) is dict:
+                count += len(stated)
+    return count
+
+
+def _duplicate_keys(data: bytes) -> list[tuple[str, str]]:
+    """``(pointer, key)`` of each duplicated object key, exactly (a second, slow parse).
+
+    Re-parses with the standard library and ``object_pairs_hook``, which sees
+    every key token; the nesting limit is raised for the call so that a
+    document orjson accepted (at most ``PARSER_DEPTH_LIMIT`` levels) is
+    always looked at.
+    """
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * PARSER_DEPTH_LIMIT))
     try:
         tree = json.loads(data, object_pairs_hook=_pairs_hook)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # pragma: no cover - orjson accepted the same bytes
         return []
+    finally:
+        sys.setrecursionlimit(limit)
     found: list[tuple[str, str]] = []
     stack: list[tuple[list[Any], Any]] = [([], tree)]
     while stack:
@@ -1046,56 +1139,288 @@ def load_documents(
     schema: DocumentSchema | str | os.PathLike[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     stdin: IO[bytes] | None = None,
+    jobs: int | None = None,
 ) -> Batch:
     """Read, validate and frame every document under ``paths`` (see :func:`iter_sources`).
 
     Raises :class:`RulecheckError` (``ExitCode.USAGE``) only for unusable
     arguments (a path that matches nothing, a bad schema file); a bad document
     never raises: it is reported in :attr:`Batch.statuses` and left out of the frames.
+
+    ``jobs`` is the number of worker processes: ``None`` (the default) uses
+    the available cores once there are at least ``PARALLEL_MIN_DOCUMENTS``
+    documents (a few documents load faster in this process than workers
+    start); ``1`` never starts a worker. The result is the same either way.
     """
     spec = schema if isinstance(schema, DocumentSchema) else load_schema(schema)
     sources = iter_sources(paths)
-    statuses: list[DocumentStatus] = []
-    valid: list[tuple[int, _Raw, dict[str, Any]]] = []
-    chunks: list[_Frames] = []
+    items = _items(sources, max_bytes, stdin)
+    chunks: list[_Chunk] = []
     collecting = gc.isenabled()
     gc.disable()  # JSON trees hold no cycles; collections during a bulk load only cost time
     try:
-        for source in sources:
-            for raw in _read_source(source, max_bytes, stdin):
-                index = len(statuses)
-                obj: dict[str, Any] | None = None
-                if raw.problem is not None:
-                    diags = [raw.problem]
-                else:
-                    assert raw.data is not None
-                    obj, diags = parse_document(raw.data, raw.file, line=raw.line)
-                    if obj is not None and not spec.is_valid(obj):
-                        diags = spec.explain(obj, raw.file, line=raw.line)
-                doc_id = _document_id(obj, raw.default_id)
-                statuses.append(
-                    DocumentStatus(index, raw.file, doc_id, raw.line, not diags, tuple(diags))
-                )
-                if obj is not None and not diags:
-                    valid.append((index, raw, obj))
-                    if len(valid) >= CHUNK_DOCUMENTS:
-                        chunks.append(_build(spec, valid, statuses))
-                        valid = []
-        if valid or not chunks:
-            chunks.append(_build(spec, valid, statuses))
+        workers = _workers(jobs)
+        if workers > 1 and jobs is None:  # auto: only a large batch pays for starting workers
+            head = list(islice(items, PARALLEL_MIN_DOCUMENTS))
+            if len(head) < PARALLEL_MIN_DOCUMENTS:
+                workers = 1
+            items = chain(head, items)
+        if workers > 1:
+            chunks = _load_parallel(spec, items, max_bytes, workers)
+        else:
+            size = CHUNK_DOCUMENTS
+            chunks = [_load_chunk(spec, part, max_bytes) for part in _batched(items, size)]
+        if not chunks:
+            chunks.append(_load_chunk(spec, [], max_bytes))
+        return _finish(spec, chunks, len(sources))
     finally:
         if collecting:
             gc.enable()
-    frames = chunks[0] if len(chunks) == 1 else _Frames.concat(chunks)
-    return Batch(
-        spec,
-        frames.documents,
-        frames.tables,
-        frames.table_info,
+
+
+# (index, a JSON file still to read, or the bytes already read): one document to load
+_Item = tuple[int, Source | None, _Raw | None]
+
+
+def _items(sources: list[Source], max_bytes: int, stdin: IO[bytes] | None) -> Iterator[_Item]:
+    """Every document to load, numbered in input order.
+
+    A ``.json`` file is exactly one document (or one problem), so it is
+    passed on unread (a worker reads it); NDJSON, sniffed files and stdin are
+    split into documents here.
+    """
+    index = 0
+    for source in sources:
+        if source.mode == "json" and source.path is not None:
+            yield index, source, None
+            index += 1
+            continue
+        for raw in _read_source(source, max_bytes, stdin):
+            yield index, None, raw
+            index += 1
+
+
+def _batched(items: Iterator[_Item], size: int) -> Iterator[list[_Item]]:
+    while part := list(islice(items, max(size, 1))):
+        yield part
+
+
+def _workers(jobs: int | None) -> int:
+    """How many worker processes to load with (1: none, load here)."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # a starting worker is re-running a __main__ script that calls us unguarded:
+        # fail it (the parent then loads in its own process), as multiprocessing does
+        raise RuntimeError(
+            "load_documents() was called while a worker process was starting: call it under "
+            '`if __name__ == "__main__":` in the script that uses it'
+        )
+    if multiprocessing.parent_process() is not None:  # in someone's worker: no nested pools
+        return 1
+    if jobs is None and not _main_importable():
+        return 1
+    if jobs is not None:
+        return max(jobs, 1)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_JOBS)
+
+
+def _main_importable() -> bool:
+    """Whether a spawned worker can import ``__main__`` as it must (not so for ``python -``)."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(getattr(main, "__spec__", None), "name", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.exists(path)
+
+
+@dataclass
+class _Chunk:
+    """What loading a run of consecutive documents gives (amounts not scaled yet)."""
+
+    statuses: list[DocumentStatus]
+    frames: _Frames
+    # document -> (section, doc.frame diagnostic); sections are the tables in
+    # schema order, then meta, then statements (the order diagnostics are listed in)
+    problems: dict[int, list[tuple[int, Diagnostic]]]
+
+
+def _load_chunk(spec: DocumentSchema, items: Sequence[_Item], max_bytes: int) -> _Chunk:
+    """Read, parse, check and validate a run of documents, and pour the valid ones into frames."""
+    entries: list[tuple[int, _Raw, dict[str, Any] | None, list[Diagnostic]]] = []
+    for index, source, raw in items:
+        if raw is None:
+            assert source is not None
+            raw = next(_read_source(source, max_bytes, None))  # a .json file: one document
+        if raw.problem is not None:
+            entries.append((index, raw, None, [raw.problem]))
+        else:
+            assert raw.data is not None
+            entries.append((index, raw, *_parse(raw.data, raw.file, raw.line)))
+    texts = [raw.data for _, raw, obj, _ in entries if obj is not None and raw.data is not None]
+    spaced = iter(_spaced_colons(texts))
+    statuses: list[DocumentStatus] = []
+    valid: list[tuple[int, _Raw, dict[str, Any]]] = []
+    for index, raw, obj, diags in entries:
+        if obj is not None:
+            assert raw.data is not None
+            diags = _duplicate_diagnostics(raw.data, obj, raw.file, raw.line, spaced=next(spaced))
+            if diags:
+                obj = None
+            elif not spec.is_valid(obj):
+                diags = spec.explain(obj, raw.file, line=raw.line)
+        doc_id = _document_id(obj, raw.default_id)
+        statuses.append(DocumentStatus(index, raw.file, doc_id, raw.line, not diags, tuple(diags)))
+        if obj is not None and not diags:
+            valid.append((index, raw, obj))
+    del entries
+    ids = {status.document: status.id for status in statuses}
+    frames, problems = _build(spec, valid, ids)
+    return _Chunk(statuses, frames, problems)
+
+
+_SPACED_PATTERN: Final = r"[ \n\t\r]:"
+
+
+def _spaced_colons(texts: list[bytes]) -> list[bool | None]:
+    """For each text, whether a whitespace byte stands right before a colon (one vectorised scan).
+
+    ``None`` (look again, byte by byte) if the texts cannot be scanned as UTF-8
+    (they can: orjson accepted them).
+    """
+    if not texts:
+        return []
+    try:
+        found = pl.Series(texts, dtype=pl.Binary).cast(pl.String).str.contains(_SPACED_PATTERN)
+    except pl.exceptions.PolarsError:  # pragma: no cover - orjson accepted them as UTF-8
+        return [None] * len(texts)
+    return [bool(flag) for flag in found]
+
+
+# -- worker processes
+
+_WORKER_SPEC: DocumentSchema | None = None
+
+
+def _init_worker(raw: Mapping[str, Any], path: str) -> None:
+    global _WORKER_SPEC
+    gc.disable()  # a worker only loads documents: JSON trees hold no cycles
+    _WORKER_SPEC = DocumentSchema(raw, path)
+
+
+def _work(items: list[_Item], max_bytes: int) -> _Chunk:
+    assert _WORKER_SPEC is not None
+    return _load_chunk(_WORKER_SPEC, items, max_bytes)
+
+
+def _load_parallel(
+    spec: DocumentSchema, items: Iterator[_Item], max_bytes: int, workers: int
+) -> list[_Chunk]:
+    """Chunks loaded by ``workers`` processes, a few in flight at a time, kept in input order.
+
+    Workers are started with ``spawn`` (a fork of a process whose Polars
+    thread pool is running can deadlock). If the pool cannot start or breaks
+    (e.g. a worker is killed), the chunks not done yet are loaded here.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    chunks: list[_Chunk] = []
+    parts = _batched(items, PARALLEL_CHUNK_DOCUMENTS)
+    pending: deque[tuple[list[_Item], Future[_Chunk]]] = deque()
+    context = multiprocessing.get_context("spawn")
+    try:
+        pool = ProcessPoolExecutor(
+            workers, context, initializer=_init_worker, initargs=(spec.raw, spec.path)
+        )
+    except (OSError, ValueError):  # pragma: no cover - no processes in this environment
+        return [_load_chunk(spec, part, max_bytes) for part in parts]
+    broken = False
+    try:
+        for part in chain(parts, [None]):
+            if part is not None and not broken:
+                try:
+                    pending.append((part, pool.submit(_work, part, max_bytes)))
+                except (BrokenProcessPool, RuntimeError, OSError):
+                    broken = True
+                    pending.append((part, _failed()))
+            elif part is not None:
+                pending.append((part, _failed()))
+            while pending and (part is None or len(pending) > 2 * workers):
+                done, future = pending.popleft()
+                try:
+                    chunks.append(future.result())
+                except (BrokenProcessPool, OSError, EOFError):
+                    broken = True
+                    chunks.append(_load_chunk(spec, done, max_bytes))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return chunks
+
+
+def _failed() -> Future[_Chunk]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    future: Future[_Chunk] = Future()
+    future.set_exception(BrokenProcessPool("not submitted"))
+    return future
+
+
+def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
+    """One batch from the chunks: concatenate, scale the amounts once, drop inexact documents."""
+    statuses = [status for chunk in chunks for status in chunk.statuses]
+    problems: dict[int, list[tuple[int, Diagnostic]]] = {}
+    for chunk in chunks:
+        for index, found in chunk.problems.items():
+            problems.setdefault(index, []).extend(found)
+    frames = chunks[0].frames if len(chunks) == 1 else _Frames.concat([c.frames for c in chunks])
+    del chunks
+    where = {s.document: (s.path, s.line) for s in statuses if s.valid}
+    roles = list(spec.tables)
+    tables = {
+        role: _scale(
+            frames.tables[role],
+            spec.tables[role],
+            ["tables", role, "rows"],
+            "row",
+            where,
+            problems,
+            section,
+        )
+        for section, role in enumerate(roles)
+    }
+    meta_columns = [c for c in spec.meta_columns if c.name not in ("document", "path", "line")]
+    documents = _scale(frames.documents, meta_columns, ["meta"], None, where, problems, len(roles))
+    stmt = _scale(
         frames.statements,
-        statuses,
-        files=len(sources),
+        spec.statement_columns,
+        ["statements"],
+        "name",
+        where,
+        problems,
+        len(roles) + 1,
     )
+    table_info = frames.table_info
+    if problems:  # demote: drop from every frame, keep the diagnostics (in section order)
+        for index, found in problems.items():
+            old = statuses[index]
+            found.sort(key=lambda pair: pair[0])  # stable: doc.frame before the cells it left
+            statuses[index] = DocumentStatus(
+                old.document,
+                old.path,
+                old.id,
+                old.line,
+                False,
+                (*old.diagnostics, *(diag for _, diag in found)),
+            )
+        keep = ~pl.col("document").is_in(pl.Series(sorted(problems), dtype=pl.UInt32).implode())
+        tables = {role: f.filter(keep) for role, f in tables.items()}
+        documents = documents.filter(keep)
+        stmt = stmt.filter(keep)
+        table_info = table_info.filter(keep)
+    return Batch(spec, documents, tables, table_info, stmt, statuses, files=files)
 
 
 def _document_id(obj: Mapping[str, Any] | None, default: str) -> str:
@@ -1160,13 +1485,13 @@ class _Frames:
 def _build(
     spec: DocumentSchema,
     valid: list[tuple[int, _Raw, dict[str, Any]]],
-    statuses: list[DocumentStatus],
-) -> _Frames:
-    """Pour a chunk of valid documents into frames.
+    ids: Mapping[int, str],
+) -> tuple[_Frames, dict[int, list[tuple[int, Diagnostic]]]]:
+    """Pour a chunk of valid documents into frames (amounts still Float64: see :func:`_finish`).
 
-    A document whose amounts are not exact (or whose values do not fit their
-    column type) is demoted: its status becomes invalid with the diagnostics,
-    and its rows are filtered out of every frame.
+    A document whose values do not fit their column type gets a ``doc.frame``
+    diagnostic (returned, by section) and nulls for that part; it is dropped
+    from every frame by :func:`_finish`.
     """
     pours = {role: _Pour() for role in spec.tables}
     metas = _Pour()
@@ -1198,45 +1523,31 @@ def _build(
         statements.add(index, list(stated.values()))
 
     where = {index: (raw.file, raw.line) for index, raw, _ in valid}
-    problems: dict[int, list[Diagnostic]] = {}
+    problems: dict[int, list[tuple[int, Diagnostic]]] = {}
     frames: dict[str, pl.DataFrame] = {}
-    for role, pour in pours.items():
-        columns = spec.tables[role]
-        frame = _safe_frame(pour, columns, ["tables", role], where, problems)
-        frame = _with_index(frame, pour, with_row=True)
-        frames[role] = _scale(frame, columns, ["tables", role, "rows"], "row", where, problems)
+    for section, (role, pour) in enumerate(pours.items()):
+        frame = _safe_frame(pour, spec.tables[role], ["tables", role], where, problems, section)
+        frames[role] = _with_index(frame, pour, with_row=True)
 
     indexes = metas.owners
     meta_columns = [c for c in spec.meta_columns if c.name not in ("document", "path", "line")]
-    meta = _safe_frame(metas, meta_columns, ["meta"], where, problems)
+    meta = _safe_frame(metas, meta_columns, ["meta"], where, problems, len(pours))
     documents = pl.DataFrame(
         {
             "document": pl.Series(indexes, dtype=pl.UInt32),
-            "id": pl.Series([statuses[i].id for i in indexes], dtype=pl.String),
+            "id": pl.Series([ids[i] for i in indexes], dtype=pl.String),
             "path": pl.Series([where[i][0] for i in indexes], dtype=pl.String),
             "line": pl.Series([where[i][1] for i in indexes], dtype=pl.UInt32),
         }
     ).hstack(meta)
-    documents = _scale(documents, meta_columns, ["meta"], None, where, problems)
 
-    stmt = _safe_frame(statements, spec.statement_columns, ["statements"], where, problems)
+    columns = spec.statement_columns
+    stmt = _safe_frame(statements, columns, ["statements"], where, problems, len(pours) + 1)
     stmt = _with_index(stmt, statements, with_row=False)
     stmt = stmt.insert_column(1, pl.Series("name", statement_names, dtype=pl.String))
-    stmt = _scale(stmt, spec.statement_columns, ["statements"], "name", where, problems)
 
     table_info = pl.from_dicts(info, schema=_TABLE_INFO_SCHEMA)
-    if problems:  # demote: drop from every frame, keep the diagnostics
-        for index, diags in problems.items():
-            old = statuses[index]
-            statuses[index] = DocumentStatus(
-                old.document, old.path, old.id, old.line, False, (*old.diagnostics, *diags)
-            )
-        keep = ~pl.col("document").is_in(pl.Series(sorted(problems), dtype=pl.UInt32).implode())
-        frames = {role: f.filter(keep) for role, f in frames.items()}
-        documents = documents.filter(keep)
-        stmt = stmt.filter(keep)
-        table_info = table_info.filter(keep)
-    return _Frames(documents, frames, table_info, stmt)
+    return _Frames(documents, frames, table_info, stmt), problems
 
 
 _FRAME_ERRORS: Final = (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError)
@@ -1247,18 +1558,19 @@ def _safe_frame(
     columns: Sequence[Column],
     path: list[str],
     where: Mapping[int, tuple[str, int | None]],
-    problems: dict[int, list[Diagnostic]],
+    problems: dict[int, list[tuple[int, Diagnostic]]],
+    section: int,
 ) -> pl.DataFrame:
     """One ``from_dicts`` over all documents' records.
 
     If a value cannot be stored (e.g. an integer beyond Int64 that the schema
-    allowed), find the documents at fault one by one, report them, and give
-    their records as nulls (they are dropped from the frames afterwards).
+    allowed), find the documents at fault one by one, report each with its
+    own first error, and give their records as nulls (they are dropped from
+    the frames afterwards).
     """
     try:
         return _frame(pour.records, columns)
-    except _FRAME_ERRORS as first:
-        detail = str(first).splitlines()[0] if str(first) else type(first).__name__
+    except _FRAME_ERRORS:
         cleaned: list[Any] = []
         start = 0
         for owner, count in zip(pour.owners, pour.counts, strict=True):
@@ -1267,15 +1579,13 @@ def _safe_frame(
             try:
                 _frame(chunk, columns)
                 cleaned.extend(chunk)
-            except _FRAME_ERRORS:
+            except _FRAME_ERRORS as error:
+                detail = str(error).splitlines()[0] if str(error) else type(error).__name__
                 file, line = where[owner]
-                problems.setdefault(owner, []).append(
-                    Diagnostic(
-                        "doc.frame",
-                        Location(file, line, pointer=_pointer(path)),
-                        {"detail": detail},
-                    )
+                diag = Diagnostic(
+                    "doc.frame", Location(file, line, pointer=_pointer(path)), {"detail": detail}
                 )
+                problems.setdefault(owner, []).append((section, diag))
                 cleaned.extend([{}] * count)
         return _frame(cleaned, columns)
 
@@ -1302,7 +1612,8 @@ def _scale(
     path: list[str],
     key: str | None,
     where: Mapping[int, tuple[str, int | None]],
-    problems: dict[int, list[Diagnostic]],
+    problems: dict[int, list[tuple[int, Diagnostic]]],
+    section: int,
 ) -> pl.DataFrame:
     """Amount columns -> Int64 ``round(x * SCALE)``; report cells that would not be exact.
 
@@ -1330,7 +1641,7 @@ def _scale(
     )
     bad = out.get_column(flag)
     if bad.any():
-        _report_inexact(frame.filter(bad), amounts, path, key, where, problems)
+        _report_inexact(frame.filter(bad), amounts, path, key, where, problems, section)
     return out.drop(flag)
 
 
@@ -1340,7 +1651,8 @@ def _report_inexact(
     path: list[str],
     key: str | None,
     where: Mapping[int, tuple[str, int | None]],
-    problems: dict[int, list[Diagnostic]],
+    problems: dict[int, list[tuple[int, Diagnostic]]],
+    section: int,
 ) -> None:
     for record in flagged.iter_rows(named=True):  # a loop over offending rows only
         document = int(record["document"])
@@ -1353,10 +1665,9 @@ def _report_inexact(
             if not too_big and not _inexact(value):
                 continue
             parts = [*path, record[key], name] if key else [*path, name]
-            problems.setdefault(document, []).append(
-                Diagnostic(
-                    "doc.amount-range" if too_big else "doc.decimals",
-                    Location(file, line, pointer=_pointer(parts)),
-                    {"value": _show(value), "limit": MAX_AMOUNT},
-                )
+            diag = Diagnostic(
+                "doc.amount-range" if too_big else "doc.decimals",
+                Location(file, line, pointer=_pointer(parts)),
+                {"value": _show(value), "limit": MAX_AMOUNT},
             )
+            problems.setdefault(document, []).append((section, diag))

@@ -366,6 +366,137 @@ def test_duplicate_keys_deep_and_whitespace_variants() -> None:
     assert parse_document(b'{"k": "\\u003a"}', "f.json")[1] == []
 
 
+# Each case: (bytes, the duplicates parse_document must report as (pointer, key)).
+DUPLICATE_CASES: list[tuple[bytes, list[tuple[str, str]]]] = [
+    # whitespace before a colon hides a key token from a count of '":' ...
+    (b'{"a": 1, "b" : 2, "a": 3}', [("/a", "a")]),
+    (b'{"a"\n: 1, "b"\t:2, "a"\r\n:3}', [("/a", "a")]),
+    (b'{"a":1,"b"  :2,"c":3,"c":4}', [("/c", "c")]),
+    # ... colons inside strings (and a key holding one) add colons that are no key ...
+    (b'{"t": "10:30", "u": "https://x.cn/a:b", "t": "x"}', [("/t", "t")]),
+    (b'{"a:b": 1, "a:b": 2}', [("/a:b", "a:b")]),
+    (b'{"s": ":starts with a colon", "k": 1, "k": 2}', [("/k", "k")]),
+    # ... so do escaped quotes followed by a colon, and an escaped colon hides one
+    (b'{"q": "say \\":\\" here", "k": 1, "k": 2}', [("/k", "k")]),
+    (b'{"q\\":": 1, "q\\":": 2}', [('/q":', 'q":')]),
+    (b'{"a": 1, "a": 2, "b": "\\u003a"}', [("/a", "a")]),
+    (b'{"a\\u003a": 1, "a:": 2}', [("/a:", "a:")]),
+    # duplicates nested in rows, in cells, in arrays, and in several places at once
+    (
+        b'{"tables": {"T": {"rows": [{"x": 1, "y" : "p:q", "x": 3}, {"x": 1}]}}}',
+        [("/tables/T/rows/0/x", "x")],
+    ),
+    (b'{"tables": {"T": {"rows": [{"c": {"k": 1, "k": 2}}]}}}', [("/tables/T/rows/0/c/k", "k")]),
+    (b'{"meta": {"source": {"n": [{"k": 1, "k": 2}]}}}', [("/meta/source/n/0/k", "k")]),
+    (b'{"statements": {"s": {"value": 1, "value" :2}}}', [("/statements/s/value", "value")]),
+    (b'{"tables": {"T": {"rows": [1, "a", {"k": 1}]}}, "tables": 2}', [("/tables", "tables")]),
+    (b'{"x": [{"k": 1, "k": 2}], "y": {"k": 1, "k": 2}}', [("/x/0/k", "k"), ("/y/k", "k")]),
+    # no duplicates: the same traps must not invent one
+    (b'{"a" : 1, "b"\n:\n"10:30", "c": "\\":", "d": ":", "e": {"a" : "\\u003a"}}', []),
+    (b'{"tables": {"T": {"rows": [{"x": "a:b", "y" : 1}, {"x": ":"}]}}}', []),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), DUPLICATE_CASES)
+def test_duplicate_keys_are_never_missed(data: bytes, expected: list[tuple[str, str]]) -> None:
+    json.loads(data)  # well-formed
+    obj, diags = parse_document(data, "f.json")
+    assert [(d.location.pointer, d.args["key"]) for d in diags] == expected
+    assert all(d.code == "doc.duplicate-key" for d in diags)
+    assert (obj is None) == bool(expected)
+
+
+def _key_pairs(data: bytes) -> list[tuple[str, str]]:
+    """The oracle: every duplicated key, from the standard library's view of all key tokens
+    (within the values a parser keeps: the last of a repeated key's values)."""
+    found: list[tuple[str, str]] = []
+
+    def walk(path: str, node: Any) -> None:
+        if isinstance(node, list) and node and node[0] == "__object__":
+            kept: dict[str, Any] = {}
+            for key, value in node[1:]:
+                pointer = f"{path}/{key.replace('~', '~0').replace('/', '~1')}"
+                if key in kept and (pointer, key) not in found:
+                    found.append((pointer, key))
+                kept[key] = value
+            for key, value in kept.items():
+                walk(f"{path}/{key.replace('~', '~0').replace('/', '~1')}", value)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(f"{path}/{i}", value)
+
+    walk("", json.loads(data, object_pairs_hook=lambda pairs: ["__object__", *pairs]))
+    return sorted(found)
+
+
+_KEYS = st.sampled_from(["a", "b", "rows", "meta", "tables", "statements", "k:v", 'q"', "值"])
+_SPACES = st.sampled_from(["", "", "", " ", "\n", "\t", "\r\n ", "  "])
+_LEAVES = st.one_of(
+    st.none(),
+    st.integers(-5, 5),
+    st.sampled_from(["", ":", "a:b", '":', '\\":', "10 : 30", "\u003a", "表：一"]),
+)
+
+
+@st.composite
+def _spaced_json(draw: st.DrawFn, depth: int = 0) -> str:
+    """JSON text with random whitespace everywhere (before colons too) and maybe repeated keys."""
+    kind = draw(st.sampled_from(["leaf", "list", "object", "object"] if depth < 4 else ["leaf"]))
+    if kind == "leaf":
+        return json.dumps(draw(_LEAVES), ensure_ascii=draw(st.booleans()))
+    if kind == "list":
+        items = draw(st.lists(_spaced_json(depth + 1), max_size=3))
+        return "[" + ",".join(draw(_SPACES) + item + draw(_SPACES) for item in items) + "]"
+    keys = draw(st.lists(_KEYS, max_size=4))  # a key may repeat
+    members = [
+        draw(_SPACES)
+        + json.dumps(key, ensure_ascii=draw(st.booleans()))
+        + draw(_SPACES)
+        + ":"
+        + draw(_SPACES)
+        + draw(_spaced_json(depth + 1))
+        for key in keys
+    ]
+    return "{" + ",".join(members) + draw(_SPACES) + "}"
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_spaced_json(), st.booleans())
+def test_duplicate_keys_match_an_exact_oracle(text: str, as_document: bool) -> None:
+    if as_document:  # shaped like a document, so the cheap gate is the one deciding
+        text = f'{{"meta": {{"source": {text}}}, "tables": {{"T": {{"rows": [{text}]}}}}}}'
+    elif not text.startswith("{"):
+        text = f'{{"x": {text}}}'
+    data = text.encode()
+    expected = _key_pairs(data)
+    obj, diags = parse_document(data, "f.json")
+    assert [(d.location.pointer, d.args["key"]) for d in diags] == expected
+    assert (obj is None) == bool(expected)
+
+
+def test_duplicate_keys_at_the_nesting_limit() -> None:
+    depth = 1000  # orjson accepts up to 1024 levels: the exact check must look at them too
+    data = b'{"a":' * depth + b'{"k": 1, "k": 2}' + b"}" * depth
+    obj, diags = parse_document(data, "f.json")
+    assert obj is None and [d.args["key"] for d in diags] == ["k"]
+    assert diags[0].location.pointer == "/a" * depth + "/k"
+
+
+def test_duplicate_keys_in_a_loaded_batch(tmp_path: Path) -> None:
+    """The loader's batched gate (one scan per chunk) agrees with parse_document."""
+    for i, (data, _) in enumerate(DUPLICATE_CASES):
+        write(tmp_path / f"{i:02}.json", data)
+    write(tmp_path / "spaced.json", json.dumps(minimal_document(), indent=1).replace('":', '" :'))
+    batch = load_documents([str(tmp_path)])
+    dup = "doc.duplicate-key"
+    found = [
+        [(d.location.pointer, d.args["key"]) for d in s.diagnostics if d.code == dup]
+        for s in batch.statuses
+    ]
+    assert found == [expected for _, expected in DUPLICATE_CASES] + [[]]
+    assert batch.statuses[-1].valid
+
+
 def test_document_larger_than_limit_is_not_read(tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     with open(big, "wb") as handle:  # sparse: 200 MB without writing them
@@ -390,6 +521,94 @@ def test_ndjson_line_larger_than_limit(tmp_path: Path) -> None:
     assert [s.valid for s in batch.statuses] == [True, False, True]
     diag = only(batch)
     assert diag.code == "doc.too-large" and diag.location.line == 2
+
+
+# --------------------------------------------------------------------------- worker processes
+
+
+def _mixed_batch(folder: Path) -> None:
+    """Valid and invalid documents of every kind, in .json files and an NDJSON file."""
+    for i in range(7):
+        write(folder / f"ok{i}.json", document_with([float(i), 0.25], t3_rows=i % 3))
+    write(folder / "bad-json.json", b'{"meta": ')
+    write(folder / "dup.json", b'{"meta": {"year": 2023, "year" : 2024}}')
+    schema_bad = document_with([1.0])
+    schema_bad["tables"][T1]["rows"][0]["金额"] = "1,234.5"
+    write(folder / "schema-bad.json", schema_bad)
+    write(folder / "decimals.json", document_with([1.0, 0.00005]))
+    both = document_with([1.0, 0.00005])  # a cell with 5 decimals and a value beyond Int64
+    both["statements"] = {"x": {"value": 1.5, "line": 2**70}, "y": {"value": 1e300}}
+    write(folder / "frame.json", both)
+    spaced = json.dumps(minimal_document(id="spaced"), ensure_ascii=False, indent=2)
+    write(folder / "spaced.json", spaced.replace('":', '" :'))
+    lines = [orjson.dumps(document_with([2.0])), b"[1]", orjson.dumps(minimal_document())]
+    write(folder / "lines.ndjson", b"\n".join(lines) + b"\n")
+
+
+def _same_batch(one: Batch, two: Batch) -> None:
+    assert one.statuses == two.statuses
+    assert one.files == two.files
+    for role in one.tables:
+        assert one.tables[role].equals(two.tables[role]), role
+    assert one.documents.equals(two.documents)
+    assert one.table_info.equals(two.table_info)
+    assert one.statements.equals(two.statements)
+
+
+def test_worker_processes_give_the_same_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _mixed_batch(tmp_path)
+    monkeypatch.setattr("checker.documents.CHUNK_DOCUMENTS", 4)
+    here = load_documents([str(tmp_path)], jobs=1)
+    monkeypatch.setattr("checker.documents.PARALLEL_CHUNK_DOCUMENTS", 3)
+    workers = load_documents([str(tmp_path)], jobs=2)
+    _same_batch(here, workers)
+    assert [s.document for s in workers.statuses] == list(range(len(workers.statuses)))
+    assert here.valid_count == 10 and here.invalid_count == 6
+    frame = {s.path.rsplit("/", 1)[-1]: s for s in here.statuses}["frame.json"]
+    assert [(d.code, d.location.pointer) for d in frame.diagnostics] == [
+        ("doc.decimals", f"/tables/{T1}/rows/1/金额"),  # sections in document order:
+        ("doc.frame", "/statements"),  # tables, then statements (given as nulls: no more)
+    ]
+    assert "1.1806e21" in frame.diagnostics[1].message("en")
+
+
+def test_workers_start_only_for_large_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import checker.documents as documents
+
+    _mixed_batch(tmp_path)
+    here = load_documents([str(tmp_path)], jobs=1)
+    started: list[int] = []
+    real = documents._load_parallel
+
+    def spy(*args: Any) -> Any:
+        started.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(documents, "_load_parallel", spy)
+    _same_batch(here, load_documents([str(tmp_path)]))  # 16 documents: loaded here
+    assert started == []
+    monkeypatch.setattr(documents, "PARALLEL_MIN_DOCUMENTS", 10)
+    monkeypatch.setattr(documents, "_workers", lambda jobs: 2)
+    _same_batch(here, load_documents([str(tmp_path)]))
+    assert started == [2]
+
+
+def _die(*args: object) -> None:
+    os._exit(3)
+
+
+def test_a_broken_worker_pool_falls_back_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _mixed_batch(tmp_path)
+    here = load_documents([str(tmp_path)], jobs=1)
+    monkeypatch.setattr("checker.documents._init_worker", _die)  # every worker dies at start
+    monkeypatch.setattr("checker.documents.PARALLEL_CHUNK_DOCUMENTS", 2)
+    _same_batch(here, load_documents([str(tmp_path)], jobs=2))
 
 
 # --------------------------------------------------------------------------- sources
