@@ -72,6 +72,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -1321,8 +1322,9 @@ def _load_parallel(
     """Chunks loaded by ``workers`` processes, a few in flight at a time, kept in input order.
 
     Workers are started with ``spawn`` (a fork of a process whose Polars
-    thread pool is running can deadlock). If the pool cannot start or breaks
-    (e.g. a worker is killed), the chunks not done yet are loaded here.
+    thread pool is running can deadlock), all at once, each with a share of
+    the cores for its Polars threads. If the pool cannot start or breaks
+    (e.g. a worker is killed), the chunks not loaded yet are loaded here.
     """
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -1330,34 +1332,50 @@ def _load_parallel(
     chunks: list[_Chunk] = []
     parts = _batched(items, PARALLEL_CHUNK_DOCUMENTS)
     pending: deque[tuple[list[_Item], Future[_Chunk]]] = deque()
-    context = multiprocessing.get_context("spawn")
+    broken = (BrokenProcessPool, OSError, EOFError, RuntimeError)
+    threads = max(1, (os.cpu_count() or 1) // workers)
     try:
-        pool = ProcessPoolExecutor(
-            workers, context, initializer=_init_worker, initargs=(spec.raw, spec.path)
-        )
-    except (OSError, ValueError):  # pragma: no cover - no processes in this environment
+        with _environment(POLARS_MAX_THREADS=str(threads)):  # read by Polars at import
+            pool = ProcessPoolExecutor(
+                workers,
+                multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(spec.raw, spec.path),
+            )
+            for _ in range(workers):  # a process starts (reading the environment) per submit
+                pool.submit(int)
+    except broken:  # pragma: no cover - no processes in this environment
         return [_load_chunk(spec, part, max_bytes) for part in parts]
-    broken = False
     try:
         for part in chain(parts, [None]):
-            if part is not None and not broken:
+            if part is not None:
                 try:
                     pending.append((part, pool.submit(_work, part, max_bytes)))
-                except (BrokenProcessPool, RuntimeError, OSError):
-                    broken = True
+                except broken:  # the pool broke: load the rest here
                     pending.append((part, _failed()))
-            elif part is not None:
-                pending.append((part, _failed()))
             while pending and (part is None or len(pending) > 2 * workers):
                 done, future = pending.popleft()
                 try:
                     chunks.append(future.result())
-                except (BrokenProcessPool, OSError, EOFError):
-                    broken = True
+                except broken:
                     chunks.append(_load_chunk(spec, done, max_bytes))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return chunks
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _failed() -> Future[_Chunk]:
@@ -1381,7 +1399,7 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     roles = list(spec.tables)
     tables = {
         role: _scale(
-            frames.tables[role],
+            _with_index(frames.tables[role], frames.table_spans[role], with_row=True),
             spec.tables[role],
             ["tables", role, "rows"],
             "row",
@@ -1394,7 +1412,7 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     meta_columns = [c for c in spec.meta_columns if c.name not in ("document", "path", "line")]
     documents = _scale(frames.documents, meta_columns, ["meta"], None, where, problems, len(roles))
     stmt = _scale(
-        frames.statements,
+        _with_index(frames.statements, frames.statement_span, with_row=False),
         spec.statement_columns,
         ["statements"],
         "name",
@@ -1465,21 +1483,52 @@ class _Pour:
         self.counts.append(len(records))
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Frames:
+    """A chunk's frames (or all of them), before the amounts are scaled.
+
+    The tables and statements have no ``document``/``row`` columns yet: their
+    spans say which document owns how many rows, and :func:`_finish` adds
+    the columns once, to the whole batch.
+    """
+
     documents: pl.DataFrame
     tables: dict[str, pl.DataFrame]
     table_info: pl.DataFrame
     statements: pl.DataFrame
+    table_spans: dict[str, _Span]
+    statement_span: _Span
 
     @staticmethod
     def concat(parts: list[_Frames]) -> _Frames:
+        """One contiguous frame per kind; each part's frames are let go once copied
+        (so the peak is the parts plus one concatenated frame, not twice the parts)."""
+
+        def joined(spans: list[_Span]) -> _Span:
+            return [o for s in spans for o in s[0]], [c for s in spans for c in s[1]]
+
+        def take(name: str) -> pl.DataFrame:
+            frames: list[pl.DataFrame] = [getattr(p, name) for p in parts]
+            for part in parts:
+                setattr(part, name, _NO_FRAME)
+            return pl.concat(frames, rechunk=True)
+
+        roles = list(parts[0].tables)
+        tables = {r: pl.concat([p.tables.pop(r) for p in parts], rechunk=True) for r in roles}
         return _Frames(
-            pl.concat([p.documents for p in parts], rechunk=True),
-            {r: pl.concat([p.tables[r] for p in parts], rechunk=True) for r in parts[0].tables},
-            pl.concat([p.table_info for p in parts], rechunk=True),
-            pl.concat([p.statements for p in parts], rechunk=True),
+            take("documents"),
+            tables,
+            take("table_info"),
+            take("statements"),
+            {r: joined([p.table_spans[r] for p in parts]) for r in roles},
+            joined([p.statement_span for p in parts]),
         )
+
+
+_NO_FRAME: Final = pl.DataFrame()
+
+# which documents own the rows of a frame, in order: (documents, row count of each)
+_Span = tuple[list[int], list[int]]
 
 
 def _build(
@@ -1526,8 +1575,9 @@ def _build(
     problems: dict[int, list[tuple[int, Diagnostic]]] = {}
     frames: dict[str, pl.DataFrame] = {}
     for section, (role, pour) in enumerate(pours.items()):
-        frame = _safe_frame(pour, spec.tables[role], ["tables", role], where, problems, section)
-        frames[role] = _with_index(frame, pour, with_row=True)
+        frames[role] = _safe_frame(
+            pour, spec.tables[role], ["tables", role], where, problems, section
+        )
 
     indexes = metas.owners
     meta_columns = [c for c in spec.meta_columns if c.name not in ("document", "path", "line")]
@@ -1543,11 +1593,14 @@ def _build(
 
     columns = spec.statement_columns
     stmt = _safe_frame(statements, columns, ["statements"], where, problems, len(pours) + 1)
-    stmt = _with_index(stmt, statements, with_row=False)
-    stmt = stmt.insert_column(1, pl.Series("name", statement_names, dtype=pl.String))
+    stmt = stmt.insert_column(0, pl.Series("name", statement_names, dtype=pl.String))
 
     table_info = pl.from_dicts(info, schema=_TABLE_INFO_SCHEMA)
-    return _Frames(documents, frames, table_info, stmt), problems
+    spans = {role: (pour.owners, pour.counts) for role, pour in pours.items()}
+    chunk = _Frames(
+        documents, frames, table_info, stmt, spans, (statements.owners, statements.counts)
+    )
+    return chunk, problems
 
 
 _FRAME_ERRORS: Final = (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError)
@@ -1590,18 +1643,19 @@ def _safe_frame(
         return _frame(cleaned, columns)
 
 
-def _with_index(frame: pl.DataFrame, pour: _Pour, *, with_row: bool) -> pl.DataFrame:
+def _with_index(frame: pl.DataFrame, span: _Span, *, with_row: bool) -> pl.DataFrame:
     """Prepend ``document`` (each owner repeated by its count) and, optionally, ``row``."""
+    owners, counts = span
     document = (
-        pl.Series("document", pour.owners, dtype=pl.UInt32)
-        .repeat_by(pl.Series(pour.counts, dtype=pl.UInt32))
+        pl.Series("document", owners, dtype=pl.UInt32)
+        .repeat_by(pl.Series(counts, dtype=pl.UInt32))
         .explode(empty_as_null=False)
         .cast(pl.UInt32)
     )
     frame = frame.insert_column(0, document)
     if with_row:
-        counts = pl.Series(pour.counts, dtype=pl.UInt32)
-        row = pl.select(pl.int_ranges(0, counts, dtype=pl.UInt32).explode(empty_as_null=False))
+        sizes = pl.Series(counts, dtype=pl.UInt32)
+        row = pl.select(pl.int_ranges(0, sizes, dtype=pl.UInt32).explode(empty_as_null=False))
         frame = frame.insert_column(1, row.to_series().alias("row"))
     return frame
 
