@@ -8,17 +8,21 @@ peak memory (``ru_maxrss``) is that measurement's own:
     ``checker.documents`` reads them (sorted by path), keeping nothing;
 (b) ``frames``: ``checker.documents.load_documents([folder])``, the public
     loading function: read, parse, validate against the schema, and build one
-    Polars frame per table for all documents.
+    Polars frame per table for all documents (by default in worker processes,
+    one per available core, for a batch this large);
+(c) ``frames-1``: the same with ``jobs=1``: everything in the measuring process.
 
 Each measurement runs ``--repeat`` times (fresh process each time, files in the
 page cache after the first pass); the best and median wall times are reported,
-with documents/s, the ratio (b)/(a) (goal ≤ 1.5x) and peak RSS. The figures are
-written to ``bench/RESULTS.md`` under "## Loading (issue 2)" (other sections of
-that file are kept).
+with documents/s, CPU time (the measuring process and its worker processes),
+the ratio (b)/(a) (goal ≤ 1.5x) and peak RSS. The figures are written to
+``bench/RESULTS.md`` under "## Loading (issue 2)" (other sections of that file
+are kept).
 
     python -m bench.bench_load [--count 10000] [--seed 0] [--repeat 3] [--profile]
 
-``--profile`` adds a cProfile run of (b) and prints where the time goes.
+``--profile`` adds a cProfile run of (c) (one process: cProfile does not see
+into workers) and prints where the CPU time goes.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -91,11 +96,24 @@ def _memory() -> dict[str, float]:
 
 
 def _cpu() -> float:
-    """CPU seconds (user + system) of this process, all its threads."""
+    """CPU seconds (user + system) of this process, all its threads, and of its children
+    that have ended (the worker processes, once the pool is shut down)."""
     import resource
 
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _workers_peak() -> float:
+    """The largest peak RSS of an ended child (a worker), MiB (0 if none).
+
+    A worker is spawned (fork + exec) while this process is still small (right
+    after imports), so the RSS it inherits in ``ru_maxrss`` is below its own peak.
+    """
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def measure_orjson(folder: Path) -> dict[str, Any]:
@@ -119,14 +137,16 @@ def measure_orjson(folder: Path) -> dict[str, Any]:
     }
 
 
-def measure_frames(folder: Path) -> dict[str, Any]:
+def measure_frames(folder: Path, jobs: int | None = None) -> dict[str, Any]:
     from checker.documents import load_documents, load_schema
 
     load_schema()  # the compiled validator is built once per process: not per batch
     before = _memory()
     cpu, started = _cpu(), time.perf_counter()
-    batch = load_documents([str(folder)])
+    batch = load_documents([str(folder)], jobs=jobs)
     seconds = time.perf_counter() - started
+    while multiprocessing.active_children():  # workers exit after the batch is returned:
+        time.sleep(0.01)  # wait for them, so that their CPU time is counted
     cpu = _cpu() - cpu
     if batch.invalid_count:
         raise SystemExit(f"{batch.invalid_count} generated documents were rejected")
@@ -137,6 +157,7 @@ def measure_frames(folder: Path) -> dict[str, Any]:
         "seconds": seconds,
         "cpu": cpu,
         "before": before,
+        "workers_peak": _workers_peak(),
     }
 
 
@@ -151,7 +172,7 @@ def profile_frames(folder: Path, top: int = 14) -> dict[str, Any]:
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    load_documents([str(folder)])
+    load_documents([str(folder)], jobs=1)
     profiler.disable()
     seconds = time.perf_counter() - started
     stats = pstats.Stats(profiler)
@@ -164,20 +185,27 @@ def profile_frames(folder: Path, top: int = 14) -> dict[str, Any]:
     return {"seconds": seconds, "total": total, "top": entries[:top], "all": entries}
 
 
+_DUPLICATES = "duplicate-key check (bytes.count, key count, whitespace scan)"
 _GROUPS = (
     ("parse (orjson.loads)", ("orjson.loads",)),
-    ("duplicate-key check (orjson.dumps, bytes.count)", ("orjson.dumps", "'count' of 'bytes'")),
+    (
+        _DUPLICATES,
+        (
+            "'count' of 'bytes'",
+            "_key_count",
+            "_may_have_duplicates",
+            "_spaced_colons",
+            "new_binary",
+            "'cast' of 'builtins.PySeries'",
+        ),
+    ),
     ("schema validation (jsonschema_rs)", ("jsonschema_rs",)),
     ("frames (polars)", ("from_dicts", "PyLazyFrame", "PyDataFrame", "PySeries", "polars")),
     ("reading files", ("BufferedReader", "io.open", "posix.", "posixpath", "pathlib")),
 )
 
 
-_BEYOND_A = (
-    "duplicate-key check (orjson.dumps, bytes.count)",
-    "schema validation (jsonschema_rs)",
-    "frames (polars)",
-)
+_BEYOND_A = (_DUPLICATES, "schema validation (jsonschema_rs)", "frames (polars)")
 
 
 def _group_profile(entries: list[dict[str, Any]]) -> dict[str, float]:
@@ -199,7 +227,10 @@ def _child(kind: str, folder: str) -> None:
     if kind == "profile":
         print(json.dumps(profile_frames(Path(folder))))
         return
-    result = (measure_orjson if kind == "orjson" else measure_frames)(Path(folder))
+    if kind == "orjson":
+        result = measure_orjson(Path(folder))
+    else:
+        result = measure_frames(Path(folder), jobs=1 if kind == "frames-1" else None)
     result["after"] = _memory()
     print(json.dumps(result))
 
@@ -267,10 +298,52 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, float]:
         "best": min(secs),
         "median": statistics.median(secs),
         "cpu": min(r["cpu"] for r in runs),
+        "cpu_median": statistics.median(r["cpu"] for r in runs),
         "peak": max(r["after"]["hwm"] for r in runs),
         "maxrss": max(r["after"]["maxrss"] for r in runs),
         "base": min(r["before"]["hwm"] for r in runs),
+        "workers_peak": max(r.get("workers_peak", 0.0) for r in runs),
     }
+
+
+def _default_workers() -> int:
+    from checker.documents import MAX_JOBS
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_JOBS)
+
+
+def _previous_figures() -> str:
+    """One line with the figures this section held before (to see the change), if any."""
+    if not RESULTS.exists():
+        return ""
+    old = RESULTS.read_text(encoding="utf-8")
+    match = re.search(rf"^{re.escape(HEADING)}\n(.*?)(?=^## |\Z)", old, re.S | re.M)
+    if not match:
+        return ""
+    section = match.group(1)
+    keep = re.search(r"^Previously .*$", section, re.M)
+    if keep:  # the section was written by this script already: carry the first figures on
+        return keep.group(0)
+    measured = re.search(r"`checker/documents\.py` at ([0-9a-f]+)", section)
+    date = re.search(r"^Date: (\S+)", section, re.M)
+    row = re.search(
+        r"^\| \(b\)[^|]*\| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d,]+) \|.*\| ([\d,]+) \|$",
+        section,
+        re.M,
+    )
+    ratio = re.search(r"Ratio \(b\)/\(a\): \*\*([\d.]+)x\*\*", section)
+    if not (measured and date and row and ratio):
+        return ""
+    best, _median, cpu, rate, peak = row.groups()
+    return (
+        f"Previously (`checker/documents.py` at {measured.group(1)}, {date.group(1)}, one "
+        f"process): (b) {best} s best, {rate} documents/s, {cpu} s CPU, peak RSS {peak} MiB, "
+        f"ratio {ratio.group(1)}x."
+    )
 
 
 def write_section(text: str) -> None:
@@ -303,27 +376,35 @@ def main(argv: list[str] | None = None) -> int:
     for path in files_in_load_order(folder):  # warm the page cache for both measurements
         path.read_bytes()
     load_before = os.getloadavg()[0]
-    raw: dict[str, list[dict[str, Any]]] = {"orjson": [], "frames": []}
+    kinds = ("orjson", "frames", "frames-1")
+    raw: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     for i in range(args.repeat):
-        for kind in ("orjson", "frames"):
+        for kind in kinds:
             result = run_child(kind, folder)
             raw[kind].append(result)
             rate = result["documents"] / result["seconds"]
+            workers = result.get("workers_peak", 0.0)
             print(
-                f"run {i + 1} {kind:6}: {result['seconds']:.2f} s (CPU {result['cpu']:.2f} s), "
+                f"run {i + 1} {kind:8}: {result['seconds']:.2f} s (CPU {result['cpu']:.2f} s), "
                 f"{rate:,.0f} docs/s, "
                 f"peak RSS {result['after']['hwm']:,.0f} MiB "
-                f"(ru_maxrss {result['after']['maxrss']:,.0f} MiB)",
+                f"(ru_maxrss {result['after']['maxrss']:,.0f} MiB"
+                + (f"; largest worker {workers:,.0f} MiB)" if workers else ")"),
                 file=sys.stderr,
             )
     load_after = os.getloadavg()[0]
-    a, b = _summary(raw["orjson"]), _summary(raw["frames"])
+    a, b, c = (_summary(raw[kind]) for kind in kinds)
     n = raw["frames"][0]["documents"]
     size = raw["orjson"][0]["bytes"]
     rows = raw["frames"][0]["rows"]
     ratio_best = b["best"] / a["best"]
     ratio_median = b["median"] / a["median"]
     verdict = "meets" if ratio_best <= GOAL else "misses"
+    workers = _default_workers()
+    b_peak = f"{b['peak']:,.0f}" + (
+        f" + {workers} × {b['workers_peak']:,.0f} (workers)" if b["workers_peak"] else ""
+    )
+    previous = _previous_figures()
     lines = [
         HEADING,
         "",
@@ -336,11 +417,14 @@ def main(argv: list[str] | None = None) -> int:
         f"average (the seed example is 127 KiB compact), {rows:,} table rows in all "
         f"({rows / n:,.0f} per document); files in the page cache.",
         "",
-        f"Each measurement runs in a fresh process, {args.repeat} times; times exclude "
-        "interpreter start-up and imports (for (b) also building the compiled schema "
-        "validator, done once per process). Peak RSS is the measuring process's VmHWM "
-        "(ru_maxrss agrees: "
-        f"{a['maxrss']:,.0f} / {b['maxrss']:,.0f} MiB). 1-minute load average "
+        f"Each measurement runs in a fresh process, {args.repeat} times, (a), (b), (c) in turn; "
+        "times exclude interpreter start-up and imports (for (b) and (c) also building the "
+        "compiled schema validator, done once per process) but include starting (b)'s "
+        f"worker processes ({workers}, one per available core; each imports Polars and "
+        "builds its own validator). CPU time is the measuring process's plus its workers'. "
+        "Peak RSS is the measuring process's VmHWM (ru_maxrss agrees: "
+        f"{a['maxrss']:,.0f} / {b['maxrss']:,.0f} / {c['maxrss']:,.0f} MiB), plus for (b) "
+        "the largest worker's peak (ru_maxrss of the ended children). 1-minute load average "
         f"{load_before:.1f} before, {load_after:.1f} after"
         + (
             ": other work shared the 2 cores, so the best run is the headline and the median "
@@ -356,21 +440,30 @@ def main(argv: list[str] | None = None) -> int:
         f"{a['cpu']:.2f} | {n / a['best']:,.0f} | {n / a['median']:,.0f} | {a['peak']:,.0f} |",
         f"| (b) `checker.documents.load_documents` → frames | {b['best']:.2f} | "
         f"{b['median']:.2f} | {b['cpu']:.2f} | {n / b['best']:,.0f} | {n / b['median']:,.0f} "
-        f"| {b['peak']:,.0f} |",
+        f"| {b_peak} |",
+        f"| (c) the same with `jobs=1` (no worker process) | {c['best']:.2f} | "
+        f"{c['median']:.2f} | {c['cpu']:.2f} | {n / c['best']:,.0f} | {n / c['median']:,.0f} "
+        f"| {c['peak']:,.0f} |",
         "",
         f"Ratio (b)/(a): **{ratio_best:.2f}x** best wall time ({ratio_median:.2f}x median, "
-        f"{b['cpu'] / a['cpu']:.2f}x CPU time; (b)'s CPU time includes Polars' worker threads); "
-        f"the goal is ≤ {GOAL}x: it {verdict} the goal. Peak RSS right after imports: "
+        f"{b['cpu'] / a['cpu']:.2f}x CPU time, workers included); "
+        f"the goal is ≤ {GOAL}x: it {verdict} the goal. In one process, (c)/(a): "
+        f"{c['best'] / a['best']:.2f}x wall, {c['cpu'] / a['cpu']:.2f}x CPU; the workers "
+        f"cost {b['cpu'] - c['cpu']:+.2f} s CPU over (c) (start-up, passing frames) and save "
+        f"{c['best'] - b['best']:.2f} s wall. Peak RSS right after imports: "
         f"{a['base']:,.0f} MiB (a), {b['base']:,.0f} MiB (b).",
     ]
+    if previous:
+        lines += ["", previous]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.profile:
         prof = run_child("profile", folder)
         table = [
             "",
-            f"Where (b)'s time goes (cProfile, one more run: {prof['seconds']:.1f} s under the "
-            "profiler; own time per function, largest first):",
+            "Where the CPU time goes (cProfile of (c), all in one process, one more run: "
+            f"{prof['seconds']:.1f} s under the profiler; own time per function, largest "
+            "first; (b) does the same work, split between its workers):",
             "",
             "| function | calls | own s | share |",
             "|---|---:|---:|---:|",
@@ -391,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name} {secs:.1f} s ({100 * secs / total:.0f}%)" for name, secs in groups.items()
             )
             + f". The stages (a) does not do at all ({', '.join(_BEYOND_A)}) take "
-            f"{100 * extra / total:.0f}% of (b)'s time.",
+            f"{100 * extra / total:.0f}% of (c)'s time.",
         ]
         text += "\n".join(table) + "\n"
         print("\n".join(table))

@@ -72,7 +72,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -117,7 +117,9 @@ DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 PARSER_DEPTH_LIMIT: Final = 1024  # orjson's nesting limit
 STDIN_NAME: Final = "<stdin>"
 CHUNK_DOCUMENTS: Final = 500  # frames are built per chunk to bound memory (measured: no slower)
-PARALLEL_MIN_DOCUMENTS: Final = 200  # fewer documents load faster here than workers start
+# Worker processes (see load_documents) pay off from about a second of loading: each
+# takes ~0.6-0.9 s to start (Python, Polars, the validator). Less input loads here.
+PARALLEL_MIN_BYTES: Final = 100_000_000  # ~1,000 documents of the size of the seed
 PARALLEL_CHUNK_DOCUMENTS: Final = 100  # documents per worker task
 MAX_JOBS: Final = 8  # worker processes at most (by default: the available cores)
 DOCUMENT_SUFFIXES: Final = (".json", ".ndjson", ".jsonl")
@@ -1149,9 +1151,10 @@ def load_documents(
     never raises: it is reported in :attr:`Batch.statuses` and left out of the frames.
 
     ``jobs`` is the number of worker processes: ``None`` (the default) uses
-    the available cores once there are at least ``PARALLEL_MIN_DOCUMENTS``
-    documents (a few documents load faster in this process than workers
-    start); ``1`` never starts a worker. The result is the same either way.
+    the available cores once the input reaches ``PARALLEL_MIN_BYTES`` (less
+    loads faster in this process than workers start); ``1`` never starts a
+    worker. The result is the same either way. (Workers are spawned, so a
+    script that calls this must do so under ``if __name__ == "__main__":``.)
     """
     spec = schema if isinstance(schema, DocumentSchema) else load_schema(schema)
     sources = iter_sources(paths)
@@ -1162,9 +1165,8 @@ def load_documents(
     try:
         workers = _workers(jobs)
         if workers > 1 and jobs is None:  # auto: only a large batch pays for starting workers
-            head = list(islice(items, PARALLEL_MIN_DOCUMENTS))
-            if len(head) < PARALLEL_MIN_DOCUMENTS:
-                workers = 1
+            head, large = _head(items, PARALLEL_MIN_BYTES)
+            workers = workers if large else 1
             items = chain(head, items)
         if workers > 1:
             chunks = _load_parallel(spec, items, max_bytes, workers)
@@ -1199,6 +1201,23 @@ def _items(sources: list[Source], max_bytes: int, stdin: IO[bytes] | None) -> It
         for raw in _read_source(source, max_bytes, stdin):
             yield index, None, raw
             index += 1
+
+
+def _head(items: Iterator[_Item], limit: int) -> tuple[list[_Item], bool]:
+    """The first items, up to ``limit`` bytes of input; and whether there are that many."""
+    head: list[_Item] = []
+    total = 0
+    for item in items:
+        head.append(item)
+        _, source, raw = item
+        if raw is not None:
+            total += len(raw.data or b"")
+        elif source is not None and source.path is not None:
+            with suppress(OSError):
+                total += os.stat(source.path).st_size
+        if total >= limit:
+            return head, True
+    return head, False
 
 
 def _batched(items: Iterator[_Item], size: int) -> Iterator[list[_Item]]:
@@ -1334,6 +1353,7 @@ def _load_parallel(
     pending: deque[tuple[list[_Item], Future[_Chunk]]] = deque()
     broken = (BrokenProcessPool, OSError, EOFError, RuntimeError)
     threads = max(1, (os.cpu_count() or 1) // workers)
+    pool: ProcessPoolExecutor | None = None
     try:
         with _environment(POLARS_MAX_THREADS=str(threads)):  # read by Polars at import
             pool = ProcessPoolExecutor(
@@ -1345,6 +1365,8 @@ def _load_parallel(
             for _ in range(workers):  # a process starts (reading the environment) per submit
                 pool.submit(int)
     except broken:  # pragma: no cover - no processes in this environment
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         return [_load_chunk(spec, part, max_bytes) for part in parts]
     try:
         for part in chain(parts, [None]):
@@ -1359,8 +1381,10 @@ def _load_parallel(
                     chunks.append(future.result())
                 except broken:
                     chunks.append(_load_chunk(spec, done, max_bytes))
-    finally:
+    except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=False)  # all done: the workers exit (~0.3 s) while the caller goes on
     return chunks
 
 

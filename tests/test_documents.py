@@ -591,7 +591,7 @@ def test_workers_start_only_for_large_batches(
     monkeypatch.setattr(documents, "_load_parallel", spy)
     _same_batch(here, load_documents([str(tmp_path)]))  # 16 documents: loaded here
     assert started == []
-    monkeypatch.setattr(documents, "PARALLEL_MIN_DOCUMENTS", 10)
+    monkeypatch.setattr(documents, "PARALLEL_MIN_BYTES", 5_000)
     monkeypatch.setattr(documents, "_workers", lambda jobs: 2)
     _same_batch(here, load_documents([str(tmp_path)]))
     assert started == [2]
