@@ -24,6 +24,7 @@ an operand cannot be evaluated (missing row, division by zero).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -304,6 +305,24 @@ class Context:
     row_table: Table | None = None
     outer_table: Table | None = None
     correlated: list[tuple[str, ast.Aggregate]] = field(default_factory=list)
+    prefix: str = ""  # makes correlated-aggregate column names unique per rule
+    lets: list[tuple[str, pl.Expr]] = field(default_factory=list)  # staged temporaries
+
+    def bind(self, num: Num) -> Num:
+        """Materialise a value as temporary columns, so expressions that use it several
+        times (interval products and quotients) stay small."""
+        names: list[str | None] = []
+        for part in (num.v, num.lo, num.hi, num.reason):
+            if part is None:
+                names.append(None)
+                continue
+            name = f"__t{self.prefix}_{len(self.lets)}"
+            self.lets.append((name, part))
+            names.append(name)
+        v, lo, hi, reason = (pl.col(n) if n else None for n in names)
+        assert v is not None and lo is not None and hi is not None
+        return Num(v, lo, hi, num.exact, reason)
+
     cells: list[pl.Expr] = field(default_factory=list)  # struct exprs describing operands
     columns_used: set[str] = field(default_factory=set)  # W columns the rule reads
 
@@ -343,9 +362,8 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
                 return _add(a, b, 1)
             if op == "-":
                 return _add(a, b, -1)
-            if op == "*":
-                return _mul(a, b)
-            return _div(a, b)
+            a, b = ctx.bind(a), ctx.bind(b)
+            return ctx.bind(_mul(a, b) if op == "*" else _div(a, b))
         case ast.CellRef() as ref:
             value, found, row = ctx.planner.cell(ref)
             assert ref.table is not None
@@ -399,7 +417,7 @@ def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
     if agg.where is not None and _has_outer(agg.where):
         if ctx.row_table is None:
             raise CompileError("row.列 outside a per-row rule", agg.span)
-        name = f"__corr{len(ctx.correlated)}"
+        name = f"__corr{ctx.prefix}_{len(ctx.correlated)}"
         ctx.correlated.append((name, agg))
         v, lo, hi = pl.col(name + "_v"), pl.col(name + "_lo"), pl.col(name + "_hi")
     else:
@@ -501,7 +519,8 @@ def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> 
         return Num(half_up(n.v), half_up(n.lo), half_up(n.hi), False, n.reason)
     if func == "pct":
         part, whole = number(args[0], ctx), number(args[1], ctx)
-        return _mul(_div(part, whole), Num(_lit_dec(100), _lit_dec(100), _lit_dec(100)))
+        ratio = ctx.bind(_div(ctx.bind(part), ctx.bind(whole)))
+        return ctx.bind(_mul(ratio, Num(_lit_dec(100), _lit_dec(100), _lit_dec(100))))
     if func == "coalesce":
         nums = [number(a, ctx) for a in args]
         return Num(
@@ -778,6 +797,9 @@ _CELL_DTYPE = pl.Struct(
 )
 
 
+_RULE_NUMBERS = itertools.count()
+
+
 @dataclass
 class CompiledRule:
     """One rule's plan: a function of (W, table frames) → results frame."""
@@ -790,12 +812,16 @@ class CompiledRule:
     correlated: list[tuple[str, ast.Aggregate]]
     context: Context
 
+    @property
+    def lets(self) -> list[tuple[str, pl.Expr]]:
+        return self.context.lets
+
 
 def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -> CompiledRule:
     """Compile one resolved rule."""
     precision = rule.precision if rule.precision is not None else default_precision
     table = planner.table(rule.scope_table) if rule.scope_table and rule.per_row else None
-    ctx = Context(planner, precision / 2, row_table=table)
+    ctx = Context(planner, precision / 2, row_table=table, prefix=str(next(_RULE_NUMBERS)))
     judged = judge(rule.check, ctx)
     when = boolean(rule.when, ctx) if rule.when is not None else None
     row_filter = boolean(rule.row_filter, ctx) if rule.row_filter is not None else None
@@ -812,23 +838,59 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
     )
 
 
-def rule_plan(
-    compiled: CompiledRule, wide: pl.LazyFrame, frames: dict[str, pl.LazyFrame]
+def table_plan(
+    rules: Sequence[CompiledRule], wide: pl.LazyFrame, frames: dict[str, pl.LazyFrame]
 ) -> pl.LazyFrame:
-    """The lazy results frame of one compiled rule."""
-    if compiled.table is None:
-        return wide.select(compiled.select)
-    base = frames[compiled.table]
-    if compiled.w_columns:
-        base = base.join(
-            wide.select("document", *sorted(compiled.w_columns)), on="document", how="left"
-        )
-    if compiled.row_filter is not None:
-        base = base.filter(compiled.row_filter)
-    for name, agg in compiled.correlated:
-        part = correlated_frame(agg, name, base, frames[agg.table], compiled.context)
-        base = base.join(part, on=["document", "row"], how="left")
-    return base.select(compiled.select)
+    """One plan for all per-row rules of one table: a struct column per rule, unpivoted.
+
+    Each rule's row filter travels as a ``__keep`` field, applied after the unpivot,
+    so every rule shares one join of the table with the wide frame.
+    """
+    table = rules[0].table
+    assert table is not None
+    base = frames[table]
+    w_columns = sorted(set().union(*(r.w_columns for r in rules)))
+    if w_columns:
+        base = base.join(wide.select("document", *w_columns), on="document", how="left")
+    root = base.collect().lazy() if any(r.correlated for r in rules) else base
+    base = root
+    for rule in rules:
+        for name, agg in rule.correlated:
+            # From the fixed root, so the plan stays linear in the number of aggregates.
+            outer = root if rule.row_filter is None else root.filter(rule.row_filter)
+            part = correlated_frame(agg, name, outer, frames[agg.table], rule.context)
+            base = base.join(part, on=["document", "row"], how="left")
+    base = _with_lets(base, rules)
+    structs = []
+    for i, rule in enumerate(rules):
+        keep = rule.row_filter if rule.row_filter is not None else pl.lit(True)
+        structs.append(pl.struct([*rule.select, keep.alias("__keep")]).alias(f"__r{i}"))
+    return (
+        base.select(structs)
+        .unpivot(on=[f"__r{i}" for i in range(len(rules))])
+        .select(pl.col("value").struct.unnest())
+        .filter(pl.col("__keep"))
+        .drop("__keep")
+    )
+
+
+def _with_lets(frame: pl.LazyFrame, rules: Sequence[CompiledRule]) -> pl.LazyFrame:
+    # One stage per temporary: a temporary may use the ones defined before it.
+    for rule in rules:
+        for name, expr in rule.lets:
+            frame = frame.with_columns(expr.alias(name))
+    return frame
+
+
+def document_plan(rules: Sequence[CompiledRule], wide: pl.LazyFrame) -> pl.LazyFrame:
+    """One plan for all document-level rules: a struct column per rule over ``W``, unpivoted."""
+    structs = [pl.struct(rule.select).alias(f"__r{i}") for i, rule in enumerate(rules)]
+    return (
+        _with_lets(wide, rules)
+        .select(structs)
+        .unpivot(on=[f"__r{i}" for i in range(len(rules))])
+        .select(pl.col("value").struct.unnest())
+    )
 
 
 def rollup_plans(

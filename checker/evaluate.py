@@ -25,13 +25,16 @@ from checker.compile import (
     CompiledRule,
     Planner,
     compile_rule,
+    document_plan,
     normalize_label_expr,
     rollup_plans,
-    rule_plan,
+    table_plan,
 )
 from checker.template import Table, Template
 
 SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
+
+_CHUNK = 40  # document-level rules per plan
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -161,12 +164,12 @@ def evaluate(
         source = tables.get(table.role)
         if source is None:
             source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
-        frames[table.role] = prepare_table(source, table)
+        frames[table.role] = prepare_table(source, table).collect().lazy()
     if statements is None:
         statements = pl.DataFrame(
             schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
         )
-    frames["__statements__"] = prepare_statements(statements)
+    frames["__statements__"] = prepare_statements(statements).collect().lazy()
 
     planner = Planner(template)
     compiled: list[CompiledRule] = []
@@ -176,8 +179,22 @@ def evaluate(
             rollups.append(rule)
         else:
             compiled.append(compile_rule(rule, planner, precision))
-    wide = planner.build(documents.lazy().select("document"), frames).cache()
-    plans = [rule_plan(c, wide, frames) for c in compiled]
+    # Materialised once: every rule's plan then starts from in-memory frames.
+    wide = planner.build(documents.lazy().select("document"), frames).collect().lazy()
+    # One plan per table (and one for document-level rules): the Python loops build
+    # plans; Polars evaluates each for every document and row at once.
+    by_table: dict[str | None, list[CompiledRule]] = {}
+    for c in compiled:
+        by_table.setdefault(c.table, []).append(c)
+    plans = []
+    for role, group in by_table.items():
+        if role is None:
+            # Chunked: keeps each select's planning small.
+            plans.extend(
+                document_plan(group[i : i + _CHUNK], wide) for i in range(0, len(group), _CHUNK)
+            )
+        else:
+            plans.append(table_plan(group, wide, frames))
     for rollup in rollups:
         plans.extend(rollup_plans(rollup, planner, frames, precision))
     collected = pl.collect_all(plans) if plans else []
