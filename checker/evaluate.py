@@ -186,7 +186,7 @@ def evaluate(
     by_table: dict[str | None, list[CompiledRule]] = {}
     for c in compiled:
         by_table.setdefault(c.table, []).append(c)
-    plans = []
+    plans: list[pl.LazyFrame] = []
     for role, group in by_table.items():
         if role is None:
             # Chunked: keeps each select's planning small.
