@@ -268,7 +268,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @settings(
-    max_examples=25,
+    max_examples=18,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
