@@ -41,7 +41,7 @@ from typing import Any
 import polars as pl
 
 from checker import ast
-from checker.compile import BLOCK, Context, Planner, boolean
+from checker.compile import BLOCK, Context, Planner, boolean, to_float
 from checker.diagnostics import Lang
 from checker.evaluate import prepare_statements, prepare_table
 from checker.template import Table, Template
@@ -136,7 +136,7 @@ def numeric_cells(
             pl.col("value").cast(pl.Float64).alias("value"),
         )
         if statements.schema["value"].is_integer():
-            stmt = stmt.with_columns(pl.col("value") / 10_000)
+            stmt = stmt.with_columns(_unscaled(pl.col("value")))
         parts.append(stmt)
     schema = pl.Schema({**_KEY_SCHEMA, "value": pl.Float64()})
     if not parts:
@@ -149,8 +149,13 @@ def numeric_cells(
 def _scaled_value(long: pl.DataFrame, frame: pl.DataFrame, present: list[str]) -> pl.DataFrame:
     """Loader frames keep amounts as Int64 scaled by 10,000: show them in the document's unit."""
     if all(frame.schema[c].is_integer() for c in present):
-        return long.with_columns(pl.col("value") / 10_000)
+        return long.with_columns(_unscaled(pl.col("value")))
     return long
+
+
+def _unscaled(value: pl.Expr) -> pl.Expr:
+    """Scaled integer → the published number, correctly rounded (4736.03, not 4736.030000000001)."""
+    return to_float(value.cast(pl.Int64).cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.0001")))
 
 
 # --------------------------------------------------------------------------- what rules read
