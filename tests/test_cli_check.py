@@ -1,0 +1,77 @@
+"""`rulecheck check` through the real entry point, on the real seed document."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from checker.resources import schema_path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "000_afa05cab7739910b.json"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "checker.cli", *args], capture_output=True, text=True, cwd=ROOT
+    )
+
+
+@pytest.fixture(scope="module")
+def seed_report() -> dict:
+    done = _run("check", str(SEED), "--format", "json", "--show", "rounding")
+    assert done.returncode == 1, done.stderr  # the seed has real findings
+    return json.loads(done.stdout)
+
+
+def test_report_matches_its_schema(seed_report: dict) -> None:
+    schema = json.loads(schema_path("report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(seed_report)
+
+
+def test_every_cent_discrepancy_is_rounding_not_fail(seed_report: dict) -> None:
+    results = seed_report["results"]
+    cents = [r for r in results if r["diff"] is not None and abs(r["diff"]) <= 0.01 + 1e-9]
+    assert cents, "the seed's 0.01 尾差 (4,708.93 + 27.11 vs 4,736.03) must be reported"
+    assert {r["status"] for r in cents if r["diff"] != 0} == {"rounding"}
+
+
+def test_the_one_unit_error_is_a_fail_with_its_cells(seed_report: dict) -> None:
+    # 支出经济分类汇总表: 合计 row 财政拨款 4,648.93 vs Σ rows 4,649.93 (a 1.00 error)
+    fails = [r for r in seed_report["results"] if r["status"] == "fail" and r["diff"] == -1.0]
+    assert fails
+    cells = fails[0]["cells"]
+    assert any(c["value"] == 4648.93 and c["pointer"] for c in cells)
+
+
+def test_clean_exit_when_only_rounding(tmp_path: Path) -> None:
+    rules = tmp_path / "r.rules"
+    rules.write_text(
+        'in 部门收支总体情况表:\n  rule SZ "收入总计": 收入总计 = 本年收入合计 + 上年结转结余\n',
+        encoding="utf-8",
+    )
+    done = _run("check", str(SEED), "-r", str(rules), "--lang", "en")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rounding 1" in done.stdout
+
+
+def test_select_ignore_and_fail_on(tmp_path: Path) -> None:
+    done = _run("check", str(SEED), "--select", "XJ-02", "--fail-on", "error")
+    assert done.returncode == 0  # XJ-02 is a warning
+    done = _run("check", str(SEED), "--select", "XJ-02", "--fail-on", "warning")
+    assert done.returncode == 1
+
+
+def test_bad_rules_exit_3_and_bad_documents_exit_4(tmp_path: Path) -> None:
+    rules = tmp_path / "bad.rules"
+    rules.write_text('rule X "t": 不存在的表[合计] = 1\n', encoding="utf-8")
+    assert _run("check", str(SEED), "-r", str(rules)).returncode == 3
+    doc = tmp_path / "bad.json"
+    doc.write_text("{", encoding="utf-8")
+    done = _run("check", str(doc))
+    assert done.returncode == 4 and "Traceback" not in done.stderr
