@@ -483,7 +483,7 @@ def test_duplicate_keys_at_the_nesting_limit() -> None:
 
 
 def test_duplicate_keys_in_a_loaded_batch(tmp_path: Path) -> None:
-    """The loader's batched gate (one scan per chunk) agrees with parse_document."""
+    """Through load_documents (chunks, statuses) the same duplicates are found."""
     for i, (data, _) in enumerate(DUPLICATE_CASES):
         write(tmp_path / f"{i:02}.json", data)
     write(tmp_path / "spaced.json", json.dumps(minimal_document(), indent=1).replace('":', '" :'))
