@@ -453,7 +453,17 @@ def correlated_frame(
     assert agg.where is not None
     mask = boolean(agg.where, inner_ctx)
     right = inner.rename({"row": "__inner_row"})
-    pairs = left.join(right, on="document", how="inner").filter(mask)
+    # Equalities between text columns of the inner and the outer row become join keys
+    # (null = null, as in filters), so only matching pairs are ever formed.
+    keys = _equi_keys(agg.where, table, ctx.row_table)
+    right = right.with_columns([pl.col(i).alias(f"__key_{i}") for i, _ in keys])
+    pairs = left.join(
+        right,
+        left_on=["document", *[f"__outer__{o}" for _, o in keys]],
+        right_on=["document", *[f"__key_{i}" for i, _ in keys]],
+        how="inner",
+        nulls_equal=True,
+    ).filter(mask)
     half = _lit_dec(ctx.half)
     if agg.func == "count":
         aggs = [pl.len().cast(pl.Int64).cast(DEC).alias(name + "_v")]
@@ -483,6 +493,29 @@ def correlated_frame(
             pl.col(name + "_hi").fill_null(zero),
         )
     )
+
+
+def _equi_keys(where: ast.Cond | None, inner: Table, outer: Table | None) -> list[tuple[str, str]]:
+    """(inner column, outer column) pairs of ``inner.x = row.y`` text conjuncts of a filter."""
+    if where is None or outer is None:
+        return []
+    items = where.items if isinstance(where, ast.And) else (where,)
+    keys = []
+    for cond in items:
+        if not (isinstance(cond, ast.Compare) and cond.op == "="):
+            continue
+        for a, b in ((cond.left, cond.right), (cond.right, cond.left)):
+            if (
+                isinstance(a, ast.ColumnRef)
+                and not a.outer
+                and isinstance(b, ast.ColumnRef)
+                and b.outer
+            ):
+                ic, oc = inner.column(a.column), outer.column(b.column)
+                if ic and oc and ic.kind != "amount" and oc.kind != "amount":
+                    keys.append((a.column, b.column))
+                    break
+    return keys
 
 
 def _outer_columns(node: object) -> set[str]:

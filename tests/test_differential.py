@@ -268,11 +268,11 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @settings(
-    max_examples=18,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(ruleset=rulesets(), docs=st.lists(documents(), min_size=2, max_size=6))
+@given(ruleset=rulesets(), docs=st.lists(documents(), min_size=3, max_size=6))
 def test_polars_and_reference_agree(ruleset: ast.Ruleset, docs: list[dict[str, Any]]) -> None:
     ids, tables, statements = frames(docs)
     fast = evaluate(ruleset, TEMPLATE, ids, tables, statements).frame
