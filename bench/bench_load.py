@@ -185,18 +185,19 @@ def profile_frames(folder: Path, top: int = 14) -> dict[str, Any]:
     return {"seconds": seconds, "total": total, "top": entries[:top], "all": entries}
 
 
-_DUPLICATES = "duplicate-key check (bytes.count, key count, whitespace scan)"
+_DUPLICATES = "duplicate-key check (bytes.translate + bytes.count, key count)"
 _GROUPS = (
     ("parse (orjson.loads)", ("orjson.loads",)),
     (
         _DUPLICATES,
         (
             "'count' of 'bytes'",
+            "'translate' of 'bytes'",
             "_key_count",
+            "_keys_of",
             "_may_have_duplicates",
-            "_spaced_colons",
-            "new_binary",
-            "'cast' of 'builtins.PySeries'",
+            "builtins.all",
+            "builtins.sum",
         ),
     ),
     ("schema validation (jsonschema_rs)", ("jsonschema_rs",)),

@@ -116,7 +116,10 @@ DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 
 PARSER_DEPTH_LIMIT: Final = 1024  # orjson's nesting limit
 STDIN_NAME: Final = "<stdin>"
-CHUNK_DOCUMENTS: Final = 500  # frames are built per chunk to bound memory (measured: no slower)
+# Frames are built per chunk of documents, to bound the memory held in Python objects
+# (~0.5 MiB per document). Measured: a chunk costs ~1 ms on top of its documents (~2 ms
+# each), so 100 is as fast as 500 and holds 200 MiB less.
+CHUNK_DOCUMENTS: Final = 100
 # Worker processes (see load_documents) pay off from about a second of loading: each
 # takes ~0.6-0.9 s to start (Python, Polars, the validator). Less input loads here.
 PARALLEL_MIN_BYTES: Final = 100_000_000  # ~1,000 documents of the size of the seed
