@@ -26,13 +26,17 @@ CASES = 10_000
 SEED = 20231126
 
 
-def _windows(text: str, size: int = 40) -> list[str]:
-    """Slices of a shipped file at blank lines, so each case stays small and fast."""
+def _windows(text: str, size: int = 40, chars: int = 600) -> list[str]:
+    """Slices of a shipped file at blank lines, so each case stays small and fast.
+
+    A slice ends at ``size`` lines or ``chars`` characters, whichever comes first: the
+    default ruleset's rules have long lines, and a case's cost grows with its text.
+    """
     blocks = text.split("\n\n")
     out, current = [], ""
     for block in blocks:
         current = f"{current}\n\n{block}" if current else block
-        if current.count("\n") >= size:
+        if current.count("\n") >= size or len(current) >= chars:
             out.append(current + "\n")
             current = ""
     if current:
@@ -40,9 +44,12 @@ def _windows(text: str, size: int = 40) -> list[str]:
     return out
 
 
-BASES: list[str] = [
+SHIPPED = [
     w for p in sorted((ROOT / "rulesets").rglob("*.rules")) for w in _windows(p.read_text("utf-8"))
 ]
+# A fixed sample of the shipped windows: the default ruleset has ~150 of them (560 rules), and
+# every case's cost grows with its base's text; the docs examples below are all kept.
+BASES: list[str] = random.Random(SEED).sample(SHIPPED, min(len(SHIPPED), 8))
 BASES += re.findall(
     r"^```rules[ \t]*\n(.*?)^```", (ROOT / "docs" / "rules.md").read_text("utf-8"), re.S | re.M
 )
