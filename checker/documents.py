@@ -28,9 +28,19 @@ decimals (or is too large) and is reported (``doc.decimals``,
 Bulk loading: the Python objects of a chunk of documents (``CHUNK_DOCUMENTS``)
 are poured into per-table lists with ``list.extend`` (a loop per document,
 none per row or cell), then one ``pl.from_dicts`` per table builds the chunk's
-frame (measured faster than Polars' own JSON reader or column-wise lists);
-chunks bound the memory held in Python objects. The garbage collector is
-paused while loading (JSON trees hold no cycles).
+frame (measured faster than Polars' own JSON reader, column-wise lists or
+``itemgetter`` rows); chunks bound the memory held in Python objects. The
+chunks are concatenated once, and only then get their ``document``/``row``
+columns and their amounts scaled (one vectorised pass per table). The garbage
+collector is paused while loading (JSON trees hold no cycles). A large batch
+(``PARALLEL_MIN_BYTES``) is loaded by worker processes, one per core: each
+reads, parses, checks, validates and frames whole chunks and sends the frames
+back (pickled: Arrow IPC); the chunks keep their input order, so indexes,
+statuses and frames are the same as in one process.
+
+Duplicate keys are caught without a second parse: see :func:`_may_have_duplicates`
+(a byte count compared with the parsed object's key count, exact by
+construction; only a mismatch pays for the exact re-parse).
 
 Invalid documents are dropped from the frames (so a batch with a few broken
 files can still be checked) and their diagnostics are kept in
@@ -997,9 +1007,10 @@ def _may_have_duplicates(data: bytes, value: dict[str, Any]) -> bool:
     cells) of the parsed object. Any other outcome (a genuine duplicate, a
     count inflated by such strings, an object shaped otherwise than a
     document) returns True and the caller runs the exact check,
-    :func:`_duplicate_keys`. Measured: about a third of re-serialising the
-    object and comparing its colons, the check this replaces (which could
-    also miss a duplicate in a document spelling a colon ``\u003a``).
+    :func:`_duplicate_keys`. Measured: ~0.3 ms per 100 KB document, a little
+    less than the check this replaces (re-serialise the object, compare its
+    colons with the text's), which could miss a duplicate in a document
+    spelling a colon ``\u003a``.
     """
     return data.translate(_SPACE_TO_QUOTE).count(b'":') != _key_count(value)
 
@@ -1333,7 +1344,7 @@ def _load_parallel(
             )
             for _ in range(workers):  # a process starts (reading the environment) per submit
                 pool.submit(int)
-    except broken:  # pragma: no cover - no processes in this environment
+    except Exception:  # pragma: no cover - no processes here, or a schema that cannot be sent
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         return [_load_chunk(spec, part, max_bytes) for part in parts]
