@@ -74,21 +74,19 @@ import difflib
 import gc
 import glob
 import json
-import multiprocessing
 import os
 import re
 import sys
 import unicodedata
 from collections import deque
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from itertools import chain, islice, repeat
 from pathlib import Path
-from typing import IO, Any, Final, Literal
+from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
 import orjson
 import polars as pl
@@ -96,6 +94,9 @@ import polars as pl
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.resources import schema_path
 from checker.template import Template, template_from_schema
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -1234,15 +1235,16 @@ def _batched(items: Iterator[_Item], size: int) -> Iterator[list[_Item]]:
 
 def _workers(jobs: int | None) -> int:
     """How many worker processes to load with (1: none, load here)."""
-    if getattr(multiprocessing.current_process(), "_inheriting", False):
+    processes = sys.modules.get("multiprocessing")  # not imported: not in a worker either
+    if processes is not None and getattr(processes.current_process(), "_inheriting", False):
         # a starting worker is re-running a __main__ script that calls us unguarded:
         # fail it (the parent then loads in its own process), as multiprocessing does
         raise RuntimeError(
             "load_documents() was called while a worker process was starting: call it under "
             '`if __name__ == "__main__":` in the script that uses it'
         )
-    if multiprocessing.parent_process() is not None:  # in someone's worker: no nested pools
-        return 1
+    if processes is not None and processes.parent_process() is not None:
+        return 1  # in someone's worker process: no nested pools
     if jobs is None and not _main_importable():
         return 1
     if jobs is not None:
@@ -1325,6 +1327,7 @@ def _load_parallel(
     the cores for its Polars threads. If the pool cannot start or breaks
     (e.g. a worker is killed), the chunks not loaded yet are loaded here.
     """
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -1383,6 +1386,7 @@ def _environment(**values: str) -> Iterator[None]:
 
 
 def _failed() -> Future[_Chunk]:
+    from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
     future: Future[_Chunk] = Future()
