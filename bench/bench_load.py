@@ -406,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         f" + {workers} × {b['workers_peak']:,.0f} (workers)" if b["workers_peak"] else ""
     )
     previous = _previous_figures()
+    budget = GOAL * a["best"] * workers  # CPU seconds (b) may spend to meet the goal
     lines = [
         HEADING,
         "",
@@ -450,9 +451,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{b['cpu'] / a['cpu']:.2f}x CPU time, workers included); "
         f"the goal is ≤ {GOAL}x: it {verdict} the goal. In one process, (c)/(a): "
         f"{c['best'] / a['best']:.2f}x wall, {c['cpu'] / a['cpu']:.2f}x CPU; the workers "
-        f"cost {b['cpu'] - c['cpu']:+.2f} s CPU over (c) (start-up, passing frames) and save "
+        f"cost {b['cpu'] - c['cpu']:+.2f} s CPU over (c) (starting them, passing the frames "
+        "back, and the same work running slower with both cores busy) and save "
         f"{c['best'] - b['best']:.2f} s wall. Peak RSS right after imports: "
         f"{a['base']:,.0f} MiB (a), {b['base']:,.0f} MiB (b).",
+        "",
+        f"What bounds (b): its wall time is about its CPU time over the {workers} cores "
+        f"({b['cpu']:.1f} s / {workers} = {b['cpu'] / workers:.1f} s), and even (c)'s CPU time "
+        f"split perfectly would be {c['cpu'] / workers:.1f} s = "
+        f"{c['cpu'] / workers / a['best']:.2f}x (a). {GOAL}x (a) is {GOAL * a['best']:.1f} s: "
+        f"on {workers} cores it needs the whole load to cost at most "
+        f"{budget:.0f} s of CPU, {100 * (1 - budget / c['cpu']):.0f}% less than (c) spends, "
+        f"while (a)'s own work (read, parse, free) is already {100 * a['cpu'] / c['cpu']:.0f}% "
+        "of it (where the rest goes: the profile below).",
     ]
     if previous:
         lines += ["", previous]
