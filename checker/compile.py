@@ -402,19 +402,9 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
     raise CompileError(f"not a number: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
 
 
-def _has_outer(node: object) -> bool:
-    if isinstance(node, ast.ColumnRef):
-        return node.outer
-    if isinstance(node, tuple):
-        return any(_has_outer(n) for n in node)
-    if hasattr(node, "__dataclass_fields__"):
-        return any(_has_outer(getattr(node, f)) for f in node.__dataclass_fields__)
-    return False
-
-
 def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
     table = ctx.planner.table(agg.table)
-    if agg.where is not None and _has_outer(agg.where):
+    if agg.where is not None and _outer_columns(agg.where):
         if ctx.row_table is None:
             raise CompileError("row.列 outside a per-row rule", agg.span)
         name = f"__corr{ctx.prefix}_{len(ctx.correlated)}"
