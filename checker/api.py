@@ -136,6 +136,36 @@ class Report:
             self.to_dict(lang, include=include), option=orjson.OPT_INDENT_2
         ).decode()
 
+    def to_jsonl(self, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
+        """One JSON result a line (the fields of a result in the JSON report)."""
+        from checker.report.tabular import render_jsonl
+
+        return render_jsonl(self, lang, include=include)
+
+    def to_csv(self, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
+        """One result a row, flat columns."""
+        from checker.report.tabular import render_csv
+
+        return render_csv(self, lang, include=include)
+
+    def to_sarif(self, lang: Lang = "zh", *, include_rounding: bool = False) -> str:
+        """SARIF 2.1.0: fail/error results (and rounding on request) at their cells."""
+        from checker.report.sarif import render_sarif
+
+        return render_sarif(self, lang, include_rounding=include_rounding)
+
+    def to_junit(self, lang: Lang = "zh") -> str:
+        """JUnit XML: a testsuite per document, a testcase per rule."""
+        from checker.report.junit import render_junit
+
+        return render_junit(self, lang)
+
+    def to_github(self, lang: Lang = "zh", *, include_rounding: bool = False) -> str:
+        """GitHub Actions annotations (within GitHub's limits), then a Markdown summary."""
+        from checker.report.github import render_github
+
+        return render_github(self, lang, include_rounding=include_rounding)
+
 
 def check(
     paths: Sequence[str],

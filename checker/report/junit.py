@@ -1,0 +1,150 @@
+"""JUnit XML: a ``<testsuite>`` per document, a ``<testcase>`` per rule.
+
+A rule that fails anywhere in the document is a ``<failure>`` listing every failing
+place with its message and cells; one that cannot be computed (and fails nowhere) an
+``<error>``; one skipped everywhere ``<skipped/>``. Rounding differences pass and are
+listed in ``<system-out>``. Invalid documents are a suite with one ``<error>`` each.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from checker.diagnostics import Lang
+from checker.report.json import _pointer
+from checker.report.locate import place
+from checker.report.messages import fmt, result_message
+
+if TYPE_CHECKING:
+    from checker.api import Report
+
+_COUNT_WORDS = {
+    "fail": ("{n} 处不符", "fails in {n} place{s}"),
+    "error": ("{n} 处无法计算", "cannot be computed in {n} place{s}"),
+    "rounding": (
+        "{n} 处尾差（舍入误差之内，通过）",
+        "{n} rounding difference{s} (within rounding: pass)",
+    ),
+}
+_SKIPPED = ("前提条件不成立，未检查", "its condition does not apply")
+
+
+def result_lines(row: dict[str, Any], lang: Lang) -> list[str]:
+    """A result as lines: where and what, then each cell with its value and JSON pointer."""
+    where = place(row, lang)
+    head = f"{where}: {result_message(row, lang)}" if where else result_message(row, lang)
+    lines = [head]
+    for cell in row.get("cells") or []:
+        label = cell["ref"] or f"{cell['table']}.{cell['column']}"
+        pointer = _pointer(cell["table"], cell["row"], cell["column"])
+        lines.append(f"  {label} = {fmt(cell['value'])}" + (f"  {pointer}" if pointer else ""))
+    return lines
+
+
+def _counted(status: str, n: int, lang: Lang) -> str:
+    zh, en = _COUNT_WORDS[status]
+    return (zh if lang == "zh" else en).format(n=n, s="" if n == 1 else "s")
+
+
+def _outcome(case: ET.Element, rows: list[dict[str, Any]], severity: str, lang: Lang) -> str | None:
+    """Add the testcase's failure/error/system-out; the outcome's tag (None: passed)."""
+    by_status: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_status[row["status"]].append(row)
+    outcome = "fail" if by_status["fail"] else "error" if by_status["error"] else None
+    if outcome is not None:
+        tag = "failure" if outcome == "fail" else "error"
+        bad = by_status["fail"] + by_status["error"]
+        first = result_message(by_status[outcome][0], lang)
+        element = ET.SubElement(
+            case,
+            tag,
+            message=f"{_counted(outcome, len(by_status[outcome]), lang)}: {first}",
+            type=severity,
+        )
+        element.text = "\n".join(line for row in bad for line in result_lines(row, lang))
+    if by_status["rounding"]:
+        out = ET.SubElement(case, "system-out")
+        lines = [_counted("rounding", len(by_status["rounding"]), lang)]
+        lines += [line for row in by_status["rounding"] for line in result_lines(row, lang)]
+        out.text = "\n".join(lines)
+    return None if outcome is None else ("failure" if outcome == "fail" else "error")
+
+
+def junit_tree(report: Report, lang: Lang = "zh") -> ET.Element:
+    """The ``<testsuites>`` element of a report."""
+    frame = report.frame
+    totals = frame.group_by("document", "rule").agg(
+        pl.len().alias("n"), (pl.col("status") == "skipped").sum().alias("skipped")
+    )
+    skipped_everywhere = {(d, r) for d, r, n, s in totals.iter_rows() if n and n == s}
+    details: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in frame.filter(pl.col("status").is_in(["fail", "error", "rounding"])).iter_rows(
+        named=True
+    ):
+        details[(row["document"], row["rule"])].append(row)
+    rules = report.rules.ruleset.rules
+    root = ET.Element("testsuites", name="rulecheck")
+    counts = {"tests": 0, "failure": 0, "error": 0, "skipped": 0}
+    documents = report.batch.documents.select("document", "id", "path").sort("document")
+    for document, doc_id, path in documents.iter_rows():
+        suite = ET.SubElement(root, "testsuite", name=str(doc_id))
+        if path:
+            props = ET.SubElement(suite, "properties")
+            ET.SubElement(props, "property", name="path", value=str(path))
+        suite_counts = {"tests": 0, "failure": 0, "error": 0, "skipped": 0}
+        for rule in rules:
+            rule_id = rule.meta.id
+            case = ET.SubElement(
+                suite, "testcase", classname=str(doc_id), name=f"{rule_id} {rule.meta.title}"
+            )
+            suite_counts["tests"] += 1
+            tag = _outcome(case, details.get((document, rule_id), []), rule.meta.severity, lang)
+            if tag is None and (document, rule_id) in skipped_everywhere:
+                ET.SubElement(case, "skipped", message=_SKIPPED[lang == "en"])
+                tag = "skipped"
+            if tag is not None:
+                suite_counts[tag] += 1
+        _set_counts(suite, suite_counts)
+        for key, value in suite_counts.items():
+            counts[key] += value
+    _invalid_documents(root, report, lang, counts)
+    _set_counts(root, counts)
+    return root
+
+
+def _invalid_documents(
+    root: ET.Element, report: Report, lang: Lang, counts: dict[str, int]
+) -> None:
+    diagnostics = [d for d in report.document_diagnostics if d.severity == "error"]
+    if not diagnostics:
+        return
+    name = "无效文档" if lang == "zh" else "invalid documents"
+    suite = ET.SubElement(root, "testsuite", name=name)
+    for diag in diagnostics:
+        where = str(diag.location)
+        case = ET.SubElement(suite, "testcase", classname=diag.location.file, name=where)
+        error = ET.SubElement(case, "error", message=diag.message(lang), type=diag.code)
+        error.text = diag.format(lang)
+    suite_counts = {"tests": len(diagnostics), "failure": 0, "error": len(diagnostics)}
+    _set_counts(suite, {**suite_counts, "skipped": 0})
+    counts["tests"] += len(diagnostics)
+    counts["error"] += len(diagnostics)
+
+
+def _set_counts(element: ET.Element, counts: dict[str, int]) -> None:
+    element.set("tests", str(counts["tests"]))
+    element.set("failures", str(counts["failure"]))
+    element.set("errors", str(counts["error"]))
+    element.set("skipped", str(counts["skipped"]))
+
+
+def render_junit(report: Report, lang: Lang = "zh") -> str:
+    """The JUnit XML document as text (UTF-8, with its declaration)."""
+    tree = junit_tree(report, lang)
+    ET.indent(tree)
+    return ET.tostring(tree, encoding="unicode", xml_declaration=True) + "\n"

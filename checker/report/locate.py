@@ -1,0 +1,162 @@
+"""Source positions for the CI formats: a finding's JSON pointer and the line it sits on in
+its document file, the rule's text and a path as a SARIF/GitHub file reference.
+
+The loader keeps no line numbers for cells, so :func:`pointer_lines` scans a document
+file once (a regex tokenizer, not a parser) and maps every JSON pointer to the line its
+value starts on; only documents that have something to annotate are scanned.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from checker.diagnostics import Lang
+from checker.report.json import _pointer as pointer
+
+# strings, punctuation, newlines, and runs of anything else (numbers, true/false/null)
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\],:\n]|[^\s{}\[\],:"]+')
+
+
+def _key(token: str) -> str:
+    import orjson
+
+    key = orjson.loads(token)
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def pointer_lines(text: str) -> dict[str, int]:
+    """Every JSON pointer of a JSON text → the 1-based line its value starts on.
+
+    Malformed input yields what was mapped before the problem (no exception).
+    """
+    lines: dict[str, int] = {}
+    line = 1
+    path: list[str] = []
+    # per open container: [is_object, index (arrays), awaiting a key (objects)]
+    stack: list[list[Any]] = []
+    try:
+        for match in _TOKEN.finditer(text):
+            token = match.group()
+            if token == "\n":
+                line += 1
+            elif token == ":":
+                continue
+            elif token == ",":
+                top = stack[-1]
+                if top[0]:
+                    path.pop()
+                    top[2] = True
+                else:
+                    top[1] += 1
+                    path[-1] = str(top[1])
+            elif token in "}]":
+                top = stack.pop()
+                if not top[0] or not top[2]:
+                    path.pop()
+            elif stack and stack[-1][0] and stack[-1][2]:
+                path.append(_key(token))
+                stack[-1][2] = False
+            else:
+                lines.setdefault("".join("/" + p for p in path), line)
+                if token == "{":
+                    stack.append([True, 0, True])
+                elif token == "[":
+                    stack.append([False, 0, False])
+                    path.append("0")
+    except (IndexError, ValueError):
+        pass
+    return lines
+
+
+class DocumentLines:
+    """Lines of findings in their document files, each file scanned at most once."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, dict[str, int]] = {}
+
+    def line(self, row: dict[str, Any], where: str | None) -> int | None:
+        """The line of ``where`` (a JSON pointer) in the row's document file.
+
+        NDJSON documents have one line each: that line. Unreadable files: None.
+        """
+        if row.get("document_line") is not None:
+            return int(row["document_line"])
+        path = row.get("path")
+        if not path or where is None:
+            return None
+        if path not in self._files:
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self._files[path] = pointer_lines(text)
+        lines = self._files[path]
+        # a missing cell: the nearest pointer that exists (its row, its table …)
+        while where not in lines and where:
+            where = where.rsplit("/", 1)[0]
+        return lines.get(where)
+
+
+def finding_pointer(row: dict[str, Any]) -> str | None:
+    """Where a result points in its document: its row (and column) of the rule's table,
+    else its first cell with a pointer."""
+    table, at = row.get("rule_table"), row.get("row")
+    if table is not None and at is not None:
+        return pointer(table, at, row.get("column"))
+    for cell in row.get("cells") or []:
+        found = pointer(cell["table"], cell["row"], cell["column"])
+        if found is not None:
+            return found
+    return None
+
+
+@cache
+def _file_lines(path: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def rule_text(path: str | None, line: int | None, end_line: int | None = None) -> str | None:
+    """The rule's lines as written in its file (``line`` … ``end_line``, 1-based)."""
+    if not path or not line:
+        return None
+    lines = _file_lines(path)
+    chosen = lines[line - 1 : max(line, end_line or line)]
+    return "\n".join(chosen).strip("\n") or None
+
+
+def display_path(path: str) -> str:
+    """A path relative to the working directory when it lies below it, with ``/``."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return Path(path).as_posix()
+    if Path(path).is_absolute() and relative.startswith(".."):
+        return Path(path).as_posix()
+    return Path(relative).as_posix()
+
+
+def file_uri(path: str) -> str:
+    """A SARIF artifact URI: the relative path percent-encoded, or a ``file:`` URI."""
+    shown = display_path(path)
+    if Path(shown).is_absolute():
+        return Path(shown).as_uri()
+    return quote(shown, safe="/")
+
+
+def place(row: dict[str, Any], lang: Lang) -> str:
+    """Where a result is in its document: table, row (1-based) and column, as written."""
+    table, at, column = row.get("rule_table"), row.get("row"), row.get("column")
+    text = ""
+    if table is not None and at is not None:
+        text = f"{table} 第 {at + 1} 行" if lang == "zh" else f"{table} row {at + 1}"
+    if column:
+        text += f" [{column}]"
+    return text.strip()

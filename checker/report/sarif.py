@@ -1,0 +1,201 @@
+"""SARIF 2.1.0: one run, the ruleset as ``tool.driver.rules``, each finding a ``result``
+located at its cell in the document file, with the rule's place as a related location."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from checker import __version__, ast
+from checker.diagnostics import Lang
+from checker.report.json import _pointer
+from checker.report.locate import DocumentLines, file_uri, finding_pointer, rule_text
+from checker.report.messages import fmt, result_message
+
+if TYPE_CHECKING:
+    from checker.api import Report
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def finding_statuses(include_rounding: bool) -> list[str]:
+    """The statuses the CI formats report: fail and error, rounding on request."""
+    return ["fail", "error"] + (["rounding"] if include_rounding else [])
+
+
+def _rule_descriptor(rule: ast.Rule | ast.Rollup) -> dict[str, Any]:
+    meta = rule.meta
+    text = rule_text(rule.span.file, rule.span.line, rule.span.end_line)
+    description = meta.description or meta.title
+    help_text = description + (f"\n\n{text}" if text else "")
+    help_markdown = description + (f"\n\n```\n{text}\n```" if text else "")
+    properties: dict[str, Any] = {"tags": list(meta.tags), "severity": meta.severity}
+    if meta.source:
+        properties["source"] = meta.source
+    return {
+        "id": meta.id,
+        "name": meta.title,
+        "shortDescription": {"text": meta.title},
+        "fullDescription": {"text": description},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "defaultConfiguration": {"level": LEVELS.get(meta.severity, "error")},
+        "properties": properties,
+    }
+
+
+def _physical(uri: str, line: int | None, end_line: int | None = None) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+    if line is not None:
+        region = {"startLine": line}
+        if end_line is not None and end_line > line:
+            region["endLine"] = end_line
+        location["region"] = region
+    return location
+
+
+def fingerprint(row: dict[str, Any]) -> str:
+    """Stable across runs: the document, the rule, the row and the column."""
+    key = "\x1f".join(
+        str(row.get(k)) for k in ("id", "rule", "rule_table", "row", "column")
+    ).encode()
+    return hashlib.sha256(key).hexdigest()[:32]
+
+
+def _result(
+    row: dict[str, Any],
+    index: int,
+    spans: dict[str, ast.Span],
+    lines: DocumentLines,
+    lang: Lang,
+) -> dict[str, Any]:
+    where = finding_pointer(row)
+    path = row.get("path") or str(row.get("id"))
+    location: dict[str, Any] = {
+        "physicalLocation": _physical(file_uri(path), lines.line(row, where))
+    }
+    if where is not None:
+        location["logicalLocations"] = [
+            {
+                "fullyQualifiedName": where,
+                "name": where.rsplit("/", 1)[-1],
+                "kind": "member",
+                "properties": {"document": row.get("id"), "jsonPointer": where},
+            }
+        ]
+    span = spans.get(row["rule"])
+    related: list[dict[str, Any]] = [
+        {
+            "id": 0,
+            "message": {"text": f"{row['rule']} {row.get('title') or ''}".strip()},
+            "physicalLocation": _physical(
+                file_uri(str(row.get("rule_file"))),
+                row.get("rule_line"),
+                span.end_line if span is not None else None,
+            ),
+        }
+    ]
+    cells = []
+    for number, cell in enumerate(row.get("cells") or [], start=1):
+        cell_pointer = _pointer(cell["table"], cell["row"], cell["column"])
+        label = cell["ref"] or f"{cell['table']}.{cell['column']}"
+        cells.append({**cell, "pointer": cell_pointer})
+        cell_location: dict[str, Any] = {
+            "id": number,
+            "message": {"text": f"{label} = {fmt(cell['value'])}"},
+        }
+        if cell_pointer is not None:  # an aggregate (count(表) …) has no one place
+            line = lines.line(row, cell_pointer)
+            cell_location["physicalLocation"] = _physical(file_uri(path), line)
+        related.append(cell_location)
+    status = row["status"]
+    title = row.get("title") or ""
+    separator = "：" if lang == "zh" else ": "
+    result: dict[str, Any] = {
+        "ruleId": row["rule"],
+        "ruleIndex": index,
+        "message": {"text": f"{title}{separator}{result_message(row, lang)}"},
+        "locations": [location],
+        "relatedLocations": related,
+        "partialFingerprints": {"rulecheck/v1": fingerprint(row)},
+        "properties": {
+            "status": status,
+            "document": row.get("id"),
+            "row": row.get("row"),
+            "column": row.get("column"),
+            "lhs": row.get("lhs"),
+            "rhs": row.get("rhs"),
+            "diff": row.get("diff"),
+            "tolerance": row.get("tolerance"),
+            "reason": row.get("reason"),
+            "cells": cells,
+        },
+    }
+    if status == "rounding":  # explained by rounding: reported, not a failure
+        result["kind"] = "informational"
+        result["level"] = "none"
+    else:
+        result["level"] = LEVELS.get(row.get("severity") or "error", "error")
+    return result
+
+
+def sarif_dict(
+    report: Report, lang: Lang = "zh", *, include_rounding: bool = False
+) -> dict[str, Any]:
+    """The SARIF log of a report."""
+    rules = list(report.rules.ruleset.rules)
+    index = {r.meta.id: i for i, r in enumerate(rules)}
+    spans = {r.meta.id: r.span for r in rules}
+    lines = DocumentLines()
+    shown = report.frame.filter(pl.col("status").is_in(finding_statuses(include_rounding)))
+    results = [
+        _result(row, index.get(row["rule"], -1), spans, lines, lang)
+        for row in shown.iter_rows(named=True)
+    ]
+    notifications = [
+        {
+            "level": "error" if d.severity == "error" else "warning",
+            "message": {"text": d.message(lang)},
+            "descriptor": {"id": d.code},
+            "locations": [_physical(file_uri(d.location.file), d.location.line)],
+        }
+        for d in report.document_diagnostics
+    ]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "rulecheck",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_rule_descriptor(r) for r in rules],
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+                "properties": {"summary": report.summary()},
+            }
+        ],
+    }
+
+
+def render_sarif(report: Report, lang: Lang = "zh", *, include_rounding: bool = False) -> str:
+    """The SARIF log as indented JSON text."""
+    import orjson
+
+    data = sarif_dict(report, lang, include_rounding=include_rounding)
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()

@@ -1,0 +1,105 @@
+"""Flat outputs for pipelines: JSON Lines (one result a line, the fields of a result in
+the JSON report) and CSV (one result a row, flat columns)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING
+
+import polars as pl
+
+from checker.diagnostics import Lang
+from checker.report.json import DEFAULT_INCLUDE, result_dict
+from checker.report.messages import result_message
+
+if TYPE_CHECKING:
+    from checker.api import Report
+
+CHUNK_ROWS = 10_000
+CSV_COLUMNS = (
+    "document",
+    "path",
+    "rule",
+    "title",
+    "severity",
+    "status",
+    "table",
+    "row",
+    "column",
+    "lhs",
+    "rhs",
+    "diff",
+    "tolerance",
+    "message",
+    "rule_file",
+    "rule_line",
+    "cells",
+)
+
+
+def _shown(report: Report, include: Iterable[str] | None) -> pl.DataFrame:
+    statuses = list(include) if include is not None else list(DEFAULT_INCLUDE)
+    return report.frame.filter(pl.col("status").is_in(statuses))
+
+
+def write_jsonl(
+    report: Report, out: IO[str], lang: Lang = "zh", *, include: Iterable[str] | None = None
+) -> int:
+    """Write one JSON result a line, ``CHUNK_ROWS`` results at a time; the number written."""
+    import orjson
+
+    written = 0
+    for chunk in _shown(report, include).iter_slices(CHUNK_ROWS):
+        out.write(
+            "".join(
+                orjson.dumps(result_dict(row, lang)).decode() + "\n"
+                for row in chunk.iter_rows(named=True)
+            )
+        )
+        written += chunk.height
+    return written
+
+
+def csv_frame(
+    report: Report, lang: Lang = "zh", *, include: Iterable[str] | None = None
+) -> pl.DataFrame:
+    """The CSV's frame: one result a row; cells as ``ref=value; …``."""
+    shown = _shown(report, include)
+    wanted = ("status", "lhs", "rhs", "diff", "tolerance", "reason")
+    messages = [result_message(r, lang) for r in shown.select(wanted).iter_rows(named=True)]
+    cell = pl.element().struct
+    label = pl.coalesce(
+        cell.field("ref"), pl.concat_str([cell.field("table"), pl.lit("."), cell.field("column")])
+    )
+    value = cell.field("value").round(4).cast(pl.Utf8).fill_null("")
+    cells = pl.col("cells").list.eval(pl.concat_str([label, pl.lit("="), value])).list.join("; ")
+    return shown.select(
+        pl.col("id").alias("document"),
+        "path",
+        "rule",
+        "title",
+        "severity",
+        "status",
+        pl.col("rule_table").alias("table"),
+        "row",
+        "column",
+        *(pl.col(c).round(4) for c in ("lhs", "rhs", "diff", "tolerance")),
+        pl.Series("message", messages, dtype=pl.Utf8),
+        "rule_file",
+        "rule_line",
+        cells.alias("cells"),
+    ).select(CSV_COLUMNS)
+
+
+def render_csv(report: Report, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
+    """The CSV text (header first)."""
+    return csv_frame(report, lang, include=include).write_csv()
+
+
+def render_jsonl(report: Report, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
+    """The JSON Lines text."""
+    import io
+
+    buffer = io.StringIO()
+    write_jsonl(report, buffer, lang, include=include)
+    return buffer.getvalue()
