@@ -110,6 +110,7 @@ __all__ = [
     "from_scaled",
     "iter_sources",
     "load_documents",
+    "load_objects",
     "load_schema",
     "parse_document",
     "to_scaled",
@@ -1186,6 +1187,47 @@ def load_documents(
         if not chunks:
             chunks.append(_load_chunk(spec, [], max_bytes))
         return _finish(spec, chunks, len(sources))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def load_objects(
+    objects: Sequence[Mapping[str, Any]],
+    names: Sequence[str] | None = None,
+    *,
+    schema: DocumentSchema | str | os.PathLike[str] | None = None,
+) -> Batch:
+    """A batch from documents already in memory, loaded exactly as files are.
+
+    Each object is serialised with orjson and read by the same path as a
+    ``.json`` file (parse, duplicate-key and schema checks, frames, scaled
+    amounts), so ids, statuses and frames are what files with these contents
+    would give. ``names[i]`` (default ``<object i>``) stands for the file name
+    in diagnostics, and for the id when the object has no ``meta.id``. An
+    object orjson cannot write (a key that is not a string, an integer beyond
+    64 bits) is reported as ``doc.json``; orjson writes NaN and Infinity as null.
+    """
+    spec = schema if isinstance(schema, DocumentSchema) else load_schema(schema)
+    labels = list(names) if names is not None else [f"<object {i}>" for i in range(len(objects))]
+    if len(labels) != len(objects):
+        raise ValueError(f"{len(objects)} objects but {len(labels)} names")
+    items: list[_Item] = []
+    for index, (obj, name) in enumerate(zip(objects, labels, strict=True)):
+        try:
+            raw = _Raw(name, None, name, orjson.dumps(obj))
+        except orjson.JSONEncodeError as exc:
+            args = {"detail": str(exc), "detail_zh": str(exc)}
+            raw = _Raw(name, None, name, None, Diagnostic("doc.json", Location(name), args))
+        items.append((index, None, raw))
+    collecting = gc.isenabled()
+    gc.disable()  # as in load_documents: JSON trees hold no cycles
+    try:
+        parts = _batched(iter(items), CHUNK_DOCUMENTS)
+        chunks = [_load_chunk(spec, part, DEFAULT_MAX_BYTES) for part in parts]
+        if not chunks:
+            chunks.append(_load_chunk(spec, [], DEFAULT_MAX_BYTES))
+        return _finish(spec, chunks, len(objects))
     finally:
         if collecting:
             gc.enable()
