@@ -24,7 +24,7 @@ import polars as pl
 from checker import ast
 from checker.diagnostics import Diagnostic, ExitCode, Lang, RulecheckError
 from checker.documents import DEFAULT_MAX_BYTES, Batch, load_documents, load_schema
-from checker.evaluate import Results, evaluate
+from checker.evaluate import CELL_STATUSES, Results, evaluate
 from checker.resolve import load_ruleset
 from checker.resources import rulesets_dir
 from checker.template import Template
@@ -173,16 +173,25 @@ def check(
     *,
     schema: str | os.PathLike[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    cells_for: Iterable[str] = CELL_STATUSES,
 ) -> Report:
-    """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them."""
+    """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them.
+
+    ``cells_for``: the statuses whose results carry their operands' cells.
+    """
     rules = rules if rules is not None else load_rules(schema=schema)
     batch = load_documents(paths, schema=schema, max_bytes=max_bytes)
-    return check_batch(batch, rules)
+    return check_batch(batch, rules, cells_for=cells_for)
 
 
-def check_batch(batch: Batch, rules: Rules) -> Report:
+def check_batch(batch: Batch, rules: Rules, *, cells_for: Iterable[str] = CELL_STATUSES) -> Report:
     """Run ``rules`` over an already loaded batch."""
     results = evaluate(
-        rules.ruleset, rules.template, batch.documents, batch.tables, batch.statements
+        rules.ruleset,
+        rules.template,
+        batch.documents,
+        batch.tables,
+        batch.statements,
+        cells_for=cells_for,
     )
     return Report(results, batch, rules, batch.diagnostics)

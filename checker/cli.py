@@ -259,6 +259,7 @@ def check_command(
     from checker.api import check_batch, load_rules
     from checker.diagnostics import RulecheckError
     from checker.documents import load_documents
+    from checker.evaluate import CELL_STATUSES
 
     if lang not in _LANGS:
         raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
@@ -276,7 +277,7 @@ def check_command(
         raise typer.Exit(error.exit_code) from None
     for diag in ruleset.diagnostics:
         sys.stderr.write(diag.format(language) + "\n")
-    report = check_batch(batch, ruleset)
+    report = check_batch(batch, ruleset, cells_for=set(shown) | CELL_STATUSES)
     if output_format is CheckFormat.json:
         text = report.to_json(language, include=set(shown) | {"fail", "error", "rounding"})
         _emit(text + "\n", output)
@@ -326,7 +327,7 @@ def coverage_command(
     from checker.coverage import compute_coverage, render_json, render_text
     from checker.diagnostics import RulecheckError
     from checker.documents import load_documents
-    from checker.evaluate import evaluate
+    from checker.evaluate import EVALUATED, evaluate
 
     if lang not in _LANGS:
         raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
@@ -341,7 +342,12 @@ def coverage_command(
     for diag in (*ruleset.diagnostics, *batch.diagnostics):
         sys.stderr.write(diag.format(language) + "\n")
     results = evaluate(
-        ruleset.ruleset, ruleset.template, batch.documents, batch.tables, batch.statements
+        ruleset.ruleset,
+        ruleset.template,
+        batch.documents,
+        batch.tables,
+        batch.statements,
+        cells_for=EVALUATED,  # coverage reads every evaluated result's cells
     )
     coverage = compute_coverage(
         ruleset.ruleset,

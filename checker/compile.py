@@ -786,7 +786,6 @@ RESULT_COLUMNS = (
 def _result_select(
     rule_id: str,
     judged: Judged,
-    cells: list[pl.Expr],
     row: pl.Expr,
     column: str | None,
     when: pl.Expr | None,
@@ -797,7 +796,6 @@ def _result_select(
     empty = pl.lit(None, F64)
     lhs = judged.lhs.as_float() if judged.lhs is not None else None
     rhs = judged.rhs.as_float() if judged.rhs is not None else None
-    cell_list = pl.concat_list(cells) if cells else pl.lit(None).cast(pl.List(_CELL_DTYPE))
     return [
         pl.col("document"),
         pl.lit(rule_id).alias("rule"),
@@ -811,11 +809,16 @@ def _result_select(
         (rhs.lo if rhs else empty).alias("rhs_lo"),
         (rhs.hi if rhs else empty).alias("rhs_hi"),
         (judged.reason if judged.reason is not None else pl.lit(None, pl.Utf8)).alias("reason"),
-        cell_list.alias("cells"),
     ]
 
 
-_CELL_DTYPE = pl.Struct(
+def _cells_expr(cells: list[pl.Expr]) -> pl.Expr:
+    """The operands' list of cell structs (built only when a report asks for them)."""
+    listed = pl.concat_list(cells) if cells else pl.lit(None).cast(pl.List(CELL_DTYPE))
+    return listed.alias("cells")
+
+
+CELL_DTYPE = pl.Struct(
     {"table": pl.Utf8, "row": pl.UInt32, "column": pl.Utf8, "value": F64, "ref": pl.Utf8}
 )
 
@@ -830,6 +833,7 @@ class CompiledRule:
     rule_id: str
     table: str | None
     select: list[pl.Expr]
+    cells: pl.Expr
     row_filter: pl.Expr | None
     w_columns: set[str]
     correlated: list[tuple[str, ast.Aggregate]]
@@ -849,11 +853,12 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
     when = boolean(rule.when, ctx) if rule.when is not None else None
     row_filter = boolean(rule.row_filter, ctx) if rule.row_filter is not None else None
     row = pl.col("row") if table is not None else pl.lit(None, pl.UInt32)
-    select = _result_select(rule.meta.id, judged, ctx.cells, row, rule.expanded_column, when)
+    select = _result_select(rule.meta.id, judged, row, rule.expanded_column, when)
     return CompiledRule(
         rule.meta.id,
         table.role if table else None,
         select,
+        _cells_expr(ctx.cells),
         row_filter,
         set(ctx.columns_used),
         ctx.correlated,
@@ -862,12 +867,16 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
 
 
 def table_plan(
-    rules: Sequence[CompiledRule], wide: pl.LazyFrame, frames: dict[str, pl.LazyFrame]
+    rules: Sequence[CompiledRule],
+    wide: pl.LazyFrame,
+    frames: dict[str, pl.LazyFrame],
+    with_cells: bool = False,
 ) -> pl.LazyFrame:
     """One plan for all per-row rules of one table: a struct column per rule, unpivoted.
 
     Each rule's row filter travels as a ``__keep`` field, applied after the unpivot,
-    so every rule shares one join of the table with the wide frame.
+    so every rule shares one join of the table with the wide frame. ``with_cells``
+    adds the operands' ``cells`` list (the costliest part, so only on demand).
     """
     table = rules[0].table
     assert table is not None
@@ -887,7 +896,8 @@ def table_plan(
     structs = []
     for i, rule in enumerate(rules):
         keep = rule.row_filter if rule.row_filter is not None else pl.lit(True)
-        structs.append(pl.struct([*rule.select, keep.alias("__keep")]).alias(f"__r{i}"))
+        fields = [*_fields(rule, with_cells), keep.alias("__keep")]
+        structs.append(pl.struct(fields).alias(f"__r{i}"))
     return (
         base.select(structs)
         .unpivot(on=[f"__r{i}" for i in range(len(rules))])
@@ -905,9 +915,17 @@ def _with_lets(frame: pl.LazyFrame, rules: Sequence[CompiledRule]) -> pl.LazyFra
     return frame
 
 
-def document_plan(rules: Sequence[CompiledRule], wide: pl.LazyFrame) -> pl.LazyFrame:
+def _fields(rule: CompiledRule, with_cells: bool) -> list[pl.Expr]:
+    return [*rule.select, rule.cells] if with_cells else rule.select
+
+
+def document_plan(
+    rules: Sequence[CompiledRule], wide: pl.LazyFrame, with_cells: bool = False
+) -> pl.LazyFrame:
     """One plan for all document-level rules: a struct column per rule over ``W``, unpivoted."""
-    structs = [pl.struct(rule.select).alias(f"__r{i}") for i, rule in enumerate(rules)]
+    structs = [
+        pl.struct(_fields(rule, with_cells)).alias(f"__r{i}") for i, rule in enumerate(rules)
+    ]
     return (
         _with_lets(wide, rules)
         .select(structs)
@@ -917,7 +935,11 @@ def document_plan(rules: Sequence[CompiledRule], wide: pl.LazyFrame) -> pl.LazyF
 
 
 def rollup_plans(
-    rollup: ast.Rollup, planner: Planner, frames: dict[str, pl.LazyFrame], precision: Decimal
+    rollup: ast.Rollup,
+    planner: Planner,
+    frames: dict[str, pl.LazyFrame],
+    precision: Decimal,
+    with_cells: bool = False,
 ) -> Iterator[pl.LazyFrame]:
     """Parent code row = Σ rows one level below it, per column, per unit block."""
     table = planner.table(rollup.table)
@@ -958,6 +980,5 @@ def rollup_plans(
                 ),
             ]
             judged = Judged(status, lhs, rhs, None)
-            yield joined.select(
-                _result_select(rollup.meta.id, judged, cells, pl.col("row"), column, None)
-            )
+            select = _result_select(rollup.meta.id, judged, pl.col("row"), column, None)
+            yield joined.select([*select, _cells_expr(cells)] if with_cells else select)

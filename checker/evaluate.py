@@ -9,7 +9,7 @@ documents or rows: Polars evaluates each plan for every document at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ import polars as pl
 from checker import ast
 from checker.compile import (
     BLOCK,
+    CELL_DTYPE,
     DEC,
     LABEL,
     STATUS_NAMES,
@@ -150,14 +151,26 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
     )
 
 
+CELL_STATUSES = frozenset({"fail", "error", "rounding"})  # what reports list by default
+EVALUATED = frozenset({"pass", "rounding", "fail", "error"})  # every status but skipped
+
+
 def evaluate(
     ruleset: ast.Ruleset,
     template: Template,
     documents: pl.DataFrame,
     tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
     statements: pl.DataFrame | pl.LazyFrame | None = None,
+    *,
+    cells_for: Iterable[str] = CELL_STATUSES,
 ) -> Results:
-    """Run every rule of a resolved ruleset over all documents at once."""
+    """Run every rule of a resolved ruleset over all documents at once.
+
+    ``cells`` (each operand's table, row, column and value) is filled for results
+    whose status is in ``cells_for`` and null elsewhere: building those lists is the
+    costliest part of a plan, so a second pass computes them only for the rules
+    and documents that need them.
+    """
     precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
     frames: dict[str, pl.LazyFrame] = {}
     for table in template.tables:
@@ -181,24 +194,10 @@ def evaluate(
             compiled.append(compile_rule(rule, planner, precision))
     # Materialised once: every rule's plan then starts from in-memory frames.
     wide = planner.build(documents.lazy().select("document"), frames).collect().lazy()
-    # One plan per table (and one for document-level rules): the Python loops build
-    # plans; Polars evaluates each for every document and row at once.
-    by_table: dict[str | None, list[CompiledRule]] = {}
-    for c in compiled:
-        by_table.setdefault(c.table, []).append(c)
-    plans: list[pl.LazyFrame] = []
-    for role, group in by_table.items():
-        if role is None:
-            # Chunked: keeps each select's planning small.
-            plans.extend(
-                document_plan(group[i : i + _CHUNK], wide) for i in range(0, len(group), _CHUNK)
-            )
-        else:
-            plans.append(table_plan(group, wide, frames))
-    for rollup in rollups:
-        plans.extend(rollup_plans(rollup, planner, frames, precision))
+    plans = _plans(compiled, rollups, wide, frames, planner, precision, with_cells=False)
     collected = pl.collect_all(plans) if plans else []
     frame = pl.concat(collected, how="vertical_relaxed") if collected else _empty_results()
+    frame = _with_cells(frame, compiled, rollups, wide, frames, planner, precision, cells_for)
     frame = frame.with_columns(
         (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
         ((pl.col("lhs_hi") - pl.col("lhs_lo") + pl.col("rhs_hi") - pl.col("rhs_lo")) / 2)
@@ -213,6 +212,74 @@ def evaluate(
         how="left",
     )
     return Results(frame.sort("document", "rule_file", "rule_line", "row", "column"), documents)
+
+
+def _plans(
+    compiled: list[CompiledRule],
+    rollups: list[ast.Rollup],
+    wide: pl.LazyFrame,
+    frames: dict[str, pl.LazyFrame],
+    planner: Planner,
+    precision: Decimal,
+    *,
+    with_cells: bool,
+) -> list[pl.LazyFrame]:
+    """One plan per table (and chunks of document-level rules, and roll-ups).
+
+    The Python loops build plans; Polars evaluates each for every document and row.
+    """
+    by_table: dict[str | None, list[CompiledRule]] = {}
+    for c in compiled:
+        by_table.setdefault(c.table, []).append(c)
+    plans: list[pl.LazyFrame] = []
+    for role, group in by_table.items():
+        if role is None:
+            # Chunked: keeps each select's planning small.
+            plans.extend(
+                document_plan(group[i : i + _CHUNK], wide, with_cells)
+                for i in range(0, len(group), _CHUNK)
+            )
+        else:
+            plans.append(table_plan(group, wide, frames, with_cells))
+    for rollup in rollups:
+        plans.extend(rollup_plans(rollup, planner, frames, precision, with_cells))
+    return plans
+
+
+_KEYS = ["document", "rule", "row", "column"]
+
+
+def _with_cells(
+    frame: pl.DataFrame,
+    compiled: list[CompiledRule],
+    rollups: list[ast.Rollup],
+    wide: pl.LazyFrame,
+    frames: dict[str, pl.LazyFrame],
+    planner: Planner,
+    precision: Decimal,
+    cells_for: Iterable[str],
+) -> pl.DataFrame:
+    """Add the ``cells`` column: rerun only the rules with results in ``cells_for``,
+    over only the documents holding them, with the cell lists switched on."""
+    codes = [STATUS_NAMES.index(s) for s in cells_for if s in STATUS_NAMES]
+    wanted = frame.filter(pl.col("status").is_in(codes)).select(_KEYS)
+    if wanted.is_empty():
+        return frame.with_columns(pl.lit(None, pl.List(CELL_DTYPE)).alias("cells"))
+    rule_ids = set(wanted.get_column("rule").unique().to_list())
+    docs = wanted.select("document").unique().lazy()
+    only = {name: lf.join(docs, on="document", how="semi") for name, lf in frames.items()}
+    plans = _plans(
+        [c for c in compiled if c.rule_id in rule_ids],
+        [r for r in rollups if r.meta.id in rule_ids],
+        wide.join(docs, on="document", how="semi"),
+        only,
+        planner,
+        precision,
+        with_cells=True,
+    )
+    listed = pl.concat(pl.collect_all(plans), how="vertical_relaxed").select(*_KEYS, "cells")
+    cells = wanted.join(listed, on=_KEYS, how="left", nulls_equal=True)
+    return frame.join(cells, on=_KEYS, how="left", nulls_equal=True)
 
 
 def _empty_results() -> pl.DataFrame:

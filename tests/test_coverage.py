@@ -20,7 +20,7 @@ import pytest
 
 from checker.coverage import STATEMENTS, compute_coverage, numeric_cells, referenced_cells
 from checker.documents import Batch, load_documents
-from checker.evaluate import evaluate
+from checker.evaluate import EVALUATED, evaluate
 from checker.resolve import resolve_text
 from checker.template import load_template
 
@@ -43,7 +43,9 @@ def read(text: str) -> set[tuple[str, int | None, str]]:
     ruleset, diags = resolve_text(text, "t.rules", template)
     assert not [d for d in diags if d.severity == "error"], [d.format("en") for d in diags]
     batch = seed()
-    results = evaluate(ruleset, template, batch.documents, batch.tables, batch.statements)
+    results = evaluate(
+        ruleset, template, batch.documents, batch.tables, batch.statements, cells_for=EVALUATED
+    )
     coverage = compute_coverage(
         ruleset, template, results.frame, batch.documents, batch.tables, batch.statements
     )
@@ -131,7 +133,9 @@ def test_rollup_reads_the_child_rows() -> None:
         path = Path(tmp) / "doc.json"
         path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
         batch = load_documents([str(path)], jobs=1)
-    results = evaluate(ruleset, template, batch.documents, batch.tables, batch.statements)
+    results = evaluate(
+        ruleset, template, batch.documents, batch.tables, batch.statements, cells_for=EVALUATED
+    )
     read_cells = referenced_cells(
         ruleset, template, results.frame, batch.documents, batch.tables, batch.statements
     )
