@@ -195,6 +195,11 @@ class CheckFormat(StrEnum):
 
     text = "text"
     json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    junit = "junit"
+    sarif = "sarif"
+    github = "github"
 
 
 class FailOn(StrEnum):
@@ -278,9 +283,10 @@ def check_command(
     for diag in ruleset.diagnostics:
         sys.stderr.write(diag.format(language) + "\n")
     report = check_batch(batch, ruleset, cells_for=set(shown) | CELL_STATUSES)
-    if output_format is CheckFormat.json:
-        text = report.to_json(language, include=set(shown) | {"fail", "error", "rounding"})
-        _emit(text + "\n", output)
+    if output_format is not CheckFormat.text:
+        from checker.report.formats import emit
+
+        emit(report, output_format.value, language, shown, output)
     else:
         from rich.console import Console
 
@@ -362,14 +368,6 @@ def coverage_command(
     else:
         sys.stdout.write(render_text(coverage, language))
     raise typer.Exit(ExitCode.INVALID_DOCUMENT if batch.invalid_count else ExitCode.CLEAN)
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
 
 
 def main() -> None:
