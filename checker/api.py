@@ -14,8 +14,9 @@ process.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,12 @@ import polars as pl
 
 from checker import ast
 from checker.diagnostics import Diagnostic, ExitCode, Lang, RulecheckError
-from checker.documents import DEFAULT_MAX_BYTES, Batch, load_documents, load_schema
+from checker.documents import DEFAULT_MAX_BYTES, Batch, load_documents, load_objects, load_schema
 from checker.evaluate import CELL_STATUSES, Results, evaluate
 from checker.resolve import load_ruleset
 from checker.resources import rulesets_dir
 from checker.template import Template
+from checker.waivers import Waivers, apply_waivers, load_waivers, resolve_today
 
 DEFAULT_RULESET = "部门预算"
 
@@ -94,15 +96,24 @@ class Report:
     batch: Batch
     rules: Rules
     document_diagnostics: list[Diagnostic] = field(default_factory=list)
+    waivers: Waivers | None = None
+    # expired (errors: they fail the run), unused and duplicate (warnings) waivers
+    waiver_diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
     def frame(self) -> pl.DataFrame:
-        """Every result: one row per (document, rule, row, column)."""
+        """Every result: one row per (document, rule, row, column), ``waived`` and its waiver."""
         return self.results.frame
 
     def findings(self, fail_on: str = "error", include_rounding: bool = False) -> pl.DataFrame:
-        """Fail/error results at or above ``fail_on`` (``error`` | ``warning`` | ``info``)."""
-        return self.results.findings(fail_on, include_rounding)
+        """Unwaived fail/error results at or above ``fail_on`` (error | warning | info)."""
+        found = self.results.findings(fail_on, include_rounding)
+        return found.filter(~pl.col("waived")) if "waived" in found.columns else found
+
+    def waived(self) -> pl.DataFrame:
+        """The findings a waiver covers (status kept; justification, author, expiry, file:line)."""
+        frame = self.frame
+        return frame.filter(pl.col("waived")) if "waived" in frame.columns else frame.clear()
 
     def summary(self) -> dict[str, int]:
         """Counts per status, plus documents checked and invalid."""
@@ -112,13 +123,15 @@ class Report:
             "invalid_documents": self.batch.invalid_count,
             "rules": len(self.rules.ruleset.rules),
             **counts,
+            "waived": self.waived().height,
         }
 
     def exit_code(self, fail_on: str = "error") -> ExitCode:
         """1 when a finding at or above ``fail_on`` exists, 4 for invalid documents, else 0."""
         if self.batch.invalid_count:
             return ExitCode.INVALID_DOCUMENT
-        if fail_on != "never" and self.findings(fail_on).height:
+        expired = any(d.code == "waiver.expired" for d in self.waiver_diagnostics)
+        if fail_on != "never" and (expired or self.findings(fail_on).height):
             return ExitCode.FINDINGS
         return ExitCode.CLEAN
 
@@ -174,18 +187,48 @@ def check(
     schema: str | os.PathLike[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     cells_for: Iterable[str] = CELL_STATUSES,
+    waivers: WaiversArg = None,
+    today: date | None = None,
 ) -> Report:
     """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them.
 
     ``cells_for``: the statuses whose results carry their operands' cells.
+    ``waivers``: waiver files (or loaded :class:`Waivers`); ``today`` judges their
+    expiry (default ``$RULECHECK_TODAY``, else the clock).
     """
     rules = rules if rules is not None else load_rules(schema=schema)
     batch = load_documents(paths, schema=schema, max_bytes=max_bytes)
-    return check_batch(batch, rules, cells_for=cells_for)
+    return check_batch(batch, rules, cells_for=cells_for, waivers=waivers, today=today)
 
 
-def check_batch(batch: Batch, rules: Rules, *, cells_for: Iterable[str] = CELL_STATUSES) -> Report:
-    """Run ``rules`` over an already loaded batch."""
+def check_documents(
+    documents: Sequence[Mapping[str, Any]],
+    rules: Rules | None = None,
+    *,
+    schema: str | os.PathLike[str] | None = None,
+    names: Sequence[str] | None = None,
+    waivers: WaiversArg = None,
+    today: date | None = None,
+) -> Report:
+    """Check documents already in memory (JSON-like dicts), loaded exactly as files are."""
+    rules = rules if rules is not None else load_rules(schema=schema)
+    batch = load_objects(documents, names, schema=schema)
+    return check_batch(batch, rules, waivers=waivers, today=today)
+
+
+WaiversArg = Waivers | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+
+
+def check_batch(
+    batch: Batch,
+    rules: Rules,
+    *,
+    cells_for: Iterable[str] = CELL_STATUSES,
+    waivers: WaiversArg = None,
+    today: date | None = None,
+) -> Report:
+    """Run ``rules`` over an already loaded batch (raises exit 3 for a bad waiver file)."""
+    chosen = waivers if isinstance(waivers, Waivers) or waivers is None else load_waivers(waivers)
     results = evaluate(
         rules.ruleset,
         rules.template,
@@ -194,4 +237,12 @@ def check_batch(batch: Batch, rules: Rules, *, cells_for: Iterable[str] = CELL_S
         batch.statements,
         cells_for=cells_for,
     )
-    return Report(results, batch, rules, batch.diagnostics)
+    frame, diagnostics = apply_waivers(
+        results.frame,
+        batch.documents,
+        chosen,
+        today=resolve_today(today),
+        rules_run=[r.meta.id for r in rules.ruleset.rules],
+    )
+    results = replace(results, frame=frame)
+    return Report(results, batch, rules, batch.diagnostics, chosen, diagnostics)
