@@ -72,10 +72,26 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "message": result_message(row, lang),
         "cells": cells,
         "rule_location": f"{row.get('rule_file')}:{row.get('rule_line')}",
+        "fingerprint": fingerprint(row),
+        "waived": bool(row.get("waived")),
     }
     if row["lhs"] is None and row["rhs"] is None:
         entry["lhs"] = entry["rhs"] = None
+    if row.get("waived"):
+        expires = row.get("waiver_expires")
+        entry["waiver"] = {
+            "justification": row.get("waiver_justification"),
+            "author": row.get("waiver_author"),
+            "expires": expires.isoformat() if expires is not None else None,
+            "location": row.get("waiver_location"),
+        }
     return entry
+
+
+def fingerprint(row: dict[str, Any]) -> dict[str, Any]:
+    """What a ``[[waiver]]`` names to waive this result: document id, rule id, row (if any)."""
+    found = {"document": row.get("id"), "rule": row["rule"]}
+    return found if row.get("row") is None else {**found, "row": row["row"]}
 
 
 def report_dict(
@@ -111,4 +127,15 @@ def report_dict(
         ],
         "results": [result_dict(r, lang) for r in shown.iter_rows(named=True)],
         "document_diagnostics": [d.to_dict(lang) for d in report.document_diagnostics],
+        **({} if report.waivers is None else {"waivers": _waivers(report, lang)}),
+    }
+
+
+def _waivers(report: Report, lang: Lang) -> dict[str, Any]:
+    assert report.waivers is not None
+    return {
+        "files": list(report.waivers.files),
+        "entries": len(report.waivers.entries),
+        "waived": report.waived().height,
+        "diagnostics": [d.to_dict(lang) for d in report.waiver_diagnostics],
     }
