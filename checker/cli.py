@@ -250,7 +250,7 @@ def check_command(
         list[str] | None,
         typer.Option(
             "--show",
-            help="列出哪些结果：fail error rounding pass skipped（默认 fail、error）/ "
+            help="列出哪些结果：fail error rounding pass skipped waived（默认 fail、error）/ "
             "which results to list",
         ),
     ] = None,
@@ -258,6 +258,23 @@ def check_command(
     schema: Annotated[
         str | None,
         typer.Option("--schema", help="文档结构 JSON Schema / document schema", show_default=False),
+    ] = None,
+    waivers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--waivers",
+            help="豁免文件（TOML）：其中的结果不计入退出码 / waiver files (TOML)",
+            show_default=False,
+        ),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help="判断豁免是否过期的日期 YYYY-MM-DD（默认 $RULECHECK_TODAY 或今天）/ "
+            "the date waivers expire against",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """按规则检查文档 / check documents against a ruleset (exit 0 clean, 1 findings)."""
@@ -270,10 +287,14 @@ def check_command(
         raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
     language: Lang = "en" if lang == "en" else "zh"
     shown = list(show) if show else ["fail", "error"]
-    allowed = {"fail", "error", "rounding", "pass", "skipped"}
+    allowed = {"fail", "error", "rounding", "pass", "skipped", "waived"}
     if any(s not in allowed for s in shown):
         raise typer.BadParameter(", ".join(sorted(allowed)), param_hint="--show")
+    from checker.waivers import load_waivers, resolve_today
+
     try:
+        day = resolve_today(today)
+        waived = load_waivers(waivers) if waivers else None
         ruleset = load_rules(rules, schema=schema).select(select or (), ignore or ())
         batch = load_documents(paths, schema=schema)
     except RulecheckError as error:
@@ -282,9 +303,14 @@ def check_command(
         raise typer.Exit(error.exit_code) from None
     for diag in ruleset.diagnostics:
         sys.stderr.write(diag.format(language) + "\n")
-    report = check_batch(batch, ruleset, cells_for=set(shown) | CELL_STATUSES)
+    report = check_batch(
+        batch, ruleset, cells_for=set(shown) | CELL_STATUSES, waivers=waived, today=day
+    )
     if output_format is not CheckFormat.text:
         from checker.report.formats import emit
+
+        for diag in report.waiver_diagnostics:  # text lists them with the findings
+            sys.stderr.write(diag.format(language) + "\n")
 
         emit(report, output_format.value, language, shown, output)
     else:
@@ -368,6 +394,61 @@ def coverage_command(
     else:
         sys.stdout.write(render_text(coverage, language))
     raise typer.Exit(ExitCode.INVALID_DOCUMENT if batch.invalid_count else ExitCode.CLEAN)
+
+
+@app.command("test")
+def test_command(
+    rules: Annotated[
+        list[str],
+        typer.Argument(
+            help="规则文件或目录；在其旁边（或 tests/ 下）查找 *.cases.json / "
+            "rule files or folders; case files (*.cases.json) are found beside them or in tests/",
+            show_default=False,
+        ),
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="输出格式 / output format")
+    ] = OutputFormat.text,
+    lang: LangOption = "zh",
+    require_coverage: Annotated[
+        bool,
+        typer.Option(
+            "--require-coverage",
+            help="每条规则都要有通过和失败的用例，否则退出码为 1 / "
+            "every rule needs a passing and a failing case (else exit 1)",
+        ),
+    ] = False,
+    schema: Annotated[
+        str | None,
+        typer.Option("--schema", help="文档结构 JSON Schema / document schema", show_default=False),
+    ] = None,
+) -> None:
+    """运行规则的测试用例 / run the rules' test cases (exit 0 all hold, 1 mismatch)."""
+    from checker.api import load_rules
+    from checker.diagnostics import RulecheckError
+    from checker.lint import unusable_paths
+    from checker.ruletest import render_json, render_text, run_tests
+
+    if lang not in _LANGS:
+        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
+    language: Lang = "en" if lang == "en" else "zh"
+    unusable = unusable_paths(rules)  # a path that names no rule file: a usage error
+    if unusable:
+        for diag in unusable:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(ExitCode.USAGE)
+    try:
+        ruleset = load_rules(rules, schema=schema)
+        suite = run_tests(rules, ruleset, schema=schema, require_coverage=require_coverage)
+    except RulecheckError as error:
+        for diag in error.diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(error.exit_code) from None
+    for diag in ruleset.diagnostics:
+        sys.stderr.write(diag.format(language) + "\n")
+    render = render_json if output_format is OutputFormat.json else render_text
+    sys.stdout.write(render(suite, language))
+    raise typer.Exit(suite.exit_code())
 
 
 def main() -> None:
