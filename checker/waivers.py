@@ -71,8 +71,8 @@ register(
             "the waiver file is not valid TOML: {detail}",
         ),
         "waiver.hint.date": (
-            "日期不加引号，写作 expires = 2027-03-31",
-            "write dates unquoted: expires = 2027-03-31",
+            "日期写作 YYYY-MM-DD、不加引号，如 expires = 2027-03-31",
+            "a date is YYYY-MM-DD, unquoted: expires = 2027-03-31",
         ),
         "waiver.top-level": (
             "豁免文件只能包含 [[waiver]] 条目，不认识 “{key}”",
@@ -243,16 +243,14 @@ def _entry(
             near = _near(key, _FIELDS)
             problems.append(_diag("waiver.unknown-field", path, at(key), key, near))
     values: dict[str, Any] = {}
+    missing = [key for key in _REQUIRED if key not in table]
+    for key in missing:  # the list of fields under the first one only
+        hint = "waiver.hint.fields" if key == missing[0] else None
+        problems.append(
+            Diagnostic("waiver.missing-field", Location(path, start), {"key": key}, hint=hint)
+        )
     for key in _REQUIRED:
-        if key not in table:
-            problems.append(
-                Diagnostic(
-                    "waiver.missing-field",
-                    Location(path, start),
-                    {"key": key},
-                    hint="waiver.hint.fields",
-                )
-            )
+        if key in missing:
             continue
         value = table[key]
         if key == "expires":

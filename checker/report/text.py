@@ -62,6 +62,9 @@ def render(
     shown = list(show)
     for diag in report.document_diagnostics:
         console.print(escape(diag.format(lang)), style="magenta", highlight=False)
+    for diag in report.waiver_diagnostics:
+        style = "bold red" if diag.severity == "error" else "yellow"
+        console.print(escape(diag.format(lang)), style=style, highlight=False)
     frame = report.frame
     per_doc = (
         frame.group_by("document", "id")
@@ -75,9 +78,14 @@ def render(
     )
     for doc in per_doc.iter_rows(named=True):
         console.print(_document_line(doc, lang), highlight=False)
-    findings = frame.filter(pl.col("status").is_in(shown))
+    waived = pl.col("waived") if "waived" in frame.columns else pl.lit(False)
+    findings = frame.filter(pl.col("status").is_in(shown) & ~waived)
     for row in findings.iter_rows(named=True):
         _print_result(row, console, lang)
+    if "waived" in shown:
+        for row in frame.filter(waived).iter_rows(named=True):
+            _print_result(row, console, lang)
+            _print_waiver(row, console, lang)
     summary = report.summary()
     rounding_hint = ""
     if "rounding" not in shown and summary["rounding"]:
@@ -86,7 +94,30 @@ def render(
             if lang == "zh"
             else f" ({summary['rounding']} rounding differences: --show rounding lists them)"
         )
-    console.print(_summary_line(summary, lang) + rounding_hint, highlight=False)
+    waived_note = ""
+    if report.waivers is not None or summary.get("waived"):
+        count = summary.get("waived", 0)
+        hint = "waived" not in shown and count
+        waived_note = (
+            f"，已豁免 {count}" + ("（用 --show waived 列出）" if hint else "")
+            if lang == "zh"
+            else f", waived {count}" + (" (--show waived lists them)" if hint else "")
+        )
+    console.print(_summary_line(summary, lang) + waived_note + rounding_hint, highlight=False)
+
+
+def _print_waiver(row: dict[str, Any], console: Console, lang: Lang) -> None:
+    """The waiver under a waived finding: justification, author, expiry, where it is written."""
+    expires = row.get("waiver_expires")
+    until = expires.isoformat() if expires is not None else "—"
+    author, where = row.get("waiver_author"), row.get("waiver_location")
+    label, detail = (
+        ("已豁免", f"（{author}，有效至 {until}，{where}）")
+        if lang == "zh"
+        else ("waived", f" ({author}, until {until}, {where})")
+    )
+    text = f"    [cyan]{label}[/cyan] {escape(str(row.get('waiver_justification')))}"
+    console.print(text + f"[dim]{escape(detail)}[/dim]", highlight=False)
 
 
 def _print_result(row: dict[str, Any], console: Console, lang: Lang) -> None:
