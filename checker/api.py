@@ -26,8 +26,8 @@ from checker import ast
 from checker.diagnostics import Diagnostic, ExitCode, Lang, RulecheckError
 from checker.documents import DEFAULT_MAX_BYTES, Batch, load_documents, load_objects, load_schema
 from checker.evaluate import CELL_STATUSES, Results, evaluate
-from checker.resolve import load_ruleset
 from checker.resources import rulesets_dir
+from checker.rulecache import load_ruleset_cached
 from checker.template import Template
 from checker.waivers import Waivers, apply_waivers, load_waivers, resolve_today
 
@@ -81,7 +81,7 @@ def load_rules(
     """
     template = load_schema(schema).template
     chosen = [Path(p) for p in paths] if paths else [default_rules_path()]
-    ruleset, diagnostics = load_ruleset(chosen, template)
+    ruleset, diagnostics = load_ruleset_cached(chosen, template)
     rules = Rules(ruleset, template, tuple(diagnostics), tuple(str(p) for p in chosen))
     if rules.errors:
         raise RulecheckError(rules.errors, ExitCode.INVALID_RULES)

@@ -386,8 +386,11 @@ def load_ruleset(
     template: Template | None = None,
     *,
     known_statements: Iterable[str] | None = None,
+    read: list[str] | None = None,
 ) -> tuple[Ruleset, list[Diagnostic]]:
     """Read rule files (or folders), follow includes, resolve against ``template``.
+
+    ``read``, when given, is extended with every file parsed (for caches).
 
     Every file is parsed once, however often it is named or included. The
     result is one resolved :class:`Ruleset` (rules with errors left out) and
@@ -411,6 +414,8 @@ def load_ruleset(
             roots.append(p)
     for root in roots:
         loader.load(root, [])
+    if read is not None:
+        read.extend(loader.order)
     files = [loader.parsed[k] for k in loader.order]
     root_keys = {loader.key(r) for r in roots}
     root_files = [loader.parsed[k] for k in loader.order if k in root_keys]

@@ -6,6 +6,7 @@ install, or running from the repository) they are the top-level folders.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -34,3 +35,20 @@ def schema_path(name: str = "budget-document.schema.json") -> Path:
 def rulesets_dir() -> Path:
     """The folder of shipped rulesets."""
     return data_dir("rulesets")
+
+
+def cache_dir() -> Path | None:
+    """rulecheck's cache folder: ``$RULECHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/rulecheck``
+    or ``~/.cache/rulecheck``; None when it cannot be created or written (then nothing is
+    cached)."""
+    own = os.environ.get("RULECHECK_CACHE_DIR")
+    base = own or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    folder = root if own else root / "rulecheck"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            return None
+    except OSError:
+        return None
+    return folder

@@ -74,7 +74,7 @@ from checker.ast import (
     String,
 )
 from checker.diagnostics import Diagnostic, Location, register
-from checker.resources import grammar_path
+from checker.resources import cache_dir, grammar_path
 
 # --------------------------------------------------------------------------- limits
 
@@ -470,16 +470,10 @@ class _RulesIndenter(Indenter):
 
 def _cache_file(grammar: str) -> str | None:
     """Where lark may cache the built parser (None: no writable cache directory)."""
-    base = os.environ.get("RULECHECK_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path.home() / ".cache"
-    folder = root / "rulecheck" if not os.environ.get("RULECHECK_CACHE_DIR") else root
-    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if not os.access(folder, os.W_OK):
-            return None
-    except OSError:
+    folder = cache_dir()
+    if folder is None:
         return None
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
     return str(folder / f"rules-grammar-{digest}-lark{lark.__version__}.pickle")
 
 

@@ -1,0 +1,70 @@
+"""The resolved-ruleset cache: a hit returns what a fresh load returns; any change misses."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from checker.api import default_rules_path, load_rules
+from checker.resolve import load_ruleset
+from checker.rulecache import load_ruleset_cached
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("RULECHECK_CACHE_DIR", str(folder))
+    return folder
+
+
+def _rules(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(default_rules_path(), target)
+    return target
+
+
+def test_hit_equals_fresh_load(cache: Path, tmp_path: Path) -> None:
+    folder = _rules(tmp_path)
+    template = load_rules().template
+    fresh = load_ruleset([folder], template)
+    first = load_ruleset_cached([folder], template)
+    assert list(cache.glob("rulesets/*.pickle")), "a clean load is stored"
+    second = load_ruleset_cached([folder], template)
+    assert first == fresh
+    assert second == fresh
+
+
+def test_an_edited_or_added_file_misses(cache: Path, tmp_path: Path) -> None:
+    folder = _rules(tmp_path)
+    template = load_rules().template
+    before, _ = load_ruleset_cached([folder], template)
+    included = folder / "三公经费表.rules"  # reached through ruleset.rules' includes
+    rule = next(r for r in before.rules if r.span.file.endswith("三公经费表.rules"))
+    lines = included.read_text(encoding="utf-8").split("\n")
+    lines.insert(0, "# a new first line moves every rule down")
+    included.write_text("\n".join(lines), encoding="utf-8")
+    after, _ = load_ruleset_cached([folder], template)
+    moved = next(r for r in after.rules if r.meta.id == rule.meta.id)
+    assert moved.span.line == rule.span.line + 1
+
+
+def test_a_corrupt_entry_is_ignored(cache: Path, tmp_path: Path) -> None:
+    folder = _rules(tmp_path)
+    template = load_rules().template
+    expected, _ = load_ruleset_cached([folder], template)
+    for entry in cache.glob("rulesets/*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    again, _ = load_ruleset_cached([folder], template)
+    assert again == expected
+
+
+def test_errors_are_not_stored(cache: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rules"
+    bad.write_text('rule X-1 "t":\n    收支表[不存在的行] = 1\n', encoding="utf-8")
+    template = load_rules().template  # stores the default ruleset's entry
+    stored = set(cache.glob("rulesets/*.pickle"))
+    _, diags = load_ruleset_cached([bad], template)
+    assert any(d.severity == "error" for d in diags)
+    assert set(cache.glob("rulesets/*.pickle")) == stored
