@@ -328,6 +328,85 @@ def check_command(
     raise typer.Exit(report.exit_code(fail_on.value))
 
 
+@app.command("explain")
+def explain_command(
+    rule_id: Annotated[
+        str,
+        typer.Argument(help="规则编号（模板规则的编号可不带 [列]）/ rule id", show_default=False),
+    ],
+    rules: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rules",
+            "-r",
+            help="规则文件或目录（默认：内置部门预算规则）/ rule files or folders",
+            show_default=False,
+        ),
+    ] = None,
+    document: Annotated[
+        str | None,
+        typer.Option(
+            "--document",
+            help="逐步计算这个文档（一个文档，- 为标准输入）/ trace the rule on this document",
+            show_default=False,
+        ),
+    ] = None,
+    row: Annotated[
+        int | None,
+        typer.Option(
+            "--row",
+            min=0,
+            help="只解释这一行（报告中的 row，从 0 开始）/ only this row (0-based, as reported)",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="输出格式 / output format")
+    ] = OutputFormat.text,
+    lang: LangOption = "zh",
+    schema: Annotated[
+        str | None,
+        typer.Option("--schema", help="文档结构 JSON Schema / document schema", show_default=False),
+    ] = None,
+) -> None:
+    """解释一条规则：原文、引用的单元格、在文档上的每一步计算 / explain one rule, step by step.
+
+    Exit 0 whatever the verdict; 2 unknown rule, row or path; 3 bad rules; 4 invalid document.
+    """
+    from checker.api import load_rules
+    from checker.diagnostics import RulecheckError
+    from checker.explain import explain_rule, find_rules, read_document, render_json, render_text
+
+    if lang not in _LANGS:
+        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
+    language: Lang = "en" if lang == "en" else "zh"
+    try:
+        ruleset = load_rules(rules, schema=schema)
+        chosen = find_rules(ruleset.ruleset, rule_id)
+        doc, doc_id, doc_path = (
+            read_document(document, schema=schema) if document else (None, None, None)
+        )
+        explanations = [
+            explain_rule(
+                rule,
+                ruleset.ruleset,
+                ruleset.template,
+                doc,
+                row=row,
+                document_id=doc_id,
+                path=doc_path,
+            )
+            for rule in chosen
+        ]
+    except RulecheckError as error:
+        for diag in error.diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(error.exit_code) from None
+    render = render_json if output_format is OutputFormat.json else render_text
+    sys.stdout.write(render(explanations, language))
+    raise typer.Exit(ExitCode.CLEAN)
+
+
 @app.command("coverage")
 def coverage_command(
     paths: Annotated[

@@ -1,0 +1,1000 @@
+"""``rulecheck explain``: one rule as written, what it reads, and on one document every step.
+
+Without a document: the rule's source text with file:line, its metadata and
+the cells it references, resolved against the template (which table, which
+column, how the row is found). With a document: for each row the rule checks
+(or the one ``--row`` names), every operand's value with its rounding
+interval ``[v − p/2, v + p/2]``, each ``+ − × ÷`` step's interval, both sides'
+intervals and the verdict with its difference and tolerance.
+
+The trace walks the AST with the plain-Python reference evaluator
+(:mod:`checker.reference`): explain is a one-rule, one-document diagnostic,
+not the hot path. Verdicts are the reference's own results for the rule
+(``evaluate_documents``), which the differential tests hold equal to the
+Polars engine's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from checker import ast, reference
+from checker.diagnostics import (
+    Diagnostic,
+    ExitCode,
+    Lang,
+    Location,
+    RulecheckError,
+    register,
+    severity_word,
+)
+from checker.report.messages import STATUS_WORDS, reason_message, result_message
+from checker.template import Table, Template
+
+register(
+    {
+        "explain.unknown-rule": ("没有编号为 {rule} 的规则", "no rule has the id {rule}"),
+        "explain.hint.did-you-mean": ("是不是 {name}？", "did you mean {name}?"),
+        "explain.one-document": (
+            "explain 只解释一个文档，{path} 中有 {count} 个",
+            "explain explains one document; {path} holds {count}",
+        ),
+        "explain.not-per-row": (
+            "规则 {rule} 对整个文档检查一次，没有行可选；去掉 --row",
+            "rule {rule} is checked once per document, not per row: drop --row",
+        ),
+        "explain.no-row": (
+            "规则 {rule} 不检查第 {row} 行（从 0 开始）；它检查的行：{rows}",
+            "rule {rule} does not check row {row} (0-based); the rows it checks: {rows}",
+        ),
+    }
+)
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "rule": ("规则", "rule"),
+    "source_text": ("原文", "as written"),
+    "title": ("标题", "title"),
+    "severity": ("级别", "severity"),
+    "description": ("说明", "description"),
+    "source": ("依据", "source"),
+    "tags": ("标签", "tags"),
+    "precision": ("精度", "precision"),
+    "scope": ("范围", "scope"),
+    "when": ("前提", "when"),
+    "check": ("检查", "check"),
+    "references": ("引用", "references"),
+    "document": ("文档", "document"),
+    "row": ("行", "row"),
+    "lhs": ("左边", "left"),
+    "rhs": ("右边", "right"),
+    "verdict": ("结论", "verdict"),
+    "judging": ("判断", "judging"),
+    "each_row": ("逐行", "per row"),
+    "once": ("每个文档一次", "once per document"),
+    "rollup": ("逐级汇总", "roll-up"),
+    "rows_none": ("（没有要检查的行）", "(no rows to check)"),
+    "holds": ("成立", "holds"),
+    "fails": ("不成立", "does not hold"),
+    "not_found": ("找不到", "not found"),
+    "rows_matched": ("{n} 行", "{n} rows"),
+}
+
+
+def _w(key: str, lang: Lang) -> str:
+    zh, en = _WORDS[key]
+    return zh if lang == "zh" else en
+
+
+# --------------------------------------------------------------------------- finding the rule
+
+RuleNode = ast.Rule | ast.Rollup
+
+
+def find_rules(ruleset: ast.Ruleset, rule_id: str) -> list[RuleNode]:
+    """The rule with this id; or every column copy of a template (``JJ-10`` → ``JJ-10[…]``).
+
+    Raises :class:`RulecheckError` (exit 2, usage) with a did-you-mean for an unknown id.
+    """
+    exact = [r for r in ruleset.rules if r.meta.id == rule_id]
+    if exact:
+        return exact
+    copies = [r for r in ruleset.rules if r.meta.id.split("[", 1)[0] == rule_id]
+    if copies:
+        return copies
+    ids = list(
+        dict.fromkeys(i for r in ruleset.rules for i in (r.meta.id.split("[")[0], r.meta.id))
+    )
+    near = difflib.get_close_matches(rule_id, ids, n=3, cutoff=0.5)
+    diag = Diagnostic(
+        "explain.unknown-rule",
+        Location("rulecheck"),
+        {"rule": rule_id},
+        hint="explain.hint.did-you-mean" if near else None,
+        hint_args={"name": ", ".join(near)} if near else {},
+    )
+    raise RulecheckError([diag], ExitCode.USAGE)
+
+
+# --------------------------------------------------------------------------- printing the AST
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def show(node: ast.Expr | ast.Cond | None) -> str:
+    """A resolved expression or condition as text, names in full (``表[行].列``)."""
+    match node:
+        case None:
+            return ""
+        case ast.Number(value=value):
+            return _plain(value)
+        case ast.String(value=value):
+            return f'"{value}"'
+        case ast.CellRef(table=table, row=row, column=column):
+            key = row.value if row.kind == "code" or _bare(row.value) else f'"{row.value}"'
+            return f"{table}[{key}]" + (f".{column}" if column else "")
+        case ast.ColumnRef(column=column, outer=outer):
+            return f"row.{column}" if outer else column
+        case ast.StatementRef(name=name):
+            return f"说明.{name}"
+        case ast.BinOp(op=op, left=left, right=right):
+            return f"{_operand(left, op, False)} {op} {_operand(right, op, True)}"
+        case ast.Neg(operand=operand):
+            inner = show(operand)
+            return f"-({inner})" if isinstance(operand, ast.BinOp) else f"-{inner}"
+        case ast.Aggregate(func=func, table=table, column=column, where=where):
+            target = table if column is None else f"{table}.{column}"
+            return f"{func}({target}" + (f" where {show(where)})" if where else ")")
+        case ast.Call(func=func, args=args):
+            return f"{func}({', '.join(show(a) for a in args)})"
+        case ast.Compare(op=op, left=left, right=right):
+            return f"{show(left)} {op} {show(right)}"
+        case ast.And(items=items):
+            return " and ".join(_wrap(i, ast.Or) for i in items)
+        case ast.Or(items=items):
+            return " or ".join(_wrap(i, ast.And) for i in items)
+        case ast.Not(item=item):
+            return f"not ({show(item)})"
+        case ast.IsNull(operand=operand, negated=negated):
+            return f"{show(operand)} is {'not ' if negated else ''}null"
+        case ast.IsEmpty(table=table, negated=negated):
+            return f"{table} is {'not ' if negated else ''}empty"
+        case ast.Matches(operand=operand, pattern=pattern):
+            return f'matches({show(operand)}, "{pattern}")'
+        case ast.StartsWith(operand=operand, prefix=prefix):
+            return f"{show(operand)} startswith {show(prefix)}"
+        case ast.InValues(operand=operand, values=values, negated=negated):
+            listed = ", ".join(show(v) for v in values)
+            return f"{show(operand)} {'not ' if negated else ''}in ({listed})"
+        case ast.InColumn(operand=operand, table=table, column=column, negated=negated):
+            return f"{show(operand)} {'not ' if negated else ''}in {table}.{column}"
+        case ast.Exists(ref=ref):
+            return f"exists {show(ref)}"
+    return type(node).__name__
+
+
+def _bare(label: str) -> bool:
+    return bool(label) and all(c.isalnum() or c in "_()（）" for c in label)
+
+
+def _operand(node: ast.Expr, op: str, right: bool) -> str:
+    text = show(node)
+    if isinstance(node, ast.BinOp):
+        inner, outer = _PRECEDENCE[node.op], _PRECEDENCE[op]
+        if inner < outer or (right and inner == outer and op in "-/"):
+            return f"({text})"
+    return text
+
+
+def _wrap(node: ast.Cond, looser: type) -> str:
+    return f"({show(node)})" if isinstance(node, looser) else show(node)
+
+
+def _plain(value: Any) -> str:
+    """A number for people: thousands separators, no trailing zeros, ∞ for unbounded."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        if math.isnan(value):
+            return "NaN"
+        text = f"{value:,.6f}"
+    elif isinstance(value, Decimal):
+        text = f"{value:,f}"
+    else:
+        return str(value)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _json_number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return round(number, 6) if math.isfinite(number) else None
+
+
+# --------------------------------------------------------------------------- what a rule reads
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One thing a rule reads, resolved against the template."""
+
+    kind: str  # cell | column | statement | aggregate | table
+    text: str  # as printed by :func:`show`
+    table: str | None = None
+    published: str | None = None  # the table's first published name
+    row: str | None = None  # the row key as written
+    row_kind: str | None = None  # label | code
+    row_column: str | None = None  # the column the key is looked up in
+    column: str | None = None
+    column_kind: str | None = None  # amount | text | code
+    default_columns: tuple[str, ...] = ()  # no column written: the table's value columns
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def _walk(node: object) -> Iterator[object]:
+    if isinstance(node, tuple | list):
+        for item in node:
+            yield from _walk(item)
+    elif hasattr(node, "__dataclass_fields__") and not isinstance(node, ast.Span | ast.RowKey):
+        yield node
+        for name in node.__dataclass_fields__:
+            if name not in ("span", "meta"):
+                yield from _walk(getattr(node, name))
+
+
+def references(rule: RuleNode, template: Template) -> list[Reference]:
+    """Every cell, column, statement, aggregate and table the rule reads, in order, once each."""
+    found: dict[str, Reference] = {}
+    if isinstance(rule, ast.Rollup):
+        table = template.table(rule.table)
+        columns = rule.columns or (table.amount_columns if table else ())
+        for column in (rule.code_column, *columns):
+            read = _column_ref(template, rule.table, column, f"{rule.table}.{column}")
+            found.setdefault(read.text, read)
+        return list(found.values())
+    for node in _walk((rule.row_filter, rule.when, rule.check)):
+        ref = _reference(node, template)
+        if ref is not None:
+            found.setdefault(f"{ref.kind}:{ref.text}", ref)
+    return list(found.values())
+
+
+def _reference(node: object, template: Template) -> Reference | None:
+    match node:
+        case ast.CellRef(table=role, row=row, column=column) if role is not None:
+            table = template.table(role)
+            row_column = None
+            if table is not None:
+                row_column = table.code if row.kind == "code" and table.code else table.label
+            col = table.column(column) if table is not None and column else None
+            return Reference(
+                "cell",
+                show(node),
+                role,
+                _published(table),
+                row.value,
+                row.kind,
+                row_column,
+                column,
+                col.kind if col else None,
+                () if column or table is None else table.value,
+            )
+        case ast.ColumnRef(table=role, column=column, outer=outer) if role is not None:
+            return _column_ref(template, role, column, show(node) if outer else f"{role}.{column}")
+        case ast.StatementRef():
+            return Reference("statement", show(node))
+        case ast.Aggregate(table=role, column=column):
+            table = template.table(role)
+            col = table.column(column) if table is not None and column else None
+            return Reference(
+                "aggregate",
+                show(node),
+                role,
+                _published(table),
+                column=column,
+                column_kind=col.kind if col else None,
+            )
+        case ast.IsEmpty(table=role) | ast.InColumn(table=role):
+            return Reference("table", role, role, _published(template.table(role)))
+    return None
+
+
+def _column_ref(template: Template, role: str, column: str, text: str) -> Reference:
+    table = template.table(role)
+    col = table.column(column) if table is not None else None
+    return Reference(
+        "column",
+        text,
+        role,
+        _published(table),
+        column=column,
+        column_kind=col.kind if col else None,
+    )
+
+
+def _published(table: Table | None) -> str | None:
+    if table is None:
+        return None
+    return next(
+        (n for n in table.names if n != table.role), table.names[0] if table.names else None
+    )
+
+
+# --------------------------------------------------------------------------- tracing
+
+
+@dataclass(frozen=True)
+class Step:
+    """One value of the trace: an operand (a leaf) or the result of an operation."""
+
+    depth: int
+    expr: str
+    value: Any  # Decimal (exact), float (after × ÷), str (text), None (missing)
+    lo: Any = None
+    hi: Any = None
+    op: str | None = None  # + - * / neg sum count min max abs round pct … ; None for a leaf
+    operands: tuple[tuple[Any, Any], ...] = ()  # the operands' intervals, for an operation
+    where: str | None = None  # JSON pointer of the cell read
+    reason: str | None = None
+    taken: tuple[Any, ...] | None = None  # an aggregate: the values of the rows it took
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value if isinstance(self.value, str) else _json_number(self.value)
+        out: dict[str, Any] = {"depth": self.depth, "expr": self.expr, "value": value}
+        if self.lo is not None or self.hi is not None:
+            out["interval"] = [_json_number(self.lo), _json_number(self.hi)]
+        if self.op is not None:
+            out["op"] = self.op
+            out["operands"] = [[_json_number(lo), _json_number(hi)] for lo, hi in self.operands]
+        for key in ("where", "reason"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.taken is not None:
+            out["rows"] = len(self.taken)
+            out["values"] = [_json_number(v) for v in self.taken]
+        return out
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How one condition of the check came out on one row."""
+
+    cond: str
+    status: str  # pass rounding fail error (a comparison); pass fail (a test)
+    op: str | None = None  # a comparison's operator
+    lhs: tuple[Step, ...] = ()
+    rhs: tuple[Step, ...] = ()
+    diff: float | None = None
+    tolerance: float | None = None
+    reason: str | None = None
+    operands: tuple[Step, ...] = ()  # a test's values (text, a cell tested for null …)
+    parts: tuple[Judgement, ...] = ()  # and / or
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"cond": self.cond, "status": self.status}
+        if self.lhs or self.rhs:
+            out["lhs"] = [s.to_dict() for s in self.lhs]
+            out["rhs"] = [s.to_dict() for s in self.rhs]
+            out["diff"] = _json_number(self.diff)
+            out["tolerance"] = _json_number(self.tolerance)
+        if self.reason is not None:
+            out["reason"] = self.reason
+        if self.operands:
+            out["operands"] = [s.to_dict() for s in self.operands]
+        if self.parts:
+            out["parts"] = [p.to_dict() for p in self.parts]
+        return out
+
+
+@dataclass(frozen=True)
+class RowTrace:
+    """One evaluation of the rule on the document: its verdict and how it was reached."""
+
+    row: int | None
+    column: str | None
+    key: str | None  # the row's identifying columns, as published
+    verdict: reference.RefResult
+    when: bool | None = None
+    judgement: Judgement | None = None
+
+    @property
+    def diff(self) -> float | None:
+        v = self.verdict
+        return None if v.lhs is None or v.rhs is None else round(v.lhs - v.rhs, 4)
+
+    @property
+    def tolerance(self) -> float | None:
+        v = self.verdict
+        bounds = (v.lhs_lo, v.lhs_hi, v.rhs_lo, v.rhs_hi)
+        if any(b is None for b in bounds):
+            return None
+        assert v.lhs_lo is not None and v.lhs_hi is not None
+        assert v.rhs_lo is not None and v.rhs_hi is not None
+        width = ((v.lhs_hi - v.lhs_lo) + (v.rhs_hi - v.rhs_lo)) / 2
+        return round(width, 4) if math.isfinite(width) else width
+
+    def result_row(self) -> dict[str, Any]:
+        """The verdict as a results-frame row (for :func:`result_message`)."""
+        v = self.verdict
+        return {
+            "status": v.status,
+            "lhs": v.lhs,
+            "rhs": v.rhs,
+            "diff": self.diff,
+            "tolerance": self.tolerance,
+            "reason": v.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A rule explained: as written, what it reads, and (with a document) each row's trace."""
+
+    rule: RuleNode
+    source: tuple[tuple[int, str], ...]
+    precision: Decimal
+    references: tuple[Reference, ...]
+    document: str | None = None
+    path: str | None = None
+    rows: tuple[RowTrace, ...] = field(default_factory=tuple)
+
+
+def explain_rule(
+    rule: RuleNode,
+    ruleset: ast.Ruleset,
+    template: Template,
+    document: Mapping[str, Any] | None = None,
+    *,
+    row: int | None = None,
+    document_id: str | None = None,
+    path: str | None = None,
+) -> Explanation:
+    """Explain ``rule``; with ``document`` (a JSON object) trace it row by row (or ``row`` only)."""
+    default = ruleset.precision if ruleset.precision is not None else ast.Ruleset.DEFAULT_PRECISION
+    precision = rule.precision if rule.precision is not None else default
+    base = Explanation(
+        rule, tuple(source_lines(rule)), precision, tuple(references(rule, template))
+    )
+    if document is None:
+        return base
+    per_row = isinstance(rule, ast.Rollup) or (rule.scope_table is not None and rule.per_row)
+    if row is not None and not per_row:
+        diag = Diagnostic("explain.not-per-row", Location("rulecheck"), {"rule": rule.meta.id})
+        raise RulecheckError([diag], ExitCode.USAGE)
+    results = reference.evaluate_documents(replace(ruleset, rules=(rule,)), template, [document])
+    if row is not None:
+        chosen = [r for r in results if r.row == row]
+        if not chosen:
+            listed = sorted({r.row for r in results if r.row is not None})
+            shown = ", ".join(map(str, listed[:20])) + (" …" if len(listed) > 20 else "")
+            args = {"rule": rule.meta.id, "row": row, "rows": shown or "—"}
+            raise RulecheckError(
+                [Diagnostic("explain.no-row", Location("rulecheck"), args)], ExitCode.USAGE
+            )
+        results = chosen
+    doc = reference._Doc(document, template)
+    half = precision / 2
+    traces = tuple(_trace_result(rule, doc, half, r) for r in results)
+    return replace(base, document=document_id, path=path, rows=traces)
+
+
+def _trace_result(
+    rule: RuleNode, doc: reference._Doc, half: Decimal, result: reference.RefResult
+) -> RowTrace:
+    if isinstance(rule, ast.Rollup):
+        return _trace_rollup(rule, doc, result)
+    table = doc.table(rule.scope_table) if rule.scope_table and rule.per_row else None
+    row = doc.rows(table.role)[result.row] if table is not None and result.row is not None else None
+    env = reference._Env(doc, half, row_table=table, row=row)
+    when = None if rule.when is None else reference.boolean(rule.when, env)
+    key = _row_key(table, row) if table is not None and row is not None else None
+    return RowTrace(result.row, result.column, key, result, when, _judge(rule.check, env, 0))
+
+
+def _trace_rollup(rule: ast.Rollup, doc: reference._Doc, result: reference.RefResult) -> RowTrace:
+    table = doc.table(rule.table)
+    rows = doc.rows(rule.table)
+    parent = rows[result.row] if result.row is not None else None
+    pointer = f"/tables/{_escape(rule.table)}/rows/{result.row}/{_escape(str(result.column))}"
+    code = str(parent.get(rule.code_column)) if parent is not None else "?"
+    cell = f"{rule.table}[{code}].{result.column}"
+    level = next((n for n in rule.levels if n > len(code)), 0)
+    children = (
+        f'sum({rule.table}.{result.column} where {rule.code_column} startswith "{code}"'
+        f" and length({rule.code_column}) = {level})"
+    )
+    lhs = Step(1, cell, result.lhs, result.lhs_lo, result.lhs_hi, where=pointer)
+    rhs = Step(1, children, result.rhs, result.rhs_lo, result.rhs_hi, op="sum")
+    trace = RowTrace(result.row, result.column, None, result)
+    judgement = Judgement(
+        f"{cell} = {children}",
+        result.status,
+        "=",
+        (lhs,),
+        (rhs,),
+        trace.diff,
+        trace.tolerance,
+    )
+    key = _row_key(table, parent) if parent is not None else None
+    return replace(trace, key=key, judgement=judgement)
+
+
+def _row_key(table: Table, row: Mapping[str, Any]) -> str | None:
+    columns = table.key or tuple(c for c in (table.code, table.label) if c)
+    values = [str(row[c]) for c in columns if row.get(c) is not None]
+    return " ".join(values) or None
+
+
+def _judge(cond: ast.Cond, env: reference._Env, depth: int) -> Judgement:
+    """One condition on one row: the reference's verdict with the steps that led to it."""
+    match cond:
+        case ast.Compare(left=left, right=right) if not (
+            reference.is_text(left, env) or reference.is_text(right, env)
+        ):
+            judged = reference.judge(cond, env)
+            lhs: list[Step] = []
+            rhs: list[Step] = []
+            _trace(left, env, depth + 1, lhs)
+            _trace(right, env, depth + 1, rhs)
+            a, b = judged.lhs, judged.rhs
+            diff = tol = None
+            if a is not None and b is not None and a.v is not None and b.v is not None:
+                diff = float(a.v - b.v)
+                if None not in (a.lo, a.hi, b.lo, b.hi):
+                    tol = float((a.hi - a.lo) + (b.hi - b.lo)) / 2
+            return Judgement(
+                show(cond), judged.status, cond.op, tuple(lhs), tuple(rhs), diff, tol, judged.reason
+            )
+        case ast.And(items=items) | ast.Or(items=items):
+            judged = reference.judge(cond, env)
+            parts = tuple(_judge(i, env, depth + 1) for i in items)
+            return Judgement(show(cond), judged.status, reason=judged.reason, parts=parts)
+    holds = reference.boolean(cond, env)
+    operands: list[Step] = []
+    for node in _tested(cond):
+        _trace(node, env, depth + 1, operands)
+    return Judgement(show(cond), "pass" if holds else "fail", operands=tuple(operands))
+
+
+def _tested(cond: ast.Cond) -> list[ast.Expr]:
+    """The values a test (not a numeric comparison) looks at."""
+    match cond:
+        case ast.Compare(left=left, right=right):
+            return [left, right]
+        case ast.IsNull(operand=o) | ast.Matches(operand=o) | ast.InValues(operand=o):
+            return [o]
+        case ast.InColumn(operand=o):
+            return [o]
+        case ast.StartsWith(operand=o, prefix=p):
+            return [o, p]
+        case ast.Exists(ref=ref):
+            return [ref]
+        case ast.Not(item=item):
+            return _tested(item)
+    return []
+
+
+def _trace(expr: ast.Expr, env: reference._Env, depth: int, steps: list[Step]) -> None:
+    """Append ``expr``'s steps, operands first (post-order), each with its interval."""
+    if reference.is_text(expr, env) or (isinstance(expr, ast.Call) and expr.func == "length"):
+        if isinstance(expr, ast.Call):  # length(text): the text, then its length
+            _trace(expr.args[0], env, depth + 1, steps)
+            val = reference.number(expr, env)
+            steps.append(Step(depth, show(expr), val.v, val.lo, val.hi, op="length"))
+            return
+        text = reference.text(expr, env)
+        steps.append(Step(depth, show(expr), text, where=_where(expr, env)))
+        return
+    match expr:
+        case ast.BinOp(op=op, left=left, right=right):
+            _trace(left, env, depth + 1, steps)
+            _trace(right, env, depth + 1, steps)
+            operands = (_bounds(left, env), _bounds(right, env))
+            _operation(expr, env, depth, steps, op, operands)
+        case ast.Neg(operand=operand):
+            _trace(operand, env, depth + 1, steps)
+            _operation(expr, env, depth, steps, "neg", (_bounds(operand, env),))
+        case ast.Call(func=func, args=args) if func != "amount":
+            numeric = [a for a in args if not (func == "round" and a is args[-1] and len(args) > 1)]
+            for arg in numeric:
+                _trace(arg, env, depth + 1, steps)
+            _operation(expr, env, depth, steps, func, tuple(_bounds(a, env) for a in numeric))
+        case ast.Call(args=args):  # amount(text, unit): the text, then the amount it states
+            _trace(args[0], env, depth + 1, steps)
+            _operation(expr, env, depth, steps, "amount", ())
+        case ast.Aggregate() as agg:
+            val = reference.number(agg, env)
+            rows = reference._matching_rows(agg, env)
+            taken = tuple(r.get(agg.column) if agg.column else None for r in rows)
+            steps.append(
+                Step(depth, show(agg), val.v, val.lo, val.hi, agg.func, (), None, val.reason, taken)
+            )
+        case _:
+            val = reference.number(expr, env)
+            steps.append(
+                Step(
+                    depth,
+                    show(expr),
+                    val.v,
+                    val.lo,
+                    val.hi,
+                    where=_where(expr, env),
+                    reason=val.reason,
+                )
+            )
+
+
+def _operation(
+    expr: ast.Expr,
+    env: reference._Env,
+    depth: int,
+    steps: list[Step],
+    op: str,
+    operands: tuple[tuple[Any, Any], ...],
+) -> None:
+    val = reference.number(expr, env)
+    steps.append(Step(depth, show(expr), val.v, val.lo, val.hi, op, operands, reason=val.reason))
+
+
+def _bounds(expr: ast.Expr, env: reference._Env) -> tuple[Any, Any]:
+    val = reference.number(expr, env)
+    return val.lo, val.hi
+
+
+def _taken_text(step: Step, lang: Lang) -> str:
+    """The rows an aggregate took: how many, and the values summed (the first 12)."""
+    taken = step.taken or ()
+    present = [v for v in taken if v is not None]
+    if step.op == "count" or not present:
+        return f"取 {len(taken)} 行" if lang == "zh" else f"{len(taken)} rows"
+    listed = " + ".join(_plain(Decimal(str(v))) for v in present[:12])
+    if len(present) > 12:
+        listed += (
+            f" + …（另 {len(present) - 12} 个）"
+            if lang == "zh"
+            else f" + … ({len(present) - 12} more)"
+        )
+    if lang == "zh":
+        return f"取 {len(taken)} 行，{len(present)} 行有值：{listed}"
+    return f"{len(taken)} rows, {len(present)} with a value: {listed}"
+
+
+def _where(expr: ast.Expr, env: reference._Env) -> str | None:
+    """The JSON pointer of the cell an operand reads (or why there is none)."""
+    match expr:
+        case ast.CellRef(table=role, column=column) if role is not None:
+            found = reference._find_row(env, expr)
+            if found is None:
+                return None
+            index, cells = found
+            if column is None:
+                values = env.doc.table(role).value
+                column = next((c for c in values if cells.get(c) is not None), values[0])
+            return f"/tables/{_escape(role)}/rows/{index}/{_escape(column)}"
+        case ast.ColumnRef(column=column, outer=outer):
+            scope, current = (env.outer_table, env.outer_row) if outer else (env.row_table, env.row)
+            if scope is None or current is None:
+                return None
+            rows = env.doc.rows(scope.role)
+            at = next((i for i, r in enumerate(rows) if r is current), None)
+            if at is None:
+                return None
+            return f"/tables/{_escape(scope.role)}/rows/{at}/{_escape(column)}"
+        case ast.StatementRef(name=name):
+            return f"/statements/{_escape(name)}/value"
+    return None
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+# --------------------------------------------------------------------------- source text
+
+
+@cache
+def _file_lines(path: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(path).read_text(encoding="utf-8-sig").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def source_lines(rule: RuleNode) -> list[tuple[int, str]]:
+    """The rule's lines in its file, after the header lines of the scopes around it."""
+    lines = _file_lines(rule.span.file)
+    if not lines or rule.span.line <= 0:
+        return []
+    wanted: list[int] = []
+    if isinstance(rule, ast.Rule):
+        for span in (rule.column_var_table_span, rule.scope_span):
+            if span is not None and span.file == rule.span.file and span.line < rule.span.line:
+                wanted.append(span.line)
+    wanted.extend(range(rule.span.line, min(rule.span.end_line, len(lines)) + 1))
+    return [(n, lines[n - 1]) for n in sorted(set(wanted))]
+
+
+# --------------------------------------------------------------------------- reading the document
+
+
+def read_document(
+    path: str, *, schema: str | os.PathLike[str] | None = None
+) -> tuple[dict[str, Any], str, str]:
+    """One document for explain: (object, id, path), validated as ``check`` would.
+
+    Raises :class:`RulecheckError`: exit 2 for a path that matches nothing or
+    several documents, exit 4 for an invalid document.
+    """
+    from checker.documents import load_documents
+
+    stdin = BytesIO(sys.stdin.buffer.read()) if path == "-" else None
+    batch = load_documents([path], schema=schema, stdin=stdin, jobs=1)
+    if len(batch.statuses) != 1:
+        args = {"path": path, "count": len(batch.statuses)}
+        diag = Diagnostic("explain.one-document", Location(path), args)
+        raise RulecheckError([diag], ExitCode.USAGE)
+    status = batch.statuses[0]
+    if not status.valid:
+        raise RulecheckError(list(status.diagnostics), ExitCode.INVALID_DOCUMENT)
+    data = stdin.getvalue() if stdin is not None else Path(status.path).read_bytes()
+    if status.line is not None:
+        data = data.splitlines()[status.line - 1]
+    return orjson.loads(data), status.id, status.path
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _status(status: str, lang: Lang) -> str:
+    zh, en = STATUS_WORDS.get(status, (status, status))
+    return zh if lang == "zh" else en
+
+
+def _interval(lo: Any, hi: Any) -> str:
+    return f"[{_plain(lo)}, {_plain(hi)}]"
+
+
+def _step_line(step: Step, lang: Lang, indent: int) -> str:
+    pad = "  " * (indent + step.depth)
+    value = f'"{step.value}"' if isinstance(step.value, str) else _plain(step.value)
+    text = f"{pad}{step.expr} = {value}"
+    if step.lo is not None or step.hi is not None:
+        if step.op in ("+", "-", "*", "/") and len(step.operands) == 2:
+            (alo, ahi), (blo, bhi) = step.operands
+            symbol = {"*": "×", "/": "÷"}.get(step.op, step.op)
+            result = _interval(step.lo, step.hi)
+            text += f"\n{pad}  {_interval(alo, ahi)} {symbol} {_interval(blo, bhi)} = {result}"
+        elif step.lo != step.hi or step.op is not None or step.where is not None:
+            text += f"    {_interval(step.lo, step.hi)}"
+    if step.where:
+        text += f"    {step.where}"
+    if step.taken is not None:
+        text += f"    {_taken_text(step, lang)}"
+    if step.reason:
+        text += f"    ({reason_message(step.reason, lang)})"
+    return text
+
+
+def _judgement_lines(j: Judgement, lang: Lang, indent: int, *, top: bool = False) -> list[str]:
+    pad = "  " * indent
+    out = [] if top else [f"{pad}{j.cond}  → {_status(j.status, lang)}"]
+    if j.lhs or j.rhs:
+        out.append(f"{pad}  {_w('lhs', lang)}")
+        out.extend(_step_line(s, lang, indent + 1) for s in j.lhs)
+        out.append(f"{pad}  {_w('rhs', lang)}")
+        out.extend(_step_line(s, lang, indent + 1) for s in j.rhs)
+        if j.lhs and j.rhs and j.reason is None:
+            out.append(f"{pad}  {_w('judging', lang)}  {_judging(j, lang)}")
+    for step in j.operands:
+        out.append(_step_line(step, lang, indent))
+    if j.reason:
+        out.append(f"{pad}  ({reason_message(j.reason, lang)})")
+    for part in j.parts:
+        out.extend(_judgement_lines(part, lang, indent + 1))
+    return out
+
+
+def _judging(j: Judgement, lang: Lang) -> str:
+    """Both sides' intervals, whether they meet, the difference and the tolerance."""
+    a, b = j.lhs[-1], j.rhs[-1]
+    text = f"{_interval(a.lo, a.hi)} {j.op} {_interval(b.lo, b.hi)}"
+    if j.op == "=" and None not in (a.lo, a.hi, b.lo, b.hi):
+        meet = a.lo <= b.hi and b.lo <= a.hi
+        words = (
+            ("区间相交", "区间不相交") if lang == "zh" else ("intervals meet", "intervals apart")
+        )
+        text += f"  ({words[0] if meet else words[1]})"
+    if j.diff is not None:
+        text += f"；相差 {_plain(j.diff)}" if lang == "zh" else f"; off by {_plain(j.diff)}"
+    if j.tolerance is not None:
+        text += (
+            f"，舍入容差 ±{_plain(j.tolerance)}"
+            if lang == "zh"
+            else f", rounding ±{_plain(j.tolerance)}"
+        )
+    return text
+
+
+def render_text(explanations: Sequence[Explanation], lang: Lang = "zh") -> str:
+    """The explanations as text (rule, source, references; per row: steps and verdict)."""
+    blocks = [_render_one(e, lang) for e in explanations]
+    return "\n\n".join(blocks) + "\n"
+
+
+def _render_one(e: Explanation, lang: Lang) -> str:
+    rule, meta = e.rule, e.rule.meta
+
+    def w(key: str) -> str:
+        return _w(key, lang)
+
+    out = [f"{w('rule')} {meta.id}  {severity_word(meta.severity, lang)}  {meta.title}"]
+    out.append(f"  {rule.span.file}:{rule.span.line}")
+    width = len(str(e.source[-1][0])) if e.source else 1
+    out.extend(f"    {n:>{width}} | {text}" for n, text in e.source)
+    if meta.description:
+        out.append(f"  {w('description')}  {meta.description}")
+    if meta.source:
+        out.append(f"  {w('source')}  {meta.source}")
+    if meta.tags:
+        out.append(f"  {w('tags')}  {', '.join(meta.tags)}")
+    out.append(f"  {w('precision')}  {_plain(e.precision)} (± {_plain(e.precision / 2)})")
+    out.append(f"  {w('scope')}  {_scope(rule, lang)}")
+    if isinstance(rule, ast.Rule):
+        if rule.when is not None:
+            out.append(f"  {w('when')}  {show(rule.when)}")
+        out.append(f"  {w('check')}  {show(rule.check)}")
+    if e.references:
+        out.append(f"  {w('references')}")
+        out.extend(f"    {_reference_line(r, lang)}" for r in e.references)
+    if e.document is None and e.path is None:
+        return "\n".join(out)
+    out.append("")
+    out.append(f"{w('document')} {e.document}  ({e.path})")
+    if not e.rows:
+        out.append(f"  {w('rows_none')}")
+    for trace in e.rows:
+        out.append("")
+        head = f"  {_status(trace.verdict.status, lang)}"
+        if trace.row is not None:
+            head += f"  {w('row')} {trace.row}"
+            if trace.key:
+                head += f" ({trace.key})"
+        if trace.column:
+            head += f"  [{trace.column}]"
+        head += f"  {result_message(trace.result_row(), lang)}"
+        out.append(head)
+        if trace.when is not None:
+            holds = w("holds") if trace.when else w("fails")
+            out.append(
+                f"    {w('when')}  {show(rule.when) if isinstance(rule, ast.Rule) else ''}: {holds}"
+            )
+        if trace.judgement is not None:
+            out.extend(_judgement_lines(trace.judgement, lang, 2, top=True))
+    return "\n".join(out)
+
+
+def _scope(rule: RuleNode, lang: Lang) -> str:
+    if isinstance(rule, ast.Rollup):
+        levels = ", ".join(map(str, rule.levels))
+        return f"{_w('rollup', lang)}: {rule.table} by {rule.code_column} levels {levels}"
+    if rule.scope_table and rule.per_row:
+        where = f" where {show(rule.row_filter)}" if rule.row_filter is not None else ""
+        return f"{_w('each_row', lang)}: {rule.scope_table}{where}"
+    return _w("once", lang)
+
+
+def _reference_line(r: Reference, lang: Lang) -> str:
+    parts = [r.text]
+    if r.table is not None and r.kind != "table":
+        parts.append(f"{'表' if lang == 'zh' else 'table'} {r.table}")
+    if r.row is not None:
+        column = r.row_column or "?"
+        parts.append(
+            f"行按 {column} 列匹配 “{r.row}”"
+            if lang == "zh"
+            else f"row: “{r.row}” in column {column}"
+        )
+    if r.column is not None:
+        kind = f" ({_kind(r.column_kind, lang)})" if r.column_kind else ""
+        parts.append(f"{'列' if lang == 'zh' else 'column'} {r.column}{kind}")
+    elif r.default_columns:
+        parts.append(
+            ("默认列 " if lang == "zh" else "default column ") + " / ".join(r.default_columns)
+        )
+    return " — ".join(parts)
+
+
+_KINDS = {"amount": ("金额", "amount"), "text": ("文本", "text"), "code": ("编码", "code")}
+
+
+def _kind(kind: str, lang: Lang) -> str:
+    zh, en = _KINDS.get(kind, (kind, kind))
+    return zh if lang == "zh" else en
+
+
+def to_dict(e: Explanation, lang: Lang = "zh") -> dict[str, Any]:
+    """One explanation as JSON-ready data."""
+    rule, meta = e.rule, e.rule.meta
+    out: dict[str, Any] = {
+        "rule": meta.id,
+        "title": meta.title,
+        "severity": meta.severity,
+        "description": meta.description,
+        "source": meta.source,
+        "tags": list(meta.tags),
+        "precision": float(e.precision),
+        "location": f"{rule.span.file}:{rule.span.line}",
+        "text": [{"line": n, "text": t} for n, t in e.source],
+        "scope": _scope(rule, lang),
+        "check": show(rule.check) if isinstance(rule, ast.Rule) else None,
+        "when": show(rule.when) if isinstance(rule, ast.Rule) and rule.when else None,
+        "references": [r.to_dict() for r in e.references],
+    }
+    if e.document is not None or e.path is not None:
+        out["document"] = {"id": e.document, "path": e.path}
+        out["rows"] = [
+            {
+                "row": t.row,
+                "column": t.column,
+                "key": t.key,
+                "status": t.verdict.status,
+                "message": result_message(t.result_row(), lang),
+                "lhs": {
+                    "value": _json_number(t.verdict.lhs),
+                    "interval": [_json_number(t.verdict.lhs_lo), _json_number(t.verdict.lhs_hi)],
+                },
+                "rhs": {
+                    "value": _json_number(t.verdict.rhs),
+                    "interval": [_json_number(t.verdict.rhs_lo), _json_number(t.verdict.rhs_hi)],
+                },
+                "diff": _json_number(t.diff),
+                "tolerance": _json_number(t.tolerance),
+                "reason": t.verdict.reason,
+                "when": t.when,
+                "trace": t.judgement.to_dict() if t.judgement else None,
+            }
+            for t in e.rows
+        ]
+    return out
+
+
+def render_json(explanations: Sequence[Explanation], lang: Lang = "zh") -> str:
+    """The explanations as a JSON document: ``{"explanations": [...]}``."""
+    payload = {"explanations": [to_dict(e, lang) for e in explanations]}
+    return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+__all__ = [
+    "Explanation",
+    "Judgement",
+    "Reference",
+    "RowTrace",
+    "Step",
+    "explain_rule",
+    "find_rules",
+    "read_document",
+    "references",
+    "render_json",
+    "render_text",
+    "show",
+    "source_lines",
+    "to_dict",
+]
