@@ -23,7 +23,6 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from checker.diagnostics import (
     severity_word,
 )
 from checker.report.messages import STATUS_WORDS, reason_message, result_message
+from checker.report.text import _rule_lines
 from checker.template import Table, Template
 
 register(
@@ -302,16 +302,9 @@ def _reference(node: object, template: Template) -> Reference | None:
         case ast.StatementRef():
             return Reference("statement", show(node))
         case ast.Aggregate(table=role, column=column):
-            table = template.table(role)
-            col = table.column(column) if table is not None and column else None
-            return Reference(
-                "aggregate",
-                show(node),
-                role,
-                _published(table),
-                column=column,
-                column_kind=col.kind if col else None,
-            )
+            if column is None:  # count(表 …)
+                return Reference("aggregate", show(node), role, _published(template.table(role)))
+            return replace(_column_ref(template, role, column, show(node)), kind="aggregate")
         case ast.IsEmpty(table=role) | ast.InColumn(table=role):
             return Reference("table", role, role, _published(template.table(role)))
     return None
@@ -710,17 +703,9 @@ def _escape(token: str) -> str:
 # --------------------------------------------------------------------------- source text
 
 
-@cache
-def _file_lines(path: str) -> tuple[str, ...]:
-    try:
-        return tuple(Path(path).read_text(encoding="utf-8-sig").splitlines())
-    except (OSError, UnicodeDecodeError):
-        return ()
-
-
 def source_lines(rule: RuleNode) -> list[tuple[int, str]]:
     """The rule's lines in its file, after the header lines of the scopes around it."""
-    lines = _file_lines(rule.span.file)
+    lines = _rule_lines(rule.span.file)
     if not lines or rule.span.line <= 0:
         return []
     wanted: list[int] = []
