@@ -139,6 +139,8 @@ CHUNK_DOCUMENTS: Final = 500
 PARALLEL_MIN_BYTES: Final = 100_000_000
 PARALLEL_CHUNK_DOCUMENTS: Final = 100  # documents per worker task (see above)
 MAX_JOBS: Final = 8  # worker processes at most (by default: the available cores)
+# Documents per batch when streaming (iter_batches): what one evaluation holds at once.
+BATCH_DOCUMENTS: Final = 2_000
 DOCUMENT_SUFFIXES: Final = (".json", ".ndjson", ".jsonl")
 _NDJSON_SUFFIXES: Final = (".ndjson", ".jsonl")
 
@@ -1192,6 +1194,65 @@ def load_documents(
             gc.enable()
 
 
+def iter_batches(
+    paths: Sequence[str],
+    *,
+    size: int = BATCH_DOCUMENTS,
+    schema: DocumentSchema | str | os.PathLike[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    stdin: IO[bytes] | None = None,
+    jobs: int | None = None,
+) -> Iterator[Batch]:
+    """:func:`load_documents` in consecutive batches of about ``size`` documents.
+
+    Memory stays bounded whatever the number of documents: a batch is built
+    only when the consumer asks for it (workers load at most a few chunks
+    ahead). ``document`` indexes and statuses are those of the whole input, so
+    results of all batches can be concatenated. At least one batch is yielded.
+    """
+    spec = schema if isinstance(schema, DocumentSchema) else load_schema(schema)
+    sources = iter_sources(paths)
+    items = _items(sources, max_bytes, stdin)
+    workers = _workers(jobs)
+    if workers > 1 and jobs is None:
+        head, large = _head(items, PARALLEL_MIN_BYTES)
+        workers = workers if large else 1
+        items = chain(head, items)
+    if workers > 1:
+        chunks = _iter_parallel(spec, items, max_bytes, workers)
+    else:
+        size_here = min(CHUNK_DOCUMENTS, max(size, 1))
+        chunks = (_load_chunk(spec, part, max_bytes) for part in _batched(items, size_here))
+    group: list[_Chunk] = []
+    count = 0
+    yielded = False
+    for chunk in _gc_paused(chunks):
+        group.append(chunk)
+        count += len(chunk.statuses)
+        if count >= size:
+            yield _finish(spec, group, len(sources))
+            yielded = True
+            group, count = [], 0
+    if group or not yielded:
+        yield _finish(spec, group or [_load_chunk(spec, [], max_bytes)], len(sources))
+
+
+def _gc_paused(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
+    """The chunks, each produced with the garbage collector paused (JSON trees hold no
+    cycles), and the collector back on while the consumer works."""
+    while True:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            chunk = next(chunks, None)
+        finally:
+            if collecting:
+                gc.enable()
+        if chunk is None:
+            return
+        yield chunk
+
+
 def load_objects(
     objects: Sequence[Mapping[str, Any]],
     names: Sequence[str] | None = None,
@@ -1352,6 +1413,9 @@ _WORKER_SPEC: DocumentSchema | None = None
 
 def _init_worker(raw: Mapping[str, Any], path: str) -> None:
     global _WORKER_SPEC
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     gc.disable()  # a worker only loads documents: JSON trees hold no cycles
     _WORKER_SPEC = DocumentSchema(raw, path)
 
@@ -1364,6 +1428,13 @@ def _work(items: list[_Item], max_bytes: int) -> _Chunk:
 def _load_parallel(
     spec: DocumentSchema, items: Iterator[_Item], max_bytes: int, workers: int
 ) -> list[_Chunk]:
+    """Every chunk of :func:`_iter_parallel`, in input order."""
+    return list(_iter_parallel(spec, items, max_bytes, workers))
+
+
+def _iter_parallel(
+    spec: DocumentSchema, items: Iterator[_Item], max_bytes: int, workers: int
+) -> Iterator[_Chunk]:
     """Chunks loaded by ``workers`` processes, a few in flight at a time, kept in input order.
 
     Workers are started with ``spawn`` (a fork of a process whose Polars
@@ -1375,7 +1446,6 @@ def _load_parallel(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    chunks: list[_Chunk] = []
     parts = _batched(items, PARALLEL_CHUNK_DOCUMENTS)
     pending: deque[tuple[list[_Item], Future[_Chunk]]] = deque()
     broken = (BrokenProcessPool, OSError, EOFError, RuntimeError)
@@ -1394,7 +1464,8 @@ def _load_parallel(
     except Exception:  # pragma: no cover - no processes here, or a schema that cannot be sent
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        return [_load_chunk(spec, part, max_bytes) for part in parts]
+        yield from (_load_chunk(spec, part, max_bytes) for part in parts)
+        return
     try:
         for part in chain(parts, [None]):
             if part is not None:
@@ -1405,14 +1476,14 @@ def _load_parallel(
             while pending and (part is None or len(pending) > 2 * workers):
                 done, future = pending.popleft()
                 try:
-                    chunks.append(future.result())
+                    chunk = future.result()
                 except broken:
-                    chunks.append(_load_chunk(spec, done, max_bytes))
-    except BaseException:
+                    chunk = _load_chunk(spec, done, max_bytes)
+                yield chunk
+    except BaseException:  # includes Ctrl-C and a consumer that stops early (GeneratorExit)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=False)  # all done: the workers exit (~0.3 s) while the caller goes on
-    return chunks
 
 
 @contextmanager
@@ -1474,10 +1545,11 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     )
     table_info = frames.table_info
     if problems:  # demote: drop from every frame, keep the diagnostics (in section order)
+        first = statuses[0].document if statuses else 0  # a later batch of a stream
         for index, found in problems.items():
-            old = statuses[index]
+            old = statuses[index - first]
             found.sort(key=lambda pair: pair[0])  # stable: doc.frame before the cells it left
-            statuses[index] = DocumentStatus(
+            statuses[index - first] = DocumentStatus(
                 old.document,
                 old.path,
                 old.id,

@@ -105,6 +105,7 @@ class Results:
 
     frame: pl.DataFrame
     documents: pl.DataFrame
+    totals: dict[str, int] | None = None  # per status, when ``frame`` keeps only some
 
     def findings(self, fail_on: str = "error", include_rounding: bool = False) -> pl.DataFrame:
         """Results that count as findings: fail/error at or above ``fail_on`` severity."""
@@ -118,11 +119,16 @@ class Results:
         )
 
     def summary(self) -> pl.DataFrame:
-        """Counts per status."""
+        """Counts per status (statuses with no result left out)."""
+        if self.totals is not None:
+            rows = [(k, v) for k, v in sorted(self.counts().items()) if v]
+            return pl.DataFrame(rows, schema={"status": pl.Utf8, "len": pl.UInt32}, orient="row")
         return self.frame.group_by("status").len().sort("status")
 
     def counts(self) -> dict[str, int]:
-        """Number of results per status (all five keys present)."""
+        """Number of results per status (all five keys present), kept in the frame or not."""
+        if self.totals is not None:
+            return {name: int(self.totals.get(name, 0)) for name in STATUS_NAMES}
         got = dict(self.summary().iter_rows())
         return {name: int(got.get(name, 0)) for name in STATUS_NAMES}
 
@@ -163,55 +169,95 @@ def evaluate(
     statements: pl.DataFrame | pl.LazyFrame | None = None,
     *,
     cells_for: Iterable[str] = CELL_STATUSES,
+    keep: Iterable[str] | None = None,
 ) -> Results:
     """Run every rule of a resolved ruleset over all documents at once.
 
     ``cells`` (each operand's table, row, column and value) is filled for results
     whose status is in ``cells_for`` and null elsewhere: building those lists is the
     costliest part of a plan, so a second pass computes them only for the rules
-    and documents that need them.
+    and documents that need them. ``keep`` (default: all) names the statuses whose
+    results stay in the frame; :meth:`Results.counts` still counts every result.
     """
-    precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
-    frames: dict[str, pl.LazyFrame] = {}
-    for table in template.tables:
-        source = tables.get(table.role)
-        if source is None:
-            source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
-        frames[table.role] = prepare_table(source, table).collect().lazy()
-    if statements is None:
-        statements = pl.DataFrame(
-            schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
-        )
-    frames["__statements__"] = prepare_statements(statements).collect().lazy()
-
-    planner = Planner(template)
-    compiled: list[CompiledRule] = []
-    rollups: list[ast.Rollup] = []
-    for rule in ruleset.rules:
-        if isinstance(rule, ast.Rollup):
-            rollups.append(rule)
-        else:
-            compiled.append(compile_rule(rule, planner, precision))
-    # Materialised once: every rule's plan then starts from in-memory frames.
-    wide = planner.build(documents.lazy().select("document"), frames).collect().lazy()
-    plans = _plans(compiled, rollups, wide, frames, planner, precision, with_cells=False)
-    collected = pl.collect_all(plans) if plans else []
-    frame = pl.concat(collected, how="vertical_relaxed") if collected else _empty_results()
-    frame = _with_cells(frame, compiled, rollups, wide, frames, planner, precision, cells_for)
-    frame = frame.with_columns(
-        (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
-        ((pl.col("lhs_hi") - pl.col("lhs_lo") + pl.col("rhs_hi") - pl.col("rhs_lo")) / 2)
-        .round(4)
-        .alias("tolerance"),
-        pl.col("status").replace_strict(dict(enumerate(STATUS_NAMES)), return_dtype=pl.Utf8),
-    ).join(_rules_frame(list(ruleset.rules)), on="rule", how="left")
-    doc_cols = [c for c in ("document", "id", "path", "line") if c in documents.columns]
-    frame = frame.join(
-        documents.select(doc_cols).rename({"line": "document_line"}, strict=False),
-        on="document",
-        how="left",
+    return Engine(ruleset, template).run(
+        documents, tables, statements, cells_for=cells_for, keep=keep
     )
-    return Results(frame.sort("document", "rule_file", "rule_line", "row", "column"), documents)
+
+
+class Engine:
+    """A ruleset compiled once, run over any number of batches (chunks of documents)."""
+
+    def __init__(self, ruleset: ast.Ruleset, template: Template) -> None:
+        self.ruleset = ruleset
+        self.template = template
+        self.precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
+        self.planner = Planner(template)
+        self.compiled: list[CompiledRule] = []
+        self.rollups: list[ast.Rollup] = []
+        for rule in ruleset.rules:
+            if isinstance(rule, ast.Rollup):
+                self.rollups.append(rule)
+            else:
+                self.compiled.append(compile_rule(rule, self.planner, self.precision))
+        self.rules_frame = _rules_frame(list(ruleset.rules))
+
+    def run(
+        self,
+        documents: pl.DataFrame,
+        tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+        statements: pl.DataFrame | pl.LazyFrame | None = None,
+        *,
+        cells_for: Iterable[str] = CELL_STATUSES,
+        keep: Iterable[str] | None = None,
+    ) -> Results:
+        """Every rule over every document of one batch (see :func:`evaluate`)."""
+        frames: dict[str, pl.LazyFrame] = {}
+        for table in self.template.tables:
+            source = tables.get(table.role)
+            if source is None:
+                source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
+            frames[table.role] = prepare_table(source, table).collect().lazy()
+        if statements is None:
+            statements = pl.DataFrame(
+                schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
+            )
+        frames["__statements__"] = prepare_statements(statements).collect().lazy()
+        planner, compiled, rollups, precision = (
+            self.planner,
+            self.compiled,
+            self.rollups,
+            self.precision,
+        )
+        # Materialised once: every rule's plan then starts from in-memory frames.
+        wide = planner.build(documents.lazy().select("document"), frames).collect().lazy()
+        plans = _plans(compiled, rollups, wide, frames, planner, precision, with_cells=False)
+        collected = pl.collect_all(plans) if plans else []
+        frame = pl.concat(collected, how="vertical_relaxed") if collected else _empty_results()
+        totals = _totals(frame)
+        if keep is not None:
+            codes = [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
+            frame = frame.filter(pl.col("status").is_in(codes))
+        frame = _with_cells(frame, compiled, rollups, wide, frames, planner, precision, cells_for)
+        frame = frame.with_columns(
+            (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
+            ((pl.col("lhs_hi") - pl.col("lhs_lo") + pl.col("rhs_hi") - pl.col("rhs_lo")) / 2)
+            .round(4)
+            .alias("tolerance"),
+            pl.col("status").replace_strict(dict(enumerate(STATUS_NAMES)), return_dtype=pl.Utf8),
+        ).join(self.rules_frame, on="rule", how="left")
+        doc_cols = [c for c in ("document", "id", "path", "line") if c in documents.columns]
+        frame = frame.join(
+            documents.select(doc_cols).rename({"line": "document_line"}, strict=False),
+            on="document",
+            how="left",
+        )
+        frame = frame.sort("document", "rule_file", "rule_line", "row", "column")
+        return Results(frame, documents, totals)
+
+
+def _totals(frame: pl.DataFrame) -> dict[str, int]:
+    got = dict(frame.group_by("status").len().iter_rows())
+    return {name: int(got.get(code, 0)) for code, name in enumerate(STATUS_NAMES)}
 
 
 def _plans(
