@@ -15,7 +15,14 @@ if TYPE_CHECKING:
 FORMATS = ("json", "jsonl", "csv", "junit", "sarif", "github")
 
 
-def _write(report: Report, name: str, out: IO[str], lang: Lang, shown: set[str]) -> None:
+def write(report: Report, name: str, out: IO[str], lang: Lang, show: Iterable[str]) -> None:
+    """Write ``report`` as ``name`` (one of ``FORMATS``) to the text stream ``out``.
+
+    ``show``: the ``--show`` statuses (``rounding`` adds rounding differences to the
+    SARIF and GitHub findings; JSON, JSON Lines and CSV always carry them).
+    The GitHub summary goes to ``$GITHUB_STEP_SUMMARY`` when that is set.
+    """
+    shown = set(show)
     include = shown | {"fail", "error", "rounding"}  # as the JSON report
     rounding = "rounding" in shown
     if name == "jsonl":
@@ -44,15 +51,9 @@ def _write(report: Report, name: str, out: IO[str], lang: Lang, shown: set[str])
 def emit(
     report: Report, name: str, lang: Lang, show: Iterable[str], output: str | None = None
 ) -> None:
-    """Write ``report`` as ``name`` (one of ``FORMATS``) to ``output``, or to stdout.
-
-    ``show``: the ``--show`` statuses (``rounding`` adds rounding differences to the
-    SARIF and GitHub findings; JSON, JSON Lines and CSV always carry them).
-    The GitHub summary goes to ``$GITHUB_STEP_SUMMARY`` when that is set.
-    """
-    shown = set(show)
+    """:func:`write` to the file ``output``, or to stdout."""
     if output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
-            _write(report, name, fh, lang, shown)
+            write(report, name, fh, lang, show)
     else:
-        _write(report, name, sys.stdout, lang, shown)
+        write(report, name, sys.stdout, lang, show)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from checker.diagnostics import Lang
+from checker.diagnostics import Lang, severity_word
 from checker.report.locate import DocumentLines, display_path, finding_pointer, place
 from checker.report.messages import STATUS_WORDS, fmt, result_message
 from checker.report.sarif import finding_statuses
@@ -168,15 +168,16 @@ def summary_markdown(report: Report, lang: Lang = "zh", *, include_rounding: boo
     rows = _ranked(report, include_rounding)
     if rows:
         head = (
-            ["级别", "规则", "标题", "文档", "位置", "说明"]
+            ["结果", "级别", "规则", "标题", "文档", "位置", "说明"]
             if zh
-            else ["level", "rule", "title", "document", "where", "message"]
+            else ["status", "severity", "rule", "title", "document", "where", "message"]
         )
         out += ["", "### " + ("结果" if zh else "Findings"), ""]
         out += ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
         for row in rows[:SUMMARY_ROWS]:
             cells = (
-                _level(row),
+                STATUS_WORDS[row["status"]][0 if zh else 1],
+                severity_word(row.get("severity") or "error", lang),
                 f"`{row['rule']}`",
                 row.get("title") or "",
                 row.get("id"),
