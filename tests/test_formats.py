@@ -1,9 +1,9 @@
 """`rulecheck check --format jsonl|csv|junit|sarif|github` on the real seed document.
 
 The full seed is checked once per module (``seed``: the Report, ~2 s) and each format is
-written from it by ``checker.report.formats.emit``, the function ``check`` calls; the
-entry point itself runs once on the whole seed (SARIF, compared byte for byte) and on a
-three-rule ruleset that gives one fail, one error and one rounding difference.
+written from it by ``checker.report.formats.write``, what ``check`` calls; the entry
+point itself runs on a three-rule ruleset that gives one fail, one error and one
+rounding difference (and on waivers for two of them).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 from typer.testing import CliRunner
 
-from checker.api import Report, check
+from checker.api import Report, check, load_rules
 from checker.cli import app
 from checker.report.formats import write
 from checker.report.github import LIMITS, command, escape_data, escape_property
@@ -279,13 +279,6 @@ def test_jsonl_is_the_json_reports_results(seed: Report, seed_json: dict[str, An
 # --------------------------------------------------------------------------- the CLI
 
 
-def test_cli_sarif_output_file_is_the_reports(seed: Report, tmp_path: Path) -> None:
-    out = tmp_path / "seed.sarif"
-    done = CliRunner().invoke(app, ["check", SEED, "--format", "sarif", "--output", str(out)])
-    assert done.exit_code == 1, done.output
-    assert out.read_text(encoding="utf-8") == seed.to_sarif() + "\n"
-
-
 @pytest.fixture(scope="module")
 def small_rules(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("rules") / "small.rules"
@@ -296,7 +289,14 @@ def small_rules(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _small(small_rules: str, *args: str, env: dict[str, str] | None = None) -> str:
     done = CliRunner().invoke(app, ["check", SEED, "-r", small_rules, *args], env=env)
     assert done.exit_code == 1, done.output
-    return done.output
+    return done.stdout
+
+
+def test_cli_sarif_output_file_is_the_apis(small_rules: str, tmp_path: Path) -> None:
+    out = tmp_path / "small.sarif"
+    _small(small_rules, "--format", "sarif", "--output", str(out))
+    report = check([SEED], load_rules([small_rules]))
+    assert out.read_text(encoding="utf-8") == report.to_sarif() + "\n"
 
 
 def test_cli_junit_error_failure_and_rounding(small_rules: str, tmp_path: Path) -> None:
@@ -345,6 +345,52 @@ def test_cli_csv_and_jsonl(small_rules: str) -> None:
     assert json.loads(lines[csv["status"].to_list().index("error")])["message"] == (
         "division by zero"
     )
+
+
+WAIVERS = """\
+[[waiver]]
+document = "000_afa05cab7739910b"
+rule = "T-3"
+justification = "已函告单位更正"
+author = "张三"
+expires = 2099-12-31
+
+[[waiver]]
+document = "000_afa05cab7739910b"
+rule = "T-1"
+justification = "旧豁免"
+author = "李四"
+expires = 2000-01-01
+"""
+
+
+def test_cli_waived_and_expired_waivers(small_rules: str, tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text(WAIVERS, encoding="utf-8")
+    args = ("--waivers", str(waivers), "--lang", "en", "--format")
+    # T-3 is waived: suppressed in SARIF, passing in JUnit, not annotated on GitHub
+    sarif = json.loads(_small(small_rules, *args, "sarif"))
+    if SARIF_SCHEMA.is_file():
+        schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+        jsonschema.Draft7Validator(schema).validate(sarif)
+    results = {r["ruleId"]: r for r in sarif["runs"][0]["results"]}
+    assert "suppressions" not in results["T-1"]
+    (suppression,) = results["T-3"]["suppressions"]
+    assert suppression["kind"] == "external" and suppression["justification"] == "已函告单位更正"
+    assert suppression["location"]["physicalLocation"]["region"] == {"startLine": 1}
+    (expired,) = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert expired["descriptor"]["id"] == "waiver.expired"
+    out = tmp_path / "w.xml"
+    _small(small_rules, *args, "junit", "-o", str(out))
+    suites = {s.name: s for s in JUnitXml.fromfile(str(out))}
+    cases = {c.name.split(" ", 1)[0]: c for c in suites["000_afa05cab7739910b"]}
+    assert cases["T-3"].is_passed and "1 waived finding" in cases["T-3"].system_out
+    assert suites["waivers"].errors == 1  # the expired waiver fails the run
+    github = _small(small_rules, *args, "github")
+    lines = github.split("\n\n## rulecheck", 1)[0].splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error", "::warning"]
+    assert ",line=8,title=waiver.expired::" in lines[0]
+    assert "T-3" not in "".join(lines) and "1 waived" in github
 
 
 # --------------------------------------------------------------------------- lines

@@ -18,7 +18,7 @@ import polars as pl
 from checker.diagnostics import Lang, severity_word
 from checker.report.locate import DocumentLines, display_path, finding_pointer, place
 from checker.report.messages import STATUS_WORDS, fmt, result_message
-from checker.report.sarif import finding_statuses
+from checker.report.sarif import finding_statuses, waived_flag
 
 if TYPE_CHECKING:
     from checker.api import Report
@@ -57,8 +57,11 @@ def _level(row: dict[str, Any]) -> str:
 
 
 def _ranked(report: Report, include_rounding: bool) -> list[dict[str, Any]]:
-    """Findings, most important first."""
-    frame = report.frame.filter(pl.col("status").is_in(finding_statuses(include_rounding)))
+    """Unwaived findings, most important first."""
+    frame = report.frame
+    frame = frame.filter(
+        pl.col("status").is_in(finding_statuses(include_rounding)) & ~waived_flag(frame)
+    )
     level = (
         pl.when(pl.col("status") == "rounding")
         .then(pl.lit("notice"))
@@ -93,7 +96,7 @@ def _message(row: dict[str, Any], lang: Lang) -> str:
 def annotation_lines(report: Report, lang: Lang = "zh", *, include_rounding: bool = False) -> str:
     """The workflow-command lines, within GitHub's per-step limits."""
     out: list[tuple[str, str]] = []  # (level, line)
-    for diag in report.document_diagnostics:
+    for diag in (*report.document_diagnostics, *report.waiver_diagnostics):
         level = _LEVEL.get(diag.severity, "error")
         out.append(
             (
@@ -188,6 +191,9 @@ def summary_markdown(report: Report, lang: Lang = "zh", *, include_rounding: boo
         if len(rows) > SUMMARY_ROWS:
             rest = len(rows) - SUMMARY_ROWS
             out += ["", f"另有 {rest} 项未列出" if zh else f"{rest} more not listed"]
+    waived = report.frame.filter(waived_flag(report.frame)).height
+    if waived:
+        out += ["", f"已豁免 {waived} 项（不计入结果）" if zh else f"{waived} waived (not listed)"]
     return "\n".join(out) + "\n"
 
 

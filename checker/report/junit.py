@@ -3,18 +3,20 @@
 A rule that fails anywhere in the document is a ``<failure>`` listing every failing
 place with its message and cells; one that cannot be computed (and fails nowhere) an
 ``<error>``; one skipped everywhere ``<skipped/>``. Rounding differences pass and are
-listed in ``<system-out>``. Invalid documents are a suite with one ``<error>`` each.
+listed in ``<system-out>``, as are waived findings. Invalid documents and expired
+waivers are a suite each, with one ``<error>`` a diagnostic.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from checker.diagnostics import Lang
+from checker.diagnostics import Diagnostic, Lang
 from checker.report.json import _pointer
 from checker.report.locate import place
 from checker.report.messages import fmt, result_message
@@ -29,6 +31,7 @@ _COUNT_WORDS = {
         "{n} 处尾差（舍入误差之内，通过）",
         "{n} rounding difference{s} (within rounding: pass)",
     ),
+    "waived": ("{n} 处已豁免", "{n} waived finding{s}"),
 }
 _SKIPPED = ("前提条件不成立，未检查", "its condition does not apply")
 
@@ -54,7 +57,7 @@ def _outcome(case: ET.Element, rows: list[dict[str, Any]], severity: str, lang: 
     """Add the testcase's failure/error/system-out; the outcome's tag (None: passed)."""
     by_status: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        by_status[row["status"]].append(row)
+        by_status["waived" if row.get("waived") else row["status"]].append(row)
     outcome = "fail" if by_status["fail"] else "error" if by_status["error"] else None
     if outcome is not None:
         tag = "failure" if outcome == "fail" else "error"
@@ -67,11 +70,13 @@ def _outcome(case: ET.Element, rows: list[dict[str, Any]], severity: str, lang: 
             type=severity,
         )
         element.text = "\n".join(line for row in bad for line in result_lines(row, lang))
-    if by_status["rounding"]:
-        out = ET.SubElement(case, "system-out")
-        lines = [_counted("rounding", len(by_status["rounding"]), lang)]
-        lines += [line for row in by_status["rounding"] for line in result_lines(row, lang)]
-        out.text = "\n".join(lines)
+    lines = []
+    for status in ("waived", "rounding"):  # passing, but worth a line
+        if by_status[status]:
+            lines.append(_counted(status, len(by_status[status]), lang))
+            lines += [line for row in by_status[status] for line in result_lines(row, lang)]
+    if lines:
+        ET.SubElement(case, "system-out").text = "\n".join(lines)
     return None if outcome is None else ("failure" if outcome == "fail" else "error")
 
 
@@ -89,7 +94,6 @@ def junit_tree(report: Report, lang: Lang = "zh") -> ET.Element:
         details[(row["document"], row["rule"])].append(row)
     rules = report.rules.ruleset.rules
     root = ET.Element("testsuites", name="rulecheck")
-    counts = {"tests": 0, "failure": 0, "error": 0, "skipped": 0}
     documents = report.batch.documents.select("document", "id", "path").sort("document")
     for document, doc_id, path in documents.iter_rows():
         suite = ET.SubElement(root, "testsuite", name=str(doc_id))
@@ -110,37 +114,41 @@ def junit_tree(report: Report, lang: Lang = "zh") -> ET.Element:
             if tag is not None:
                 suite_counts[tag] += 1
         _set_counts(suite, suite_counts)
-        for key, value in suite_counts.items():
-            counts[key] += value
-    _invalid_documents(root, report, lang, counts)
-    _set_counts(root, counts)
+    _diagnostics_suite(root, ("无效文档", "invalid documents"), report.document_diagnostics, lang)
+    _diagnostics_suite(root, ("豁免", "waivers"), report.waiver_diagnostics, lang)
+    _set_counts(root, _totals(root))
     return root
 
 
-def _invalid_documents(
-    root: ET.Element, report: Report, lang: Lang, counts: dict[str, int]
+def _diagnostics_suite(
+    root: ET.Element, names: tuple[str, str], found: Iterable[Diagnostic], lang: Lang
 ) -> None:
-    diagnostics = [d for d in report.document_diagnostics if d.severity == "error"]
+    """A suite of error diagnostics (invalid documents, expired waivers), one ``<error>`` each."""
+    diagnostics = [d for d in found if d.severity == "error"]
     if not diagnostics:
         return
-    name = "无效文档" if lang == "zh" else "invalid documents"
-    suite = ET.SubElement(root, "testsuite", name=name)
+    suite = ET.SubElement(root, "testsuite", name=names[lang == "en"])
     for diag in diagnostics:
         where = str(diag.location)
         case = ET.SubElement(suite, "testcase", classname=diag.location.file, name=where)
         error = ET.SubElement(case, "error", message=diag.message(lang), type=diag.code)
         error.text = diag.format(lang)
-    suite_counts = {"tests": len(diagnostics), "failure": 0, "error": len(diagnostics)}
-    _set_counts(suite, {**suite_counts, "skipped": 0})
-    counts["tests"] += len(diagnostics)
-    counts["error"] += len(diagnostics)
+    n = len(diagnostics)
+    _set_counts(suite, {"tests": n, "failure": 0, "error": n, "skipped": 0})
+
+
+_ATTRIBUTES = {"tests": "tests", "failure": "failures", "error": "errors", "skipped": "skipped"}
+
+
+def _totals(root: ET.Element) -> dict[str, int]:
+    return {
+        key: sum(int(suite.get(name, "0")) for suite in root) for key, name in _ATTRIBUTES.items()
+    }
 
 
 def _set_counts(element: ET.Element, counts: dict[str, int]) -> None:
-    element.set("tests", str(counts["tests"]))
-    element.set("failures", str(counts["failure"]))
-    element.set("errors", str(counts["error"]))
-    element.set("skipped", str(counts["skipped"]))
+    for key, name in _ATTRIBUTES.items():
+        element.set(name, str(counts[key]))
 
 
 def render_junit(report: Report, lang: Lang = "zh") -> str:

@@ -10,7 +10,7 @@ import polars as pl
 
 from checker import __version__, ast
 from checker.diagnostics import Lang
-from checker.report.json import _pointer
+from checker.report.json import _pointer, fingerprint
 from checker.report.locate import DocumentLines, file_uri, finding_pointer, rule_text
 from checker.report.messages import fmt, result_message
 
@@ -27,6 +27,11 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 def finding_statuses(include_rounding: bool) -> list[str]:
     """The statuses the CI formats report: fail and error, rounding on request."""
     return ["fail", "error"] + (["rounding"] if include_rounding else [])
+
+
+def waived_flag(frame: pl.DataFrame) -> pl.Expr:
+    """True where a waiver covers the result (frames checked without waivers: never)."""
+    return pl.col("waived").fill_null(False) if "waived" in frame.columns else pl.lit(False)
 
 
 def _rule_descriptor(rule: ast.Rule | ast.Rollup) -> dict[str, Any]:
@@ -59,12 +64,31 @@ def _physical(uri: str, line: int | None, end_line: int | None = None) -> dict[s
     return location
 
 
-def fingerprint(row: dict[str, Any]) -> str:
-    """Stable across runs: the document, the rule, the row and the column."""
-    key = "\x1f".join(
-        str(row.get(k)) for k in ("id", "rule", "rule_table", "row", "column")
-    ).encode()
+def fingerprint_hash(row: dict[str, Any]) -> str:
+    """Stable across runs: a hash of the waiver fingerprint (document id, rule id, row)."""
+    import orjson
+
+    key = orjson.dumps(fingerprint(row), option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(key).hexdigest()[:32]
+
+
+def _suppression(row: dict[str, Any]) -> dict[str, Any]:
+    """A waiver as SARIF sees it: an accepted external suppression, located in its file."""
+    suppression: dict[str, Any] = {"kind": "external", "status": "accepted"}
+    if row.get("waiver_justification"):
+        suppression["justification"] = row["waiver_justification"]
+    where = row.get("waiver_location")
+    if where:
+        file, _, line = str(where).rpartition(":")
+        suppression["location"] = {
+            "physicalLocation": _physical(file_uri(file), int(line) if line.isdigit() else None)
+        }
+    expires = row.get("waiver_expires")
+    suppression["properties"] = {
+        "author": row.get("waiver_author"),
+        "expires": expires.isoformat() if expires is not None else None,
+    }
+    return suppression
 
 
 def _result(
@@ -122,9 +146,10 @@ def _result(
         "message": {"text": f"{title}{separator}{result_message(row, lang)}"},
         "locations": [location],
         "relatedLocations": related,
-        "partialFingerprints": {"rulecheck/v1": fingerprint(row)},
+        "partialFingerprints": {"rulecheck/v1": fingerprint_hash(row)},
         "properties": {
             "status": status,
+            "fingerprint": fingerprint(row),
             "document": row.get("id"),
             "row": row.get("row"),
             "column": row.get("column"),
@@ -136,6 +161,8 @@ def _result(
             "cells": cells,
         },
     }
+    if row.get("waived"):
+        result["suppressions"] = [_suppression(row)]
     if status == "rounding":  # explained by rounding: reported, not a failure
         result["kind"] = "informational"
         result["level"] = "none"
@@ -162,9 +189,11 @@ def sarif_dict(
             "level": "error" if d.severity == "error" else "warning",
             "message": {"text": d.message(lang)},
             "descriptor": {"id": d.code},
-            "locations": [_physical(file_uri(d.location.file), d.location.line)],
+            "locations": [
+                {"physicalLocation": _physical(file_uri(d.location.file), d.location.line)}
+            ],
         }
-        for d in report.document_diagnostics
+        for d in (*report.document_diagnostics, *report.waiver_diagnostics)
     ]
     return {
         "$schema": SARIF_SCHEMA,

@@ -11,6 +11,7 @@ import polars as pl
 from checker.diagnostics import Lang
 from checker.report.json import DEFAULT_INCLUDE, result_dict
 from checker.report.messages import result_message
+from checker.report.sarif import waived_flag
 
 if TYPE_CHECKING:
     from checker.api import Report
@@ -34,6 +35,7 @@ CSV_COLUMNS = (
     "rule_file",
     "rule_line",
     "cells",
+    "waived",
 )
 
 
@@ -88,6 +90,7 @@ def csv_frame(
         "rule_file",
         "rule_line",
         cells.alias("cells"),
+        waived_flag(shown).alias("waived"),
     ).select(CSV_COLUMNS)
 
 
