@@ -14,7 +14,7 @@ process.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -24,8 +24,15 @@ import polars as pl
 
 from checker import ast
 from checker.diagnostics import Diagnostic, ExitCode, Lang, RulecheckError
-from checker.documents import DEFAULT_MAX_BYTES, Batch, load_documents, load_objects, load_schema
-from checker.evaluate import CELL_STATUSES, Results, evaluate
+from checker.documents import (
+    BATCH_DOCUMENTS,
+    DEFAULT_MAX_BYTES,
+    Batch,
+    iter_batches,
+    load_objects,
+    load_schema,
+)
+from checker.evaluate import CELL_STATUSES, Engine, Results, evaluate
 from checker.resources import rulesets_dir
 from checker.rulecache import load_ruleset_cached
 from checker.template import Template
@@ -99,6 +106,7 @@ class Report:
     waivers: Waivers | None = None
     # expired (errors: they fail the run), unused and duplicate (warnings) waivers
     waiver_diagnostics: list[Diagnostic] = field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C: the results of the batches done so far
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -125,6 +133,37 @@ class Report:
             **counts,
             "waived": self.waived().height,
         }
+
+    def batch_summary(self, limit: int = 10) -> dict[str, Any]:
+        """Unwaived fail/error results per rule (most first) and the ``limit`` worst documents."""
+        found = self.frame.filter(pl.col("status").is_in(["fail", "error"]))
+        if "waived" in found.columns:
+            found = found.filter(~pl.col("waived"))
+        fail, error = (pl.col("status") == "fail").sum(), (pl.col("status") == "error").sum()
+        by_rule = (
+            found.group_by("rule")
+            .agg(
+                pl.col("title").first(),
+                pl.col("severity").first(),
+                fail.alias("fail"),
+                error.alias("error"),
+                pl.col("document").n_unique().alias("documents"),
+            )
+            .sort(pl.col("fail") + pl.col("error"), "rule", descending=[True, False])
+        )
+        worst = (
+            found.group_by("document")
+            .agg(
+                pl.col("id").first(),
+                pl.col("path").first(),
+                fail.alias("fail"),
+                error.alias("error"),
+            )
+            .sort(pl.col("fail") + pl.col("error"), "document", descending=[True, False])
+            .head(limit)
+            .drop("document")
+        )
+        return {"rules": by_rule.to_dicts(), "worst_documents": worst.to_dicts()}
 
     def exit_code(self, fail_on: str = "error") -> ExitCode:
         """1 when a finding at or above ``fail_on`` exists, 4 for invalid documents, else 0."""
@@ -189,16 +228,104 @@ def check(
     cells_for: Iterable[str] = CELL_STATUSES,
     waivers: WaiversArg = None,
     today: date | None = None,
+    keep: Iterable[str] | None = None,
+    batch_size: int = BATCH_DOCUMENTS,
+    on_batch: Callable[[Batch, Results], None] | None = None,
+    interruptible: bool = False,
 ) -> Report:
     """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them.
+
+    Documents are loaded and checked ``batch_size`` at a time (the ruleset is
+    compiled once), so memory is bounded by the batch, plus the results kept:
+    ``keep`` names the statuses whose results stay in the report (default: all;
+    counts always cover every result). ``on_batch`` is called after each batch
+    (progress, streaming output). With ``interruptible``, Ctrl-C stops after
+    the batches done so far and returns their report with ``interrupted`` set.
 
     ``cells_for``: the statuses whose results carry their operands' cells.
     ``waivers``: waiver files (or loaded :class:`Waivers`); ``today`` judges their
     expiry (default ``$RULECHECK_TODAY``, else the clock).
     """
     rules = rules if rules is not None else load_rules(schema=schema)
-    batch = load_documents(paths, schema=schema, max_bytes=max_bytes)
-    return check_batch(batch, rules, cells_for=cells_for, waivers=waivers, today=today)
+    chosen = _waivers(waivers)
+    parts: list[tuple[Batch, Results]] = []
+    interrupted = False
+    try:
+        for batch, results in iter_check(
+            paths,
+            rules,
+            schema=schema,
+            max_bytes=max_bytes,
+            cells_for=cells_for,
+            keep=keep,
+            batch_size=batch_size,
+        ):
+            if on_batch is not None:
+                on_batch(batch, results)
+            parts.append((_light(batch) if keep is not None else batch, results))
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        interrupted = True
+    batch, results = _combine(parts, rules, schema)
+    report = _report(batch, results, rules, chosen, today)
+    return replace(report, interrupted=interrupted)
+
+
+def iter_check(
+    paths: Sequence[str],
+    rules: Rules,
+    *,
+    schema: str | os.PathLike[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    cells_for: Iterable[str] = CELL_STATUSES,
+    keep: Iterable[str] | None = None,
+    batch_size: int = BATCH_DOCUMENTS,
+) -> Iterator[tuple[Batch, Results]]:
+    """Each batch of documents under ``paths`` with its results (no waivers applied)."""
+    engine = Engine(rules.ruleset, rules.template)
+    kept = None if keep is None else tuple(keep)
+    for batch in iter_batches(paths, size=batch_size, schema=schema, max_bytes=max_bytes):
+        results = engine.run(
+            batch.documents, batch.tables, batch.statements, cells_for=cells_for, keep=kept
+        )
+        yield batch, results
+
+
+def _light(batch: Batch) -> Batch:
+    """A batch without its table frames (what a report still needs: documents, statuses)."""
+    empty = {role: frame.clear() for role, frame in batch.tables.items()}
+    return replace(batch, tables=empty, statements=batch.statements.clear())
+
+
+def _combine(
+    parts: list[tuple[Batch, Results]], rules: Rules, schema: str | os.PathLike[str] | None
+) -> tuple[Batch, Results]:
+    """One batch and one results object from consecutive batches."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:  # interrupted before the first batch was done
+        empty = load_objects([], schema=schema)
+        return empty, evaluate(rules.ruleset, rules.template, empty.documents, {}, None)
+    batches = [b for b, _ in parts]
+    first = batches[0]
+    documents = pl.concat([b.documents for b in batches], how="vertical_relaxed")
+    batch = Batch(
+        first.schema,
+        documents,
+        {role: frame.clear() for role, frame in first.tables.items()},
+        pl.concat([b.table_info for b in batches], how="vertical_relaxed"),
+        first.statements.clear(),
+        [status for b in batches for status in b.statuses],
+        files=first.files,
+    )
+    totals: dict[str, int] = {}
+    for _, r in parts:
+        for name, n in r.counts().items():
+            totals[name] = totals.get(name, 0) + n
+    frame = pl.concat([r.frame for _, r in parts], how="diagonal_relaxed")
+    by_document = pl.concat([r.per_document() for _, r in parts], how="vertical_relaxed")
+    return batch, Results(frame, documents, totals, by_document)
 
 
 def check_documents(
@@ -228,7 +355,7 @@ def check_batch(
     today: date | None = None,
 ) -> Report:
     """Run ``rules`` over an already loaded batch (raises exit 3 for a bad waiver file)."""
-    chosen = waivers if isinstance(waivers, Waivers) or waivers is None else load_waivers(waivers)
+    chosen = _waivers(waivers)
     results = evaluate(
         rules.ruleset,
         rules.template,
@@ -237,6 +364,16 @@ def check_batch(
         batch.statements,
         cells_for=cells_for,
     )
+    return _report(batch, results, rules, chosen, today)
+
+
+def _waivers(waivers: WaiversArg) -> Waivers | None:
+    return waivers if isinstance(waivers, Waivers) or waivers is None else load_waivers(waivers)
+
+
+def _report(
+    batch: Batch, results: Results, rules: Rules, chosen: Waivers | None, today: date | None
+) -> Report:
     frame, diagnostics = apply_waivers(
         results.frame,
         batch.documents,

@@ -8,9 +8,11 @@ a report (the traceback only with ``--debug``).
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -39,6 +41,8 @@ def _root(
 
 
 _LANGS = ("zh", "en")
+INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+BATCH_DOCUMENTS = 2_000  # = checker.documents.BATCH_DOCUMENTS (not imported: cold start)
 
 
 class OutputFormat(StrEnum):
@@ -211,7 +215,25 @@ class FailOn(StrEnum):
     never = "never"
 
 
+def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
+    """Ctrl-C outside a batch (loading rules, writing the report): exit 130, no traceback.
+
+    (click would print "Aborted!" and exit 1, which means findings.)
+    """
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            sys.stderr.write("已中断 / interrupted\n")
+            raise typer.Exit(INTERRUPTED) from None
+
+    return run
+
+
 @app.command("check")
+@_interruptible
 def check_command(
     paths: Annotated[
         list[str],
@@ -276,12 +298,29 @@ def check_command(
             show_default=False,
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="不显示进度条 / no progress bar"),
+    ] = False,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="每批检查的文档数（内存随之增减）/ documents checked per batch (bounds memory)",
+        ),
+    ] = BATCH_DOCUMENTS,
 ) -> None:
-    """按规则检查文档 / check documents against a ruleset (exit 0 clean, 1 findings)."""
-    from checker.api import check_batch, load_rules
+    """按规则检查文档 / check documents against a ruleset (exit 0 clean, 1 findings).
+
+    Documents are checked in batches; Ctrl-C stops after the current batch with the
+    report of the documents checked so far (exit 130).
+    """
+    from checker.api import check, load_rules
     from checker.diagnostics import RulecheckError
-    from checker.documents import load_documents
+    from checker.documents import iter_sources
     from checker.evaluate import CELL_STATUSES
+    from checker.report.progress import BatchProgress
 
     if lang not in _LANGS:
         raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
@@ -296,16 +335,36 @@ def check_command(
         day = resolve_today(today)
         waived = load_waivers(waivers) if waivers else None
         ruleset = load_rules(rules, schema=schema).select(select or (), ignore or ())
-        batch = load_documents(paths, schema=schema)
+        sources = iter_sources(paths)
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
         raise typer.Exit(error.exit_code) from None
     for diag in ruleset.diagnostics:
         sys.stderr.write(diag.format(language) + "\n")
-    report = check_batch(
-        batch, ruleset, cells_for=set(shown) | CELL_STATUSES, waivers=waived, today=day
-    )
+    # one document a .json file; NDJSON and stdin hold an unknown number
+    total = len(sources) if all(s.mode == "json" and s.path for s in sources) else None
+    # JUnit needs every rule's outcome per document; the others only what they list
+    keep = None if output_format is CheckFormat.junit else set(shown) | CELL_STATUSES
+    drawing = not quiet and sys.stderr.isatty()
+    try:
+        with BatchProgress(total, language, enabled=drawing) as progress:
+            report = check(
+                paths,
+                ruleset,
+                schema=schema,
+                cells_for=set(shown) | CELL_STATUSES,
+                waivers=waived,
+                today=day,
+                keep=keep,
+                batch_size=batch_size,
+                on_batch=progress.advance,
+                interruptible=True,
+            )
+    except RulecheckError as error:
+        for diag in error.diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(error.exit_code) from None
     if output_format is not CheckFormat.text:
         from checker.report.formats import emit
 
@@ -325,6 +384,14 @@ def check_command(
             from checker.report.text import render
 
             render(report, Console(highlight=False, soft_wrap=True), language, show=shown)
+    if report.interrupted:
+        done = report.batch.valid_count + report.batch.invalid_count
+        sys.stderr.write(
+            f"已中断：已检查 {done} 个文档，结果不完整\n"
+            if language == "zh"
+            else f"interrupted: {done} documents checked, results incomplete\n"
+        )
+        raise typer.Exit(INTERRUPTED)
     raise typer.Exit(report.exit_code(fail_on.value))
 
 
@@ -544,7 +611,7 @@ def main() -> None:
         raise
     except KeyboardInterrupt:
         sys.stderr.write("已中断 / interrupted\n")
-        raise SystemExit(130) from None
+        raise SystemExit(INTERRUPTED) from None
     except Exception as exc:
         if _debug:
             raise

@@ -106,6 +106,7 @@ class Results:
     frame: pl.DataFrame
     documents: pl.DataFrame
     totals: dict[str, int] | None = None  # per status, when ``frame`` keeps only some
+    by_document: pl.DataFrame | None = None  # per document and status, likewise
 
     def findings(self, fail_on: str = "error", include_rounding: bool = False) -> pl.DataFrame:
         """Results that count as findings: fail/error at or above ``fail_on`` severity."""
@@ -124,6 +125,12 @@ class Results:
             rows = [(k, v) for k, v in sorted(self.counts().items()) if v]
             return pl.DataFrame(rows, schema={"status": pl.Utf8, "len": pl.UInt32}, orient="row")
         return self.frame.group_by("status").len().sort("status")
+
+    def per_document(self) -> pl.DataFrame:
+        """Per document (``document``, ``id``, ``path``): the number of results per status."""
+        if self.by_document is not None:
+            return self.by_document
+        return _by_document(self.frame, self.documents, status_names=True)
 
     def counts(self) -> dict[str, int]:
         """Number of results per status (all five keys present), kept in the frame or not."""
@@ -234,6 +241,7 @@ class Engine:
         collected = pl.collect_all(plans) if plans else []
         frame = pl.concat(collected, how="vertical_relaxed") if collected else _empty_results()
         totals = _totals(frame)
+        by_document = _by_document(frame, documents, status_names=False)
         if keep is not None:
             codes = [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
             frame = frame.filter(pl.col("status").is_in(codes))
@@ -252,7 +260,22 @@ class Engine:
             how="left",
         )
         frame = frame.sort("document", "rule_file", "rule_line", "row", "column")
-        return Results(frame, documents, totals)
+        return Results(frame, documents, totals, by_document)
+
+
+def _by_document(
+    frame: pl.DataFrame, documents: pl.DataFrame, *, status_names: bool
+) -> pl.DataFrame:
+    """Results per document and status, with the document's id and path."""
+    status = pl.col("status")
+    counts = frame.group_by("document").agg(
+        [
+            (status == (name if status_names else code)).sum().cast(pl.UInt32).alias(name)
+            for code, name in enumerate(STATUS_NAMES)
+        ]
+    )
+    keys = [c for c in ("document", "id", "path") if c in documents.columns]
+    return documents.select(keys).join(counts, on="document", how="inner").sort("document")
 
 
 def _totals(frame: pl.DataFrame) -> dict[str, int]:

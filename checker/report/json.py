@@ -101,16 +101,7 @@ def report_dict(
     statuses = list(include) if include is not None else list(DEFAULT_INCLUDE)
     frame = report.frame
     shown = frame.filter(pl.col("status").is_in(statuses))
-    per_document = (
-        frame.group_by("document", "id", "path")
-        .agg(
-            [
-                (pl.col("status") == s).sum().alias(s)
-                for s in ("pass", "rounding", "fail", "error", "skipped")
-            ]
-        )
-        .sort("document")
-    )
+    per_document = report.results.per_document()
     return {
         "format": REPORT_FORMAT,
         "tool": {"name": "rulecheck", "version": __version__},
@@ -127,6 +118,8 @@ def report_dict(
         ],
         "results": [result_dict(r, lang) for r in shown.iter_rows(named=True)],
         "document_diagnostics": [d.to_dict(lang) for d in report.document_diagnostics],
+        "batch": report.batch_summary(),
+        **({"interrupted": True} if report.interrupted else {}),
         **({} if report.waivers is None else {"waivers": _waivers(report, lang)}),
     }
 

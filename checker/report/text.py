@@ -66,16 +66,10 @@ def render(
         style = "bold red" if diag.severity == "error" else "yellow"
         console.print(escape(diag.format(lang)), style=style, highlight=False)
     frame = report.frame
-    per_doc = (
-        frame.group_by("document", "id")
-        .agg(
-            [
-                (pl.col("status") == s).sum().alias(s)
-                for s in ("pass", "rounding", "fail", "error", "skipped")
-            ]
-        )
-        .sort("document")
-    )
+    per_doc = report.results.per_document()
+    many = per_doc.height > MANY_DOCUMENTS
+    if many:  # a batch: a line only for documents with failures, then the batch summary
+        per_doc = per_doc.filter((pl.col("fail") + pl.col("error")) > 0).head(MANY_DOCUMENTS)
     for doc in per_doc.iter_rows(named=True):
         console.print(_document_line(doc, lang), highlight=False)
     waived = pl.col("waived") if "waived" in frame.columns else pl.lit(False)
@@ -103,7 +97,44 @@ def render(
             if lang == "zh"
             else f", waived {count}" + (" (--show waived lists them)" if hint else "")
         )
+    if many:
+        _print_batch(report.batch_summary(), console, lang)
+    if report.interrupted:
+        note = (
+            "已中断（Ctrl-C）：以下只统计中断前检查完的文档"
+            if lang == "zh"
+            else "interrupted (Ctrl-C): the counts cover only the documents checked before it"
+        )
+        console.print(f"[bold yellow]{note}[/bold yellow]", highlight=False)
     console.print(_summary_line(summary, lang) + waived_note + rounding_hint, highlight=False)
+
+
+MANY_DOCUMENTS = 20  # above this, documents without failures get no line of their own
+
+
+def _print_batch(batch: dict[str, Any], console: Console, lang: Lang) -> None:
+    """Failures per rule (top 10) and the worst documents."""
+    zh = lang == "zh"
+    if batch["rules"]:
+        console.print("[bold]" + ("不符最多的规则" if zh else "rules failing most") + "[/bold]")
+        for r in batch["rules"][:10]:
+            counts = (
+                f"不符 {r['fail']}，无法计算 {r['error']}，涉及 {r['documents']} 个文档"
+                if zh
+                else f"fail {r['fail']}, error {r['error']}, in {r['documents']} documents"
+            )
+            console.print(f"  {escape(r['rule'])} {escape(r['title'] or '')}  {counts}")
+    if batch["worst_documents"]:
+        console.print("[bold]" + ("问题最多的文档" if zh else "worst documents") + "[/bold]")
+        for d in batch["worst_documents"]:
+            counts = (
+                f"不符 {d['fail']}，无法计算 {d['error']}"
+                if zh
+                else f"fail {d['fail']}, error {d['error']}"
+            )
+            console.print(
+                f"  {escape(str(d['id']))}  [dim]{escape(str(d['path']))}[/dim]  {counts}"
+            )
 
 
 def _print_waiver(row: dict[str, Any], console: Console, lang: Lang) -> None:
