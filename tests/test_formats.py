@@ -36,12 +36,14 @@ SARIF_SCHEMA = ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
 SHOW = ("fail", "error", "rounding")
 
 # T-1 divides by zero (error status, warning), T-2 is off by a cent (rounding, info; its
-# title needs escaping as a workflow-command property), T-3 fails (error severity).
+# title needs escaping as a workflow-command property), T-3 fails (error severity), T-4
+# passes.
 SMALL_RULES = """\
 in 部门收支总体情况表:
   rule T-1 warning "收入总计除以零": 收入总计 / (本年收入合计 - 本年收入合计) = 1
   rule T-2 info "收入总计: 本年, 结转": 收入总计 = 本年收入合计 + 上年结转结余
   rule T-3 "收入总计等于本年收入合计": 收入总计 = 本年收入合计
+  rule T-4 "收入总计等于支出总计": 收入总计 = 支出总计
 """
 
 # ::level [k=v{,k=v}]::data — property values with no raw `,` `:` CR LF; data no CR LF
@@ -326,6 +328,8 @@ def test_cli_github_summary_goes_to_the_step_summary(small_rules: str, tmp_path:
     assert "%0A" in lines[0]  # the cells, one a line
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("## rulecheck") and text.count("| `T-") == 3
+    # every result counted (pass 1, rounding 1, fail 1, error 1, skipped 0), not only those kept
+    assert "| 000_afa05cab7739910b | 1 | 1 | 1 | 1 | 0 |" in text
 
 
 def test_cli_sarif_levels_follow_severity(small_rules: str) -> None:
@@ -333,7 +337,12 @@ def test_cli_sarif_levels_follow_severity(small_rules: str) -> None:
     got = {r["ruleId"]: r["level"] for r in sarif["runs"][0]["results"]}
     assert got == {"T-1": "warning", "T-3": "error"}
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
-    assert [r["defaultConfiguration"]["level"] for r in rules] == ["warning", "note", "error"]
+    assert [r["defaultConfiguration"]["level"] for r in rules] == [
+        "warning",
+        "note",
+        "error",
+        "error",
+    ]
     assert "收入总计 = 本年收入合计" in rules[2]["help"]["text"]  # the rule as written
 
 

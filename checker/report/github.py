@@ -158,11 +158,7 @@ def summary_markdown(report: Report, lang: Lang = "zh", *, include_rounding: boo
     zh = lang == "zh"
     statuses = ("pass", "rounding", "fail", "error", "skipped")
     words = [STATUS_WORDS[s][0 if zh else 1] for s in statuses]
-    per_doc = (
-        report.frame.group_by("document", "id")
-        .agg([(pl.col("status") == s).sum().alias(s) for s in statuses])
-        .sort("document")
-    )
+    per_doc = report.results.per_document()  # counts every result, kept in the frame or not
     out = ["## rulecheck", ""]
     out += ["| " + " | ".join(["文档" if zh else "document", *words]) + " |"]
     out += ["|---" * (len(statuses) + 1) + "|"]
