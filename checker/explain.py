@@ -486,7 +486,9 @@ def explain_rule(
     doc = reference._Doc(document, template)
     half = precision / 2
     traces = tuple(_trace_result(rule, doc, half, r) for r in results)
-    return replace(base, document=document_id, path=path, rows=traces)
+    meta = document.get("meta")
+    named = meta.get("id") if isinstance(meta, Mapping) else None
+    return replace(base, document=document_id or named or "<document>", path=path, rows=traces)
 
 
 def _trace_result(
