@@ -152,6 +152,7 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
                 r.table if isinstance(r, ast.Rollup) else (r.scope_table if r.per_row else None)
                 for r in rules
             ],
+            "op": [_shown_op(r) for r in rules],
         },
         schema={
             "rule": pl.Utf8,
@@ -160,8 +161,19 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
             "rule_file": pl.Utf8,
             "rule_line": pl.Int64,
             "rule_table": pl.Utf8,
+            "op": pl.Utf8,
         },
     )
+
+
+def _shown_op(rule: ast.Rule | ast.Rollup) -> str:
+    """The comparison whose two sides a result shows as lhs and rhs (roll-ups: ``=``)."""
+    if isinstance(rule, ast.Rollup):
+        return "="
+    check: ast.Cond = rule.check
+    while isinstance(check, ast.And | ast.Or) and check.items:
+        check = next((i for i in check.items if isinstance(i, ast.Compare)), check.items[0])
+    return check.op if isinstance(check, ast.Compare) else "="
 
 
 CELL_STATUSES = frozenset({"fail", "error", "rounding"})  # what reports list by default

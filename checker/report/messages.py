@@ -58,6 +58,14 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
         return zh if lang == "zh" else en
     diff = row.get("diff")
     tol = row.get("tolerance")
+    op = row.get("op") or "="
+    if op != "=" and status in ("fail", "rounding"):
+        within = status == "rounding"
+        if lang == "zh":
+            tail = f"，在舍入误差 ±{fmt(tol)} 之内" if within else ""
+            return f"左边 {fmt(lhs)} {op} 右边 {fmt(rhs)} 不成立{tail}"
+        tail = f", but within rounding ±{fmt(tol)}" if within else ""
+        return f"left {fmt(lhs)} {op} right {fmt(rhs)} does not hold{tail}"
     if status == "rounding":
         if lang == "zh":
             return (
