@@ -67,7 +67,7 @@ def csv_frame(
 ) -> pl.DataFrame:
     """The CSV's frame: one result a row; cells as ``ref=value; …``."""
     shown = _shown(report, include)
-    wanted = ("status", "lhs", "rhs", "diff", "tolerance", "reason")
+    wanted = ("status", "lhs", "rhs", "diff", "tolerance", "reason", "op")
     messages = [result_message(r, lang) for r in shown.select(wanted).iter_rows(named=True)]
     cell = pl.element().struct
     label = pl.coalesce(
