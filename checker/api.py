@@ -283,7 +283,7 @@ def iter_check(
     batch_size: int = BATCH_DOCUMENTS,
 ) -> Iterator[tuple[Batch, Results]]:
     """Each batch of documents under ``paths`` with its results (no waivers applied)."""
-    engine = Engine(rules.ruleset, rules.template)
+    engine = Engine.cached(rules.ruleset, rules.template)
     kept = None if keep is None else tuple(keep)
     for batch in iter_batches(paths, size=batch_size, schema=schema, max_bytes=max_bytes):
         results = engine.run(

@@ -68,3 +68,28 @@ def test_errors_are_not_stored(cache: Path, tmp_path: Path) -> None:
     _, diags = load_ruleset_cached([bad], template)
     assert any(d.severity == "error" for d in diags)
     assert set(cache.glob("rulesets/*.pickle")) == stored
+
+
+def test_a_cached_engine_gives_the_fresh_engines_results(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from checker.documents import load_documents
+    from checker.evaluate import Engine
+
+    rules = load_rules()
+    batch = load_documents([str(Path(__file__).parent.parent / "examples")])
+    fresh = Engine(rules.ruleset, rules.template)
+    Engine.cached(rules.ruleset, rules.template)  # compiles and stores
+    assert len(list(cache.glob("engines/*.pickle"))) == 1
+
+    def no_compiling(*args: object) -> None:
+        raise AssertionError("compiled again instead of loading the cached engine")
+
+    monkeypatch.setattr(Engine, "__init__", no_compiling)
+    loaded = Engine.cached(rules.ruleset, rules.template)
+    monkeypatch.undo()
+
+    def run(engine: Engine) -> object:
+        return engine.run(batch.documents, batch.tables, batch.statements).frame
+
+    assert run(loaded).equals(run(fresh))  # type: ignore[attr-defined]
