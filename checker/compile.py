@@ -88,10 +88,13 @@ class Num:
 def to_float(value: pl.Expr) -> pl.Expr:
     """Decimal → Float64, correctly rounded like Python's ``float(Decimal)``.
 
-    Through text: Polars' float parser rounds correctly, while arithmetic on
-    the scaled integer may be rewritten into a multiplication by 0.0001.
+    Polars' cast divides the (exact, below 2**53) scaled integer by an exact power
+    of ten, one correctly rounded operation: the same double as parsing the text
+    (checked on 600,000 random amounts, and by the differential property test).
+    Arithmetic spelled out here instead may be rewritten into a multiplication by
+    0.0001, which is not.
     """
-    return value.cast(pl.Utf8).cast(F64)
+    return value.cast(F64)
 
 
 def _lit_dec(value: Decimal | int) -> pl.Expr:
@@ -982,3 +985,301 @@ def rollup_plans(
             judged = Judged(status, lhs, rhs, None)
             select = _result_select(rollup.meta.id, judged, pl.col("row"), column, None)
             yield joined.select([*select, _cells_expr(cells)] if with_cells else select)
+
+
+# --------------------------------------------------------------------------- linear rules
+#
+# Most document-level identities are sums and differences of published figures
+# compared with =, <= ...: ``收入总计 = 本年收入合计 + 上年结转结余``. For those the
+# rule itself is data: (rule, side, leaf, sign) terms, where a leaf is one W
+# quantity (a cell, a statement, a sum or count). One join of the terms with the
+# leaves' values and one group-by then evaluate every such rule for every
+# document: the plan's size no longer grows with the number of rules, which is
+# what planning hundreds of expression trees cost. The arithmetic is the same
+# interval arithmetic as :func:`number` (a published figure is v ± p/2, an empty
+# one an exact 0, a sum of n figures ± n·p/2, literals and counts exact), and so
+# are the reasons (the first missing operand, left to right).
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One W quantity a linear rule reads: its value, how many published figures it
+    carries (the interval half-widths it adds), and why it may be missing."""
+
+    value: pl.Expr  # Decimal, nullable (an empty cell)
+    figures: pl.Expr  # UInt32
+    missing: pl.Expr | None  # Boolean (None: never missing)
+    reason: str | None  # "code:detail" when missing
+
+
+@dataclass(frozen=True)
+class LinearRule:
+    """A document-level rule ``Σ ± leaf + c  op  Σ ± leaf + c``, with an optional ``when``."""
+
+    rule_id: str
+    column: str | None
+    op: str
+    half: Decimal
+    constants: tuple[Decimal, Decimal]  # lhs, rhs
+    terms: tuple[tuple[int, str, int], ...]  # (side 0 lhs / 1 rhs, leaf name, sign ±1)
+    when: pl.Expr | None
+
+
+def linear_rule(
+    rule: ast.Rule, planner: Planner, default_precision: Decimal, leaves: dict[str, Leaf]
+) -> LinearRule | None:
+    """The rule as terms (registering its leaves), or None when it is not linear."""
+    if rule.per_row or rule.row_filter is not None or not isinstance(rule.check, ast.Compare):
+        return None
+    precision = rule.precision if rule.precision is not None else default_precision
+    ctx = Context(planner, precision / 2)
+    check = rule.check
+    if is_text(check.left, ctx) or is_text(check.right, ctx):
+        return None
+    terms: list[tuple[int, str, int]] = []
+    constants = [Decimal(0), Decimal(0)]
+    found: dict[str, Leaf] = {}
+    for side, expr in enumerate((check.left, check.right)):
+        if not _linear_terms(expr, 1, side, ctx, terms, constants, found):
+            return None
+    if not terms:  # constants only: nothing to join on, the expression path has it
+        return None
+    when = None
+    if rule.when is not None:
+        when = boolean(rule.when, ctx)
+        if ctx.lets:  # the condition multiplies or divides: staged temporaries, not here
+            return None
+    leaves.update(found)
+    return LinearRule(
+        rule.meta.id,
+        rule.expanded_column,
+        check.op,
+        precision / 2,
+        (constants[0], constants[1]),
+        tuple(terms),
+        when,
+    )
+
+
+def _linear_terms(
+    expr: ast.Expr,
+    sign: int,
+    side: int,
+    ctx: Context,
+    terms: list[tuple[int, str, int]],
+    constants: list[Decimal],
+    leaves: dict[str, Leaf],
+) -> bool:
+    planner = ctx.planner
+    match expr:
+        case ast.Number(value=literal):
+            exponent = Decimal(literal).as_tuple().exponent
+            if not isinstance(exponent, int) or exponent < -4:
+                return False  # finer than the 4 decimals amounts carry: the expression path
+            constants[side] += sign * Decimal(literal)
+            return True
+        case ast.Neg(operand=operand):
+            return _linear_terms(operand, -sign, side, ctx, terms, constants, leaves)
+        case ast.BinOp(op="+" | "-" as op, left=left, right=right):
+            return _linear_terms(left, sign, side, ctx, terms, constants, leaves) and (
+                _linear_terms(
+                    right, sign if op == "+" else -sign, side, ctx, terms, constants, leaves
+                )
+            )
+        case ast.CellRef() as ref:
+            value, found, _row = planner.cell(ref)
+            name = value
+            leaves[name] = Leaf(
+                pl.col(value),
+                pl.col(value).is_not_null().cast(pl.UInt32),
+                pl.col(found).not_(),
+                f"missing-cell:{_ref_text(ref)}",
+            )
+        case ast.StatementRef(name=statement):
+            value, found = planner.statement(statement)
+            name = value
+            leaves[name] = Leaf(
+                pl.col(value),
+                pl.col(value).is_not_null().cast(pl.UInt32),
+                pl.col(found).not_(),
+                f"missing-statement:说明.{statement}",
+            )
+        case ast.Aggregate(func="sum" | "count" as func) as agg if not (
+            agg.where is not None and _outer_columns(agg.where)
+        ):
+            table = planner.table(agg.table)
+            inner = Context(planner, ctx.half, row_table=table)
+            where = boolean(agg.where, inner) if agg.where is not None else None
+            column = pl.col(agg.column) if agg.column is not None else None
+            base = planner.aggregate(agg, where, column)
+            name = base + "_v"
+            figures = (
+                pl.col(base + "_n").fill_null(0).cast(pl.UInt32)
+                if func == "sum"
+                else pl.lit(0, pl.UInt32)
+            )
+            leaves[name] = Leaf(pl.col(name), figures, None, None)
+        case _:
+            return False
+    terms.append((side, name, sign))
+    return True
+
+
+def _missing(leaf: Leaf) -> pl.Expr:
+    return pl.lit(False) if leaf.missing is None else leaf.missing.fill_null(False)
+
+
+def linear_plan(
+    rules: Sequence[LinearRule], leaves: dict[str, Leaf], wide: pl.LazyFrame
+) -> pl.LazyFrame:
+    """Every linear rule for every document: one join of terms with leaf values, one group-by."""
+    used = sorted({name for r in rules for _, name, _ in r.terms})
+    ids = {name: i for i, name in enumerate(used)}
+    leaf_type = pl.Struct({"v": DEC, "n": pl.UInt32, "miss": pl.Boolean})
+    values = wide.select(
+        "document",
+        *[
+            pl.struct(
+                leaves[name].value.fill_null(_lit_dec(0)).cast(DEC).alias("v"),
+                leaves[name].figures.alias("n"),
+                _missing(leaves[name]).alias("miss"),
+            )
+            .cast(leaf_type)
+            .alias(str(ids[name]))
+            for name in used
+        ],
+    )
+    long = (
+        values.unpivot(index="document", variable_name="leaf")
+        .with_columns(pl.col("leaf").cast(pl.UInt32))
+        .unnest("value")
+        if used
+        else pl.LazyFrame(schema={"document": pl.UInt32, "leaf": pl.UInt32, **dict(leaf_type)})
+    )
+    term_rows = [
+        (i, side, ids[name], sign, order)
+        for i, r in enumerate(rules)
+        for order, (side, name, sign) in enumerate(r.terms)
+    ]
+    terms = pl.LazyFrame(
+        term_rows,
+        schema={
+            "rule_index": pl.UInt32,
+            "side": pl.UInt8,
+            "leaf": pl.UInt32,
+            "sign": pl.Int8,
+            "order": pl.UInt32,
+        },
+        orient="row",
+    )
+    reasons = pl.LazyFrame(
+        [
+            (i, order, leaves[name].reason)
+            for i, r in enumerate(rules)
+            for order, (_, name, _) in enumerate(r.terms)
+        ],
+        schema={"rule_index": pl.UInt32, "order": pl.UInt32, "reason": pl.Utf8},
+        orient="row",
+    )
+    zero = _lit_dec(0)
+    signed = pl.when(pl.col("sign") > 0).then(pl.col("v")).otherwise(-pl.col("v"))
+    lhs = pl.col("side") == 0
+    sums = (
+        long.join(terms, on="leaf", how="inner")
+        .with_columns(
+            pl.when(lhs).then(signed).otherwise(zero).alias("s0"),
+            pl.when(lhs).then(zero).otherwise(signed).alias("s1"),
+            pl.when(lhs).then(pl.col("n")).otherwise(0).alias("n0"),
+            pl.when(lhs).then(0).otherwise(pl.col("n")).alias("n1"),
+            pl.when(pl.col("miss")).then(pl.col("order")).alias("first_missing"),
+        )
+        .group_by("document", "rule_index")
+        .agg(pl.col("s0", "s1", "n0", "n1").sum(), pl.col("first_missing").min())
+        # the first missing operand, left to right, says why a rule cannot be evaluated
+        .join(
+            reasons,
+            left_on=["rule_index", "first_missing"],
+            right_on=["rule_index", "order"],
+            how="left",
+        )
+        .drop("first_missing")
+    )
+    table = pl.LazyFrame(
+        {
+            "rule_index": list(range(len(rules))),
+            "rule": [r.rule_id for r in rules],
+            "column": [r.column for r in rules],
+            "op": [r.op for r in rules],
+            "half": [r.half for r in rules],
+            "c0": [r.constants[0] for r in rules],
+            "c1": [r.constants[1] for r in rules],
+            "has_when": [r.when is not None for r in rules],
+        },
+        schema={
+            "rule_index": pl.UInt32,
+            "rule": pl.Utf8,
+            "column": pl.Utf8,
+            "op": pl.Utf8,
+            "half": pl.Decimal(38, 10),
+            "c0": pl.Decimal(38, 10),
+            "c1": pl.Decimal(38, 10),
+            "has_when": pl.Boolean,
+        },
+    ).with_columns(pl.col("half", "c0", "c1").cast(DEC))
+    whens = [(i, r.when) for i, r in enumerate(rules) if r.when is not None]
+    applies = (
+        wide.select("document", *[w.alias(str(i)) for i, w in whens])
+        .unpivot(index="document", variable_name="rule_index", value_name="applies")
+        .with_columns(pl.col("rule_index").cast(pl.UInt32))
+        if whens
+        else pl.LazyFrame(
+            schema={"document": pl.UInt32, "rule_index": pl.UInt32, "applies": pl.Boolean}
+        )
+    )
+    half = pl.col("half")
+    side_values = []
+    for i in (0, 1):
+        v = pl.col(f"s{i}").fill_null(_lit_dec(0)) + pl.col(f"c{i}")
+        width = pl.col(f"n{i}").fill_null(0).cast(pl.Int64).cast(DEC) * half
+        side_values.append((v, v - width, v + width))
+    (a, a_lo, a_hi), (b, b_lo, b_hi) = side_values
+    op = pl.col("op")
+    exact = pl.coalesce([pl.when(op == name).then(fn(a, b)) for name, fn in _OPS.items()])
+    meet = (
+        pl.when(op == "=")
+        .then((a_lo <= b_hi) & (b_lo <= a_hi))
+        .when(op.is_in(["<", "<="]))
+        .then(pl.when(op == "<").then(a_lo < b_hi).otherwise(a_lo <= b_hi))
+        .when(op.is_in([">", ">="]))
+        .then(pl.when(op == ">").then(a_hi > b_lo).otherwise(a_hi >= b_lo))
+        .otherwise(exact)
+    )
+    status = (
+        pl.when(pl.col("reason").is_not_null())
+        .then(ERROR)
+        .when(exact)
+        .then(PASS)
+        .when(meet)
+        .then(ROUNDING)
+        .otherwise(FAIL)
+    )
+    applies_now = pl.when(pl.col("has_when")).then(pl.col("applies").fill_null(False))
+    status = pl.when(applies_now.otherwise(True)).then(status).otherwise(SKIPPED)
+    return (
+        sums.join(table, on="rule_index", how="inner")  # every rule has a term: no cross join
+        .join(applies, on=["document", "rule_index"], how="left")
+        .select(
+            "document",
+            "rule",
+            pl.lit(None, pl.UInt32).alias("row"),
+            "column",
+            status.cast(pl.UInt8).alias("status"),
+            to_float(a).alias("lhs"),
+            to_float(b).alias("rhs"),
+            to_float(a_lo).alias("lhs_lo"),
+            to_float(a_hi).alias("lhs_hi"),
+            to_float(b_lo).alias("rhs_lo"),
+            to_float(b_hi).alias("rhs_hi"),
+            "reason",
+        )
+    )

@@ -24,9 +24,13 @@ from checker.compile import (
     LABEL,
     STATUS_NAMES,
     CompiledRule,
+    Leaf,
+    LinearRule,
     Planner,
     compile_rule,
     document_plan,
+    linear_plan,
+    linear_rule,
     normalize_label_expr,
     rollup_plans,
     table_plan,
@@ -237,19 +241,38 @@ class Engine:
         diskcache.write(entry, engine)
         return engine
 
-    def __init__(self, ruleset: ast.Ruleset, template: Template) -> None:
+    def __init__(self, ruleset: ast.Ruleset, template: Template, *, linear: bool = True) -> None:
         self.ruleset = ruleset
         self.template = template
         self.precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
         self.planner = Planner(template)
-        self.compiled: list[CompiledRule] = []
         self.rollups: list[ast.Rollup] = []
+        # Linear document-level rules run as data (compile.linear_plan); their expressions
+        # are compiled only if a report lists their cells (see compiled_for).
+        self.leaves: dict[str, Leaf] = {}
+        self.linear: list[LinearRule] = []
+        self.expression_rules: list[CompiledRule] = []
+        self._by_id: dict[str, ast.Rule] = {}
+        self._compiled: dict[str, CompiledRule] = {}
         for rule in ruleset.rules:
             if isinstance(rule, ast.Rollup):
                 self.rollups.append(rule)
+                continue
+            self._by_id[rule.meta.id] = rule
+            found = linear_rule(rule, self.planner, self.precision, self.leaves) if linear else None
+            if found is not None:
+                self.linear.append(found)
             else:
-                self.compiled.append(compile_rule(rule, self.planner, self.precision))
+                self.expression_rules.append(self.compiled(rule.meta.id))
         self.rules_frame = _rules_frame(list(ruleset.rules))
+
+    def compiled(self, rule_id: str) -> CompiledRule:
+        """A rule's Polars expressions (compiled on first use)."""
+        found = self._compiled.get(rule_id)
+        if found is None:
+            found = compile_rule(self._by_id[rule_id], self.planner, self.precision)
+            self._compiled[rule_id] = found
+        return found
 
     def run(
         self,
@@ -272,15 +295,14 @@ class Engine:
                 schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
             )
         frames["__statements__"] = prepare_statements(statements).collect().lazy()
-        planner, compiled, rollups, precision = (
-            self.planner,
-            self.compiled,
-            self.rollups,
-            self.precision,
-        )
+        planner, rollups, precision = self.planner, self.rollups, self.precision
         # Materialised once: every rule's plan then starts from in-memory frames.
         wide = planner.build(documents.lazy().select("document"), frames).collect().lazy()
-        plans = _plans(compiled, rollups, wide, frames, planner, precision, with_cells=False)
+        plans = _plans(
+            self.expression_rules, rollups, wide, frames, planner, precision, with_cells=False
+        )
+        if self.linear:
+            plans.append(linear_plan(self.linear, self.leaves, wide))
         collected = pl.collect_all(plans) if plans else []
         frame = pl.concat(collected, how="vertical_relaxed") if collected else _empty_results()
         totals = _totals(frame)
@@ -288,7 +310,7 @@ class Engine:
         if keep is not None:
             codes = [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
             frame = frame.filter(pl.col("status").is_in(codes))
-        frame = _with_cells(frame, compiled, rollups, wide, frames, planner, precision, cells_for)
+        frame = _with_cells(frame, self, wide, frames, cells_for)
         frame = frame.with_columns(
             (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
             ((pl.col("lhs_hi") - pl.col("lhs_lo") + pl.col("rhs_hi") - pl.col("rhs_lo")) / 2)
@@ -363,12 +385,9 @@ _KEYS = ["document", "rule", "row", "column"]
 
 def _with_cells(
     frame: pl.DataFrame,
-    compiled: list[CompiledRule],
-    rollups: list[ast.Rollup],
+    engine: Engine,
     wide: pl.LazyFrame,
     frames: dict[str, pl.LazyFrame],
-    planner: Planner,
-    precision: Decimal,
     cells_for: Iterable[str],
 ) -> pl.DataFrame:
     """Add the ``cells`` column: rerun only the rules with results in ``cells_for``,
@@ -381,12 +400,12 @@ def _with_cells(
     docs = wanted.select("document").unique().lazy()
     only = {name: lf.join(docs, on="document", how="semi") for name, lf in frames.items()}
     plans = _plans(
-        [c for c in compiled if c.rule_id in rule_ids],
-        [r for r in rollups if r.meta.id in rule_ids],
+        [engine.compiled(r) for r in sorted(rule_ids) if r in engine._by_id],
+        [r for r in engine.rollups if r.meta.id in rule_ids],
         wide.join(docs, on="document", how="semi"),
         only,
-        planner,
-        precision,
+        engine.planner,
+        engine.precision,
         with_cells=True,
     )
     listed = pl.concat(pl.collect_all(plans), how="vertical_relaxed").select(*_KEYS, "cells")
