@@ -967,6 +967,7 @@ def rollup_plans(
             right_on=["document", BLOCK, "__parent"],
             how="inner",
         )
+        structs: list[pl.Expr] = []
         for column in columns:
             value = pl.col(column)
             lhs = _published(value, (rollup.precision or precision) / 2)
@@ -984,7 +985,16 @@ def rollup_plans(
             ]
             judged = Judged(status, lhs, rhs, None)
             select = _result_select(rollup.meta.id, judged, pl.col("row"), column, None)
-            yield joined.select([*select, _cells_expr(cells)] if with_cells else select)
+            fields = [*select, _cells_expr(cells)] if with_cells else select
+            structs.append(pl.struct(fields).alias(f"__c{len(structs)}"))
+        if not structs:
+            continue
+        # one plan per level pair: a struct per column, unpivoted (as table_plan)
+        yield (
+            joined.select(structs)
+            .unpivot(on=[f"__c{i}" for i in range(len(structs))])
+            .select(pl.col("value").struct.unnest())
+        )
 
 
 # --------------------------------------------------------------------------- linear rules
