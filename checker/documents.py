@@ -1171,7 +1171,13 @@ def load_documents(
     """
     spec = schema if isinstance(schema, DocumentSchema) else load_schema(schema)
     sources = iter_sources(paths)
-    items = _items(sources, max_bytes, stdin)
+    return _load_items(spec, _items(sources, max_bytes, stdin), len(sources), max_bytes, jobs)
+
+
+def _load_items(
+    spec: DocumentSchema, items: Iterator[_Item], files: int, max_bytes: int, jobs: int | None
+) -> Batch:
+    """Load numbered documents in chunks (in worker processes for a large input): one batch."""
     chunks: list[_Chunk] = []
     collecting = gc.isenabled()
     gc.disable()  # JSON trees hold no cycles; collections during a bulk load only cost time
@@ -1188,7 +1194,7 @@ def load_documents(
             chunks = [_load_chunk(spec, part, max_bytes) for part in _batched(items, size)]
         if not chunks:
             chunks.append(_load_chunk(spec, [], max_bytes))
-        return _finish(spec, chunks, len(sources))
+        return _finish(spec, chunks, files)
     finally:
         if collecting:
             gc.enable()
@@ -1281,17 +1287,7 @@ def load_objects(
             args = {"detail": str(exc), "detail_zh": str(exc)}
             raw = _Raw(name, None, name, None, Diagnostic("doc.json", Location(name), args))
         items.append((index, None, raw))
-    collecting = gc.isenabled()
-    gc.disable()  # as in load_documents: JSON trees hold no cycles
-    try:
-        parts = _batched(iter(items), CHUNK_DOCUMENTS)
-        chunks = [_load_chunk(spec, part, DEFAULT_MAX_BYTES) for part in parts]
-        if not chunks:
-            chunks.append(_load_chunk(spec, [], DEFAULT_MAX_BYTES))
-        return _finish(spec, chunks, len(objects))
-    finally:
-        if collecting:
-            gc.enable()
+    return _load_items(spec, iter(items), len(objects), DEFAULT_MAX_BYTES, jobs=1)
 
 
 # (index, a JSON file still to read, or the bytes already read): one document to load
