@@ -46,7 +46,7 @@ from checker.diagnostics import (
     Severity,
     register,
 )
-from checker.documents import load_objects, load_schema
+from checker.documents import Batch, load_objects, load_schema
 from checker.resolve import rule_files
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "read_case_file",
     "render_json",
     "render_text",
+    "rule_outcomes",
     "run_case_file",
     "run_tests",
 ]
@@ -289,7 +290,13 @@ class _Duplicates(dict[str, Any]):
 
 def _pairs(pairs: list[tuple[str, Any]]) -> _Duplicates:
     obj = _Duplicates(pairs)
-    obj.repeated = [k for i, (k, _) in enumerate(pairs) if k in {q for q, _ in pairs[:i]}]
+    obj.repeated = []
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen and key not in obj.repeated:
+                obj.repeated.append(key)
+            seen.add(key)
     return obj
 
 
@@ -480,8 +487,8 @@ def _walk(document: Any, pointer: str, for_set: bool) -> tuple[Any, str]:
                 raise _BadPointer(f"{here} 下没有 {step}", f"nothing named {step} under {here}")
             node = node[step]
         elif isinstance(node, list):
-            if last and for_set and step == "-":
-                return node, step
+            if last and for_set and step in ("-", str(len(node))):
+                return node, "-"
             if not step.isdigit() or (len(step) > 1 and step.startswith("0")):
                 raise _BadPointer(
                     f"{here} 是数组，{step} 不是下标", f"{here} is an array: {step} is not an index"
@@ -504,8 +511,8 @@ def _walk(document: Any, pointer: str, for_set: bool) -> tuple[Any, str]:
 def apply_edits(document: dict[str, Any], case: Case) -> list[Diagnostic]:
     """Apply a case's ``remove`` pointers, then its ``set`` ones, in order, in place.
 
-    ``set`` replaces a value or adds an object member; ``-`` as the last step
-    appends to an array. A pointer that does not lead anywhere is reported
+    ``set`` replaces a value or adds an object member; as the last step, ``-``
+    or the array's length appends to an array. A pointer that does not lead anywhere is reported
     (``test.pointer``, placed at the case's ``remove``/``set``) and skipped.
     """
     problems: list[Diagnostic] = []
@@ -609,14 +616,16 @@ def run_case_file(
             cases.append((case, index))
 
     wanted = {rule for case, _ in cases for rule, _ in case.expect if rule in known}
-    outcomes = _outcomes(batch, rules, wanted)
+    outcomes = rule_outcomes(batch, rules, wanted)
     results = [_judge(case, index, outcomes, known) for case, index in cases]
     order = {case.index: i for i, case in enumerate(case_file.cases)}
     return sorted([*results, *broken], key=lambda r: order[r.case.index]), diagnostics
 
 
-def _outcomes(batch: Any, rules: Rules, wanted: set[str]) -> dict[tuple[int, str], str]:
-    """(document, rule) → the rule's outcome there (its worst status), for the wanted rules."""
+def rule_outcomes(batch: Batch, rules: Rules, wanted: Iterable[str]) -> dict[tuple[int, str], str]:
+    """(document, rule) → the rule's outcome there (its worst status), for the ``wanted``
+    rules, evaluated once over the whole batch; a rule with no result in a document is absent."""
+    wanted = set(wanted)
     if not wanted:
         return {}
     chosen = tuple(r for r in rules.ruleset.rules if r.meta.id in wanted)
@@ -751,42 +760,38 @@ def _some(ids: Sequence[str], limit: int = 8) -> str:
     return shown + (f" … (+{len(ids) - limit})" if len(ids) > limit else "")
 
 
+_SUMMARY: Final[dict[str, tuple[str, str, str, str]]] = {
+    "en": (
+        "{files} case files, {cases} cases: {hold} hold, {do_not_hold} do not, {not_run} not run",
+        "coverage: {with_pass} of {rules} rules have a passing case, "
+        "{with_fail} of {rules} a failing case",
+        "  without a passing case: {ids}",
+        "  without a failing case: {ids}",
+    ),
+    "zh": (
+        "{files} 个用例文件，{cases} 个用例：{hold} 个成立，{do_not_hold} 个不成立，"
+        "{not_run} 个未能运行",
+        "覆盖：{rules} 条规则中 {with_pass} 条有通过用例，{with_fail} 条有失败用例",
+        "  没有通过用例：{ids}",
+        "  没有失败用例：{ids}",
+    ),
+}
+
+
 def render_text(suite: SuiteResult, lang: Lang = "zh") -> str:
     """Every problem, rustc-style, then a summary with the coverage."""
     lines = [d.format(lang) for d in suite.diagnostics]
     lines += [d.format(lang) for r in suite.results for d in r.problems]
     if suite.require_coverage:
         lines += [d.format(lang) for d in suite.gaps]
-    c = _counts(suite)
-    cover = suite.coverage
-    if lang == "en":
-        lines.append(
-            f"{c['files']} case files, {c['cases']} cases: {c['hold']} hold, "
-            f"{c['do_not_hold']} do not, {c['not_run']} not run"
-        )
-        lines.append(
-            f"coverage: {c['with_pass']} of {c['rules']} rules have a passing case, "
-            f"{c['with_fail']} of {c['rules']} a failing case"
-        )
-        if not suite.require_coverage:
-            if cover.without_pass:
-                lines.append(f"  without a passing case: {_some(cover.without_pass)}")
-            if cover.without_fail:
-                lines.append(f"  without a failing case: {_some(cover.without_fail)}")
-    else:
-        lines.append(
-            f"{c['files']} 个用例文件，{c['cases']} 个用例：{c['hold']} 个成立，"
-            f"{c['do_not_hold']} 个不成立，{c['not_run']} 个未能运行"
-        )
-        lines.append(
-            f"覆盖：{c['rules']} 条规则中 {c['with_pass']} 条有通过用例，"
-            f"{c['with_fail']} 条有失败用例"
-        )
-        if not suite.require_coverage:
-            if cover.without_pass:
-                lines.append(f"  没有通过用例：{_some(cover.without_pass)}")
-            if cover.without_fail:
-                lines.append(f"  没有失败用例：{_some(cover.without_fail)}")
+    counts = _counts(suite)
+    cases, cover, no_pass, no_fail = _SUMMARY[lang]
+    lines += [cases.format(**counts), cover.format(**counts)]
+    if not suite.require_coverage:  # a note; the gaps are errors only when coverage is required
+        if suite.coverage.without_pass:
+            lines.append(no_pass.format(ids=_some(suite.coverage.without_pass)))
+        if suite.coverage.without_fail:
+            lines.append(no_fail.format(ids=_some(suite.coverage.without_fail)))
     return "\n".join(lines) + "\n"
 
 
