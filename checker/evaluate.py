@@ -40,6 +40,7 @@ from checker.template import Table, Template
 SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
 
 _CHUNK = 40  # document-level rules per plan
+_PLANS_AT_ONCE = 4  # plans collected together (parallel on both cores, bounded memory)
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -134,7 +135,8 @@ class Results:
         """Per document (``document``, ``id``, ``path``): the number of results per status."""
         if self.by_document is not None:
             return self.by_document
-        return _by_document(self.frame, self.documents, status_names=True)
+        counts = self.frame.group_by("document", "status").len()
+        return _by_document(counts, self.documents, status_names=True)
 
     def counts(self) -> dict[str, int]:
         """Number of results per status (all five keys present), kept in the frame or not."""
@@ -303,13 +305,23 @@ class Engine:
         )
         if self.linear:
             plans.append(linear_plan(self.linear, self.leaves, wide))
-        collected = pl.collect_all(plans) if plans else []
-        frame = pl.concat(collected, how="vertical_relaxed") if collected else _empty_results()
-        totals = _totals(frame)
-        by_document = _by_document(frame, documents, status_names=False)
-        if keep is not None:
-            codes = [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
-            frame = frame.filter(pl.col("status").is_in(codes))
+        codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
+        kept: list[pl.DataFrame] = []
+        counted: list[pl.DataFrame] = []
+        # A few plans at a time (both cores stay busy): each output is counted and cut to
+        # the kept statuses at once, so a batch never holds every plan's full output.
+        for start in range(0, len(plans), _PLANS_AT_ONCE):
+            for part in pl.collect_all(plans[start : start + _PLANS_AT_ONCE]):
+                counted.append(part.group_by("document", "status").len())
+                kept.append(part if codes is None else part.filter(pl.col("status").is_in(codes)))
+        frame = pl.concat(kept, how="vertical_relaxed") if kept else _empty_results()
+        counts = (
+            pl.concat(counted).group_by("document", "status").agg(pl.col("len").sum())
+            if counted
+            else pl.DataFrame(schema={"document": pl.UInt32, "status": pl.UInt8, "len": pl.UInt32})
+        )
+        totals = _totals(counts)
+        by_document = _by_document(counts, documents, status_names=False)
         frame = _with_cells(frame, self, wide, frames, cells_for)
         frame = frame.with_columns(
             (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
@@ -329,22 +341,24 @@ class Engine:
 
 
 def _by_document(
-    frame: pl.DataFrame, documents: pl.DataFrame, *, status_names: bool
+    counts: pl.DataFrame, documents: pl.DataFrame, *, status_names: bool
 ) -> pl.DataFrame:
-    """Results per document and status, with the document's id and path."""
-    status = pl.col("status")
-    counts = frame.group_by("document").agg(
+    """Results per document and status (from ``document, status, len`` counts), with the
+    document's id and path."""
+    status, n = pl.col("status"), pl.col("len")
+    per_document = counts.group_by("document").agg(
         [
-            (status == (name if status_names else code)).sum().cast(pl.UInt32).alias(name)
+            n.filter(status == (name if status_names else code)).sum().cast(pl.UInt32).alias(name)
             for code, name in enumerate(STATUS_NAMES)
         ]
     )
     keys = [c for c in ("document", "id", "path") if c in documents.columns]
-    return documents.select(keys).join(counts, on="document", how="inner").sort("document")
+    return documents.select(keys).join(per_document, on="document", how="inner").sort("document")
 
 
-def _totals(frame: pl.DataFrame) -> dict[str, int]:
-    got = dict(frame.group_by("status").len().iter_rows())
+def _totals(counts: pl.DataFrame) -> dict[str, int]:
+    """Results per status code (from ``document, status, len`` counts)."""
+    got = dict(counts.group_by("status").agg(pl.col("len").sum()).iter_rows())
     return {name: int(got.get(code, 0)) for code, name in enumerate(STATUS_NAMES)}
 
 
