@@ -4,7 +4,8 @@ Over a corpus of synthetic documents (bench/generate.py, reusing the loading
 benchmark's ``bench/out/load-seed{S}-n{N}`` folder when present), each in a
 fresh subprocess so every peak RSS is that measurement's own:
 
-(a) ``orjson``: read every file and ``orjson.loads`` it (the floor);
+(a) ``orjson``: read every file and ``orjson.loads`` it (the floor; the faster of two
+    runs, so the files are in the page cache as they are for (b));
 (b) ``check``: ``rulecheck check FOLDER -q`` with the bundled default ruleset (the
     real entry point, caches warm): load, validate, frame, evaluate every rule for
     every document and row, report; peak memory of its whole process tree;
@@ -149,7 +150,11 @@ def main() -> None:
         print(json.dumps(_measure(args.measure, args.folder, args.reference_count)))
         return
     folder = str(_corpus(args.count, args.seed))
-    a = _run("orjson", folder, args.reference_count)
+    # the floor with the files in the page cache, as (b) finds them: the faster of two runs
+    a = min(
+        (_run("orjson", folder, args.reference_count) for _ in range(2)),
+        key=lambda m: m["seconds"],
+    )
     b = _check(folder, args.count)
     c = _run("reference", folder, args.reference_count)
     rate = {k: v["documents"] / v["seconds"] for k, v in (("a", a), ("b", b), ("c", c))}
