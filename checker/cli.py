@@ -52,6 +52,26 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="输出格式 / output format")]
+SchemaOption = Annotated[
+    str | None,
+    typer.Option(
+        "--schema",
+        help="文档结构（另一模板的 JSON Schema）/ document JSON Schema of another template",
+        show_default=False,
+    ),
+]
+RulesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rules",
+        "-r",
+        help="规则文件或目录（默认：内置部门预算规则）/ rule files or folders",
+        show_default=False,
+    ),
+]
+
+
 @app.command("validate")
 def validate(
     paths: Annotated[
@@ -62,18 +82,9 @@ def validate(
             show_default=False,
         ),
     ],
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="输出格式 / output format")
-    ] = OutputFormat.text,
+    output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
-    schema: Annotated[
-        str | None,
-        typer.Option(
-            "--schema",
-            help="文档结构（另一模板的 JSON Schema）/ document JSON Schema of another template",
-            show_default=False,
-        ),
-    ] = None,
+    schema: SchemaOption = None,
     max_bytes: Annotated[
         int | None,
         typer.Option(
@@ -152,18 +163,9 @@ def lint_command(
             show_default=False,
         ),
     ],
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="输出格式 / output format")
-    ] = OutputFormat.text,
+    output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
-    schema: Annotated[
-        str | None,
-        typer.Option(
-            "--schema",
-            help="文档结构（另一模板的 JSON Schema）/ document JSON Schema of another template",
-            show_default=False,
-        ),
-    ] = None,
+    schema: SchemaOption = None,
 ) -> None:
     """静态检查规则文件 / check rule files statically (exit 0 clean, 3 errors, 2 usage)."""
     from checker.diagnostics import RulecheckError
@@ -241,15 +243,7 @@ def check_command(
             help="文档：文件、目录、通配符、NDJSON，- 为标准输入 / documents", show_default=False
         ),
     ],
-    rules: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rules",
-            "-r",
-            help="规则文件或目录（默认：内置部门预算规则）/ rule files or folders",
-            show_default=False,
-        ),
-    ] = None,
+    rules: RulesOption = None,
     select: Annotated[
         list[str] | None,
         typer.Option("--select", help="只运行这些规则编号或前缀 / only these rule ids or prefixes"),
@@ -277,10 +271,7 @@ def check_command(
         ),
     ] = None,
     lang: LangOption = "zh",
-    schema: Annotated[
-        str | None,
-        typer.Option("--schema", help="文档结构 JSON Schema / document schema", show_default=False),
-    ] = None,
+    schema: SchemaOption = None,
     waivers: Annotated[
         list[str] | None,
         typer.Option(
@@ -401,15 +392,7 @@ def explain_command(
         str,
         typer.Argument(help="规则编号（模板规则的编号可不带 [列]）/ rule id", show_default=False),
     ],
-    rules: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rules",
-            "-r",
-            help="规则文件或目录（默认：内置部门预算规则）/ rule files or folders",
-            show_default=False,
-        ),
-    ] = None,
+    rules: RulesOption = None,
     document: Annotated[
         str | None,
         typer.Option(
@@ -427,14 +410,9 @@ def explain_command(
             show_default=False,
         ),
     ] = None,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="输出格式 / output format")
-    ] = OutputFormat.text,
+    output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
-    schema: Annotated[
-        str | None,
-        typer.Option("--schema", help="文档结构 JSON Schema / document schema", show_default=False),
-    ] = None,
+    schema: SchemaOption = None,
 ) -> None:
     """解释一条规则：原文、引用的单元格、在文档上的每一步计算 / explain one rule, step by step.
 
@@ -482,23 +460,10 @@ def coverage_command(
             help="文档：文件、目录、通配符、NDJSON，- 为标准输入 / documents", show_default=False
         ),
     ],
-    rules: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rules",
-            "-r",
-            help="规则文件或目录（默认：内置部门预算规则）/ rule files or folders",
-            show_default=False,
-        ),
-    ] = None,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="输出格式 / output format")
-    ] = OutputFormat.text,
+    rules: RulesOption = None,
+    output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
-    schema: Annotated[
-        str | None,
-        typer.Option("--schema", help="文档结构 JSON Schema / document schema", show_default=False),
-    ] = None,
+    schema: SchemaOption = None,
 ) -> None:
     """哪些数值单元格没有规则引用，按表统计覆盖率 / numeric cells no rule reads, per table."""
     from checker.api import load_rules
@@ -552,9 +517,7 @@ def test_command(
             show_default=False,
         ),
     ],
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="输出格式 / output format")
-    ] = OutputFormat.text,
+    output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
     require_coverage: Annotated[
         bool,
@@ -564,10 +527,7 @@ def test_command(
             "every rule needs a passing and a failing case (else exit 1)",
         ),
     ] = False,
-    schema: Annotated[
-        str | None,
-        typer.Option("--schema", help="文档结构 JSON Schema / document schema", show_default=False),
-    ] = None,
+    schema: SchemaOption = None,
 ) -> None:
     """运行规则的测试用例 / run the rules' test cases (exit 0 all hold, 1 mismatch)."""
     from checker.api import load_rules
