@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 import jsonschema
 import polars as pl
@@ -22,7 +22,7 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 from typer.testing import CliRunner
 
-from checker.api import Report, check, load_rules
+from checker.api import Report, check, default_rules_path, load_rules
 from checker.cli import app
 from checker.report.formats import write
 from checker.report.github import LIMITS, command, escape_data, escape_property
@@ -147,10 +147,16 @@ def test_sarif_locations_point_at_the_cell_and_the_rule(sarif: dict[str, Any]) -
         text = document_lines[line - 1]
         assert (f'"{last}"' in text) if not last.isdigit() else text.strip() == "{"
         located += 1
-        # the rule's place: its file below rulesets/, a line that says `rule <id>`
+        # the rule's place: the bundled ruleset's file (relative in a checkout, a file://
+        # URI when installed from a wheel), at a line that says `rule <id>`
         rule = result["relatedLocations"][0]["physicalLocation"]
-        rule_file = ROOT / unquote(rule["artifactLocation"]["uri"])
-        assert rule["artifactLocation"]["uri"].startswith("rulesets/")
+        uri = rule["artifactLocation"]["uri"]
+        if uri.startswith("file://"):
+            rule_file = Path(unquote(urlparse(uri).path))
+        else:
+            assert uri.startswith("rulesets/"), uri
+            rule_file = ROOT / unquote(uri)
+        assert rule_file.parent == default_rules_path(), rule_file
         rule_lines = rule_file.read_text(encoding="utf-8").splitlines()
         written = rule_lines[rule["region"]["startLine"] - 1]
         assert f"rule {result['ruleId'].split('[')[0]} " in written
