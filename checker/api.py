@@ -14,7 +14,10 @@ process.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -232,6 +235,7 @@ def check(
     batch_size: int = BATCH_DOCUMENTS,
     on_batch: Callable[[Batch, Results], None] | None = None,
     interruptible: bool = False,
+    retain: Iterable[str] | None = None,
 ) -> Report:
     """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them.
 
@@ -239,8 +243,11 @@ def check(
     compiled once), so memory is bounded by the batch, plus the results kept:
     ``keep`` names the statuses whose results stay in the report (default: all;
     counts always cover every result). ``on_batch`` is called after each batch
+    with all of its kept results (e.g. to stream them out); ``retain`` (default:
+    ``keep``) narrows what the returned report then holds of them
     (progress, streaming output). With ``interruptible``, Ctrl-C stops after
-    the batches done so far and returns their report with ``interrupted`` set.
+    the batch under way and returns the report of the batches done, with
+    ``interrupted`` set.
 
     ``cells_for``: the statuses whose results carry their operands' cells.
     ``waivers``: waiver files (or loaded :class:`Waivers`); ``today`` judges their
@@ -250,7 +257,7 @@ def check(
     chosen = _waivers(waivers)
     parts: list[tuple[Batch, Results]] = []
     interrupted = False
-    try:
+    with _deferred_interrupt(interruptible) as stop:
         for batch, results in iter_check(
             paths,
             rules,
@@ -262,14 +269,38 @@ def check(
         ):
             if on_batch is not None:
                 on_batch(batch, results)
+            if retain is not None:
+                held = results.frame.filter(pl.col("status").is_in(list(retain)))
+                results = replace(results, frame=held)
             parts.append((_light(batch) if keep is not None else batch, results))
-    except KeyboardInterrupt:
-        if not interruptible:
-            raise
-        interrupted = True
+            if stop.is_set():  # Ctrl-C: this batch is done, stop here (closing the loaders)
+                interrupted = True
+                break
     batch, results = _combine(parts, rules, schema)
-    report = _report(batch, results, rules, chosen, today)
+    report = make_report(batch, results, rules, chosen, today)
     return replace(report, interrupted=interrupted)
+
+
+@contextmanager
+def _deferred_interrupt(active: bool) -> Iterator[threading.Event]:
+    """While active (and in the main thread), Ctrl-C only sets the event: the batch under
+    way finishes and the caller stops after it. (An exception raised inside Polars'
+    native code would not unwind cleanly.) A second Ctrl-C interrupts at once."""
+    stop = threading.Event()
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def iter_check(
@@ -364,16 +395,17 @@ def check_batch(
         batch.statements,
         cells_for=cells_for,
     )
-    return _report(batch, results, rules, chosen, today)
+    return make_report(batch, results, rules, chosen, today)
 
 
 def _waivers(waivers: WaiversArg) -> Waivers | None:
     return waivers if isinstance(waivers, Waivers) or waivers is None else load_waivers(waivers)
 
 
-def _report(
+def make_report(
     batch: Batch, results: Results, rules: Rules, chosen: Waivers | None, today: date | None
 ) -> Report:
+    """A report of one batch's results, waivers applied (``check`` streams use it per batch)."""
     frame, diagnostics = apply_waivers(
         results.frame,
         batch.documents,

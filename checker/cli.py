@@ -12,7 +12,7 @@ import functools
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -217,6 +217,18 @@ class FailOn(StrEnum):
     never = "never"
 
 
+def _open_output(path: str, lang: Lang) -> IO[str]:
+    """``--output`` for writing, or exit 2 with why it cannot be."""
+    try:
+        return open(path, "w", encoding="utf-8", newline="")  # the caller closes it
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(
+            f"无法写入 {path}：{reason}\n" if lang == "zh" else f"cannot write {path}: {reason}\n"
+        )
+        raise typer.Exit(ExitCode.USAGE) from None
+
+
 def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
     """Ctrl-C outside a batch (loading rules, writing the report): exit 130, no traceback.
 
@@ -307,11 +319,12 @@ def check_command(
     Documents are checked in batches; Ctrl-C stops after the current batch with the
     report of the documents checked so far (exit 130).
     """
-    from checker.api import check, load_rules
+    from checker.api import check, load_rules, make_report
     from checker.diagnostics import RulecheckError
-    from checker.documents import iter_sources
-    from checker.evaluate import CELL_STATUSES
+    from checker.documents import Batch, iter_sources
+    from checker.evaluate import CELL_STATUSES, Results
     from checker.report.progress import BatchProgress
+    from checker.report.tabular import write_jsonl
 
     if lang not in _LANGS:
         raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
@@ -335,28 +348,47 @@ def check_command(
         sys.stderr.write(diag.format(language) + "\n")
     # one document a .json file; NDJSON and stdin hold an unknown number
     total = len(sources) if all(s.mode == "json" and s.path for s in sources) else None
+    include = set(shown) | CELL_STATUSES
     # JUnit needs every rule's outcome per document; the others only what they list
-    keep = None if output_format is CheckFormat.junit else set(shown) | CELL_STATUSES
+    keep = None if output_format is CheckFormat.junit else include
+    # JSON Lines stream out batch by batch; the run then holds only what decides its exit
+    streaming = output_format is CheckFormat.jsonl
+    sink = _open_output(output, language) if streaming and output else sys.stdout
     drawing = not quiet and sys.stderr.isatty()
     try:
         with BatchProgress(total, language, enabled=drawing) as progress:
+
+            def on_batch(batch: Batch, results: Results) -> None:
+                progress.advance(batch, results)
+                if streaming:
+                    part = make_report(batch, results, ruleset, waived, day)
+                    write_jsonl(part, sink, language, include=include)
+                    sink.flush()
+
             report = check(
                 paths,
                 ruleset,
                 schema=schema,
-                cells_for=set(shown) | CELL_STATUSES,
+                cells_for=include,
                 waivers=waived,
                 today=day,
                 keep=keep,
+                retain=("fail", "error") if streaming else None,
                 batch_size=batch_size,
-                on_batch=progress.advance,
+                on_batch=on_batch,
                 interruptible=True,
             )
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
         raise typer.Exit(error.exit_code) from None
-    if output_format is not CheckFormat.text:
+    finally:
+        if sink is not sys.stdout:
+            sink.close()
+    if streaming:
+        for diag in report.waiver_diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+    elif output_format is not CheckFormat.text:
         from checker.report.formats import emit
 
         for diag in report.waiver_diagnostics:  # text lists them with the findings
