@@ -353,7 +353,9 @@ def check_command(
     keep = None if output_format is CheckFormat.junit else include
     # JSON Lines stream out batch by batch; the run then holds only what decides its exit
     streaming = output_format is CheckFormat.jsonl
-    sink = _open_output(output, language) if streaming and output else sys.stdout
+    # opened before the run: a path that cannot be written is a usage error now, not
+    # after an hour of checking
+    sink = _open_output(output, language) if output else sys.stdout
     drawing = not quiet and sys.stderr.isatty()
     try:
         with BatchProgress(total, language, enabled=drawing) as progress:
@@ -378,6 +380,24 @@ def check_command(
                 on_batch=on_batch,
                 interruptible=True,
             )
+        if output_format is not CheckFormat.text:
+            for diag in report.waiver_diagnostics:  # text lists them with the findings
+                sys.stderr.write(diag.format(language) + "\n")
+        if output_format is CheckFormat.text:
+            from rich.console import Console
+
+            from checker.report.text import render
+
+            console = (
+                Console(file=sink, width=120, no_color=True)
+                if output
+                else Console(highlight=False, soft_wrap=True)
+            )
+            render(report, console, language, show=shown)
+        elif not streaming:
+            from checker.report.formats import write
+
+            write(report, output_format.value, sink, language, shown)
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
@@ -385,28 +405,6 @@ def check_command(
     finally:
         if sink is not sys.stdout:
             sink.close()
-    if streaming:
-        for diag in report.waiver_diagnostics:
-            sys.stderr.write(diag.format(language) + "\n")
-    elif output_format is not CheckFormat.text:
-        from checker.report.formats import emit
-
-        for diag in report.waiver_diagnostics:  # text lists them with the findings
-            sys.stderr.write(diag.format(language) + "\n")
-
-        emit(report, output_format.value, language, shown, output)
-    else:
-        from rich.console import Console
-
-        if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                from checker.report.text import render
-
-                render(report, Console(file=fh, width=120, no_color=True), language, show=shown)
-        else:
-            from checker.report.text import render
-
-            render(report, Console(highlight=False, soft_wrap=True), language, show=shown)
     if report.interrupted:
         done = report.batch.valid_count + report.batch.invalid_count
         sys.stderr.write(

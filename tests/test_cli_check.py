@@ -75,3 +75,12 @@ def test_bad_rules_exit_3_and_bad_documents_exit_4(tmp_path: Path) -> None:
     doc.write_text("{", encoding="utf-8")
     done = _run("check", str(doc))
     assert done.returncode == 4 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif"])
+def test_an_output_that_cannot_be_written_is_a_usage_error(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / "no-such-folder" / f"report.{fmt}"
+    done = _run("check", str(SEED), "--format", fmt, "--output", str(target))
+    assert done.returncode == 2, done.stderr
+    assert str(target) in done.stderr and "Traceback" not in done.stderr
+    assert not target.exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING
 
@@ -46,14 +45,3 @@ def write(report: Report, name: str, out: IO[str], lang: Lang, show: Iterable[st
     else:
         raise ValueError(f"unknown format {name!r}: {', '.join(FORMATS)}")
     out.write(text)
-
-
-def emit(
-    report: Report, name: str, lang: Lang, show: Iterable[str], output: str | None = None
-) -> None:
-    """:func:`write` to the file ``output``, or to stdout."""
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            write(report, name, fh, lang, show)
-    else:
-        write(report, name, sys.stdout, lang, show)
