@@ -911,10 +911,24 @@ def table_plan(
 
 
 def _with_lets(frame: pl.LazyFrame, rules: Sequence[CompiledRule]) -> pl.LazyFrame:
-    # One stage per temporary: a temporary may use the ones defined before it.
+    """The rules' temporaries as columns, in as few stages as their dependencies allow.
+
+    A temporary may use ones defined before it; each goes into the first stage after the
+    last stage defining a column it reads (every rule's first temporaries share stage 0),
+    which keeps the plan shallow: planning cost grows with its depth.
+    """
+    stages: list[list[pl.Expr]] = []
+    stage_of: dict[str, int] = {}
     for rule in rules:
         for name, expr in rule.lets:
-            frame = frame.with_columns(expr.alias(name))
+            needs = [stage_of[c] for c in expr.meta.root_names() if c in stage_of]
+            level = max(needs) + 1 if needs else 0
+            if level == len(stages):
+                stages.append([])
+            stages[level].append(expr.alias(name))
+            stage_of[name] = level
+    for stage in stages:
+        frame = frame.with_columns(stage)
     return frame
 
 
