@@ -154,6 +154,7 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
             "severity": [r.meta.severity for r in rules],
             "rule_file": [r.span.file for r in rules],
             "rule_line": [r.span.line for r in rules],
+            "check_lines": [_check_lines(r) for r in rules],
             "rule_table": [
                 r.table if isinstance(r, ast.Rollup) else (r.scope_table if r.per_row else None)
                 for r in rules
@@ -166,10 +167,17 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
             "severity": pl.Utf8,
             "rule_file": pl.Utf8,
             "rule_line": pl.Int64,
+            "check_lines": pl.List(pl.Int64),
             "rule_table": pl.Utf8,
             "op": pl.Utf8,
         },
     )
+
+
+def _check_lines(rule: ast.Rule | ast.Rollup) -> list[int]:
+    """First and last line of what a rule checks, as written (a roll-up: its own lines)."""
+    span = rule.span if isinstance(rule, ast.Rollup) else rule.check.span
+    return [span.line, max(span.end_line, span.line)]
 
 
 def _shown_op(rule: ast.Rule | ast.Rollup) -> str:

@@ -84,3 +84,14 @@ def test_an_output_that_cannot_be_written_is_a_usage_error(tmp_path: Path, fmt: 
     assert done.returncode == 2, done.stderr
     assert str(target) in done.stderr and "Traceback" not in done.stderr
     assert not target.exists()
+
+
+def test_a_failure_shows_what_the_rule_checks_as_written() -> None:
+    done = _run("check", str(SEED), "--select", "SZ-01", "--show", "rounding", "--lang", "en")
+    rule_file = ROOT / "rulesets" / "部门预算" / "收支总表.rules"
+    check_line = next(
+        i
+        for i, line in enumerate(rule_file.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.strip() == "收入总计 = 本年收入合计 + 上年结转结余"
+    )
+    assert f"收支总表.rules:{check_line}  收入总计 = 本年收入合计 + 上年结转结余" in done.stdout

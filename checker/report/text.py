@@ -37,6 +37,16 @@ def rule_source(path: str | None, line: int | None) -> str | None:
     return lines[line - 1].strip() if 0 < line <= len(lines) else None
 
 
+def checked_source(path: str | None, first: int | None, last: int | None) -> str | None:
+    """What a rule checks, as written (its lines joined), e.g. ``收入总计 = 本年收入合计 + …``."""
+    if not path or not first:
+        return None
+    lines = _rule_lines(path)
+    end = min(last or first, len(lines), first + 5)  # a long check: its first lines
+    picked = [lines[i - 1].strip() for i in range(first, end + 1) if 0 < i <= len(lines)]
+    return " ".join(p for p in picked if p) or None
+
+
 def _word(status: str, lang: Lang) -> str:
     zh, en = STATUS_WORDS.get(status, (status, status))
     return zh if lang == "zh" else en
@@ -170,8 +180,10 @@ def _print_result(row: dict[str, Any], console: Console, lang: Lang) -> None:
         f"{escape(row.get('title') or '')}  [dim]{escape(str(row.get('id')))}{escape(place)}[/dim]"
     )
     console.print(head, highlight=False)
-    source = rule_source(row.get("rule_file"), row.get("rule_line"))
+    lines = row.get("check_lines") or [row.get("rule_line"), row.get("rule_line")]
+    source = checked_source(row.get("rule_file"), lines[0], lines[-1])
     if source:
+        where = f"{row.get('rule_file')}:{lines[0]}"
         console.print(f"    [dim]{escape(where)}[/dim]  {escape(source)}", highlight=False)
     console.print(f"    {escape(result_message(row, lang))}", highlight=False)
     for cell in row.get("cells") or []:
@@ -184,8 +196,8 @@ def _cell_label(cell: dict[str, Any], lang: Lang) -> str:
     if row is None:
         return f"{cell['table']}.{cell['column']}"
     if lang == "zh":
-        return f"{cell['table']} 第 {row + 1} 行 .{cell['column']}"
-    return f"{cell['table']} row {row + 1} .{cell['column']}"
+        return f"{cell['table']} 第 {row + 1} 行 {cell['column']}"
+    return f"{cell['table']} row {row + 1}, {cell['column']}"
 
 
 def _summary_line(summary: dict[str, int], lang: Lang) -> str:
