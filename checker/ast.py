@@ -191,6 +191,7 @@ ScalarFunc = Literal[
     "amount",  # amount(text, 万元): the amount a text like "≤80万元" states, in that unit
     "length",  # length(text)
     "coalesce",  # coalesce(a, b, …)
+    "wording",  # wording(说明.名称): the statement's direction word as printed (text)
 ]
 
 

@@ -260,6 +260,12 @@ class Planner:
         self._statement_bools.add(base + "_f")
         return base + "_v", base + "_f"
 
+    def statement_wording(self, name: str) -> str:
+        """W column: a prose statement's direction word as printed (增加 / 减少 / 持平 …)."""
+        base = self._name(("stmt-wording", name))
+        self._statements[base] = pl.col("wording").filter(pl.col("name") == name).first()
+        return base
+
     def build(self, documents: pl.LazyFrame, frames: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
         """The wide frame: one row per document, one column per planned quantity."""
         wide = documents.select("document")
@@ -592,13 +598,15 @@ def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
         case ast.CellRef() as ref:
             value, _found, _row = ctx.planner.cell(ref)
             return ctx.w(value)
+        case ast.Call(func="wording", args=(ast.StatementRef(name=name),)):
+            return ctx.w(ctx.planner.statement_wording(name))
     raise CompileError(f"not text: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
 
 
 def is_text(expr: ast.Expr, ctx: Context) -> bool:
     """Whether ``expr`` is text (a string literal or a text column/cell)."""
     match expr:
-        case ast.String():
+        case ast.String() | ast.Call(func="wording"):
             return True
         case ast.ColumnRef(column=column, outer=outer):
             table = ctx.outer_table if outer else ctx.row_table
@@ -695,6 +703,8 @@ def _raw(expr: ast.Expr, ctx: Context) -> pl.Expr:
         case ast.StatementRef(name=name):
             value, _found = ctx.planner.statement(name)
             return ctx.w(value)
+        case ast.Call(func="wording"):
+            return text(expr, ctx)
     return number(expr, ctx).v
 
 

@@ -89,8 +89,10 @@ def prepare_table(frame: pl.DataFrame | pl.LazyFrame, table: Table) -> pl.LazyFr
 
 
 def prepare_statements(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """Loader statements frame → Decimal values."""
+    """Loader statements frame → Decimal values (and a ``wording`` column, null if absent)."""
     lf = frame.lazy()
+    if "wording" not in lf.collect_schema():
+        lf = lf.with_columns(pl.lit(None, pl.Utf8).alias("wording"))
     dtype = lf.collect_schema()["value"]
     if dtype.is_integer():
         return lf.with_columns(

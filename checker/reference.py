@@ -339,13 +339,17 @@ def text(expr: ast.Expr, env: _Env) -> str | None:
                 return None
             value = found[1].get(ref.column) if ref.column else None
             return None if value is None else str(value)
+        case ast.Call(func="wording", args=(ast.StatementRef(name=name),)):
+            statement = (env.doc.doc.get("statements") or {}).get(name)
+            wording = None if statement is None else statement.get("wording")
+            return None if wording is None else str(wording)
     raise TypeError(type(expr).__name__)
 
 
 def is_text(expr: ast.Expr, env: _Env) -> bool:
     """Mirror of ``compile.is_text``."""
     match expr:
-        case ast.String():
+        case ast.String() | ast.Call(func="wording"):
             return True
         case ast.ColumnRef(column=column, outer=outer):
             table = env.outer_table if outer else env.row_table
@@ -445,6 +449,8 @@ def _raw(expr: ast.Expr, env: _Env) -> Any:
         case ast.StatementRef(name=name):
             statement = (env.doc.doc.get("statements") or {}).get(name)
             return None if statement is None else statement.get("value")
+        case ast.Call(func="wording"):
+            return text(expr, env)
     return number(expr, env).v
 
 

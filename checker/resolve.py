@@ -213,6 +213,10 @@ register(
             "{what} 需要文字，而这是金额",
             "{what} needs text, but this is an amount",
         ),
+        "rules.resolve.wording-of-statement": (
+            "wording(…) 的参数须是说明中的数字（说明.名称）",
+            "wording(…) takes a figure of the prose (说明.名称)",
+        ),
         "rules.resolve.compare-types": (
             "不能比较文字与数字",
             "cannot compare text with a number",
@@ -984,6 +988,12 @@ class Resolver:
                 self.need(k, "amount", a, func)
         elif func in ("amount", "length"):
             self.need(kinds[0], "text", e.args[0], func)
+        elif func == "wording":
+            # a statement's direction word as printed (增加 / 减少 / 持平 …): text
+            if not isinstance(args[0], StatementRef):
+                self.error("rules.resolve.wording-of-statement", e.args[0].span)
+                raise _Failed
+            return Call(func, tuple(args), e.span), "text"
         return Call(func, tuple(args), e.span), "amount"
 
     def aggregate(self, e: Aggregate, ctx: _Ctx) -> Aggregate:

@@ -90,7 +90,7 @@ MAX_CACHED_CHUNK = 20_000  # characters: statements up to this size are memoised
 
 UNITS = ("元", "万元", "亿元")
 AGGREGATES = ("sum", "count", "min", "max")
-SCALAR_FUNCTIONS = ("abs", "round", "pct", "amount", "length", "coalesce")
+SCALAR_FUNCTIONS = ("abs", "round", "pct", "amount", "length", "coalesce", "wording")
 CONDITION_FUNCTIONS = ("matches",)
 FUNCTIONS = AGGREGATES + SCALAR_FUNCTIONS + CONDITION_FUNCTIONS
 STATEMENT_PREFIXES = ("说明",)  # 说明.支出.基本支出占比 is a statement reference
@@ -1067,6 +1067,7 @@ class _Builder(Transformer[Token, Any]):
             "amount": (n == 2, "2"),
             "length": (n == 1, "1"),
             "coalesce": (n >= 1, "≥1"),
+            "wording": (n == 1, "1"),
         }[func]
         if not self._arity(func, args, ok[1], ok[0], fspan):
             return _INVALID

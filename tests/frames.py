@@ -31,14 +31,19 @@ def frames(
         tables[table.role] = frame.with_columns(
             pl.Series("document", index, pl.UInt32), pl.Series("row", order, pl.UInt32)
         )
-    stmts = [(i, k, v["value"]) for i, d in enumerate(docs) for k, v in d["statements"].items()]
+    stmts = [
+        (i, k, v["value"], v.get("wording"))
+        for i, d in enumerate(docs)
+        for k, v in d["statements"].items()
+    ]
     statements = pl.DataFrame(
         {
             "document": [s[0] for s in stmts],
             "name": [s[1] for s in stmts],
             "value": [None if s[2] is None else round(s[2] * 10_000) for s in stmts],
+            "wording": [s[3] for s in stmts],
         },
-        schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64},
+        schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64, "wording": pl.Utf8},
     )
     ids = pl.DataFrame(
         {"document": list(range(len(docs))), "id": [f"d{i}" for i in range(len(docs))]},
