@@ -301,6 +301,8 @@ def _all_cells(doc: dict[str, Any]) -> Iterator[tuple[str, Any]]:
                 yield pointer("tables", role, "rows", i, column), value
     for name, figure in doc["statements"].items():
         yield pointer("statements", name, "value"), figure["value"]
+        if "wording" in figure:  # the direction word (wording() rules)
+            yield pointer("statements", name, "wording"), figure["wording"]
 
 
 @dataclass(frozen=True)

@@ -298,8 +298,14 @@ def test_polars_and_reference_agree(ruleset: ast.Ruleset, docs: list[dict[str, A
 
 
 def test_enough_cases_were_compared() -> None:
-    """The property above compared at least 2,000 (document, rule, row) results."""
-    if CASES["count"] == 0:
+    """The property above compared at least 2,000 (document, rule, row) results.
+
+    Draws vary in size, so a run of 25 examples compares ~1,900-4,600 results; when it
+    came out short (or this test runs alone), the property runs again on fresh examples.
+    """
+    for _ in range(4):
+        if CASES["count"] >= 2000:
+            break
         test_polars_and_reference_agree()
     assert CASES["count"] >= 2000, CASES
     print(f"compared {CASES['count']} results")

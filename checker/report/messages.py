@@ -42,6 +42,17 @@ def reason_message(reason: str | None, lang: Lang) -> str | None:
     return (zh if lang == "zh" else en).format(detail=detail)
 
 
+def _holds(op: str, a: float, b: float) -> bool:
+    return {
+        "=": a == b,
+        "!=": a != b,
+        "<": a < b,
+        "<=": a <= b,
+        ">": a > b,
+        ">=": a >= b,
+    }.get(op, False)
+
+
 def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     """One sentence explaining a result."""
     status = row["status"]
@@ -59,6 +70,9 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     diff = row.get("diff")
     tol = row.get("tolerance")
     op = row.get("op") or "="
+    if status == "fail" and _holds(op, lhs, rhs):
+        # a compound check (and/or, a text part) failed elsewhere than the values shown
+        return "条件不成立" if lang == "zh" else "the condition does not hold"
     if op != "=" and status in ("fail", "rounding"):
         within = status == "rounding"
         if lang == "zh":
