@@ -1178,20 +1178,10 @@ def _load_items(
     spec: DocumentSchema, items: Iterator[_Item], files: int, max_bytes: int, jobs: int | None
 ) -> Batch:
     """Load numbered documents in chunks (in worker processes for a large input): one batch."""
-    chunks: list[_Chunk] = []
     collecting = gc.isenabled()
     gc.disable()  # JSON trees hold no cycles; collections during a bulk load only cost time
     try:
-        workers = _workers(jobs)
-        if workers > 1 and jobs is None:  # auto: only a large batch pays for starting workers
-            head, large = _head(items, PARALLEL_MIN_BYTES)
-            workers = workers if large else 1
-            items = chain(head, items)
-        if workers > 1:
-            chunks = _load_parallel(spec, items, max_bytes, workers)
-        else:
-            size = CHUNK_DOCUMENTS
-            chunks = [_load_chunk(spec, part, max_bytes) for part in _batched(items, size)]
+        chunks = list(_chunk_stream(spec, items, max_bytes, jobs))
         if not chunks:
             chunks.append(_load_chunk(spec, [], max_bytes))
         return _finish(spec, chunks, files)
@@ -1219,16 +1209,7 @@ def iter_batches(
     spec = schema if isinstance(schema, DocumentSchema) else load_schema(schema)
     sources = iter_sources(paths)
     items = _items(sources, max_bytes, stdin)
-    workers = _workers(jobs)
-    if workers > 1 and jobs is None:
-        head, large = _head(items, PARALLEL_MIN_BYTES)
-        workers = workers if large else 1
-        items = chain(head, items)
-    if workers > 1:
-        chunks = _iter_parallel(spec, items, max_bytes, workers)
-    else:
-        size_here = min(CHUNK_DOCUMENTS, max(size, 1))
-        chunks = (_load_chunk(spec, part, max_bytes) for part in _batched(items, size_here))
+    chunks = _chunk_stream(spec, items, max_bytes, jobs, min(CHUNK_DOCUMENTS, max(size, 1)))
     group: list[_Chunk] = []
     count = 0
     yielded = False
@@ -1241,6 +1222,25 @@ def iter_batches(
             group, count = [], 0
     if group or not yielded:
         yield _finish(spec, group or [_load_chunk(spec, [], max_bytes)], len(sources))
+
+
+def _chunk_stream(
+    spec: DocumentSchema,
+    items: Iterator[_Item],
+    max_bytes: int,
+    jobs: int | None,
+    chunk: int = CHUNK_DOCUMENTS,
+) -> Iterator[_Chunk]:
+    """Chunks of consecutive documents, in input order: loaded by worker processes when
+    ``jobs`` asks for them or (auto) the input is large enough to pay for starting them."""
+    workers = _workers(jobs)
+    if workers > 1 and jobs is None:  # auto: only a large batch pays for starting workers
+        head, large = _head(items, PARALLEL_MIN_BYTES)
+        workers = workers if large else 1
+        items = chain(head, items)
+    if workers > 1:
+        return _iter_parallel(spec, items, max_bytes, workers)
+    return (_load_chunk(spec, part, max_bytes) for part in _batched(items, chunk))
 
 
 def _gc_paused(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
@@ -1419,13 +1419,6 @@ def _init_worker(raw: Mapping[str, Any], path: str) -> None:
 def _work(items: list[_Item], max_bytes: int) -> _Chunk:
     assert _WORKER_SPEC is not None
     return _load_chunk(_WORKER_SPEC, items, max_bytes)
-
-
-def _load_parallel(
-    spec: DocumentSchema, items: Iterator[_Item], max_bytes: int, workers: int
-) -> list[_Chunk]:
-    """Every chunk of :func:`_iter_parallel`, in input order."""
-    return list(_iter_parallel(spec, items, max_bytes, workers))
 
 
 def _iter_parallel(

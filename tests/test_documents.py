@@ -582,13 +582,13 @@ def test_workers_start_only_for_large_batches(
     _mixed_batch(tmp_path)
     here = load_documents([str(tmp_path)], jobs=1)
     started: list[int] = []
-    real = documents._load_parallel
+    real = documents._iter_parallel
 
     def spy(*args: Any) -> Any:
         started.append(args[-1])
         return real(*args)
 
-    monkeypatch.setattr(documents, "_load_parallel", spy)
+    monkeypatch.setattr(documents, "_iter_parallel", spy)
     _same_batch(here, load_documents([str(tmp_path)]))  # 16 documents: loaded here
     assert started == []
     monkeypatch.setattr(documents, "PARALLEL_MIN_BYTES", 5_000)
