@@ -734,30 +734,14 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
                 exact = _OPS[op](a.v, b.v) | ((a.v - b.v).abs() <= float(ctx.half))
                 if op == "!=":
                     exact = (a.v - b.v).abs() > float(ctx.half)
-            if op == "=":
-                meet = (a.lo <= b.hi) & (b.lo <= a.hi)
-            elif op in ("<", "<="):
-                meet = _OPS[op](a.lo, b.hi)
-            elif op in (">", ">="):
-                meet = _OPS[op](a.hi, b.lo)
-            else:
-                meet = exact
+            meet = _meet(op, a.lo, a.hi, b.lo, b.hi, exact)
             no_value = (
                 pl.when(a.v.is_null() | b.v.is_null())
                 .then(pl.lit("no-value:"))
                 .otherwise(pl.lit(None, pl.Utf8))
             )
             reason = pl.coalesce([r for r in (a.reason, b.reason, no_value) if r is not None])
-            status = (
-                pl.when(reason.is_not_null())
-                .then(ERROR)
-                .when(exact)
-                .then(PASS)
-                .when(meet)
-                .then(ROUNDING)
-                .otherwise(FAIL)
-            )
-            return Judged(status, a, b, reason)
+            return Judged(_verdict(exact, meet, reason), a, b, reason)
         case ast.And(items=items):
             parts = [judge(i, ctx) for i in items]
             status = pl.max_horizontal([p.status for p in parts])
@@ -768,6 +752,26 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             return _combine(parts, status)
     ok = boolean(cond, ctx)
     return Judged(pl.when(ok).then(PASS).otherwise(FAIL), None, None, None)
+
+
+def _meet(
+    op: str, a_lo: pl.Expr, a_hi: pl.Expr, b_lo: pl.Expr, b_hi: pl.Expr, exact: pl.Expr
+) -> pl.Expr:
+    """Whether the sides' rounding intervals allow ``a op b`` (``!=``: only exactly)."""
+    if op == "=":
+        return (a_lo <= b_hi) & (b_lo <= a_hi)
+    if op in ("<", "<="):
+        return _OPS[op](a_lo, b_hi)
+    if op in (">", ">="):
+        return _OPS[op](a_hi, b_lo)
+    return exact
+
+
+def _verdict(exact: pl.Expr, meet: pl.Expr, reason: pl.Expr | None = None) -> pl.Expr:
+    """error when an operand has a reason; else pass when exact, rounding when only the
+    intervals meet, fail otherwise."""
+    graded = pl.when(exact).then(PASS).when(meet).then(ROUNDING).otherwise(FAIL)
+    return graded if reason is None else pl.when(reason.is_not_null()).then(ERROR).otherwise(graded)
 
 
 def _combine(parts: list[Judged], status: pl.Expr) -> Judged:
@@ -999,8 +1003,7 @@ def rollup_plans(
             n = pl.col(f"__n_{column}").cast(pl.Int64).cast(DEC)
             rhs = Num(total, total - n * half, total + n * half)
             exact = lhs.v == rhs.v
-            meet = (lhs.lo <= rhs.hi) & (rhs.lo <= lhs.hi)
-            status = pl.when(exact).then(PASS).when(meet).then(ROUNDING).otherwise(FAIL)
+            status = _verdict(exact, _meet("=", lhs.lo, lhs.hi, rhs.lo, rhs.hi, exact))
             cells = [
                 _cell_struct(rollup.table, pl.col("row"), column, value),
                 _cell_struct(
@@ -1277,26 +1280,16 @@ def linear_plan(
         width = pl.col(f"n{i}").fill_null(0).cast(pl.Int64).cast(DEC) * half
         side_values.append((v, v - width, v + width))
     (a, a_lo, a_hi), (b, b_lo, b_hi) = side_values
+    # the comparison is a column: each operator's exact and interval tests, picked by it
     op = pl.col("op")
     exact = pl.coalesce([pl.when(op == name).then(fn(a, b)) for name, fn in _OPS.items()])
-    meet = (
-        pl.when(op == "=")
-        .then((a_lo <= b_hi) & (b_lo <= a_hi))
-        .when(op.is_in(["<", "<="]))
-        .then(pl.when(op == "<").then(a_lo < b_hi).otherwise(a_lo <= b_hi))
-        .when(op.is_in([">", ">="]))
-        .then(pl.when(op == ">").then(a_hi > b_lo).otherwise(a_hi >= b_lo))
-        .otherwise(exact)
+    meet = pl.coalesce(
+        [
+            pl.when(op == name).then(_meet(name, a_lo, a_hi, b_lo, b_hi, fn(a, b)))
+            for name, fn in _OPS.items()
+        ]
     )
-    status = (
-        pl.when(pl.col("reason").is_not_null())
-        .then(ERROR)
-        .when(exact)
-        .then(PASS)
-        .when(meet)
-        .then(ROUNDING)
-        .otherwise(FAIL)
-    )
+    status = _verdict(exact, meet, pl.col("reason"))
     applies_now = pl.when(pl.col("has_when")).then(pl.col("applies").fill_null(False))
     status = pl.when(applies_now.otherwise(True)).then(status).otherwise(SKIPPED)
     return (
