@@ -41,6 +41,15 @@ def _root(
 
 
 _LANGS = ("zh", "en")
+
+
+def _language(lang: str) -> Lang:
+    """``--lang``: zh or en (anything else is a usage error, exit 2)."""
+    if lang not in _LANGS:
+        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
+    return "en" if lang == "en" else "zh"
+
+
 INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 BATCH_DOCUMENTS = 2_000  # = checker.documents.BATCH_DOCUMENTS (not imported: cold start)
 
@@ -99,9 +108,7 @@ def validate(
     from checker.diagnostics import RulecheckError
     from checker.documents import DEFAULT_MAX_BYTES, load_documents
 
-    if lang not in _LANGS:
-        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
-    language: Lang = "en" if lang == "en" else "zh"
+    language = _language(lang)
     try:
         batch = load_documents(
             paths,
@@ -172,9 +179,7 @@ def lint_command(
     from checker.lint import lint, render_json, render_text, unusable_paths
     from checker.template import Template
 
-    if lang not in _LANGS:
-        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
-    language: Lang = "en" if lang == "en" else "zh"
+    language = _language(lang)
     template: Template | None = None
     if schema is not None:
         from checker.documents import load_schema
@@ -326,9 +331,7 @@ def check_command(
     from checker.report.progress import BatchProgress
     from checker.report.tabular import write_jsonl
 
-    if lang not in _LANGS:
-        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
-    language: Lang = "en" if lang == "en" else "zh"
+    language = _language(lang)
     shown = list(show) if show else ["fail", "error"]
     allowed = {"fail", "error", "rounding", "pass", "skipped", "waived"}
     if any(s not in allowed for s in shown):
@@ -452,9 +455,7 @@ def explain_command(
     from checker.diagnostics import RulecheckError
     from checker.explain import explain_rule, find_rules, read_document, render_json, render_text
 
-    if lang not in _LANGS:
-        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
-    language: Lang = "en" if lang == "en" else "zh"
+    language = _language(lang)
     try:
         ruleset = load_rules(rules, schema=schema)
         chosen = find_rules(ruleset.ruleset, rule_id)
@@ -502,9 +503,7 @@ def coverage_command(
     from checker.documents import load_documents
     from checker.evaluate import EVALUATED, evaluate
 
-    if lang not in _LANGS:
-        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
-    language: Lang = "en" if lang == "en" else "zh"
+    language = _language(lang)
     try:
         ruleset = load_rules(rules, schema=schema)
         batch = load_documents(paths, schema=schema)
@@ -565,9 +564,7 @@ def test_command(
     from checker.lint import unusable_paths
     from checker.ruletest import render_json, render_text, run_tests
 
-    if lang not in _LANGS:
-        raise typer.BadParameter(f"{lang!r}: zh | en", param_hint="--lang")
-    language: Lang = "en" if lang == "en" else "zh"
+    language = _language(lang)
     unusable = unusable_paths(rules)  # a path that names no rule file: a usage error
     if unusable:
         for diag in unusable:
