@@ -67,6 +67,7 @@ from checker.ast import (
     String,
 )
 from checker.diagnostics import Diagnostic, Location, register
+from checker.rulefiles import rule_files as rule_files  # re-exported: public API
 from checker.syntax import (
     STATEMENT_PREFIXES,
     UNITS,
@@ -310,20 +311,6 @@ def _loc(span: Span) -> Location:
 
 
 # --------------------------------------------------------------------------- files and includes
-
-
-def rule_files(path: str | Path) -> list[Path]:
-    """The rule files a path stands for: a file, or a directory's ``*.rules`` (recursive, sorted).
-
-    A directory holding ``ruleset.rules`` stands for that file alone (it includes the rest).
-    """
-    p = Path(path)
-    if p.is_dir():
-        entry = p / "ruleset.rules"
-        if entry.is_file():
-            return [entry]
-        return sorted(q for q in p.rglob("*.rules") if q.is_file())
-    return [p]
 
 
 @dataclass

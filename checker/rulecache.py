@@ -20,6 +20,7 @@ from checker import diskcache
 from checker.ast import Ruleset
 from checker.diagnostics import Diagnostic
 from checker.resources import grammar_path
+from checker.rulefiles import rule_files
 from checker.template import Template
 
 _SOURCES = ("ast.py", "syntax.py", "resolve.py", "template.py", "diagnostics.py", "rulecache.py")
@@ -39,13 +40,8 @@ def _file_digest(path: str) -> str | None:
 
 
 def _listing(path: Path) -> list[str] | None:
-    """What a folder argument stands for (the same choice as ``resolve.rule_files``)."""
-    if not path.is_dir():
-        return None
-    entry = path / "ruleset.rules"
-    if entry.is_file():
-        return [str(entry)]
-    return sorted(str(q) for q in path.rglob("*.rules") if q.is_file())
+    """What a folder argument stands for (None for a file: its digest covers it)."""
+    return [str(q) for q in rule_files(path)] if path.is_dir() else None
 
 
 def _still_valid(stored: dict[str, Any], paths: Sequence[Path]) -> bool:
