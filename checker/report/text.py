@@ -29,14 +29,6 @@ def _rule_lines(path: str) -> tuple[str, ...]:
         return ()
 
 
-def rule_source(path: str | None, line: int | None) -> str | None:
-    """The rule's header line as written in its file."""
-    if not path or not line:
-        return None
-    lines = _rule_lines(path)
-    return lines[line - 1].strip() if 0 < line <= len(lines) else None
-
-
 def checked_source(path: str | None, first: int | None, last: int | None) -> str | None:
     """What a rule checks, as written (its lines joined), e.g. ``收入总计 = 本年收入合计 + …``."""
     if not path or not first:
