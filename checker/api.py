@@ -337,18 +337,15 @@ def _combine(
         return parts[0]
     if not parts:  # interrupted before the first batch was done
         empty = load_objects([], schema=schema)
-        return empty, evaluate(rules.ruleset, rules.template, empty.documents, {}, None)
+        engine = Engine.cached(rules.ruleset, rules.template)  # compiled already: cached
+        return empty, engine.run(empty.documents, {}, None)
     batches = [b for b, _ in parts]
-    first = batches[0]
     documents = pl.concat([b.documents for b in batches], how="vertical_relaxed")
-    batch = Batch(
-        first.schema,
-        documents,
-        {role: frame.clear() for role, frame in first.tables.items()},
-        pl.concat([b.table_info for b in batches], how="vertical_relaxed"),
-        first.statements.clear(),
-        [status for b in batches for status in b.statuses],
-        files=first.files,
+    batch = replace(
+        _light(batches[0]),
+        documents=documents,
+        table_info=pl.concat([b.table_info for b in batches], how="vertical_relaxed"),
+        statuses=[status for b in batches for status in b.statuses],
     )
     totals: dict[str, int] = {}
     for _, r in parts:
