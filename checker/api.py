@@ -35,7 +35,7 @@ from checker.documents import (
     load_objects,
     load_schema,
 )
-from checker.evaluate import CELL_STATUSES, Engine, Results, evaluate
+from checker.evaluate import CELL_STATUSES, Engine, Results
 from checker.resources import rulesets_dir
 from checker.rulecache import load_ruleset_cached
 from checker.template import Template
@@ -384,14 +384,8 @@ def check_batch(
 ) -> Report:
     """Run ``rules`` over an already loaded batch (raises exit 3 for a bad waiver file)."""
     chosen = _waivers(waivers)
-    results = evaluate(
-        rules.ruleset,
-        rules.template,
-        batch.documents,
-        batch.tables,
-        batch.statements,
-        cells_for=cells_for,
-    )
+    engine = Engine.cached(rules.ruleset, rules.template)  # as check() does
+    results = engine.run(batch.documents, batch.tables, batch.statements, cells_for=cells_for)
     return make_report(batch, results, rules, chosen, today)
 
 
