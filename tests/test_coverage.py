@@ -8,15 +8,13 @@ roll-ups, default value columns, and skipped evaluations (which read nothing).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 import pytest
+from cli_run import rulecheck
 
 from checker.coverage import STATEMENTS, compute_coverage, numeric_cells, referenced_cells
 from checker.documents import Batch, load_documents
@@ -152,21 +150,6 @@ def test_rollup_reads_the_child_rows() -> None:
 
 
 # --------------------------------------------------------------------------- the command
-
-
-def rulecheck(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "checker.cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,14 @@ line:col and offer the original name in "did you mean".
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_run import rulecheck
 
 from checker.ast import Aggregate, CellRef, ColumnRef, InColumn, IsEmpty, Rollup, Rule, Span
 from checker.diagnostics import Location
@@ -27,22 +25,6 @@ from checker.syntax import iter_children, parse_file
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESET = ROOT / "rulesets" / "部门预算"
-
-
-def rulecheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "checker.cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        cwd=cwd or ROOT,
-        env=env,
-        timeout=120,
-    )
-    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
-    return proc
 
 
 def copy_ruleset(tmp_path: Path) -> Path:

@@ -1,0 +1,27 @@
+"""Run the real command line (``python -m checker.cli``) from tests: no traceback allowed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rulecheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``rulecheck ARGS...`` in a subprocess (the checkout's code, a wide terminal)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker.cli", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    return proc
