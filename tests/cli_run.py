@@ -10,11 +10,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def rulecheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``rulecheck ARGS...`` in a subprocess (the checkout's code, a wide terminal)."""
+def rulecheck(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``rulecheck ARGS...`` in a subprocess (the checkout's code, a wide terminal), with
+    ``stdin`` as its standard input."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     proc = subprocess.run(
         [sys.executable, "-m", "checker.cli", *args],
+        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
         capture_output=True,
         text=True,
         encoding="utf-8",

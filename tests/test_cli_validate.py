@@ -7,13 +7,11 @@ file's bytes unchanged afterwards. Usage errors: exit 2, no traceback.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import rulecheck
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "000_afa05cab7739910b.json"
@@ -38,25 +36,6 @@ def minimal_document() -> dict[str, Any]:
 
 def dump(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def rulecheck(
-    *args: str, stdin: bytes | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "checker.cli", *args],
-        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        cwd=cwd or ROOT,
-        env=env,
-        timeout=120,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
 
 
 def acceptance_document() -> dict[str, Any]:
