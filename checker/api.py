@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from checker import ast
+from checker import ast, diskcache
 from checker.diagnostics import Diagnostic, ExitCode, Lang, RulecheckError
 from checker.documents import (
     BATCH_DOCUMENTS,
@@ -37,7 +37,7 @@ from checker.documents import (
 )
 from checker.evaluate import CELL_STATUSES, Engine, Results
 from checker.resources import rulesets_dir
-from checker.rulecache import load_ruleset_cached
+from checker.rulecache import load_ruleset_keyed
 from checker.template import Template
 from checker.waivers import Waivers, apply_waivers, load_waivers, resolve_today
 
@@ -52,6 +52,9 @@ class Rules:
     template: Template
     diagnostics: tuple[Diagnostic, ...] = ()
     paths: tuple[str, ...] = ()
+    # the ruleset's content digest (rulecache.ruleset_digest), when known: the compiled
+    # engine's cache key; None makes Engine.cached compute it
+    digest: str | None = None
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -67,7 +70,10 @@ class Rules:
             return chosen and not any(_matches(rule_id, base, u) for u in unwanted)
 
         rules = tuple(r for r in self.ruleset.rules if keep(r.meta.id))
-        return replace(self, ruleset=replace(self.ruleset, rules=rules))
+        digest = None
+        if self.digest is not None:
+            digest = diskcache.digest(self.digest, *(r.meta.id for r in rules))
+        return replace(self, ruleset=replace(self.ruleset, rules=rules), digest=digest)
 
 
 def _matches(rule_id: str, base: str, pattern: str) -> bool:
@@ -91,8 +97,8 @@ def load_rules(
     """
     template = load_schema(schema).template
     chosen = [Path(p) for p in paths] if paths else [default_rules_path()]
-    ruleset, diagnostics = load_ruleset_cached(chosen, template)
-    rules = Rules(ruleset, template, tuple(diagnostics), tuple(str(p) for p in chosen))
+    ruleset, diagnostics, digest = load_ruleset_keyed(chosen, template)
+    rules = Rules(ruleset, template, tuple(diagnostics), tuple(str(p) for p in chosen), digest)
     if rules.errors:
         raise RulecheckError(rules.errors, ExitCode.INVALID_RULES)
     return rules
@@ -314,7 +320,7 @@ def iter_check(
     batch_size: int = BATCH_DOCUMENTS,
 ) -> Iterator[tuple[Batch, Results]]:
     """Each batch of documents under ``paths`` with its results (no waivers applied)."""
-    engine = Engine.cached(rules.ruleset, rules.template)
+    engine = Engine.cached(rules.ruleset, rules.template, rules.digest)
     kept = None if keep is None else tuple(keep)
     for batch in iter_batches(paths, size=batch_size, schema=schema, max_bytes=max_bytes):
         results = engine.run(
@@ -337,7 +343,8 @@ def _combine(
         return parts[0]
     if not parts:  # interrupted before the first batch was done
         empty = load_objects([], schema=schema)
-        engine = Engine.cached(rules.ruleset, rules.template)  # compiled already: cached
+        # compiled already: from the cache
+        engine = Engine.cached(rules.ruleset, rules.template, rules.digest)
         return empty, engine.run(empty.documents, {}, None)
     batches = [b for b, _ in parts]
     documents = pl.concat([b.documents for b in batches], how="vertical_relaxed")
@@ -384,7 +391,7 @@ def check_batch(
 ) -> Report:
     """Run ``rules`` over an already loaded batch (raises exit 3 for a bad waiver file)."""
     chosen = _waivers(waivers)
-    engine = Engine.cached(rules.ruleset, rules.template)  # as check() does
+    engine = Engine.cached(rules.ruleset, rules.template, rules.digest)  # as check() does
     results = engine.run(batch.documents, batch.tables, batch.statements, cells_for=cells_for)
     return make_report(batch, results, rules, chosen, today)
 

@@ -21,18 +21,22 @@ from checker.compile import (
     BLOCK,
     CELL_DTYPE,
     DEC,
+    ENGINE,
     LABEL,
     STATUS_NAMES,
     CompiledRule,
     Leaf,
     LinearRule,
     Planner,
+    RollupLevel,
     compile_rule,
     document_plan,
     linear_plan,
+    linear_program,
     linear_rule,
     normalize_label_expr,
-    rollup_plans,
+    rollup_levels,
+    rollup_plan,
     table_plan,
 )
 from checker.template import Table, Template
@@ -41,6 +45,7 @@ SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
 
 _CHUNK = 40  # document-level rules per plan
 _PLANS_AT_ONCE = 4  # plans collected together (parallel on both cores, bounded memory)
+_SMALL_BATCH = 100  # documents: up to this, every plan is collected at once (memory is no issue)
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -228,26 +233,34 @@ class Engine:
     """
 
     @classmethod
-    def cached(cls, ruleset: ast.Ruleset, template: Template) -> Engine:
+    def cached(cls, ruleset: ast.Ruleset, template: Template, digest: str | None = None) -> Engine:
         """The engine for ``ruleset``: from the disk cache when this exact ruleset,
-        template, Polars and compiler were compiled before, else compiled (and stored)."""
+        template, Polars and compiler were compiled before, else compiled (and stored).
+
+        ``digest`` is the ruleset's content digest when the caller has it
+        (``rulecache.ruleset_digest``; ``load_rules`` reads it from the rule cache),
+        which spares pickling the ruleset again to make the key.
+        """
         import pickle
         import sys
         from pathlib import Path
 
         from checker import diskcache
 
+        if digest is None:
+            digest = diskcache.digest(pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL))
         here = Path(__file__).parent
         key = diskcache.digest(
             sys.version,
             pl.__version__,
             diskcache.source_digest(*(here / n for n in ("ast.py", "compile.py", "evaluate.py"))),
             repr(template),
-            pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL),
+            digest,
         )
         entry = diskcache.entry("engines", key)
         found = diskcache.read(entry)
-        if isinstance(found, cls) and found.ruleset == ruleset:
+        if isinstance(found, cls) and len(found.rules_frame) == len(ruleset.rules):
+            found._attach(ruleset)
             return found
         engine = cls(ruleset, template)
         diskcache.write(entry, engine)
@@ -276,7 +289,32 @@ class Engine:
                 self.linear.append(found)
             else:
                 self.expression_rules.append(self.compiled(rule.meta.id))
+        self.linear_program = linear_program(self.linear, self.leaves) if self.linear else None
+        self._levels: dict[tuple[str, bool], list[RollupLevel]] = {}
+        for rollup in self.rollups:
+            self.levels(rollup, with_cells=False)
         self.rules_frame = _rules_frame(list(ruleset.rules))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The ruleset is not stored with the engine: whoever asks for a cached engine
+        # holds it already (read from the rule cache), and unpickling it twice costs
+        # a cold start about as much as the rest of the engine.
+        state = dict(self.__dict__)
+        del state["ruleset"], state["_by_id"]
+        return state
+
+    def _attach(self, ruleset: ast.Ruleset) -> None:
+        self.ruleset = ruleset
+        self._by_id = {r.meta.id: r for r in ruleset.rules if not isinstance(r, ast.Rollup)}
+
+    def levels(self, rollup: ast.Rollup, *, with_cells: bool) -> list[RollupLevel]:
+        """A roll-up's level pairs as expressions (built on first use)."""
+        key = (rollup.meta.id, with_cells)
+        found = self._levels.get(key)
+        if found is None:
+            found = rollup_levels(rollup, self.planner, self.precision, with_cells)
+            self._levels[key] = found
+        return found
 
     def compiled(self, rule_id: str) -> CompiledRule:
         """A rule's Polars expressions (compiled on first use)."""
@@ -301,27 +339,27 @@ class Engine:
             source = tables.get(table.role)
             if source is None:
                 source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
-            frames[table.role] = prepare_table(source, table).collect().lazy()
+            frames[table.role] = prepare_table(source, table).collect(engine=ENGINE).lazy()
         if statements is None:
             statements = pl.DataFrame(
                 schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
             )
-        frames["__statements__"] = prepare_statements(statements).collect().lazy()
-        planner, rollups, precision = self.planner, self.rollups, self.precision
+        frames["__statements__"] = prepare_statements(statements).collect(engine=ENGINE).lazy()
         # Materialised once: every rule's plan then starts from in-memory frames.
-        wide = planner.build(documents.lazy().select("document"), frames).collect().lazy()
-        plans = _plans(
-            self.expression_rules, rollups, wide, frames, planner, precision, with_cells=False
-        )
-        if self.linear:
-            plans.append(linear_plan(self.linear, self.leaves, wide))
+        wide = self.planner.build(documents.lazy().select("document"), frames)
+        wide = wide.collect(engine=ENGINE).lazy()
+        levels = [level for r in self.rollups for level in self.levels(r, with_cells=False)]
+        plans = _plans(self.expression_rules, levels, wide, frames, with_cells=False)
+        if self.linear_program is not None:
+            plans.append(linear_plan(self.linear_program, wide))
         codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
         kept: list[pl.DataFrame] = []
         counted: list[pl.DataFrame] = []
         # A few plans at a time (both cores stay busy): each output is counted and cut to
         # the kept statuses at once, so a batch never holds every plan's full output.
-        for start in range(0, len(plans), _PLANS_AT_ONCE):
-            for part in pl.collect_all(plans[start : start + _PLANS_AT_ONCE]):
+        at_once = len(plans) if documents.height <= _SMALL_BATCH else _PLANS_AT_ONCE
+        for start in range(0, len(plans), max(at_once, 1)):
+            for part in pl.collect_all(plans[start : start + at_once], engine=ENGINE):
                 counted.append(part.group_by("document", "status").len())
                 kept.append(part if codes is None else part.filter(pl.col("status").is_in(codes)))
         frame = pl.concat(kept, how="vertical_relaxed") if kept else _empty_results()
@@ -374,11 +412,9 @@ def _totals(counts: pl.DataFrame) -> dict[str, int]:
 
 def _plans(
     compiled: list[CompiledRule],
-    rollups: list[ast.Rollup],
+    levels: list[RollupLevel],
     wide: pl.LazyFrame,
     frames: dict[str, pl.LazyFrame],
-    planner: Planner,
-    precision: Decimal,
     *,
     with_cells: bool,
 ) -> list[pl.LazyFrame]:
@@ -399,8 +435,7 @@ def _plans(
             )
         else:
             plans.append(table_plan(group, wide, frames, with_cells))
-    for rollup in rollups:
-        plans.extend(rollup_plans(rollup, planner, frames, precision, with_cells))
+    plans.extend(rollup_plan(level, frames) for level in levels)
     return plans
 
 
@@ -425,14 +460,18 @@ def _with_cells(
     only = {name: lf.join(docs, on="document", how="semi") for name, lf in frames.items()}
     plans = _plans(
         [engine.compiled(r) for r in sorted(rule_ids) if r in engine._by_id],
-        [r for r in engine.rollups if r.meta.id in rule_ids],
+        [
+            level
+            for r in engine.rollups
+            if r.meta.id in rule_ids
+            for level in engine.levels(r, with_cells=True)
+        ],
         wide.join(docs, on="document", how="semi"),
         only,
-        engine.planner,
-        engine.precision,
         with_cells=True,
     )
-    listed = pl.concat(pl.collect_all(plans), how="vertical_relaxed").select(*_KEYS, "cells")
+    listed = pl.concat(pl.collect_all(plans, engine=ENGINE), how="vertical_relaxed")
+    listed = listed.select(*_KEYS, "cells")
     cells = wanted.join(listed, on=_KEYS, how="left", nulls_equal=True)
     return frame.join(cells, on=_KEYS, how="left", nulls_equal=True)
 

@@ -58,6 +58,25 @@ def load_ruleset_cached(
     known_statements: Iterable[str] | None = None,
 ) -> tuple[Ruleset, list[Diagnostic]]:
     """``resolve.load_ruleset`` through the cache (same result, same diagnostics)."""
+    ruleset, diagnostics, _ = load_ruleset_keyed(paths, template, known_statements=known_statements)
+    return ruleset, diagnostics
+
+
+def ruleset_digest(ruleset: Ruleset) -> str:
+    """A digest of a resolved ruleset's content (what later caches key on)."""
+    import pickle
+
+    return diskcache.digest(pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_ruleset_keyed(
+    paths: Sequence[str | os.PathLike[str]],
+    template: Template,
+    *,
+    known_statements: Iterable[str] | None = None,
+) -> tuple[Ruleset, list[Diagnostic], str]:
+    """:func:`load_ruleset_cached` plus the ruleset's :func:`ruleset_digest`, which a
+    cache hit reads from the entry instead of computing it again."""
     chosen = [Path(p) for p in paths]
     known = list(known_statements) if known_statements is not None else None
     key = diskcache.digest(
@@ -68,20 +87,22 @@ def load_ruleset_cached(
     )
     entry = diskcache.entry("rulesets", key)
     stored = diskcache.read(entry)
-    if isinstance(stored, dict) and _still_valid(stored, chosen):
-        return stored["ruleset"], list(stored["diagnostics"])
+    if isinstance(stored, dict) and _still_valid(stored, chosen) and "digest" in stored:
+        return stored["ruleset"], list(stored["diagnostics"]), stored["digest"]
     from checker.resolve import load_ruleset  # lark is imported only on a miss
 
     read: list[str] = []
     ruleset, diagnostics = load_ruleset(chosen, template, known_statements=known, read=read)
+    content = ruleset_digest(ruleset)
     if not any(d.severity == "error" for d in diagnostics):
         diskcache.write(
             entry,
             {
                 "ruleset": ruleset,
                 "diagnostics": diagnostics,
+                "digest": content,
                 "files": {f: _file_digest(f) for f in read},
                 "listings": {str(p): _listing(p) for p in chosen},
             },
         )
-    return ruleset, diagnostics
+    return ruleset, diagnostics, content
