@@ -1061,12 +1061,14 @@ def rollup_plan(level: RollupLevel, frames: dict[str, pl.LazyFrame]) -> pl.LazyF
 
 @dataclass(frozen=True)
 class Leaf:
-    """One W quantity a linear rule reads: its value, how many published figures it
-    carries (the interval half-widths it adds), and why it may be missing."""
+    """One W quantity a linear rule reads, by W column names: its value, how many
+    published figures it carries (the interval half-widths it adds), and why it may
+    be missing."""
 
-    value: pl.Expr  # Decimal, nullable (an empty cell)
-    figures: pl.Expr  # UInt32
-    missing: pl.Expr | None  # Boolean (None: never missing)
+    value: str  # Decimal, nullable (an empty cell)
+    figures: str  # "present" (1 when the value is not null), "count" (``counted``), "none"
+    counted: str | None  # the W column counting a sum's figures
+    found: str | None  # Boolean W column: the cell or statement exists (None: always)
     reason: str | None  # "code:detail" when missing
 
 
@@ -1147,20 +1149,12 @@ def _linear_terms(
         case ast.CellRef() as ref:
             value, found, _row = planner.cell(ref)
             name = value
-            leaves[name] = Leaf(
-                pl.col(value),
-                pl.col(value).is_not_null().cast(pl.UInt32),
-                pl.col(found).not_(),
-                f"missing-cell:{_ref_text(ref)}",
-            )
+            leaves[name] = Leaf(value, "present", None, found, f"missing-cell:{_ref_text(ref)}")
         case ast.StatementRef(name=statement):
             value, found = planner.statement(statement)
             name = value
             leaves[name] = Leaf(
-                pl.col(value),
-                pl.col(value).is_not_null().cast(pl.UInt32),
-                pl.col(found).not_(),
-                f"missing-statement:说明.{statement}",
+                value, "present", None, found, f"missing-statement:说明.{statement}"
             )
         case ast.Aggregate(func="sum" | "count" as func) as agg if not (
             agg.where is not None and _outer_columns(agg.where)
@@ -1171,20 +1165,14 @@ def _linear_terms(
             column = pl.col(agg.column) if agg.column is not None else None
             base = planner.aggregate(agg, where, column)
             name = base + "_v"
-            figures = (
-                pl.col(base + "_n").fill_null(0).cast(pl.UInt32)
-                if func == "sum"
-                else pl.lit(0, pl.UInt32)
-            )
-            leaves[name] = Leaf(pl.col(name), figures, None, None)
+            if func == "sum":
+                leaves[name] = Leaf(name, "count", base + "_n", None, None)
+            else:
+                leaves[name] = Leaf(name, "none", None, None, None)
         case _:
             return False
     terms.append((side, name, sign))
     return True
-
-
-def _missing(leaf: Leaf) -> pl.Expr:
-    return pl.lit(False) if leaf.missing is None else leaf.missing.fill_null(False)
 
 
 @dataclass(frozen=True)
@@ -1192,7 +1180,10 @@ class LinearProgram:
     """Every linear rule as data, built once per ruleset (see :func:`linear_program`):
     what :func:`linear_plan` joins with each batch's wide frame."""
 
-    leaf_values: tuple[pl.Expr, ...]  # one struct per leaf (v, n, miss), named by leaf id
+    values: tuple[str, ...]  # each leaf's W value column, by leaf id
+    counted: tuple[tuple[int, str], ...]  # (leaf id, W column counting a sum's figures)
+    found: tuple[tuple[int, str], ...]  # (leaf id, W column: the cell or statement exists)
+    leaves: pl.DataFrame  # leaf, present (its figures: 1 when the value is not null)
     terms: pl.DataFrame  # rule_index, side, leaf, sign, order
     reasons: pl.DataFrame  # rule_index, order, reason
     rules: pl.DataFrame  # rule_index, rule, column, op, half, c0, c1, has_when
@@ -1204,16 +1195,15 @@ def linear_program(rules: Sequence[LinearRule], leaves: dict[str, Leaf]) -> Line
     """The term tables and expressions of :func:`linear_plan` (independent of the data)."""
     used = sorted({name for r in rules for _, name, _ in r.terms})
     ids = {name: i for i, name in enumerate(used)}
-    leaf_type = pl.Struct({"v": DEC, "n": pl.UInt32, "miss": pl.Boolean})
-    leaf_values = tuple(
-        pl.struct(
-            leaves[name].value.fill_null(_lit_dec(0)).cast(DEC).alias("v"),
-            leaves[name].figures.alias("n"),
-            _missing(leaves[name]).alias("miss"),
-        )
-        .cast(leaf_type)
-        .alias(str(ids[name]))
-        for name in used
+    chosen = [leaves[name] for name in used]
+    counted = tuple((i, leaf.counted) for i, leaf in enumerate(chosen) if leaf.counted)
+    found = tuple((i, leaf.found) for i, leaf in enumerate(chosen) if leaf.found)
+    leaf_frame = pl.DataFrame(
+        {
+            "leaf": list(range(len(used))),
+            "present": [leaf.figures == "present" for leaf in chosen],
+        },
+        schema={"leaf": pl.UInt32, "present": pl.Boolean},
     )
     terms = pl.DataFrame(
         [
@@ -1295,19 +1285,52 @@ def linear_program(rules: Sequence[LinearRule], leaves: dict[str, Leaf]) -> Line
         to_float(b_hi).alias("rhs_hi"),
         pl.col("reason"),
     )
-    return LinearProgram(leaf_values, terms, reasons, table, whens, result)
+    return LinearProgram(
+        tuple(leaf.value for leaf in chosen),
+        counted,
+        found,
+        leaf_frame,
+        terms,
+        reasons,
+        table,
+        whens,
+        result,
+    )
+
+
+def _long(
+    wide: pl.LazyFrame, columns: Sequence[tuple[int, str]], name: str, dtype: Any
+) -> pl.LazyFrame:
+    """Leaves' W columns as rows: ``document, leaf, <name>`` (``columns``: leaf id, column)."""
+    if not columns:
+        return pl.LazyFrame(schema={"document": pl.UInt32, "leaf": pl.UInt32, name: dtype})
+    return (
+        wide.select("document", *[pl.col(c).cast(dtype).alias(str(i)) for i, c in columns])
+        .unpivot(index="document", variable_name="leaf", value_name=name)
+        .with_columns(pl.col("leaf").cast(pl.UInt32))
+    )
 
 
 def linear_plan(program: LinearProgram, wide: pl.LazyFrame) -> pl.LazyFrame:
     """Every linear rule for every document: one join of terms with leaf values, one group-by."""
-    leaf_type = pl.Struct({"v": DEC, "n": pl.UInt32, "miss": pl.Boolean})
+    long = _long(wide, list(enumerate(program.values)), "v", DEC)
+    counts = _long(wide, program.counted, "counted", pl.UInt32)
+    found = _long(wide, program.found, "found", pl.Boolean)
+    present = pl.col("v").is_not_null().cast(pl.UInt32)
     long = (
-        wide.select("document", *program.leaf_values)
-        .unpivot(index="document", variable_name="leaf")
-        .with_columns(pl.col("leaf").cast(pl.UInt32))
-        .unnest("value")
-        if program.leaf_values
-        else pl.LazyFrame(schema={"document": pl.UInt32, "leaf": pl.UInt32, **dict(leaf_type)})
+        long.join(program.leaves.lazy(), on="leaf", how="left")
+        .join(counts, on=["document", "leaf"], how="left")
+        .join(found, on=["document", "leaf"], how="left")
+        .select(
+            "document",
+            "leaf",
+            pl.col("v").fill_null(_lit_dec(0)),
+            pl.when(pl.col("present"))
+            .then(present)
+            .otherwise(pl.col("counted").fill_null(0))
+            .alias("n"),
+            pl.col("found").not_().fill_null(False).alias("miss"),
+        )
     )
     zero = _lit_dec(0)
     signed = pl.when(pl.col("sign") > 0).then(pl.col("v")).otherwise(-pl.col("v"))
