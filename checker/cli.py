@@ -9,6 +9,7 @@ a report (the traceback only with ``--debug``).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -594,7 +595,8 @@ def main() -> None:
     _debug = "--debug" in sys.argv[1:]
     try:
         app(prog_name="rulecheck")
-    except SystemExit:
+    except SystemExit as done:
+        _hard_exit(done)
         raise
     except KeyboardInterrupt:
         sys.stderr.write("已中断 / interrupted\n")
@@ -608,6 +610,30 @@ def main() -> None:
             "please report this with the command and input (--debug shows the traceback)\n"
         )
         raise SystemExit(ExitCode.INTERNAL) from None
+
+
+def _hard_exit(done: SystemExit) -> None:
+    """End the process now, skipping the interpreter's teardown.
+
+    Freeing a run's objects (the ruleset, the compiled plans, Polars' frames) one by
+    one took 0.15-0.25 s, a sixth of a one-document check: mypy ends the same way
+    for the same reason. Everything the command wrote is flushed first (its output
+    file is closed by then); it falls back to a normal exit when a loading worker is
+    still alive (its clean-up runs at exit) or the code is not a plain number.
+    """
+    import multiprocessing
+
+    code = done.code
+    if code is None:
+        code = 0
+    if not isinstance(code, int) or multiprocessing.active_children():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe (rulecheck ... | head): exit normally
+        return
+    os._exit(code)
 
 
 if __name__ == "__main__":
