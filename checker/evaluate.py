@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -243,7 +244,6 @@ class Engine:
         """
         import pickle
         import sys
-        from pathlib import Path
 
         from checker import diskcache
 
@@ -261,9 +261,11 @@ class Engine:
         found = diskcache.read(entry)
         if isinstance(found, cls) and len(found.rules_frame) == len(ruleset.rules):
             found._attach(ruleset)
+            found._entry = entry
             return found
         engine = cls(ruleset, template)
         diskcache.write(entry, engine)
+        engine._entry = entry
         return engine
 
     def __init__(self, ruleset: ast.Ruleset, template: Template, *, linear: bool = True) -> None:
@@ -279,6 +281,8 @@ class Engine:
         self.expression_rules: list[CompiledRule] = []
         self._by_id: dict[str, ast.Rule] = {}
         self._compiled: dict[str, CompiledRule] = {}
+        self._entry: Path | None = None  # where Engine.cached keeps this engine
+        self._grown = False  # compiled rules since it was stored
         for rule in ruleset.rules:
             if isinstance(rule, ast.Rollup):
                 self.rollups.append(rule)
@@ -301,6 +305,7 @@ class Engine:
         # a cold start about as much as the rest of the engine.
         state = dict(self.__dict__)
         del state["ruleset"], state["_by_id"]
+        state["_entry"], state["_grown"] = None, False
         return state
 
     def _attach(self, ruleset: ast.Ruleset) -> None:
@@ -322,7 +327,17 @@ class Engine:
         if found is None:
             found = compile_rule(self._by_id[rule_id], self.planner, self.precision)
             self._compiled[rule_id] = found
+            self._grown = True
         return found
+
+    def _store_grown(self) -> None:
+        """Write a cached engine back once it compiled more rules (those whose cells a
+        report listed), so the next process finds them compiled."""
+        if self._grown and self._entry is not None:
+            from checker import diskcache
+
+            self._grown = False
+            diskcache.write(self._entry, self)
 
     def run(
         self,
@@ -387,6 +402,7 @@ class Engine:
             how="left",
         )
         frame = frame.sort("document", "rule_file", "rule_line", "row", "column")
+        self._store_grown()
         return Results(frame, documents, totals, by_document)
 
 
