@@ -1180,15 +1180,19 @@ class LinearProgram:
     """Every linear rule as data, built once per ruleset (see :func:`linear_program`):
     what :func:`linear_plan` joins with each batch's wide frame."""
 
-    values: tuple[str, ...]  # each leaf's W value column, by leaf id
-    counted: tuple[tuple[int, str], ...]  # (leaf id, W column counting a sum's figures)
-    found: tuple[tuple[int, str], ...]  # (leaf id, W column: the cell or statement exists)
-    leaves: pl.DataFrame  # leaf, present (its figures: 1 when the value is not null)
-    terms: pl.DataFrame  # rule_index, side, leaf, sign, order
-    reasons: pl.DataFrame  # rule_index, order, reason
-    rules: pl.DataFrame  # rule_index, rule, column, op, half, c0, c1, has_when
+    values: tuple[pl.Expr, ...]  # each leaf's W value (Decimal), named by leaf id
+    counted: tuple[pl.Expr, ...]  # each leaf's W count of a sum's figures (or null)
+    found: tuple[pl.Expr, ...]  # each leaf's W "the cell or statement exists" (or null)
+    present: tuple[int, ...]  # leaves carrying one figure when their value is not null
+    terms: pl.DataFrame  # term (numbered rule by rule, left to right), rule_index, side, leaf, sign
+    reasons: pl.DataFrame  # first_missing (a term number), reason
+    rules: pl.DataFrame  # rule_index, op (code), half, c0, c1, has_when
+    names: pl.DataFrame  # rule_index, rule, column
     whens: tuple[pl.Expr, ...]  # each conditional rule's condition, named by rule index
-    result: tuple[pl.Expr, ...]  # the results frame's columns
+
+
+_OP_CODES = {name: code for code, name in enumerate(_OPS)}
+_KEY_SHIFT = 32  # document · 2**32 + rule index: one integer key for the group-by
 
 
 def linear_program(rules: Sequence[LinearRule], leaves: dict[str, Leaf]) -> LinearProgram:
@@ -1196,15 +1200,16 @@ def linear_program(rules: Sequence[LinearRule], leaves: dict[str, Leaf]) -> Line
     used = sorted({name for r in rules for _, name, _ in r.terms})
     ids = {name: i for i, name in enumerate(used)}
     chosen = [leaves[name] for name in used]
-    counted = tuple((i, leaf.counted) for i, leaf in enumerate(chosen) if leaf.counted)
-    found = tuple((i, leaf.found) for i, leaf in enumerate(chosen) if leaf.found)
-    leaf_frame = pl.DataFrame(
-        {
-            "leaf": list(range(len(used))),
-            "present": [leaf.figures == "present" for leaf in chosen],
-        },
-        schema={"leaf": pl.UInt32, "present": pl.Boolean},
+    values = tuple(pl.col(leaf.value).cast(DEC).alias(str(i)) for i, leaf in enumerate(chosen))
+    counted = tuple(
+        (pl.col(leaf.counted) if leaf.counted else pl.lit(None, pl.UInt32)).alias(str(i))
+        for i, leaf in enumerate(chosen)
     )
+    found = tuple(
+        (pl.col(leaf.found) if leaf.found else pl.lit(None, pl.Boolean)).alias(str(i))
+        for i, leaf in enumerate(chosen)
+    )
+    present = tuple(i for i, leaf in enumerate(chosen) if leaf.figures == "present")
     terms = pl.DataFrame(
         [
             (i, side, ids[name], sign, order)
@@ -1220,21 +1225,17 @@ def linear_program(rules: Sequence[LinearRule], leaves: dict[str, Leaf]) -> Line
         },
         orient="row",
     )
+    # terms are numbered rule by rule, left to right: a rule's first missing term is its
+    # missing term with the lowest number
+    terms = terms.with_row_index("term")
     reasons = pl.DataFrame(
-        [
-            (i, order, leaves[name].reason)
-            for i, r in enumerate(rules)
-            for order, (_, name, _) in enumerate(r.terms)
-        ],
-        schema={"rule_index": pl.UInt32, "order": pl.UInt32, "reason": pl.Utf8},
-        orient="row",
-    )
+        {"reason": [leaves[name].reason for r in rules for _, name, _ in r.terms]},
+        schema={"reason": pl.Utf8},
+    ).with_row_index("first_missing")
     table = pl.DataFrame(
         {
             "rule_index": list(range(len(rules))),
-            "rule": [r.rule_id for r in rules],
-            "column": [r.column for r in rules],
-            "op": [r.op for r in rules],
+            "op": [_OP_CODES[r.op] for r in rules],
             "half": [r.half for r in rules],
             "c0": [r.constants[0] for r in rules],
             "c1": [r.constants[1] for r in rules],
@@ -1242,130 +1243,181 @@ def linear_program(rules: Sequence[LinearRule], leaves: dict[str, Leaf]) -> Line
         },
         schema={
             "rule_index": pl.UInt32,
-            "rule": pl.Utf8,
-            "column": pl.Utf8,
-            "op": pl.Utf8,
+            "op": pl.UInt8,
             "half": pl.Decimal(38, 10),
             "c0": pl.Decimal(38, 10),
             "c1": pl.Decimal(38, 10),
             "has_when": pl.Boolean,
         },
     ).with_columns(pl.col("half", "c0", "c1").cast(DEC))
+    names = pl.DataFrame(
+        {
+            "rule_index": list(range(len(rules))),
+            "rule": [r.rule_id for r in rules],
+            "column": [r.column for r in rules],
+        },
+        schema={"rule_index": pl.UInt32, "rule": pl.Utf8, "column": pl.Utf8},
+    )
     whens = tuple(r.when.alias(str(i)) for i, r in enumerate(rules) if r.when is not None)
+    return LinearProgram(values, counted, found, present, terms, reasons, table, names, whens)
+
+
+def _sides() -> tuple[tuple[pl.Expr, pl.Expr, pl.Expr], tuple[pl.Expr, pl.Expr, pl.Expr]]:
+    """Each side's value and interval from its sums: ``s + c ± n·half``."""
     half = pl.col("half")
-    side_values = []
+    sides = []
     for i in (0, 1):
         v = pl.col(f"s{i}").fill_null(_lit_dec(0)) + pl.col(f"c{i}")
         width = pl.col(f"n{i}").fill_null(0).cast(pl.Int64).cast(DEC) * half
-        side_values.append((v, v - width, v + width))
-    (a, a_lo, a_hi), (b, b_lo, b_hi) = side_values
-    # the comparison is a column: each operator's exact and interval tests, picked by it
-    op = pl.col("op")
-    exact = pl.coalesce([pl.when(op == name).then(fn(a, b)) for name, fn in _OPS.items()])
-    meet = pl.coalesce(
-        [
-            pl.when(op == name).then(_meet(name, a_lo, a_hi, b_lo, b_hi, fn(a, b)))
-            for name, fn in _OPS.items()
-        ]
-    )
-    status = _verdict(exact, meet, pl.col("reason"))
-    applies_now = pl.when(pl.col("has_when")).then(pl.col("applies").fill_null(False))
-    status = pl.when(applies_now.otherwise(True)).then(status).otherwise(SKIPPED)
-    result = (
-        pl.col("document"),
-        pl.col("rule"),
-        pl.lit(None, pl.UInt32).alias("row"),
-        pl.col("column"),
-        status.cast(pl.UInt8).alias("status"),
-        to_float(a).alias("lhs"),
-        to_float(b).alias("rhs"),
-        to_float(a_lo).alias("lhs_lo"),
-        to_float(a_hi).alias("lhs_hi"),
-        to_float(b_lo).alias("rhs_lo"),
-        to_float(b_hi).alias("rhs_hi"),
-        pl.col("reason"),
-    )
-    return LinearProgram(
-        tuple(leaf.value for leaf in chosen),
-        counted,
-        found,
-        leaf_frame,
-        terms,
-        reasons,
-        table,
-        whens,
-        result,
-    )
-
-
-def _long(
-    wide: pl.LazyFrame, columns: Sequence[tuple[int, str]], name: str, dtype: Any
-) -> pl.LazyFrame:
-    """Leaves' W columns as rows: ``document, leaf, <name>`` (``columns``: leaf id, column)."""
-    if not columns:
-        return pl.LazyFrame(schema={"document": pl.UInt32, "leaf": pl.UInt32, name: dtype})
-    return (
-        wide.select("document", *[pl.col(c).cast(dtype).alias(str(i)) for i, c in columns])
-        .unpivot(index="document", variable_name="leaf", value_name=name)
-        .with_columns(pl.col("leaf").cast(pl.UInt32))
-    )
+        sides.append((v, v - width, v + width))
+    return sides[0], sides[1]
 
 
 def linear_plan(program: LinearProgram, wide: pl.LazyFrame) -> pl.LazyFrame:
-    """Every linear rule for every document: one join of terms with leaf values, one group-by."""
-    long = _long(wide, list(enumerate(program.values)), "v", DEC)
-    counts = _long(wide, program.counted, "counted", pl.UInt32)
-    found = _long(wide, program.found, "found", pl.Boolean)
-    present = pl.col("v").is_not_null().cast(pl.UInt32)
-    long = (
-        long.join(program.leaves.lazy(), on="leaf", how="left")
-        .join(counts, on=["document", "leaf"], how="left")
-        .join(found, on=["document", "leaf"], how="left")
-        .select(
-            "document",
-            "leaf",
-            pl.col("v").fill_null(_lit_dec(0)),
-            pl.when(pl.col("present"))
-            .then(present)
-            .otherwise(pl.col("counted").fill_null(0))
-            .alias("n"),
-            pl.col("found").not_().fill_null(False).alias("miss"),
+    """Every linear rule for every document: one join of terms with leaf values, one
+    group-by. Rows are ``document, rule_index, status`` and the sides' sums; a run keeps
+    the ones it reports and gives them the result columns with :func:`linear_results`."""
+    if not program.values:
+        return pl.LazyFrame(schema=_LINEAR_SCHEMA)
+    # The three unpivots list the same (leaf, document) pairs in the same order.
+    long = pl.concat(
+        [
+            wide.select("document", *program.values).unpivot(
+                index="document", variable_name="leaf", value_name="v"
+            ),
+            # "document" keeps the height when every leaf's column is a null literal
+            wide.select("document", *program.counted)
+            .unpivot(index="document", value_name="counted")
+            .select("counted"),
+            wide.select("document", *program.found)
+            .unpivot(index="document", value_name="found")
+            .select("found"),
+        ],
+        how="horizontal",
+    ).select(
+        "document",
+        pl.col("leaf").cast(pl.UInt32),
+        pl.col("v").fill_null(_lit_dec(0)),
+        pl.when(
+            pl.col("leaf")
+            .cast(pl.UInt32)
+            .is_in(pl.Series(program.present, dtype=pl.UInt32).implode())
         )
+        .then(pl.col("v").is_not_null().cast(pl.UInt32))
+        .otherwise(pl.col("counted").fill_null(0))
+        .alias("n"),
+        pl.col("found").not_().fill_null(False).alias("miss"),
     )
     zero = _lit_dec(0)
     signed = pl.when(pl.col("sign") > 0).then(pl.col("v")).otherwise(-pl.col("v"))
     lhs = pl.col("side") == 0
+    key = pl.col("document").cast(pl.UInt64) * (1 << _KEY_SHIFT) + pl.col("rule_index")
     sums = (
         long.join(program.terms.lazy(), on="leaf", how="inner")
-        .with_columns(
+        .select(
+            key.alias("key"),
             pl.when(lhs).then(signed).otherwise(zero).alias("s0"),
             pl.when(lhs).then(zero).otherwise(signed).alias("s1"),
             pl.when(lhs).then(pl.col("n")).otherwise(0).alias("n0"),
             pl.when(lhs).then(0).otherwise(pl.col("n")).alias("n1"),
-            pl.when(pl.col("miss")).then(pl.col("order")).alias("first_missing"),
+            pl.when(pl.col("miss")).then(pl.col("term")).alias("first_missing"),
         )
-        .group_by("document", "rule_index")
+        .group_by("key")
         .agg(pl.col("s0", "s1", "n0", "n1").sum(), pl.col("first_missing").min())
-        # the first missing operand, left to right, says why a rule cannot be evaluated
-        .join(
-            program.reasons.lazy(),
-            left_on=["rule_index", "first_missing"],
-            right_on=["rule_index", "order"],
-            how="left",
+        .with_columns(
+            (pl.col("key") // (1 << _KEY_SHIFT)).cast(pl.UInt32).alias("document"),
+            (pl.col("key") % (1 << _KEY_SHIFT)).cast(pl.UInt32).alias("rule_index"),
         )
-        .drop("first_missing")
+        # the first missing operand, left to right, says why a rule cannot be evaluated
+        .join(program.reasons.lazy(), on="first_missing", how="left")
     )
     applies = (
         wide.select("document", *program.whens)
         .unpivot(index="document", variable_name="rule_index", value_name="applies")
-        .with_columns(pl.col("rule_index").cast(pl.UInt32))
+        .select(
+            (
+                pl.col("document").cast(pl.UInt64) * (1 << _KEY_SHIFT)
+                + pl.col("rule_index").cast(pl.UInt64)
+            ).alias("key"),
+            "applies",
+        )
         if program.whens
-        else pl.LazyFrame(
-            schema={"document": pl.UInt32, "rule_index": pl.UInt32, "applies": pl.Boolean}
+        else pl.LazyFrame(schema={"key": pl.UInt64, "applies": pl.Boolean})
+    )
+    rule = program.rules
+    # The comparison is a column. With d = lhs − rhs and w the sum of both sides' half
+    # widths, the interval tests of _meet reduce to d against ±w: = meets when |d| <= w,
+    # < when d < w, <= when d <= w, > when d > −w, >= when d >= −w (!= only exactly).
+    d, w, op = pl.col("__d"), pl.col("__w"), pl.col("op")
+    zero = _lit_dec(0)
+    tests = {
+        "=": (d == zero, d.abs() <= w),
+        "!=": (d != zero, d != zero),
+        "<": (d < zero, d < w),
+        "<=": (d <= zero, d <= w),
+        ">": (d > zero, d > -w),
+        ">=": (d >= zero, d >= -w),
+    }
+    exact = pl.coalesce([pl.when(op == _OP_CODES[name]).then(t[0]) for name, t in tests.items()])
+    meet = pl.coalesce([pl.when(op == _OP_CODES[name]).then(t[1]) for name, t in tests.items()])
+    status = _verdict(exact, meet, pl.col("reason"))
+    applies_now = pl.when(pl.col("has_when")).then(pl.col("applies").fill_null(False))
+    status = pl.when(applies_now.otherwise(True)).then(status).otherwise(SKIPPED)
+    (a, _, _), (b, _, _) = _sides()
+    widths = (pl.col("n0").fill_null(0) + pl.col("n1").fill_null(0)).cast(pl.Int64).cast(DEC)
+    index = pl.col("rule_index")
+    return (
+        sums.with_columns(  # the rule's own columns, looked up by position
+            *[pl.lit(rule.get_column(c)).gather(index).alias(c) for c in rule.columns[1:]]
+        )
+        .join(applies, on="key", how="left")
+        .with_columns((a - b).alias("__d"), (widths * pl.col("half")).alias("__w"))
+        .select(
+            "document",
+            "rule_index",
+            status.cast(pl.UInt8).alias("status"),
+            "s0",
+            "s1",
+            "n0",
+            "n1",
+            "reason",
         )
     )
+
+
+_LINEAR_SCHEMA: dict[str, pl.DataType] = {
+    "document": pl.UInt32(),
+    "rule_index": pl.UInt32(),
+    "status": pl.UInt8(),
+    "s0": DEC,
+    "s1": DEC,
+    "n0": pl.UInt32(),
+    "n1": pl.UInt32(),
+    "reason": pl.Utf8(),
+}
+
+
+def linear_results(program: LinearProgram, frame: pl.DataFrame) -> pl.DataFrame:
+    """:func:`linear_plan` rows as result rows (rule, column, both sides and intervals):
+    only for the rows a run keeps, since most are passes it only counts."""
+    (a, a_lo, a_hi), (b, b_lo, b_hi) = _sides()
     return (
-        sums.join(program.rules.lazy(), on="rule_index", how="inner")  # every rule has a term
-        .join(applies, on=["document", "rule_index"], how="left")
-        .select(program.result)
+        frame.lazy()
+        .join(program.rules.lazy().select("rule_index", "half", "c0", "c1"), on="rule_index")
+        .join(program.names.lazy(), on="rule_index")
+        .select(
+            "document",
+            "rule",
+            pl.lit(None, pl.UInt32).alias("row"),
+            "column",
+            "status",
+            to_float(a).alias("lhs"),
+            to_float(b).alias("rhs"),
+            to_float(a_lo).alias("lhs_lo"),
+            to_float(a_hi).alias("lhs_hi"),
+            to_float(b_lo).alias("rhs_lo"),
+            to_float(b_hi).alias("rhs_hi"),
+            "reason",
+        )
+        .collect(engine=ENGINE)
     )

@@ -34,6 +34,7 @@ from checker.compile import (
     document_plan,
     linear_plan,
     linear_program,
+    linear_results,
     linear_rule,
     normalize_label_expr,
     rollup_levels,
@@ -365,6 +366,7 @@ class Engine:
         wide = wide.collect(engine=ENGINE, optimizations=_optimizations(documents.height)).lazy()
         levels = [level for r in self.rollups for level in self.levels(r, with_cells=False)]
         plans = _plans(self.expression_rules, levels, wide, frames, with_cells=False)
+        linear_at = len(plans)  # the linear plan's rows get their result columns once cut
         if self.linear_program is not None:
             plans.append(linear_plan(self.linear_program, wide))
         codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
@@ -376,9 +378,13 @@ class Engine:
         optimizations = _optimizations(documents.height)
         for start in range(0, len(plans), max(at_once, 1)):
             batch_plans = plans[start : start + at_once]
-            for part in pl.collect_all(batch_plans, engine=ENGINE, optimizations=optimizations):
+            done = pl.collect_all(batch_plans, engine=ENGINE, optimizations=optimizations)
+            for at, part in enumerate(done, start):
                 counted.append(part.group_by("document", "status").len())
-                kept.append(part if codes is None else part.filter(pl.col("status").is_in(codes)))
+                part = part if codes is None else part.filter(pl.col("status").is_in(codes))
+                if at == linear_at and self.linear_program is not None:
+                    part = linear_results(self.linear_program, part)
+                kept.append(part)
         frame = pl.concat(kept, how="vertical_relaxed") if kept else _empty_results()
         counts = (
             pl.concat(counted).group_by("document", "status").agg(pl.col("len").sum())

@@ -69,3 +69,31 @@ in {table}:
     assert reasons["B"] == f"missing-cell:{table}[缺二].金额"
     statuses = got.filter(pl.col("document") == 1).select("rule", "status").rows()
     assert statuses == [("A", "error"), ("B", "error"), ("C", "pass")]
+
+
+def test_rules_of_cells_only_over_several_documents() -> None:
+    """No leaf is a sum or count (every leaf's figure-count column is a null literal) and
+    there are several documents: the leaf table still has a row per document and leaf."""
+    from frames import TEMPLATE, frames
+
+    from checker.resolve import resolve_text
+
+    table = "部门收支总体情况表"
+    rules = f"""precision 0.01 万元
+in {table}:
+  rule A "a": 收入总计 = 来源0 + 来源1
+"""
+    ruleset, diagnostics = resolve_text(rules, "<test>", TEMPLATE)
+    assert not [d for d in diagnostics if d.severity == "error"]
+    docs = []
+    for total in (3.0, 3.01, 4.0):
+        rows = [{"收支": "收入", "项目": "收入总计", "金额": total}]
+        rows += [{"收支": "收入", "项目": f"来源{i}", "金额": v} for i, v in enumerate([1.0, 2.0])]
+        docs.append({"tables": {table: {"rows": rows}}, "statements": {}})
+    ids, tables, statements = frames(docs)
+    engine = Engine(ruleset, TEMPLATE)
+    assert [r.rule_id for r in engine.linear] == ["A"]
+    got = engine.run(ids, tables, statements).frame.sort("document")
+    expr = Engine(ruleset, TEMPLATE, linear=False).run(ids, tables, statements).frame
+    assert got.select(KEYS + FIELDS).equals(expr.sort("document").select(KEYS + FIELDS))
+    assert got["status"].to_list() == ["pass", "rounding", "fail"]
