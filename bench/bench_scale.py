@@ -185,7 +185,8 @@ Command: `{command}` — {dt.date.today()}, commit {commit}, {os.cpu_count()} co
 Python {platform.python_version()}. Input: one NDJSON file per size (the first lines
 of the {sizes[-1]:,}-document corpus from bench/generate.py, seed {args.seed}); each run
 is `rulecheck check FILE -q` in a fresh process (default ruleset, default batch size,
-rule and engine caches warm). Peak memory is the sampled peak of the whole process tree (main + loading workers).
+rule and engine caches warm). Peak memory is the sampled peak of the whole process
+tree (main + loading workers).
 Cold start: the two commands alternated in the same run, rule and engine caches warm
 (a user's second run), the checker package byte-compiled as `pip install .` leaves it.
 
