@@ -350,17 +350,21 @@ class Engine:
         keep: Iterable[str] | None = None,
     ) -> Results:
         """Every rule over every document of one batch (see :func:`evaluate`)."""
-        frames: dict[str, pl.LazyFrame] = {}
+        prepared: dict[str, pl.LazyFrame] = {}
         for table in self.template.tables:
             source = tables.get(table.role)
             if source is None:
                 source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
-            frames[table.role] = prepare_table(source, table).collect(engine=ENGINE).lazy()
+            prepared[table.role] = prepare_table(source, table)
         if statements is None:
             statements = pl.DataFrame(
                 schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
             )
-        frames["__statements__"] = prepare_statements(statements).collect(engine=ENGINE).lazy()
+        prepared["__statements__"] = prepare_statements(statements)
+        done = pl.collect_all(
+            prepared.values(), engine=ENGINE, optimizations=_optimizations(documents.height)
+        )
+        frames = {name: frame.lazy() for name, frame in zip(prepared, done, strict=True)}
         # Materialised once: every rule's plan then starts from in-memory frames.
         wide = self.planner.build(documents.lazy().select("document"), frames)
         wide = wide.collect(engine=ENGINE, optimizations=_optimizations(documents.height)).lazy()
