@@ -169,6 +169,9 @@ def _add(a: Num, b: Num, sign: int) -> Num:
 class _TableNeeds:
     aggs: dict[str, pl.Expr] = field(default_factory=dict)
     booleans: set[str] = field(default_factory=set)  # columns to fill with False
+    # aggregate conditions as columns of the table frame, each computed once however
+    # many aggregates share it (a column template repeats one condition per column)
+    masks: dict[str, pl.Expr] = field(default_factory=dict)
 
 
 class Planner:
@@ -214,13 +217,17 @@ class Planner:
         key = ("cell", ref.table, ref.row.kind, ref.row.value, ref.column)
         base = self._name(key)
         needs = self._tables.setdefault(ref.table, _TableNeeds())
+        # whether the row exists and its index depend on the row only: shared by every
+        # column read from it, like the row's match (a mask column)
+        row = self._name(("cell-row", ref.table, ref.row.kind, ref.row.value))
+        if row + "_f" not in needs.aggs:
+            needs.masks[row] = self.row_match(table, ref.row)
+            needs.aggs[row + "_f"] = pl.col(row).any()
+            needs.aggs[row + "_r"] = pl.col("row").filter(pl.col(row)).first()
+            needs.booleans.add(row + "_f")
         if base + "_v" not in needs.aggs:
-            match = self.row_match(table, ref.row)
-            needs.aggs[base + "_v"] = self.value_expr(table, ref.column).filter(match).first()
-            needs.aggs[base + "_f"] = match.any()
-            needs.aggs[base + "_r"] = pl.col("row").filter(match).first()
-            needs.booleans.add(base + "_f")
-        return base + "_v", base + "_f", base + "_r"
+            needs.aggs[base + "_v"] = self.value_expr(table, ref.column).filter(pl.col(row)).first()
+        return base + "_v", row + "_f", row + "_r"
 
     def aggregate(self, agg: ast.Aggregate, where: pl.Expr | None, value: pl.Expr | None) -> str:
         """W column base name of a document-level aggregate (``_v`` value, ``_n`` cell count)."""
@@ -228,6 +235,10 @@ class Planner:
         base = self._name(key)
         needs = self._tables.setdefault(agg.table, _TableNeeds())
         if base + "_v" not in needs.aggs:
+            if where is not None:
+                mask = self._name(("mask", agg.table, repr(agg.where)))
+                needs.masks.setdefault(mask, where)
+                where = pl.col(mask)
             if agg.func == "count":
                 count = pl.len() if where is None else where.sum()
                 needs.aggs[base + "_v"] = count.cast(pl.Int64).cast(DEC)
@@ -279,10 +290,11 @@ class Planner:
         for role, needs in self._tables.items():
             if not needs.aggs:
                 continue
-            part = (
-                frames[role]
-                .group_by("document")
-                .agg([expr.alias(name) for name, expr in needs.aggs.items()])
+            frame = frames[role]
+            if needs.masks:
+                frame = frame.with_columns([e.alias(n) for n, e in needs.masks.items()])
+            part = frame.group_by("document").agg(
+                [expr.alias(name) for name, expr in needs.aggs.items()]
             )
             wide = wide.join(part, on="document", how="left")
             for name in needs.booleans:
