@@ -1285,6 +1285,11 @@ def _sides() -> tuple[tuple[pl.Expr, pl.Expr, pl.Expr], tuple[pl.Expr, pl.Expr, 
     return sides[0], sides[1]
 
 
+def _rule_key(rule_index: pl.Expr) -> pl.Expr:
+    """``key``: one integer per (document, rule), for the group-by and the join after it."""
+    return (pl.col("document").cast(pl.UInt64) * (1 << _KEY_SHIFT) + rule_index).alias("key")
+
+
 def linear_plan(program: LinearProgram, wide: pl.LazyFrame) -> pl.LazyFrame:
     """Every linear rule for every document: one join of terms with leaf values, one
     group-by. Rows are ``document, rule_index, status`` and the sides' sums; a run keeps
@@ -1292,42 +1297,41 @@ def linear_plan(program: LinearProgram, wide: pl.LazyFrame) -> pl.LazyFrame:
     if not program.values:
         return pl.LazyFrame(schema=_LINEAR_SCHEMA)
     # The three unpivots list the same (leaf, document) pairs in the same order.
-    long = pl.concat(
-        [
-            wide.select("document", *program.values).unpivot(
-                index="document", variable_name="leaf", value_name="v"
-            ),
-            # "document" keeps the height when every leaf's column is a null literal
-            wide.select("document", *program.counted)
-            .unpivot(index="document", value_name="counted")
-            .select("counted"),
-            wide.select("document", *program.found)
-            .unpivot(index="document", value_name="found")
-            .select("found"),
-        ],
-        how="horizontal",
-    ).select(
-        "document",
-        pl.col("leaf").cast(pl.UInt32),
-        pl.col("v").fill_null(_lit_dec(0)),
-        pl.when(
-            pl.col("leaf")
-            .cast(pl.UInt32)
-            .is_in(pl.Series(program.present, dtype=pl.UInt32).implode())
+    long = (
+        pl.concat(
+            [
+                wide.select("document", *program.values).unpivot(
+                    index="document", variable_name="leaf", value_name="v"
+                ),
+                # "document" keeps the height when every leaf's column is a null literal
+                wide.select("document", *program.counted)
+                .unpivot(index="document", value_name="counted")
+                .select("counted"),
+                wide.select("document", *program.found)
+                .unpivot(index="document", value_name="found")
+                .select("found"),
+            ],
+            how="horizontal",
         )
-        .then(pl.col("v").is_not_null().cast(pl.UInt32))
-        .otherwise(pl.col("counted").fill_null(0))
-        .alias("n"),
-        pl.col("found").not_().fill_null(False).alias("miss"),
+        .with_columns(pl.col("leaf").cast(pl.UInt32))
+        .select(
+            "document",
+            "leaf",
+            pl.col("v").fill_null(_lit_dec(0)),
+            pl.when(pl.col("leaf").is_in(pl.Series(program.present, dtype=pl.UInt32).implode()))
+            .then(pl.col("v").is_not_null().cast(pl.UInt32))
+            .otherwise(pl.col("counted").fill_null(0))
+            .alias("n"),
+            pl.col("found").not_().fill_null(False).alias("miss"),
+        )
     )
     zero = _lit_dec(0)
     signed = pl.when(pl.col("sign") > 0).then(pl.col("v")).otherwise(-pl.col("v"))
     lhs = pl.col("side") == 0
-    key = pl.col("document").cast(pl.UInt64) * (1 << _KEY_SHIFT) + pl.col("rule_index")
     sums = (
         long.join(program.terms.lazy(), on="leaf", how="inner")
         .select(
-            key.alias("key"),
+            _rule_key(pl.col("rule_index")),
             pl.when(lhs).then(signed).otherwise(zero).alias("s0"),
             pl.when(lhs).then(zero).otherwise(signed).alias("s1"),
             pl.when(lhs).then(pl.col("n")).otherwise(0).alias("n0"),
@@ -1346,13 +1350,7 @@ def linear_plan(program: LinearProgram, wide: pl.LazyFrame) -> pl.LazyFrame:
     applies = (
         wide.select("document", *program.whens)
         .unpivot(index="document", variable_name="rule_index", value_name="applies")
-        .select(
-            (
-                pl.col("document").cast(pl.UInt64) * (1 << _KEY_SHIFT)
-                + pl.col("rule_index").cast(pl.UInt64)
-            ).alias("key"),
-            "applies",
-        )
+        .select(_rule_key(pl.col("rule_index").cast(pl.UInt32)), "applies")
         if program.whens
         else pl.LazyFrame(schema={"key": pl.UInt64, "applies": pl.Boolean})
     )
@@ -1361,7 +1359,6 @@ def linear_plan(program: LinearProgram, wide: pl.LazyFrame) -> pl.LazyFrame:
     # widths, the interval tests of _meet reduce to d against ±w: = meets when |d| <= w,
     # < when d < w, <= when d <= w, > when d > −w, >= when d >= −w (!= only exactly).
     d, w, op = pl.col("__d"), pl.col("__w"), pl.col("op")
-    zero = _lit_dec(0)
     tests = {
         "=": (d == zero, d.abs() <= w),
         "!=": (d != zero, d != zero),

@@ -243,13 +243,13 @@ class Engine:
         (``rulecache.ruleset_digest``; ``load_rules`` reads it from the rule cache),
         which spares pickling the ruleset again to make the key.
         """
-        import pickle
         import sys
 
         from checker import diskcache
+        from checker.rulecache import ruleset_digest
 
         if digest is None:
-            digest = diskcache.digest(pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL))
+            digest = ruleset_digest(ruleset)
         here = Path(__file__).parent
         key = diskcache.digest(
             sys.version,
@@ -361,13 +361,12 @@ class Engine:
                 schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
             )
         prepared["__statements__"] = prepare_statements(statements)
-        done = pl.collect_all(
-            prepared.values(), engine=ENGINE, optimizations=_optimizations(documents.height)
-        )
+        optimizations = _optimizations(documents.height)
+        done = pl.collect_all(prepared.values(), engine=ENGINE, optimizations=optimizations)
         frames = {name: frame.lazy() for name, frame in zip(prepared, done, strict=True)}
         # Materialised once: every rule's plan then starts from in-memory frames.
         wide = self.planner.build(documents.lazy().select("document"), frames)
-        wide = wide.collect(engine=ENGINE, optimizations=_optimizations(documents.height)).lazy()
+        wide = wide.collect(engine=ENGINE, optimizations=optimizations).lazy()
         levels = [level for r in self.rollups for level in self.levels(r, with_cells=False)]
         plans = _plans(self.expression_rules, levels, wide, frames, with_cells=False)
         linear_at = len(plans)  # the linear plan's rows get their result columns once cut
@@ -379,7 +378,6 @@ class Engine:
         # A few plans at a time (both cores stay busy): each output is counted and cut to
         # the kept statuses at once, so a batch never holds every plan's full output.
         at_once = len(plans) if documents.height <= _SMALL_BATCH else _PLANS_AT_ONCE
-        optimizations = _optimizations(documents.height)
         for start in range(0, len(plans), max(at_once, 1)):
             batch_plans = plans[start : start + at_once]
             done = pl.collect_all(batch_plans, engine=ENGINE, optimizations=optimizations)
