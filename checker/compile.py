@@ -45,6 +45,9 @@ DEC = pl.Decimal(38, 4)
 F64 = pl.Float64
 
 PASS, ROUNDING, FAIL, ERROR, SKIPPED = 0, 1, 2, 3, 4
+# Typed literals: an untyped one is coerced while Polars plans, every time it runs.
+_STATUS = [pl.lit(code, pl.UInt8) for code in range(5)]
+_F0, _F1, _INF = pl.lit(0.0, pl.Float64), pl.lit(1.0, pl.Float64), pl.lit(float("inf"), pl.Float64)
 STATUS_NAMES = ("pass", "rounding", "fail", "error", "skipped")
 
 LABEL = "__label"  # normalised label column added to every table frame
@@ -84,11 +87,26 @@ class Num:
     hi: pl.Expr
     exact: bool = True  # Decimal (True) or Float64 (False)
     reason: pl.Expr | None = None  # Utf8 "code:detail" when it cannot be evaluated
+    # False only where ``v`` is known never to be null (a published amount, a literal),
+    # which spares the comparison its "no value" test.
+    nullable: bool = True
+
+    const: Decimal | None = None  # the value, for a literal
 
     def as_float(self) -> Num:
         if not self.exact:
             return self
-        return Num(to_float(self.v), to_float(self.lo), to_float(self.hi), False, self.reason)
+        if self.const is not None:
+            f = pl.lit(float(self.const), F64)
+            return Num(f, f, f, False, None, False, self.const)
+        return Num(
+            to_float(self.v),
+            to_float(self.lo),
+            to_float(self.hi),
+            False,
+            self.reason,
+            self.nullable,
+        )
 
 
 def to_float(value: pl.Expr) -> pl.Expr:
@@ -103,12 +121,26 @@ def to_float(value: pl.Expr) -> pl.Expr:
     return value.cast(F64)
 
 
+_QUANTUM = Decimal(1).scaleb(-(DEC.scale or 0))
+
+
 def _lit_dec(value: Decimal | int) -> pl.Expr:
-    return pl.lit(Decimal(value)).cast(DEC)
+    """A Decimal literal of the amounts' type: typed as it is made where it fits the scale
+    (a cast is one more expression node for Polars to plan and run every time)."""
+    d = Decimal(value)
+    try:
+        fits = d == d.quantize(_QUANTUM)
+    except ArithmeticError:
+        fits = False
+    return pl.lit(d, dtype=DEC) if fits else pl.lit(d).cast(DEC)
 
 
 def _reason(*reasons: pl.Expr | None) -> pl.Expr | None:
-    present = [r for r in reasons if r is not None]
+    """The first present reason (the same expression listed twice counts once)."""
+    present: list[pl.Expr] = []
+    for r in reasons:
+        if r is not None and not any(r.meta.eq(p) for p in present):
+            present.append(r)
     if not present:
         return None
     return present[0] if len(present) == 1 else pl.coalesce(present)
@@ -116,23 +148,23 @@ def _reason(*reasons: pl.Expr | None) -> pl.Expr | None:
 
 def _published(value: pl.Expr, half: Decimal) -> Num:
     """A published amount column: empty → exact 0, else ±half."""
-    is_null = value.is_null()
-    v = value.fill_null(_lit_dec(0))
-    lo = pl.when(is_null).then(_lit_dec(0)).otherwise(value - _lit_dec(half))
-    hi = pl.when(is_null).then(_lit_dec(0)).otherwise(value + _lit_dec(half))
-    return Num(v, lo, hi)
+    zero = _lit_dec(0)
+    v = value.fill_null(zero)
+    lo = (value - _lit_dec(half)).fill_null(zero)
+    hi = (value + _lit_dec(half)).fill_null(zero)
+    return Num(v, lo, hi, nullable=False)
 
 
 def _mul(a: Num, b: Num) -> Num:
     a, b = a.as_float(), b.as_float()
     lo, hi = _bounds([a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi])
-    return Num(a.v * b.v, lo, hi, False, _reason(a.reason, b.reason))
+    return Num(a.v * b.v, lo, hi, False, _reason(a.reason, b.reason), a.nullable or b.nullable)
 
 
 def _bounds(candidates: list[pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
     """The hull of interval end-point products/quotients; unbounded if any is NaN (0·∞)."""
     undefined = pl.any_horizontal([c.is_nan() for c in candidates])
-    inf = pl.lit(float("inf"))
+    inf = _INF
     lo = pl.when(undefined).then(-inf).otherwise(pl.min_horizontal(candidates))
     hi = pl.when(undefined).then(inf).otherwise(pl.max_horizontal(candidates))
     return lo, hi
@@ -142,24 +174,25 @@ def _div(a: Num, b: Num) -> Num:
     # Division is multiplication by the reciprocal, in both evaluators: Polars
     # rewrites `x / literal` that way, so spelling it out keeps results bit-identical.
     a, b = a.as_float(), b.as_float()
-    zero = b.v == 0
-    straddles = (b.lo <= 0) & (b.hi >= 0)
-    r_lo, r_hi = 1.0 / b.lo, 1.0 / b.hi
+    zero = b.v == _F0
+    straddles = (b.lo <= _F0) & (b.hi >= _F0)
+    r_lo, r_hi = _F1 / b.lo, _F1 / b.hi
     q_lo, q_hi = _bounds([a.lo * r_lo, a.lo * r_hi, a.hi * r_lo, a.hi * r_hi])
-    inf = pl.lit(float("inf"))
+    inf = _INF
     lo = pl.when(straddles).then(-inf).otherwise(q_lo)
     hi = pl.when(straddles).then(inf).otherwise(q_hi)
     div_reason = pl.when(zero).then(pl.lit("division-by-zero:")).otherwise(pl.lit(None, pl.Utf8))
-    v = pl.when(zero).then(pl.lit(None, F64)).otherwise(a.v * (1.0 / b.v))
+    v = pl.when(zero).then(pl.lit(None, F64)).otherwise(a.v * (_F1 / b.v))
     return Num(v, lo, hi, False, _reason(a.reason, b.reason, div_reason))
 
 
 def _add(a: Num, b: Num, sign: int) -> Num:
     if a.exact != b.exact:
         a, b = a.as_float(), b.as_float()
+    reason, nullable = _reason(a.reason, b.reason), a.nullable or b.nullable
     if sign > 0:
-        return Num(a.v + b.v, a.lo + b.lo, a.hi + b.hi, a.exact, _reason(a.reason, b.reason))
-    return Num(a.v - b.v, a.lo - b.hi, a.hi - b.lo, a.exact, _reason(a.reason, b.reason))
+        return Num(a.v + b.v, a.lo + b.lo, a.hi + b.hi, a.exact, reason, nullable)
+    return Num(a.v - b.v, a.lo - b.hi, a.hi - b.lo, a.exact, reason, nullable)
 
 
 # --------------------------------------------------------------------------- the wide frame
@@ -338,20 +371,21 @@ class Context:
     def bind(self, num: Num) -> Num:
         """Materialise a value as temporary columns, so expressions that use it several
         times (interval products and quotients) stay small."""
-        names: list[str | None] = []
-        for part in (num.v, num.lo, num.hi, num.reason):
-            if part is None:
-                names.append(None)
-                continue
-            name = f"__t{self.prefix}_{len(self.lets)}"
-            self.lets.append((name, part))
-            names.append(name)
-        v, lo, hi, reason = (pl.col(n) if n else None for n in names)
-        assert v is not None and lo is not None and hi is not None
-        return Num(v, lo, hi, num.exact, reason)
+        reason = None if num.reason is None else self.let(num.reason)
+        v, lo, hi = self.let(num.v), self.let(num.lo), self.let(num.hi)
+        return Num(v, lo, hi, num.exact, reason, num.nullable)
 
     cells: list[pl.Expr] = field(default_factory=list)  # struct exprs describing operands
     columns_used: set[str] = field(default_factory=set)  # W columns the rule reads
+
+    def let(self, expr: pl.Expr) -> pl.Expr:
+        """Materialise one expression as a temporary column (see :meth:`bind`); a column
+        or a literal is already as cheap as a temporary's column."""
+        if expr.meta.is_column() or expr.meta.is_literal():
+            return expr
+        name = f"__t{self.prefix}_{len(self.lets)}"
+        self.lets.append((name, expr))
+        return pl.col(name)
 
     def w(self, name: str) -> pl.Expr:
         self.columns_used.add(name)
@@ -379,10 +413,11 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
     """Compile a numeric expression."""
     match expr:
         case ast.Number(value=literal):
-            return Num(_lit_dec(literal), _lit_dec(literal), _lit_dec(literal))
+            d = _lit_dec(literal)
+            return Num(d, d, d, nullable=False, const=Decimal(literal))
         case ast.Neg(operand=operand):
             n = number(operand, ctx)
-            return Num(-n.v, -n.hi, -n.lo, n.exact, n.reason)
+            return Num(-n.v, -n.hi, -n.lo, n.exact, n.reason, n.nullable)
         case ast.BinOp(op=op, left=left, right=right):
             a, b = number(left, ctx), number(right, ctx)
             if op == "+":
@@ -403,7 +438,7 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
                 .then(pl.lit(f"missing-cell:{_ref_text(ref)}"))
                 .otherwise(pl.lit(None, pl.Utf8))
             )
-            return Num(n.v, n.lo, n.hi, True, missing)
+            return Num(n.v, n.lo, n.hi, True, missing, nullable=False)
         case ast.ColumnRef(column=column, outer=outer):
             table = ctx.outer_table if outer else ctx.row_table
             if table is None:
@@ -421,7 +456,7 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
                 .then(pl.lit(f"missing-statement:说明.{name}"))
                 .otherwise(pl.lit(None, pl.Utf8))
             )
-            return Num(n.v, n.lo, n.hi, True, missing)
+            return Num(n.v, n.lo, n.hi, True, missing, nullable=False)
         case ast.Aggregate() as agg:
             return _aggregate(agg, ctx)
         case ast.Call(func=func, args=args):
@@ -444,7 +479,7 @@ def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
         base = ctx.planner.aggregate(agg, where, value)
         v = ctx.w(base + "_v").fill_null(_lit_dec(0))
         if agg.func == "count":
-            return Num(v, v, v)
+            return Num(v, v, v, nullable=False)
         n = ctx.w(base + "_n").fill_null(0).cast(pl.Int64).cast(DEC)
         half = _lit_dec(ctx.half)
         if agg.func == "sum":
@@ -456,7 +491,7 @@ def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
     ctx.cells.append(
         _cell_struct(agg.table, pl.lit(None), agg.column, v, f"{agg.func}({agg.table})")
     )
-    return Num(v, lo, hi)
+    return Num(v, lo, hi, nullable=False)
 
 
 def correlated_frame(
@@ -554,23 +589,32 @@ def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> 
         zero = _lit_dec(0) if n.exact else pl.lit(0.0)
         lo = pl.when(n.lo >= 0).then(n.lo).when(n.hi <= 0).then(-n.hi).otherwise(zero)
         hi = pl.max_horizontal(n.lo.abs(), n.hi.abs())
-        return Num(n.v.abs(), lo, hi, n.exact, n.reason)
+        return Num(n.v.abs(), lo, hi, n.exact, n.reason, n.nullable)
     if func == "round":
         n = number(args[0], ctx)
         digits = int(args[1].value) if len(args) > 1 and isinstance(args[1], ast.Number) else 0
         if n.exact:  # Decimal: half-even
-            return Num(n.v.round(digits), n.lo.round(digits), n.hi.round(digits), True, n.reason)
+            return Num(
+                n.v.round(digits),
+                n.lo.round(digits),
+                n.hi.round(digits),
+                True,
+                n.reason,
+                n.nullable,
+            )
         scale, back = float(10**digits), 1.0 / 10**digits  # float: half-up, spelled out
 
         def half_up(x: pl.Expr) -> pl.Expr:
             shifted: pl.Expr = (x * scale + 0.5).floor()
             return shifted.mul(back)
 
-        return Num(half_up(n.v), half_up(n.lo), half_up(n.hi), False, n.reason)
+        return Num(half_up(n.v), half_up(n.lo), half_up(n.hi), False, n.reason, n.nullable)
     if func == "pct":
         part, whole = number(args[0], ctx), number(args[1], ctx)
         ratio = ctx.bind(_div(ctx.bind(part), ctx.bind(whole)))
-        return ctx.bind(_mul(ratio, Num(_lit_dec(100), _lit_dec(100), _lit_dec(100))))
+        d = _lit_dec(100)
+        hundred = Num(d, d, d, nullable=False, const=Decimal(100))
+        return ctx.bind(_mul(ratio, hundred))
     if func == "coalesce":
         nums = [number(a, ctx) for a in args]
         return Num(
@@ -579,6 +623,7 @@ def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> 
             pl.coalesce([n.hi for n in nums]),
             all(n.exact for n in nums),
             _reason(*(n.reason for n in nums)),
+            all(n.nullable for n in nums),
         )
     if func == "length":
         v = text(args[0], ctx).str.len_chars().cast(pl.Int64).cast(DEC)
@@ -753,12 +798,17 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
                 if op == "!=":
                     exact = (a.v - b.v).abs() > float(ctx.half)
             meet = _meet(op, a.lo, a.hi, b.lo, b.hi, exact)
+            nulls = [n.v.is_null() for n in (a, b) if n.nullable]
             no_value = (
-                pl.when(a.v.is_null() | b.v.is_null())
+                pl.when(pl.any_horizontal(nulls) if len(nulls) > 1 else nulls[0])
                 .then(pl.lit("no-value:"))
                 .otherwise(pl.lit(None, pl.Utf8))
+                if nulls
+                else None
             )
-            reason = pl.coalesce([r for r in (a.reason, b.reason, no_value) if r is not None])
+            reason = _reason(a.reason, b.reason, no_value)
+            if reason is not None:  # read by the status and shown: computed once
+                reason = ctx.let(reason)
             return Judged(_verdict(exact, meet, reason), a, b, reason)
         case ast.And(items=items):
             parts = [judge(i, ctx) for i in items]
@@ -769,7 +819,7 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             status = pl.min_horizontal([p.status for p in parts])
             return _combine(parts, status)
     ok = boolean(cond, ctx)
-    return Judged(pl.when(ok).then(PASS).otherwise(FAIL), None, None, None)
+    return Judged(pl.when(ok).then(_STATUS[PASS]).otherwise(_STATUS[FAIL]), None, None, None)
 
 
 def _meet(
@@ -788,8 +838,16 @@ def _meet(
 def _verdict(exact: pl.Expr, meet: pl.Expr, reason: pl.Expr | None = None) -> pl.Expr:
     """error when an operand has a reason; else pass when exact, rounding when only the
     intervals meet, fail otherwise."""
-    graded = pl.when(exact).then(PASS).when(meet).then(ROUNDING).otherwise(FAIL)
-    return graded if reason is None else pl.when(reason.is_not_null()).then(ERROR).otherwise(graded)
+    graded = (
+        pl.when(exact)
+        .then(_STATUS[PASS])
+        .when(meet)
+        .then(_STATUS[ROUNDING])
+        .otherwise(_STATUS[FAIL])
+    )
+    if reason is None:
+        return graded
+    return pl.when(reason.is_not_null()).then(_STATUS[ERROR]).otherwise(graded)
 
 
 def _combine(parts: list[Judged], status: pl.Expr) -> Judged:
@@ -827,7 +885,7 @@ def _result_select(
 ) -> list[pl.Expr]:
     status = judged.status
     if when is not None:
-        status = pl.when(when).then(status).otherwise(SKIPPED)
+        status = pl.when(when).then(status).otherwise(_STATUS[SKIPPED])
     empty = pl.lit(None, F64)
     lhs = judged.lhs.as_float() if judged.lhs is not None else None
     rhs = judged.rhs.as_float() if judged.rhs is not None else None
