@@ -1043,13 +1043,12 @@ def document_plan(
 
 @dataclass(frozen=True)
 class RollupLevel:
-    """One level pair of a roll-up: parents of ``parent_len`` characters against the sum
-    of their children of ``child_len``, as expressions built once (see :func:`rollup_levels`)."""
+    """A roll-up's level pairs: parents of ``parent_len`` characters against the sum of
+    their children of ``child_len``, as expressions built once (see :func:`rollup_levels`)."""
 
     table: str
     code_column: str
-    parent_len: int
-    child_len: int
+    pairs: tuple[tuple[int, int], ...]  # (parent_len, child_len), one per level pair
     sums: tuple[pl.Expr, ...]  # the children's per-column sums and counts
     structs: tuple[pl.Expr, ...]  # one result struct per column
 
@@ -1084,28 +1083,44 @@ def rollup_levels(
         select = _result_select(rollup.meta.id, judged, pl.col("row"), column, None)
         fields = [*select, _cells_expr(cells)] if with_cells else select
         structs.append(pl.struct(fields).alias(f"__c{len(structs)}"))
-    return [
-        RollupLevel(rollup.table, rollup.code_column, parent, child, sums, tuple(structs))
-        for parent, child in zip(rollup.levels, rollup.levels[1:], strict=False)
-    ]
+    pairs = tuple(zip(rollup.levels, rollup.levels[1:], strict=False))
+    if not pairs:
+        return []
+    return [RollupLevel(rollup.table, rollup.code_column, pairs, sums, tuple(structs))]
 
 
 def rollup_plan(level: RollupLevel, frames: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
-    """One level pair of a roll-up over a batch: a struct per column, unpivoted (as
-    :func:`table_plan`)."""
+    """A roll-up over a batch, every level pair in one plan: a struct per column,
+    unpivoted (as :func:`table_plan`). The pairs' parent and child rows are stacked
+    with the pair's number, which the join matches, so the result structs are
+    planned and run once per roll-up instead of once per level pair."""
     frame = frames[level.table]
     code = pl.col(level.code_column)
-    parents = frame.filter(code.str.len_chars() == level.parent_len)
+    length = code.str.len_chars()
+    pair = pl.col("__pair")
+    parents = pl.concat(
+        [
+            frame.filter(length == parent_len).with_columns(pl.lit(i, pl.UInt32).alias("__pair"))
+            for i, (parent_len, _) in enumerate(level.pairs)
+        ]
+    )
     children = (
-        frame.filter(code.str.len_chars() == level.child_len)
-        .with_columns(code.str.slice(0, level.parent_len).alias("__parent"))
-        .group_by("document", BLOCK, "__parent")
+        pl.concat(
+            [
+                frame.filter(length == child_len).with_columns(
+                    pl.lit(i, pl.UInt32).alias("__pair"),
+                    code.str.slice(0, parent_len).alias("__parent"),
+                )
+                for i, (parent_len, child_len) in enumerate(level.pairs)
+            ]
+        )
+        .group_by(pair, "document", BLOCK, "__parent")
         .agg(level.sums)
     )
     joined = parents.join(
         children,
-        left_on=["document", BLOCK, level.code_column],
-        right_on=["document", BLOCK, "__parent"],
+        left_on=[pair, "document", BLOCK, level.code_column],
+        right_on=[pair, "document", BLOCK, "__parent"],
         how="inner",
     )
     return (
