@@ -63,6 +63,8 @@ class Rules:
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Rules:
         """Keep rules whose id equals or starts with a ``select`` entry and no ``ignore`` entry."""
         wanted, unwanted = tuple(select), tuple(ignore)
+        if not wanted and not unwanted:
+            return self
 
         def keep(rule_id: str) -> bool:
             base = rule_id.split("[", 1)[0]

@@ -353,6 +353,13 @@ def check_command(
     # one document a .json file; NDJSON and stdin hold an unknown number
     total = len(sources) if all(s.mode == "json" and s.path for s in sources) else None
     include = set(shown) | CELL_STATUSES
+    # the text report prints operands only under the results it lists (waived ones are
+    # findings of any status); listing the rest's cells would rerun their rules for nothing
+    cells_for = (
+        set(shown) | ({"fail", "error"} if "waived" not in shown else CELL_STATUSES)
+        if output_format is CheckFormat.text
+        else include
+    )
     # JUnit needs every rule's outcome per document; the others only what they list
     keep = None if output_format is CheckFormat.junit else include
     # JSON Lines stream out batch by batch; the run then holds only what decides its exit
@@ -375,7 +382,7 @@ def check_command(
                 paths,
                 ruleset,
                 schema=schema,
-                cells_for=include,
+                cells_for=cells_for,
                 waivers=waived,
                 today=day,
                 keep=keep,

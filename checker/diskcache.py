@@ -8,6 +8,7 @@ a read return None and a write do nothing: a cache never stops a check.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -41,11 +42,16 @@ def read(path: Path | None) -> Any | None:
     """The value stored at ``path``, or None."""
     if path is None:
         return None
+    paused = gc.isenabled()
+    gc.disable()  # unpickling makes tens of thousands of objects: no collection passes
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
     except Exception:  # absent, corrupt, or written by another version
         return None
+    finally:
+        if paused:
+            gc.enable()
 
 
 def write(path: Path | None, value: Any) -> None:
