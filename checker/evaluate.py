@@ -87,6 +87,16 @@ def _row_pattern(pattern: Mapping[str, Any]) -> pl.Expr:
     return pl.all_horizontal(parts) if parts else pl.lit(False)
 
 
+_UNIT = pl.lit(Decimal(1) / SCALE, dtype=DEC)
+
+
+def _unscale(scaled: pl.Expr) -> pl.Expr:
+    """The loader's scaled integers as exact Decimal amounts: n · 0.0001 (an integer
+    times a scale-4 literal is exact and already of scale 4; dividing by 10,000 as
+    Decimals gave the same values two and a half times as slowly)."""
+    return scaled.cast(pl.Decimal(38, 0)) * _UNIT
+
+
 def prepare_table(frame: pl.DataFrame | pl.LazyFrame, table: Table) -> pl.LazyFrame:
     """Loader frame → evaluation frame: Decimal amounts, ``__label``, ``__block``."""
     lf = frame.lazy()
@@ -98,7 +108,7 @@ def prepare_table(frame: pl.DataFrame | pl.LazyFrame, table: Table) -> pl.LazyFr
         elif schema[name] == DEC:
             continue
         elif schema[name].is_integer():
-            exprs.append((pl.col(name).cast(DEC) / pl.lit(Decimal(SCALE)).cast(DEC)).alias(name))
+            exprs.append(_unscale(pl.col(name)).alias(name))
         else:
             exprs.append(pl.col(name).cast(DEC).alias(name))
     for col in table.columns:
@@ -125,9 +135,7 @@ def prepare_statements(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         lf = lf.with_columns(pl.lit(None, pl.Utf8).alias("wording"))
     dtype = lf.collect_schema()["value"]
     if dtype.is_integer():
-        return lf.with_columns(
-            (pl.col("value").cast(DEC) / pl.lit(Decimal(SCALE)).cast(DEC)).alias("value")
-        )
+        return lf.with_columns(_unscale(pl.col("value")).alias("value"))
     return lf.with_columns(pl.col("value").cast(DEC))
 
 
