@@ -171,16 +171,17 @@ def _print_result(row: dict[str, Any], console: Console, lang: Lang) -> None:
         f"{severity_word(row.get('severity') or 'error', lang)} "
         f"{escape(row.get('title') or '')}  [dim]{escape(str(row.get('id')))}{escape(place)}[/dim]"
     )
-    console.print(head, highlight=False)
+    printed = [head]  # one print per finding: each print costs rich a measure of the console
     lines = row.get("check_lines") or [row.get("rule_line"), row.get("rule_line")]
     source = checked_source(row.get("rule_file"), lines[0], lines[-1])
     if source:
         where = f"{row.get('rule_file')}:{lines[0]}"
-        console.print(f"    [dim]{escape(where)}[/dim]  {escape(source)}", highlight=False)
-    console.print(f"    {escape(result_message(row, lang))}", highlight=False)
+        printed.append(f"    [dim]{escape(where)}[/dim]  {escape(source)}")
+    printed.append(f"    {escape(result_message(row, lang))}")
     for cell in row.get("cells") or []:
         label = cell["ref"] or _cell_label(cell, lang)
-        console.print(f"      {escape(label)} = {fmt(cell['value'])}", highlight=False)
+        printed.append(f"      {escape(label)} = {fmt(cell['value'])}")
+    console.print("\n".join(printed), highlight=False)
 
 
 def _cell_label(cell: dict[str, Any], lang: Lang) -> str:
