@@ -24,7 +24,6 @@ an operand cannot be evaluated (missing row, division by zero).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -365,7 +364,10 @@ class Context:
     row_table: Table | None = None
     outer_table: Table | None = None
     correlated: list[tuple[str, ast.Aggregate]] = field(default_factory=list)
-    prefix: str = ""  # makes correlated-aggregate column names unique per rule
+    # the rule's id: makes its temporaries' and correlated aggregates' column names unique
+    # within an engine whatever the order its rules were compiled in (a cached engine
+    # compiles more in a later process, into the same plans)
+    prefix: str = ""
     lets: list[tuple[str, pl.Expr]] = field(default_factory=list)  # staged temporaries
 
     def bind(self, num: Num) -> Num:
@@ -916,9 +918,6 @@ CELL_DTYPE = pl.Struct(
 )
 
 
-_RULE_NUMBERS = itertools.count()
-
-
 @dataclass
 class CompiledRule:
     """One rule's plan: a function of (W, table frames) → results frame."""
@@ -941,7 +940,7 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
     """Compile one resolved rule."""
     precision = rule.precision if rule.precision is not None else default_precision
     table = planner.table(rule.scope_table) if rule.scope_table and rule.per_row else None
-    ctx = Context(planner, precision / 2, row_table=table, prefix=str(next(_RULE_NUMBERS)))
+    ctx = Context(planner, precision / 2, row_table=table, prefix=rule.meta.id)
     judged = judge(rule.check, ctx)
     when = boolean(rule.when, ctx) if rule.when is not None else None
     row_filter = boolean(rule.row_filter, ctx) if rule.row_filter is not None else None

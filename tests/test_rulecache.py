@@ -93,3 +93,26 @@ def test_a_cached_engine_gives_the_fresh_engines_results(
         return engine.run(batch.documents, batch.tables, batch.statements).frame
 
     assert run(loaded).equals(run(fresh))  # type: ignore[attr-defined]
+
+
+def test_temporary_columns_are_named_by_rule_not_by_compile_order() -> None:
+    """A cached engine compiles the rules a report lists cells for in a later process,
+    into the same plans as its cached rules: their temporary and correlated-aggregate
+    columns must be named after the rule, not after how many rules the process has
+    compiled, or the names collide (a duplicate-column error from Polars)."""
+    from checker.evaluate import Engine
+
+    rules = load_rules()
+    first, second = Engine(rules.ruleset, rules.template), Engine(rules.ruleset, rules.template)
+    ids = [r.meta.id for r in rules.ruleset.rules if r.meta.id in first._by_id]
+
+    def names(engine: Engine, rule_id: str) -> list[str]:
+        compiled = engine.compiled(rule_id)
+        return [n for n, _ in compiled.lets] + [n for n, _ in compiled.correlated]
+
+    # every rule compiled, in opposite orders in the two engines
+    one = {i: names(first, i) for i in ids}
+    two = {i: names(second, i) for i in reversed(ids)}
+    assert one == two
+    every = [n for found in one.values() for n in found]
+    assert len(every) == len(set(every)) > 100
