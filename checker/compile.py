@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, Final
 
 import polars as pl
@@ -123,6 +124,7 @@ def to_float(value: pl.Expr) -> pl.Expr:
 _QUANTUM = Decimal(1).scaleb(-(DEC.scale or 0))
 
 
+@cache
 def _lit_dec(value: Decimal | int) -> pl.Expr:
     """A Decimal literal of the amounts' type: typed as it is made where it fits the scale
     (a cast is one more expression node for Polars to plan and run every time)."""
@@ -363,7 +365,7 @@ class Context:
     half: Decimal
     row_table: Table | None = None
     outer_table: Table | None = None
-    correlated: list[tuple[str, ast.Aggregate]] = field(default_factory=list)
+    correlated: list[Correlated] = field(default_factory=list)
     # the rule's id: makes its temporaries' and correlated aggregates' column names unique
     # within an engine whatever the order its rules were compiled in (a cached engine
     # compiles more in a later process, into the same plans)
@@ -472,7 +474,7 @@ def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
         if ctx.row_table is None:
             raise CompileError("row.列 outside a per-row rule", agg.span)
         name = f"__corr{ctx.prefix}_{len(ctx.correlated)}"
-        ctx.correlated.append((name, agg))
+        ctx.correlated.append(correlated(agg, name, ctx))
         v, lo, hi = pl.col(name + "_v"), pl.col(name + "_lo"), pl.col(name + "_hi")
     else:
         inner = Context(ctx.planner, ctx.half, row_table=table)
@@ -496,56 +498,79 @@ def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
     return Num(v, lo, hi, nullable=False)
 
 
-def correlated_frame(
-    agg: ast.Aggregate, name: str, outer: pl.LazyFrame, inner: pl.LazyFrame, ctx: Context
-) -> pl.LazyFrame:
-    """Per outer row (document, row): the aggregate over the inner rows its filter selects."""
+@dataclass(frozen=True)
+class Correlated:
+    """A per-row aggregate whose filter reads the outer row (``row.列``), as the parts of
+    :func:`correlated_frame` that do not depend on the data, built once per rule."""
+
+    name: str  # its columns: name_v, name_lo, name_hi
+    table: str  # the inner table
+    outer_columns: tuple[str, ...]  # outer columns the filter reads (as __outer__列)
+    keys: tuple[tuple[str, str], ...]  # (inner, outer) text columns equal in the filter
+    mask: pl.Expr  # the filter over a joined (outer, inner) pair
+    aggs: tuple[pl.Expr, ...]  # per outer row
+    bounds: tuple[pl.Expr, ...]  # name_v, name_lo, name_hi from the aggregates
+    filled: tuple[pl.Expr, ...]  # the same, 0 for outer rows no inner row matched
+
+
+def correlated(agg: ast.Aggregate, name: str, ctx: Context) -> Correlated:
+    """Prepare a correlated aggregate of a rule compiled in ``ctx`` (see :class:`Correlated`)."""
     table = ctx.planner.table(agg.table)
-    outer_cols = sorted(_outer_columns(agg.where))
-    left = outer.select("document", "row", *[pl.col(c).alias(f"__outer__{c}") for c in outer_cols])
     inner_ctx = Context(ctx.planner, ctx.half, row_table=table, outer_table=ctx.row_table)
     assert agg.where is not None
     mask = boolean(agg.where, inner_ctx)
-    right = inner.rename({"row": "__inner_row"})
-    # Equalities between text columns of the inner and the outer row become join keys
-    # (null = null, as in filters), so only matching pairs are ever formed.
-    keys = _equi_keys(agg.where, table, ctx.row_table)
-    right = right.with_columns([pl.col(i).alias(f"__key_{i}") for i, _ in keys])
-    pairs = left.join(
-        right,
-        left_on=["document", *[f"__outer__{o}" for _, o in keys]],
-        right_on=["document", *[f"__key_{i}" for i, _ in keys]],
-        how="inner",
-        nulls_equal=True,
-    ).filter(mask)
     half = _lit_dec(ctx.half)
+    v_name, lo_name, hi_name = name + "_v", name + "_lo", name + "_hi"
+    aggs: tuple[pl.Expr, ...]
+    bounds: tuple[pl.Expr, ...]
     if agg.func == "count":
-        aggs = [pl.len().cast(pl.Int64).cast(DEC).alias(name + "_v")]
+        aggs = (pl.len().cast(pl.Int64).cast(DEC).alias(v_name),)
+        bounds = (pl.col(v_name).alias(lo_name), pl.col(v_name).alias(hi_name))
     else:
         assert agg.column is not None
         col = pl.col(agg.column)
-        aggs = [getattr(col, agg.func)().alias(name + "_v"), col.count().alias(name + "_n")]
-    grouped = pairs.group_by("document", "row").agg(aggs)
-    if agg.func == "count":
-        grouped = grouped.with_columns(
-            pl.col(name + "_v").alias(name + "_lo"), pl.col(name + "_v").alias(name + "_hi")
-        )
-    else:
-        v = pl.col(name + "_v").fill_null(_lit_dec(0))
+        aggs = (getattr(col, agg.func)().alias(v_name), col.count().alias(name + "_n"))
+        v = pl.col(v_name).fill_null(_lit_dec(0))
         n = pl.col(name + "_n").cast(pl.Int64).cast(DEC)
         width = n * half if agg.func == "sum" else pl.when(n == 0).then(_lit_dec(0)).otherwise(half)
-        grouped = grouped.with_columns(
-            v.alias(name + "_v"), (v - width).alias(name + "_lo"), (v + width).alias(name + "_hi")
-        ).drop(name + "_n")
+        bounds = (v.alias(v_name), (v - width).alias(lo_name), (v + width).alias(hi_name))
     zero = _lit_dec(0)
+    filled = tuple(pl.col(c).fill_null(zero) for c in (v_name, lo_name, hi_name))
+    return Correlated(
+        name,
+        agg.table,
+        tuple(sorted(_outer_columns(agg.where))),
+        tuple(_equi_keys(agg.where, table, ctx.row_table)),
+        mask,
+        aggs,
+        bounds,
+        filled,
+    )
+
+
+def correlated_frame(spec: Correlated, outer: pl.LazyFrame, inner: pl.LazyFrame) -> pl.LazyFrame:
+    """Per outer row (document, row): the aggregate over the inner rows its filter selects."""
+    left = outer.select(
+        "document", "row", *[pl.col(c).alias(f"__outer__{c}") for c in spec.outer_columns]
+    )
+    right = inner.rename({"row": "__inner_row"})
+    # Equalities between text columns of the inner and the outer row become join keys
+    # (null = null, as in filters), so only matching pairs are ever formed.
+    right = right.with_columns([pl.col(i).alias(f"__key_{i}") for i, _ in spec.keys])
+    pairs = left.join(
+        right,
+        left_on=["document", *[f"__outer__{o}" for _, o in spec.keys]],
+        right_on=["document", *[f"__key_{i}" for i, _ in spec.keys]],
+        how="inner",
+        nulls_equal=True,
+    ).filter(spec.mask)
+    grouped = pairs.group_by("document", "row").agg(spec.aggs).with_columns(spec.bounds)
+    if len(spec.aggs) > 1:
+        grouped = grouped.drop(spec.name + "_n")
     return (
         outer.select("document", "row")
         .join(grouped, on=["document", "row"], how="left")
-        .with_columns(
-            pl.col(name + "_v").fill_null(zero),
-            pl.col(name + "_lo").fill_null(zero),
-            pl.col(name + "_hi").fill_null(zero),
-        )
+        .with_columns(spec.filled)
     )
 
 
@@ -928,7 +953,7 @@ class CompiledRule:
     cells: pl.Expr
     row_filter: pl.Expr | None
     w_columns: set[str]
-    correlated: list[tuple[str, ast.Aggregate]]
+    correlated: list[Correlated]
     context: Context
 
     @property
@@ -979,10 +1004,10 @@ def table_plan(
     root = base.collect(engine=ENGINE).lazy() if any(r.correlated for r in rules) else base
     base = root
     for rule in rules:
-        for name, agg in rule.correlated:
+        for spec in rule.correlated:
             # From the fixed root, so the plan stays linear in the number of aggregates.
             outer = root if rule.row_filter is None else root.filter(rule.row_filter)
-            part = correlated_frame(agg, name, outer, frames[agg.table], rule.context)
+            part = correlated_frame(spec, outer, frames[spec.table])
             base = base.join(part, on=["document", "row"], how="left")
     base = _with_lets(base, rules)
     structs = []

@@ -108,7 +108,7 @@ def test_temporary_columns_are_named_by_rule_not_by_compile_order() -> None:
 
     def names(engine: Engine, rule_id: str) -> list[str]:
         compiled = engine.compiled(rule_id)
-        return [n for n, _ in compiled.lets] + [n for n, _ in compiled.correlated]
+        return [n for n, _ in compiled.lets] + [c.name for c in compiled.correlated]
 
     # every rule compiled, in opposite orders in the two engines
     one = {i: names(first, i) for i in ids}
