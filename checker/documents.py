@@ -982,16 +982,25 @@ class _PairsObject(dict[str, Any]):
     duplicates: list[str]
 
 
-def _pairs_hook(pairs: list[tuple[str, Any]]) -> _PairsObject:
-    obj = _PairsObject(pairs)
-    obj.duplicates = []
-    if len(obj) != len(pairs):
-        counted: set[str] = set()
-        for key, _ in pairs:
-            if key in counted and key not in obj.duplicates:
-                obj.duplicates.append(key)
-            counted.add(key)
-    return obj
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A plain dict, or a :class:`_PairsObject` when a key repeats (the rare case)."""
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    marked = _PairsObject(pairs)
+    marked.duplicates = repeated_keys(pairs)
+    return marked
+
+
+def repeated_keys(pairs: Sequence[tuple[str, Any]]) -> list[str]:
+    """The keys an object's pairs hold more than once, in the order they repeat."""
+    repeated: list[str] = []
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen and key not in repeated:
+            repeated.append(key)
+        seen.add(key)
+    return repeated
 
 
 # JSON allows whitespace between a key and its colon ("key" : 1): seen as a quote, each
@@ -1069,17 +1078,28 @@ def _duplicate_keys(data: bytes) -> list[tuple[str, str]]:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 4 * PARSER_DEPTH_LIMIT))
     try:
-        tree = json.loads(data, object_pairs_hook=_pairs_hook)
+        marked: list[dict[str, Any]] = []
+
+        def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            obj = _pairs_hook(pairs)
+            if type(obj) is _PairsObject:
+                marked.append(obj)
+            return obj
+
+        tree = json.loads(data, object_pairs_hook=hook)
     except (ValueError, RecursionError):  # pragma: no cover - orjson accepted the same bytes
         return []
     finally:
         sys.setrecursionlimit(limit)
     found: list[tuple[str, str]] = []
+    if not marked:
+        return found  # the gate's count was inflated by a string: nothing to locate
     stack: list[tuple[list[Any], Any]] = [([], tree)]
     while stack:
         path, node = stack.pop()
-        if isinstance(node, _PairsObject):
-            found.extend((_pointer([*path, k]), k) for k in node.duplicates)
+        if isinstance(node, dict):
+            if isinstance(node, _PairsObject):
+                found.extend((_pointer([*path, k]), k) for k in node.duplicates)
             stack.extend(([*path, k], v) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend(([*path, i], v) for i, v in enumerate(node))
@@ -1800,21 +1820,29 @@ def _scale(
     amounts = [c.name for c in columns if c.kind == "amount"]
     if not amounts:
         return frame
+    out = frame.with_columns(_scaling(tuple(amounts)))
+    bad = out.get_column(_INEXACT)
+    if bad.any():
+        _report_inexact(frame.filter(bad), amounts, path, key, where, problems, section)
+    return out.drop(_INEXACT)
+
+
+_INEXACT: Final = "__rulecheck_inexact"
+
+
+@cache
+def _scaling(amounts: tuple[str, ...]) -> list[pl.Expr]:
+    """:func:`_scale`'s expressions for these amount columns (made once per column set)."""
 
     def inexact(name: str) -> pl.Expr:
         product = pl.col(name) * SCALE
         tolerance = pl.max_horizontal(product.abs(), pl.lit(1.0)) * _ULPS
         return (pl.col(name).abs() > MAX_AMOUNT) | ((product - product.round()).abs() > tolerance)
 
-    flag = "__rulecheck_inexact"
-    out = frame.with_columns(
+    return [
         *((pl.col(a) * SCALE).round().cast(pl.Int64, strict=False) for a in amounts),
-        pl.any_horizontal([inexact(a) for a in amounts]).fill_null(False).alias(flag),
-    )
-    bad = out.get_column(flag)
-    if bad.any():
-        _report_inexact(frame.filter(bad), amounts, path, key, where, problems, section)
-    return out.drop(flag)
+        pl.any_horizontal([inexact(a) for a in amounts]).fill_null(False).alias(_INEXACT),
+    ]
 
 
 def _report_inexact(

@@ -46,7 +46,7 @@ from checker.diagnostics import (
     Severity,
     register,
 )
-from checker.documents import Batch, load_objects, load_schema
+from checker.documents import Batch, load_objects, load_schema, repeated_keys
 from checker.resolve import rule_files
 
 __all__ = [
@@ -290,13 +290,7 @@ class _Duplicates(dict[str, Any]):
 
 def _pairs(pairs: list[tuple[str, Any]]) -> _Duplicates:
     obj = _Duplicates(pairs)
-    obj.repeated = []
-    if len(obj) < len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen and key not in obj.repeated:
-                obj.repeated.append(key)
-            seen.add(key)
+    obj.repeated = repeated_keys(pairs) if len(obj) < len(pairs) else []
     return obj
 
 
