@@ -954,11 +954,7 @@ class CompiledRule:
     row_filter: pl.Expr | None
     w_columns: set[str]
     correlated: list[Correlated]
-    context: Context
-
-    @property
-    def lets(self) -> list[tuple[str, pl.Expr]]:
-        return self.context.lets
+    lets: list[tuple[str, pl.Expr]]  # temporaries (name, expression), in definition order
 
 
 def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -> CompiledRule:
@@ -979,7 +975,7 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
         row_filter,
         set(ctx.columns_used),
         ctx.correlated,
-        ctx,
+        ctx.lets,
     )
 
 
