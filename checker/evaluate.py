@@ -9,7 +9,8 @@ documents or rows: Polars evaluates each plan for every document at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -56,7 +57,7 @@ _pool: ThreadPoolExecutor | None = None
 
 
 def _collect(
-    plans: Sequence[pl.LazyFrame], optimizations: pl.QueryOptFlags, *, small: bool
+    plans: Iterable[pl.LazyFrame], optimizations: pl.QueryOptFlags, *, small: bool
 ) -> list[pl.DataFrame]:
     """Collect ``plans``: a small batch's on threads, one plan per thread at a time.
 
@@ -65,13 +66,15 @@ def _collect(
     the GIL, so plans on their own threads keep both cores busy (one document:
     0.43 s → 0.35 s median). A large batch's plans go through ``collect_all``:
     each already uses every core, and two at once would hold two plans'
-    intermediates in memory.
+    intermediates in memory. ``plans`` may be a generator: on threads, each plan
+    starts running as soon as it is built.
     """
     global _pool
-    if not small or len(plans) < 2:
+    if not small:
         return pl.collect_all(plans, engine=ENGINE, optimizations=optimizations)
     if _pool is None:
         _pool = ThreadPoolExecutor(max(pl.thread_pool_size(), 2), thread_name_prefix="rulecheck")
+    # map() submits each plan as the iterable yields it: a plan runs while the next is built
     return list(_pool.map(lambda p: p.collect(engine=ENGINE, optimizations=optimizations), plans))
 
 
@@ -394,31 +397,34 @@ class Engine:
         prepared["__statements__"] = prepare_statements(statements)
         optimizations = _optimizations(documents.height)
         small = documents.height <= _SMALL_BATCH
-        done = pl.collect_all(prepared.values(), engine=ENGINE, optimizations=optimizations)
+        done = _collect(prepared.values(), optimizations, small=small)
         frames = {name: frame.lazy() for name, frame in zip(prepared, done, strict=True)}
         # Materialised once: every rule's plan then starts from in-memory frames.
         wide = self.planner.build(documents.lazy().select("document"), frames)
         wide = wide.collect(engine=ENGINE, optimizations=optimizations).lazy()
         levels = [level for r in self.rollups for level in self.levels(r, with_cells=False)]
         plans = _plans(self.expression_rules, levels, wide, frames, with_cells=False)
-        linear_at = len(plans)  # the linear plan's rows get their result columns once cut
-        if self.linear_program is not None:
-            plans.append(linear_plan(self.linear_program, wide))
+        program = self.linear_program
+        if program is not None:  # last: its rows get their result columns once cut
+            plans = itertools.chain(plans, (linear_plan(program, wide) for _ in (0,)))
         codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
         kept: list[pl.DataFrame] = []
         counted: list[pl.DataFrame] = []
-        # A few plans at a time (both cores stay busy): each output is counted and cut to
-        # the kept statuses at once, so a batch never holds every plan's full output.
-        at_once = len(plans) if small else _PLANS_AT_ONCE
-        for start in range(0, len(plans), max(at_once, 1)):
-            batch_plans = plans[start : start + at_once]
-            done = _collect(batch_plans, optimizations, small=small)
-            for at, part in enumerate(done, start):
+
+        def take(outputs: Iterable[pl.DataFrame]) -> None:
+            for part in outputs:  # counted whole, then cut to the statuses kept
                 counted.append(part.group_by("document", "status").len())
-                part = part if codes is None else part.filter(pl.col("status").is_in(codes))
-                if at == linear_at and self.linear_program is not None:
-                    part = linear_results(self.linear_program, part)
-                kept.append(part)
+                kept.append(part if codes is None else part.filter(pl.col("status").is_in(codes)))
+
+        if small:  # each plan starts running as soon as it is built
+            take(_collect(plans, optimizations, small=True))
+        else:
+            # A few plans at a time, so a batch never holds every plan's full output.
+            listed = list(plans)
+            for start in range(0, len(listed), _PLANS_AT_ONCE):
+                take(_collect(listed[start : start + _PLANS_AT_ONCE], optimizations, small=False))
+        if program is not None and kept:
+            kept[-1] = linear_results(program, kept[-1])
         frame = pl.concat(kept, how="vertical_relaxed") if kept else _empty_results()
         counts = (
             pl.concat(counted).group_by("document", "status").agg(pl.col("len").sum())
@@ -427,7 +433,7 @@ class Engine:
         )
         totals = _totals(counts)
         by_document = _by_document(counts, documents, status_names=False)
-        frame = _with_cells(frame, self, wide, frames, cells_for)
+        frame = _with_cells(frame, self, wide, frames, cells_for, documents.height)
         frame = frame.with_columns(
             (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
             ((pl.col("lhs_hi") - pl.col("lhs_lo") + pl.col("rhs_hi") - pl.col("rhs_lo")) / 2)
@@ -482,26 +488,24 @@ def _plans(
     frames: dict[str, pl.LazyFrame],
     *,
     with_cells: bool,
-) -> list[pl.LazyFrame]:
-    """One plan per table (and chunks of document-level rules, and roll-ups).
+) -> Iterator[pl.LazyFrame]:
+    """One plan per table (and chunks of document-level rules, and roll-ups), each
+    yielded as soon as it is built.
 
     The Python loops build plans; Polars evaluates each for every document and row.
     """
     by_table: dict[str | None, list[CompiledRule]] = {}
     for c in compiled:
         by_table.setdefault(c.table, []).append(c)
-    plans: list[pl.LazyFrame] = []
     for role, group in by_table.items():
         if role is None:
             # Chunked: keeps each select's planning small.
-            plans.extend(
-                document_plan(group[i : i + _CHUNK], wide, with_cells)
-                for i in range(0, len(group), _CHUNK)
-            )
+            for i in range(0, len(group), _CHUNK):
+                yield document_plan(group[i : i + _CHUNK], wide, with_cells)
         else:
-            plans.append(table_plan(group, wide, frames, with_cells))
-    plans.extend(rollup_plan(level, frames) for level in levels)
-    return plans
+            yield table_plan(group, wide, frames, with_cells)
+    for level in levels:
+        yield rollup_plan(level, frames)
 
 
 _KEYS = ["document", "rule", "row", "column"]
@@ -513,9 +517,11 @@ def _with_cells(
     wide: pl.LazyFrame,
     frames: dict[str, pl.LazyFrame],
     cells_for: Iterable[str],
+    documents: int,
 ) -> pl.DataFrame:
     """Add the ``cells`` column: rerun only the rules with results in ``cells_for``,
-    over only the documents holding them, with the cell lists switched on."""
+    over only the documents holding them (of the batch's ``documents``), with the cell
+    lists switched on."""
     codes = [STATUS_NAMES.index(s) for s in cells_for if s in STATUS_NAMES]
     wanted = frame.filter(pl.col("status").is_in(codes)).select(_KEYS)
     if wanted.is_empty():
@@ -523,7 +529,9 @@ def _with_cells(
     rule_ids = set(wanted.get_column("rule").unique().to_list())
     holding = wanted.select("document").unique()
     docs = holding.lazy()
-    only = {name: lf.join(docs, on="document", how="semi") for name, lf in frames.items()}
+    if holding.height < documents:
+        frames = {name: lf.join(docs, on="document", how="semi") for name, lf in frames.items()}
+        wide = wide.join(docs, on="document", how="semi")
     plans = _plans(
         [engine.compiled(r) for r in sorted(rule_ids) if r in engine._by_id],
         [
@@ -532,8 +540,8 @@ def _with_cells(
             if r.meta.id in rule_ids
             for level in engine.levels(r, with_cells=True)
         ],
-        wide.join(docs, on="document", how="semi"),
-        only,
+        wide,
+        frames,
         with_cells=True,
     )
     optimizations = _optimizations(holding.height)
