@@ -48,8 +48,8 @@ from checker.template import Table, Template
 SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
 
 _CHUNK = 40  # document-level rules per plan
-_PLANS_AT_ONCE = 4  # plans collected together (parallel on both cores, bounded memory)
-_SMALL_BATCH = 100  # documents: up to this, every plan is collected at once (memory is no issue)
+_PLANS_AT_ONCE = 4  # a large batch's plans collected together (bounded memory)
+_SMALL_BATCH = 100  # documents: up to this, plans run on threads, all at once (see _collect)
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
