@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import os
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,8 @@ def read(path: Path | None) -> Any | None:
     gc.disable()  # unpickling makes tens of thousands of objects: no collection passes
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)
+            stored = pickle.load(fh)
+        return _Unpickler(stored["value"], _exprs(stored["exprs"])).load()
     except Exception:  # absent, corrupt, or written by another version
         return None
     finally:
@@ -59,10 +62,69 @@ def write(path: Path | None, value: Any) -> None:
     if path is None:
         return
     try:
+        exprs: list[Any] = []
+        data = io.BytesIO()
+        _Pickler(data, exprs).dump(value)
+        stored = {"value": data.getvalue(), "exprs": _container(exprs)}
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # a concurrent reader sees all or nothing
     except Exception:
         return
+
+
+# Polars expressions are stored as the inputs of one container expression: unpickled one
+# by one, each cost ~6 µs of per-call overhead (a compiled engine holds thousands), while
+# one container deserialises at once and ``meta.pop()`` hands back its inputs. Sentinels
+# at both ends check the order they come back in.
+_FIRST, _LAST = "__rulecheck_first__", "__rulecheck_last__"
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, exprs: list[Any]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._exprs = exprs
+        self._seen: dict[int, int] = {}
+        polars = sys.modules.get("polars")  # no Polars loaded, no expression to find
+        self._expr_type = polars.Expr if polars is not None else None
+
+    def persistent_id(self, obj: Any) -> int | None:
+        if self._expr_type is None or not isinstance(obj, self._expr_type):
+            return None
+        found = self._seen.get(id(obj))
+        if found is None:
+            found = self._seen[id(obj)] = len(self._exprs)
+            self._exprs.append(obj)
+        return found
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, exprs: list[Any]) -> None:
+        super().__init__(io.BytesIO(data))
+        self._exprs = exprs
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self._exprs[pid]
+
+
+def _container(exprs: list[Any]) -> Any:
+    if not exprs:
+        return None
+    import polars as pl
+
+    return pl.concat_list([pl.lit(_FIRST), *exprs, pl.lit(_LAST)])
+
+
+def _exprs(container: Any) -> list[Any]:
+    if container is None:
+        return []
+    import polars as pl
+
+    inputs = container.meta.pop()
+    if inputs[0].meta.eq(pl.lit(_LAST)) and inputs[-1].meta.eq(pl.lit(_FIRST)):
+        inputs.reverse()
+    if not (inputs[0].meta.eq(pl.lit(_FIRST)) and inputs[-1].meta.eq(pl.lit(_LAST))):
+        raise ValueError("expressions came back in an unknown order")
+    return list(inputs[1:-1])

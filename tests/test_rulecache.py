@@ -116,3 +116,35 @@ def test_temporary_columns_are_named_by_rule_not_by_compile_order() -> None:
     assert one == two
     every = [n for found in one.values() for n in found]
     assert len(every) == len(set(every)) > 100
+
+
+def test_stored_expressions_come_back_in_place(cache: Path) -> None:
+    """Polars expressions are stored apart from the rest of a value (as one container):
+    each comes back where it was, shared ones shared, and an entry of another format
+    reads as a miss."""
+    import pickle
+
+    import polars as pl
+
+    from checker import diskcache
+
+    shared = (pl.col("a") + 1).alias("b")
+    value = {
+        "plain": [1, "二", None],
+        "exprs": [shared, pl.lit(None, pl.Utf8), pl.struct(pl.col("x"), pl.col("y"))],
+        "again": (shared, {"k": pl.col("z").sum()}),
+    }
+    entry = diskcache.entry("test", "k")
+    diskcache.write(entry, value)
+    back = diskcache.read(entry)
+    assert back["plain"] == value["plain"]
+    for before, after in zip(
+        [*value["exprs"], *value["again"][:1], value["again"][1]["k"]],
+        [*back["exprs"], *back["again"][:1], back["again"][1]["k"]],
+        strict=True,
+    ):
+        assert after.meta.eq(before)
+    assert back["again"][0] is back["exprs"][0]
+    assert entry is not None
+    entry.write_bytes(pickle.dumps(value))  # the format before expressions were set apart
+    assert diskcache.read(entry) is None
