@@ -47,7 +47,7 @@ from checker.template import Table, Template
 
 SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
 
-_CHUNK = 40  # document-level rules per plan
+_CHUNK = 20  # document-level rules per plan (a one-document batch: 2 plans balance the 2 threads)
 _PLANS_AT_ONCE = 4  # a large batch's plans collected together (bounded memory)
 _SMALL_BATCH = 100  # documents: up to this, plans run on threads, all at once (see _collect)
 
