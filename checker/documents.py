@@ -1534,9 +1534,10 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     del chunks
     where = {s.document: (s.path, s.line) for s in statuses if s.valid}
     roles = list(spec.tables)
+    indexes = _indexes([*(frames.table_spans[role] for role in roles), frames.statement_span])
     tables = {
         role: _scale(
-            _with_index(frames.tables[role], frames.table_spans[role], with_row=True),
+            _with_index(frames.tables[role], indexes[section], with_row=True),
             spec.tables[role],
             ["tables", role, "rows"],
             "row",
@@ -1549,7 +1550,7 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     meta_columns = [c for c in spec.meta_columns if c.name not in ("document", "path", "line")]
     documents = _scale(frames.documents, meta_columns, ["meta"], None, where, problems, len(roles))
     stmt = _scale(
-        _with_index(frames.statements, frames.statement_span, with_row=False),
+        _with_index(frames.statements, indexes[-1], with_row=False),
         spec.statement_columns,
         ["statements"],
         "name",
@@ -1781,21 +1782,33 @@ def _safe_frame(
         return _frame(cleaned, columns)
 
 
-def _with_index(frame: pl.DataFrame, span: _Span, *, with_row: bool) -> pl.DataFrame:
-    """Prepend ``document`` (each owner repeated by its count) and, optionally, ``row``."""
-    owners, counts = span
-    document = (
-        pl.Series("document", owners, dtype=pl.UInt32)
-        .repeat_by(pl.Series(counts, dtype=pl.UInt32))
-        .explode(empty_as_null=False)
-        .cast(pl.UInt32)
+def _indexes(spans: Sequence[_Span]) -> list[tuple[pl.Series, pl.Series]]:
+    """Each span's ``document`` column (each owner repeated by its count) and ``row``
+    column (0 … count − 1 for each owner), for every span in one Polars call: four
+    calls per table had cost a one-document load a quarter of its time."""
+    owners = list(chain.from_iterable(owned for owned, _ in spans))
+    counts = list(chain.from_iterable(counted for _, counted in spans))
+    both = pl.DataFrame({"o": owners, "c": counts}, schema={"o": pl.UInt32, "c": pl.UInt32}).select(
+        pl.col("o").repeat_by("c").explode(empty_as_null=False).cast(pl.UInt32).alias("document"),
+        pl.int_ranges(0, pl.col("c"), dtype=pl.UInt32).explode(empty_as_null=False).alias("row"),
     )
+    document, row = both.get_column("document"), both.get_column("row")
+    found: list[tuple[pl.Series, pl.Series]] = []
+    at = 0
+    for _, counted in spans:  # one per table
+        size = sum(counted)
+        found.append((document.slice(at, size), row.slice(at, size)))
+        at += size
+    return found
+
+
+def _with_index(
+    frame: pl.DataFrame, index: tuple[pl.Series, pl.Series], *, with_row: bool
+) -> pl.DataFrame:
+    """Prepend ``document`` and, optionally, ``row`` (see :func:`_indexes`)."""
+    document, row = index
     frame = frame.insert_column(0, document)
-    if with_row:
-        sizes = pl.Series(counts, dtype=pl.UInt32)
-        row = pl.select(pl.int_ranges(0, sizes, dtype=pl.UInt32).explode(empty_as_null=False))
-        frame = frame.insert_column(1, row.to_series().alias("row"))
-    return frame
+    return frame.insert_column(1, row) if with_row else frame
 
 
 def _scale(
