@@ -28,18 +28,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from typing import Any, Final
+from typing import Any
 
 import polars as pl
 
 from checker import ast
+from checker.collecting import ENGINE
 from checker.template import LABEL_PREFIX_PATTERN, Table, Template, normalize_label
-
-# Polars' in-memory engine: the default ("auto") picks the streaming engine, whose
-# per-plan set-up costs more than it saves on batch-sized frames (a one-document run
-# took 0.9 s instead of 0.75 s, the wide frame of a 2,000-document batch 0.68 s
-# instead of 0.37 s; docs/engine.md).
-ENGINE: Final = "in-memory"
 
 DEC = pl.Decimal(38, 4)
 F64 = pl.Float64

@@ -91,6 +91,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal
 import orjson
 import polars as pl
 
+from checker.collecting import SMALL_BATCH, collect_plans
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.resources import schema_path
 from checker.template import Template, template_from_schema
@@ -1535,29 +1536,36 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     where = {s.document: (s.path, s.line) for s in statuses if s.valid}
     roles = list(spec.tables)
     indexes = _indexes([*(frames.table_spans[role] for role in roles), frames.statement_span])
-    tables = {
-        role: _scale(
-            _with_index(frames.tables[role], indexes[section], with_row=True),
-            spec.tables[role],
-            ["tables", role, "rows"],
-            "row",
-            where,
-            problems,
-            section,
-        )
-        for section, role in enumerate(roles)
-    }
     meta_columns = [c for c in spec.meta_columns if c.name not in ("document", "path", "line")]
-    documents = _scale(frames.documents, meta_columns, ["meta"], None, where, problems, len(roles))
-    stmt = _scale(
-        _with_index(frames.statements, indexes[-1], with_row=False),
-        spec.statement_columns,
-        ["statements"],
-        "name",
-        where,
-        problems,
-        len(roles) + 1,
-    )
+    # (frame, its columns, the JSON pointer to its cells, the key continuing it), in the
+    # order of the sections diagnostics are sorted by: tables, meta, statements
+    parts: list[tuple[pl.DataFrame, Sequence[Column], list[str], str | None]] = [
+        *(
+            (
+                _with_index(frames.tables[role], indexes[section], with_row=True),
+                spec.tables[role],
+                ["tables", role, "rows"],
+                "row",
+            )
+            for section, role in enumerate(roles)
+        ),
+        (frames.documents, meta_columns, ["meta"], None),
+        (
+            _with_index(frames.statements, indexes[-1], with_row=False),
+            spec.statement_columns,
+            ["statements"],
+            "name",
+        ),
+    ]
+    scaled = _scale([(frame, columns) for frame, columns, _, _ in parts], len(where))
+    checked = [
+        _check_scaled(out, frame, columns, path, key, where, problems, section)
+        for section, (out, (frame, columns, path, key)) in enumerate(
+            zip(scaled, parts, strict=True)
+        )
+    ]
+    tables = dict(zip(roles, checked, strict=False))
+    documents, stmt = checked[len(roles)], checked[len(roles) + 1]
     table_info = frames.table_info
     if problems:  # demote: drop from every frame, keep the diagnostics (in section order)
         first = statuses[0].document if statuses else 0  # a later batch of a stream
@@ -1812,6 +1820,28 @@ def _with_index(
 
 
 def _scale(
+    parts: Sequence[tuple[pl.DataFrame, Sequence[Column]]], documents: int
+) -> list[pl.DataFrame]:
+    """Each frame's amount columns -> Int64 ``round(x * SCALE)``, plus a per-row flag
+    (``_INEXACT``) for cells that would not be exact, every frame in one go (a batch
+    of ``documents``: see :func:`checker.collecting.collect_plans`).
+
+    A cell is exact when ``x * SCALE`` is within a few ulps of an integer (at
+    most 4 decimals) and ``|x| <= MAX_AMOUNT``. A frame without amounts comes back
+    as it is.
+    """
+    amounts = [tuple(c.name for c in columns if c.kind == "amount") for _, columns in parts]
+    plans = [
+        frame.lazy().with_columns(_scaling(a))
+        for (frame, _), a in zip(parts, amounts, strict=True)
+        if a
+    ]
+    done = iter(collect_plans(plans, small=documents <= SMALL_BATCH))
+    return [next(done) if a else frame for (frame, _), a in zip(parts, amounts, strict=True)]
+
+
+def _check_scaled(
+    out: pl.DataFrame,
     frame: pl.DataFrame,
     columns: Sequence[Column],
     path: list[str],
@@ -1820,22 +1850,16 @@ def _scale(
     problems: dict[int, list[tuple[int, Diagnostic]]],
     section: int,
 ) -> pl.DataFrame:
-    """Amount columns -> Int64 ``round(x * SCALE)``; report cells that would not be exact.
-
-    A cell is exact when ``x * SCALE`` is within a few ulps of an integer (at
-    most 4 decimals) and ``|x| <= MAX_AMOUNT``. One pass computes the scaled
-    columns and a per-row flag; only flagged rows (rare) are looked at in
-    Python. A flagged cell's scaled value is meaningless (null on overflow):
-    its document is dropped by the caller. ``key`` names the column that
-    continues the JSON pointer after ``path`` (``row`` for tables, ``name``
-    for statements).
-    """
-    amounts = [c.name for c in columns if c.kind == "amount"]
-    if not amounts:
-        return frame
-    out = frame.with_columns(_scaling(tuple(amounts)))
+    """A scaled frame without its flag; its flagged cells reported (only those rows,
+    rare, are looked at in Python). A flagged cell's scaled value is meaningless (null
+    on overflow): its document is dropped by the caller. ``key`` names the column
+    that continues the JSON pointer after ``path`` (``row`` for tables, ``name`` for
+    statements)."""
+    if _INEXACT not in out.columns:
+        return out
     bad = out.get_column(_INEXACT)
     if bad.any():
+        amounts = [c.name for c in columns if c.kind == "amount"]
         _report_inexact(frame.filter(bad), amounts, path, key, where, problems, section)
     return out.drop(_INEXACT)
 

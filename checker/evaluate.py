@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,11 +19,11 @@ from typing import Any
 import polars as pl
 
 from checker import ast
+from checker.collecting import ENGINE, SMALL_BATCH, collect_plans
 from checker.compile import (
     BLOCK,
     CELL_DTYPE,
     DEC,
-    ENGINE,
     LABEL,
     STATUS_NAMES,
     CompiledRule,
@@ -49,33 +48,16 @@ SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
 
 _CHUNK = 20  # document-level rules per plan (a one-document batch: 2 plans balance the 2 threads)
 _PLANS_AT_ONCE = 4  # a large batch's plans collected together (bounded memory)
-_SMALL_BATCH = 100  # documents: up to this, plans run on threads, all at once (see _collect)
+_SMALL_BATCH = SMALL_BATCH  # documents: up to this, plans run on threads, all at once
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-
-_pool: ThreadPoolExecutor | None = None
 
 
 def _collect(
     plans: Iterable[pl.LazyFrame], optimizations: pl.QueryOptFlags, *, small: bool
 ) -> list[pl.DataFrame]:
-    """Collect ``plans``: a small batch's on threads, one plan per thread at a time.
-
-    On a few rows a plan's cost is Polars' overhead per expression, paid on one
-    core, and ``collect_all`` ran such plans one after another; a collect releases
-    the GIL, so plans on their own threads keep both cores busy (one document:
-    0.43 s → 0.35 s median). A large batch's plans go through ``collect_all``:
-    each already uses every core, and two at once would hold two plans'
-    intermediates in memory. ``plans`` may be a generator: on threads, each plan
-    starts running as soon as it is built.
-    """
-    global _pool
-    if not small:
-        return pl.collect_all(plans, engine=ENGINE, optimizations=optimizations)
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max(pl.thread_pool_size(), 2), thread_name_prefix="rulecheck")
-    # map() submits each plan as the iterable yields it: a plan runs while the next is built
-    return list(_pool.map(lambda p: p.collect(engine=ENGINE, optimizations=optimizations), plans))
+    """A batch's plans, collected as :func:`checker.collecting.collect_plans` does."""
+    return collect_plans(plans, small=small, optimizations=optimizations)
 
 
 def _row_pattern(pattern: Mapping[str, Any]) -> pl.Expr:
