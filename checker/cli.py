@@ -19,13 +19,14 @@ import typer
 
 from checker.diagnostics import ExitCode, Lang
 
-app = typer.Typer(
-    name="rulecheck",
-    help="部门预算公开文件勾稽关系检查 / consistency checks for published budget documents.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+_APP_SETTINGS: dict[str, Any] = {
+    "name": "rulecheck",
+    "help": "部门预算公开文件勾稽关系检查 / consistency checks for published budget documents.",
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+}
+app = typer.Typer(**_APP_SETTINGS)
 
 LangOption = Annotated[str, typer.Option("--lang", help="消息语言 zh|en / message language")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="出错时显示调用栈 / show tracebacks")]
@@ -601,7 +602,7 @@ def main() -> None:
     global _debug
     _debug = "--debug" in sys.argv[1:]
     try:
-        app(prog_name="rulecheck")
+        _app_for(sys.argv[1:])(prog_name="rulecheck")
     except SystemExit as done:
         _hard_exit(done)
         raise
@@ -617,6 +618,24 @@ def main() -> None:
             "please report this with the command and input (--debug shows the traceback)\n"
         )
         raise SystemExit(ExitCode.INTERNAL) from None
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The app with only the command ``argv`` names, else the whole app.
+
+    typer builds every registered command's options from its signature on each run,
+    about 20 ms of a one-document check for the five commands not run. With no
+    known command named (``--help``, a misspelling) the whole app answers, so
+    click's help and "no such command" hints list them all.
+    """
+    named = next((a for a in argv if not a.startswith("-")), None)
+    chosen = [c for c in app.registered_commands if c.name == named]
+    if len(chosen) != 1:
+        return app
+    one = typer.Typer(**_APP_SETTINGS)
+    one.registered_callback = app.registered_callback
+    one.registered_commands = chosen
+    return one
 
 
 def _hard_exit(done: SystemExit) -> None:

@@ -95,3 +95,26 @@ def test_a_failure_shows_what_the_rule_checks_as_written() -> None:
         if line.strip() == "收入总计 = 本年收入合计 + 上年结转结余"
     )
     assert f"收支总表.rules:{check_line}  收入总计 = 本年收入合计 + 上年结转结余" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "validate", "lint", "explain", "coverage", "test"])
+def test_a_command_alone_is_the_command_of_the_whole_app(command: str) -> None:
+    """The entry point registers only the command it runs (typer builds every
+    registered command's options on each run); what that command accepts and says
+    must be what the whole app's would."""
+    import typer.main
+    from typer.testing import CliRunner
+
+    from checker.cli import _app_for, app
+
+    alone_app = _app_for(["--debug", command, "x.json"])
+    assert alone_app is not app
+    assert list(typer.main.get_command(alone_app).commands) == [command]  # type: ignore[attr-defined]
+    env = {"COLUMNS": "200"}
+    alone = CliRunner().invoke(alone_app, [command, "--help"], env=env)
+    whole = CliRunner().invoke(app, [command, "--help"], env=env)
+    assert alone.exit_code == whole.exit_code == 0
+    assert alone.output == whole.output
+    assert "--" in alone.output  # the options are listed
+    assert _app_for(["--help"]) is app
+    assert _app_for(["chekc"]) is app
