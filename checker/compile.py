@@ -1074,7 +1074,8 @@ def rollup_levels(
     """Parent code row = Σ rows one level below it, per column, per unit block."""
     table = planner.table(rollup.table)
     columns = rollup.columns or table.amount_columns
-    if not columns:
+    pairs = tuple(zip(rollup.levels, rollup.levels[1:], strict=False))
+    if not columns or not pairs:
         return []
     half = _lit_dec((rollup.precision or precision) / 2)
     sums = (
@@ -1098,9 +1099,6 @@ def rollup_levels(
         select = _result_select(rollup.meta.id, judged, pl.col("row"), column, None)
         fields = [*select, _cells_expr(cells)] if with_cells else select
         structs.append(pl.struct(fields).alias(f"__c{len(structs)}"))
-    pairs = tuple(zip(rollup.levels, rollup.levels[1:], strict=False))
-    if not pairs:
-        return []
     return [RollupLevel(rollup.table, rollup.code_column, pairs, sums, tuple(structs))]
 
 

@@ -2,14 +2,13 @@
 
 ``evaluate`` prepares the loader's frames (exact ``Decimal`` amounts,
 normalised row labels, unit blocks), plans the wide per-document frame,
-compiles every rule and collects its plans (see :func:`_collect`).
+compiles every rule and collects its plans (see :mod:`checker.collecting`).
 The Python loops here run over *rules while building plans*, never over
 documents or rows: Polars evaluates each plan for every document at once.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +27,7 @@ from checker.compile import (
     STATUS_NAMES,
     CompiledRule,
     Leaf,
+    LinearProgram,
     LinearRule,
     Planner,
     RollupLevel,
@@ -48,16 +48,8 @@ SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
 
 _CHUNK = 20  # document-level rules per plan (a one-document batch: 2 plans balance the 2 threads)
 _PLANS_AT_ONCE = 4  # a large batch's plans collected together (bounded memory)
-_SMALL_BATCH = SMALL_BATCH  # documents: up to this, plans run on threads, all at once
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-
-
-def _collect(
-    plans: Iterable[pl.LazyFrame], optimizations: pl.QueryOptFlags, *, small: bool
-) -> list[pl.DataFrame]:
-    """A batch's plans, collected as :func:`checker.collecting.collect_plans` does."""
-    return collect_plans(plans, small=small, optimizations=optimizations)
 
 
 def _row_pattern(pattern: Mapping[str, Any]) -> pl.Expr:
@@ -290,17 +282,16 @@ class Engine:
         return engine
 
     def __init__(self, ruleset: ast.Ruleset, template: Template, *, linear: bool = True) -> None:
-        self.ruleset = ruleset
         self.template = template
         self.precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
         self.planner = Planner(template)
         self.rollups: list[ast.Rollup] = []
         # Linear document-level rules run as data (compile.linear_plan); their expressions
-        # are compiled only if a report lists their cells (see compiled_for).
+        # are compiled only if a report lists their cells (see compiled).
         self.leaves: dict[str, Leaf] = {}
         self.linear: list[LinearRule] = []
         self.expression_rules: list[CompiledRule] = []
-        self._by_id: dict[str, ast.Rule] = {}
+        self._attach(ruleset)
         self._compiled: dict[str, CompiledRule] = {}
         self._entry: Path | None = None  # where Engine.cached keeps this engine
         self._grown = False  # compiled rules since it was stored
@@ -308,7 +299,6 @@ class Engine:
             if isinstance(rule, ast.Rollup):
                 self.rollups.append(rule)
                 continue
-            self._by_id[rule.meta.id] = rule
             found = linear_rule(rule, self.planner, self.precision, self.leaves) if linear else None
             if found is not None:
                 self.linear.append(found)
@@ -330,6 +320,7 @@ class Engine:
         return state
 
     def _attach(self, ruleset: ast.Ruleset) -> None:
+        """The ruleset and its rules by id (what compiling a rule on demand reads)."""
         self.ruleset = ruleset
         self._by_id = {r.meta.id: r for r in ruleset.rules if not isinstance(r, ast.Rollup)}
 
@@ -381,18 +372,18 @@ class Engine:
                 schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
             )
         prepared["__statements__"] = prepare_statements(statements)
-        optimizations = _optimizations(documents.height)
-        small = documents.height <= _SMALL_BATCH
-        done = _collect(prepared.values(), optimizations, small=small)
+        small = documents.height <= SMALL_BATCH
+        optimizations = _optimizations(small)
+        done = collect_plans(prepared.values(), small=small, optimizations=optimizations)
         frames = {name: frame.lazy() for name, frame in zip(prepared, done, strict=True)}
         # Materialised once: every rule's plan then starts from in-memory frames.
         wide = self.planner.build(documents.lazy().select("document"), frames)
         wide = wide.collect(engine=ENGINE, optimizations=optimizations).lazy()
         levels = [level for r in self.rollups for level in self.levels(r, with_cells=False)]
-        plans = _plans(self.expression_rules, levels, wide, frames, with_cells=False)
         program = self.linear_program
-        if program is not None:  # last: its rows get their result columns once cut
-            plans = itertools.chain(plans, (linear_plan(program, wide) for _ in (0,)))
+        plans = _plans(
+            self.expression_rules, levels, wide, frames, with_cells=False, linear=program
+        )
         codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
         kept: list[pl.DataFrame] = []
         counted: list[pl.DataFrame] = []
@@ -403,13 +394,14 @@ class Engine:
                 kept.append(part if codes is None else part.filter(pl.col("status").is_in(codes)))
 
         if small:  # each plan starts running as soon as it is built
-            take(_collect(plans, optimizations, small=True))
+            take(collect_plans(plans, small=True, optimizations=optimizations))
         else:
             # A few plans at a time, so a batch never holds every plan's full output.
             listed = list(plans)
             for start in range(0, len(listed), _PLANS_AT_ONCE):
-                take(_collect(listed[start : start + _PLANS_AT_ONCE], optimizations, small=False))
-        if program is not None and kept:
+                part = listed[start : start + _PLANS_AT_ONCE]
+                take(collect_plans(part, small=False, optimizations=optimizations))
+        if program is not None:  # the last plan's rows get their result columns once cut
             kept[-1] = linear_results(program, kept[-1])
         frame = pl.concat(kept, how="vertical_relaxed") if kept else _empty_results()
         counts = (
@@ -438,11 +430,10 @@ class Engine:
         return Results(frame, documents, totals, by_document)
 
 
-def _optimizations(documents: int) -> pl.QueryOptFlags:
-    """Polars' query optimisations for a batch of ``documents``: none for a few, whose
-    rows are too few to repay planning (one document: ~10% faster without; 2,000: ~15%
-    slower)."""
-    return pl.QueryOptFlags.none() if documents <= _SMALL_BATCH else pl.QueryOptFlags()
+def _optimizations(small: bool) -> pl.QueryOptFlags:
+    """Polars' query optimisations for a batch: none for a small one, whose rows are
+    too few to repay planning (one document: ~10% faster without; 2,000: ~15% slower)."""
+    return pl.QueryOptFlags.none() if small else pl.QueryOptFlags()
 
 
 def _by_document(
@@ -474,9 +465,10 @@ def _plans(
     frames: dict[str, pl.LazyFrame],
     *,
     with_cells: bool,
+    linear: LinearProgram | None = None,
 ) -> Iterator[pl.LazyFrame]:
-    """One plan per table (and chunks of document-level rules, and roll-ups), each
-    yielded as soon as it is built.
+    """One plan per table (and chunks of document-level rules, and roll-ups, and last
+    the ``linear`` rules' plan), each yielded as soon as it is built.
 
     The Python loops build plans; Polars evaluates each for every document and row.
     """
@@ -492,6 +484,8 @@ def _plans(
             yield table_plan(group, wide, frames, with_cells)
     for level in levels:
         yield rollup_plan(level, frames)
+    if linear is not None:
+        yield linear_plan(linear, wide)
 
 
 _KEYS = ["document", "rule", "row", "column"]
@@ -530,9 +524,9 @@ def _with_cells(
         frames,
         with_cells=True,
     )
-    optimizations = _optimizations(holding.height)
-    small = holding.height <= _SMALL_BATCH
-    listed = pl.concat(_collect(plans, optimizations, small=small), how="vertical_relaxed")
+    small = holding.height <= SMALL_BATCH
+    done = collect_plans(plans, small=small, optimizations=_optimizations(small))
+    listed = pl.concat(done, how="vertical_relaxed")
     listed = listed.select(*_KEYS, "cells")
     cells = wanted.join(listed, on=_KEYS, how="left", nulls_equal=True)
     return frame.join(cells, on=_KEYS, how="left", nulls_equal=True)
