@@ -25,7 +25,7 @@ an operand cannot be evaluated (missing row, division by zero).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -42,7 +42,8 @@ F64 = pl.Float64
 PASS, ROUNDING, FAIL, ERROR, SKIPPED = 0, 1, 2, 3, 4
 # Typed literals: an untyped one is coerced while Polars plans, every time it runs.
 _STATUS = [pl.lit(code, pl.UInt8) for code in range(5)]
-_F0, _F1, _INF = pl.lit(0.0, pl.Float64), pl.lit(1.0, pl.Float64), pl.lit(float("inf"), pl.Float64)
+_F0, _F1 = pl.lit(0.0, pl.Float64), pl.lit(1.0, pl.Float64)
+_INF, _NEG_INF = pl.lit(float("inf"), pl.Float64), pl.lit(float("-inf"), pl.Float64)
 STATUS_NAMES = ("pass", "rounding", "fail", "error", "skipped")
 
 LABEL = "__label"  # normalised label column added to every table frame
@@ -151,32 +152,39 @@ def _published(value: pl.Expr, half: Decimal) -> Num:
     return Num(v, lo, hi, nullable=False)
 
 
-def _mul(a: Num, b: Num) -> Num:
-    a, b = a.as_float(), b.as_float()
-    lo, hi = _bounds([a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi])
+def _mul(a: Num, b: Num, ctx: Context) -> Num:
+    a, b = ctx.bind(a.as_float()), ctx.bind(b.as_float())
+    lo, hi = _bounds([a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi], ctx)
     return Num(a.v * b.v, lo, hi, False, _reason(a.reason, b.reason), a.nullable or b.nullable)
 
 
-def _bounds(candidates: list[pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
-    """The hull of interval end-point products/quotients; unbounded if any is NaN (0·∞)."""
-    undefined = pl.any_horizontal([c.is_nan() for c in candidates])
-    inf = _INF
-    lo = pl.when(undefined).then(-inf).otherwise(pl.min_horizontal(candidates))
-    hi = pl.when(undefined).then(inf).otherwise(pl.max_horizontal(candidates))
+def _bounds(candidates: list[pl.Expr], ctx: Context) -> tuple[pl.Expr, pl.Expr]:
+    """The hull of interval end-point products/quotients; unbounded if any is NaN (0·∞).
+
+    Each distinct candidate is computed once, as a temporary (a constant factor makes
+    two of the four the same): both bounds read them, and the NaN test too.
+    """
+    unique: list[pl.Expr] = []
+    for c in candidates:
+        if not any(c.meta.eq(u) for u in unique):
+            unique.append(c)
+    points = [ctx.let(c) for c in unique]
+    undefined = ctx.let(pl.any_horizontal([c.is_nan() for c in points]))
+    lo = pl.when(undefined).then(_NEG_INF).otherwise(pl.min_horizontal(points))
+    hi = pl.when(undefined).then(_INF).otherwise(pl.max_horizontal(points))
     return lo, hi
 
 
-def _div(a: Num, b: Num) -> Num:
+def _div(a: Num, b: Num, ctx: Context) -> Num:
     # Division is multiplication by the reciprocal, in both evaluators: Polars
     # rewrites `x / literal` that way, so spelling it out keeps results bit-identical.
-    a, b = a.as_float(), b.as_float()
-    zero = b.v == _F0
-    straddles = (b.lo <= _F0) & (b.hi >= _F0)
-    r_lo, r_hi = _F1 / b.lo, _F1 / b.hi
-    q_lo, q_hi = _bounds([a.lo * r_lo, a.lo * r_hi, a.hi * r_lo, a.hi * r_hi])
-    inf = _INF
-    lo = pl.when(straddles).then(-inf).otherwise(q_lo)
-    hi = pl.when(straddles).then(inf).otherwise(q_hi)
+    a, b = ctx.bind(a.as_float()), ctx.bind(b.as_float())
+    zero = ctx.let(b.v == _F0)
+    straddles = ctx.let((b.lo <= _F0) & (b.hi >= _F0))
+    r_lo, r_hi = ctx.let(_F1 / b.lo), ctx.let(_F1 / b.hi)
+    q_lo, q_hi = _bounds([a.lo * r_lo, a.lo * r_hi, a.hi * r_lo, a.hi * r_hi], ctx)
+    lo = pl.when(straddles).then(_NEG_INF).otherwise(q_lo)
+    hi = pl.when(straddles).then(_INF).otherwise(q_hi)
     div_reason = pl.when(zero).then(pl.lit("division-by-zero:")).otherwise(pl.lit(None, pl.Utf8))
     v = pl.when(zero).then(pl.lit(None, F64)).otherwise(a.v * (_F1 / b.v))
     return Num(v, lo, hi, False, _reason(a.reason, b.reason, div_reason))
@@ -366,6 +374,9 @@ class Context:
     # compiles more in a later process, into the same plans)
     prefix: str = ""
     lets: list[tuple[str, pl.Expr]] = field(default_factory=list)  # staged temporaries
+    # False where the expressions are used outside the rule's own frame (an aggregate's
+    # filter, run by the planner or a correlated join): temporaries are inlined there
+    staged: bool = True
 
     def bind(self, num: Num) -> Num:
         """Materialise a value as temporary columns, so expressions that use it several
@@ -374,14 +385,24 @@ class Context:
         v, lo, hi = self.let(num.v), self.let(num.lo), self.let(num.hi)
         return Num(v, lo, hi, num.exact, reason, num.nullable)
 
+    def share(self, num: Num, *, lo: bool, hi: bool) -> Num:
+        """``num`` with its value (and the bounds asked for) as temporaries; not its
+        reason, which a comparison combines and materialises itself."""
+        low = self.let(num.lo) if lo else num.lo
+        high = self.let(num.hi) if hi else num.hi
+        return Num(self.let(num.v), low, high, num.exact, num.reason, num.nullable, num.const)
+
     cells: list[pl.Expr] = field(default_factory=list)  # struct exprs describing operands
     columns_used: set[str] = field(default_factory=set)  # W columns the rule reads
 
     def let(self, expr: pl.Expr) -> pl.Expr:
         """Materialise one expression as a temporary column (see :meth:`bind`); a column
         or a literal is already as cheap as a temporary's column."""
-        if expr.meta.is_column() or expr.meta.is_literal():
+        if not self.staged or expr.meta.is_column() or expr.meta.is_literal():
             return expr
+        for name, staged in self.lets:  # the same expression is one temporary
+            if staged.meta.eq(expr):
+                return pl.col(name)
         name = f"__t{self.prefix}_{len(self.lets)}"
         self.lets.append((name, expr))
         return pl.col(name)
@@ -423,8 +444,7 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
                 return _add(a, b, 1)
             if op == "-":
                 return _add(a, b, -1)
-            a, b = ctx.bind(a), ctx.bind(b)
-            return ctx.bind(_mul(a, b) if op == "*" else _div(a, b))
+            return ctx.bind(_mul(a, b, ctx) if op == "*" else _div(a, b, ctx))
         case ast.CellRef() as ref:
             value, found, row = ctx.planner.cell(ref)
             assert ref.table is not None
@@ -472,7 +492,7 @@ def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
         ctx.correlated.append(correlated(agg, name, ctx))
         v, lo, hi = pl.col(name + "_v"), pl.col(name + "_lo"), pl.col(name + "_hi")
     else:
-        inner = Context(ctx.planner, ctx.half, row_table=table)
+        inner = Context(ctx.planner, ctx.half, row_table=table, staged=False)
         where = boolean(agg.where, inner) if agg.where is not None else None
         value = pl.col(agg.column) if agg.column is not None else None
         base = ctx.planner.aggregate(agg, where, value)
@@ -511,7 +531,9 @@ class Correlated:
 def correlated(agg: ast.Aggregate, name: str, ctx: Context) -> Correlated:
     """Prepare a correlated aggregate of a rule compiled in ``ctx`` (see :class:`Correlated`)."""
     table = ctx.planner.table(agg.table)
-    inner_ctx = Context(ctx.planner, ctx.half, row_table=table, outer_table=ctx.row_table)
+    inner_ctx = Context(
+        ctx.planner, ctx.half, row_table=table, outer_table=ctx.row_table, staged=False
+    )
     assert agg.where is not None
     mask = boolean(agg.where, inner_ctx)
     half = _lit_dec(ctx.half)
@@ -633,10 +655,10 @@ def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> 
         return Num(half_up(n.v), half_up(n.lo), half_up(n.hi), False, n.reason, n.nullable)
     if func == "pct":
         part, whole = number(args[0], ctx), number(args[1], ctx)
-        ratio = ctx.bind(_div(ctx.bind(part), ctx.bind(whole)))
+        ratio = ctx.bind(_div(part, whole, ctx))
         d = _lit_dec(100)
         hundred = Num(d, d, d, nullable=False, const=Decimal(100))
-        return ctx.bind(_mul(ratio, hundred))
+        return ctx.bind(_mul(ratio, hundred, ctx))
     if func == "coalesce":
         nums = [number(a, ctx) for a in args]
         return Num(
@@ -654,8 +676,8 @@ def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> 
         unit = args[1].value if len(args) > 1 and isinstance(args[1], ast.String) else "万元"
         source = text(args[0], ctx)
         number_text = source.str.extract(_AMOUNT_TEXT, 1).str.replace_all(",", "")
-        unit_text = source.str.extract(_AMOUNT_TEXT, 2)
-        raw = number_text.cast(DEC, strict=False)
+        unit_text = ctx.let(source.str.extract(_AMOUNT_TEXT, 2))
+        raw = ctx.let(number_text.cast(DEC, strict=False))
         factor = pl.lit(None, DEC)
         converted = [
             pl.when(unit_text == name).then(
@@ -663,7 +685,7 @@ def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> 
             )
             for name, scale in _UNITS.items()
         ]
-        v = pl.coalesce([*converted, factor]).cast(DEC)
+        v = ctx.let(pl.coalesce([*converted, factor]).cast(DEC))
         reason = (
             pl.when(v.is_null())
             .then(pl.lit("no-amount:") + source.fill_null(""))
@@ -812,6 +834,10 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             a, b = number(left, ctx), number(right, ctx)
             if a.exact != b.exact:
                 a, b = a.as_float(), b.as_float()
+            # each side's value, and the bounds the comparison reads, are read by the status
+            # and again by the output
+            a = ctx.share(a, lo=op in ("=", "<", "<="), hi=op in ("=", ">", ">="))
+            b = ctx.share(b, lo=op in ("=", ">", ">="), hi=op in ("=", "<", "<="))
             if a.exact:
                 exact = _OPS[op](a.v, b.v)
             else:
@@ -959,7 +985,10 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
     ctx = Context(planner, precision / 2, row_table=table, prefix=rule.meta.id)
     judged = judge(rule.check, ctx)
     when = boolean(rule.when, ctx) if rule.when is not None else None
-    row_filter = boolean(rule.row_filter, ctx) if rule.row_filter is not None else None
+    # The row filter also selects a correlated aggregate's outer rows, before the rule's
+    # temporaries exist: inlined (the context's lists are shared, its temporaries not used)
+    inline = replace(ctx, staged=False)
+    row_filter = boolean(rule.row_filter, inline) if rule.row_filter is not None else None
     row = pl.col("row") if table is not None else pl.lit(None, pl.UInt32)
     select = _result_select(rule.meta.id, judged, row, rule.expanded_column, when)
     return CompiledRule(
@@ -1258,7 +1287,7 @@ def _linear_terms(
             agg.where is not None and _outer_columns(agg.where)
         ):
             table = planner.table(agg.table)
-            inner = Context(planner, ctx.half, row_table=table)
+            inner = Context(planner, ctx.half, row_table=table, staged=False)
             where = boolean(agg.where, inner) if agg.where is not None else None
             column = pl.col(agg.column) if agg.column is not None else None
             base = planner.aggregate(agg, where, column)

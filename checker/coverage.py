@@ -263,7 +263,7 @@ def _aggregate_cells(
             )
             if _correlated(agg) and outer is None:
                 continue
-            ctx = Context(env.planner, _HALF, row_table=table, outer_table=outer)
+            ctx = Context(env.planner, _HALF, row_table=table, outer_table=outer, staged=False)
             mask = boolean(agg.where, ctx) if agg.where is not None else pl.lit(True)
             plans.append((rule, agg, mask, ctx))
     # filters that read cells or statements need the engine's wide per-document frame

@@ -131,6 +131,18 @@ def t3_filter(outer: bool) -> st.SearchStrategy[ast.Cond]:
             st.sampled_from([0, 10, 1000]),
         ),
         st.just(ast.Matches(code_col, "208[0-9]*")),
+        # a product or quotient in a filter: compiled inline (the filter runs outside
+        # the rule's frame, where a rule's temporaries are not)
+        st.builds(
+            lambda c, op, v: ast.Compare(
+                ">",
+                ast.BinOp(op, ast.ColumnRef(None, c), ast.Number(Decimal(2))),
+                ast.Number(Decimal(v)),
+            ),
+            st.sampled_from(T3_AMOUNTS),
+            st.sampled_from(["*", "/"]),
+            st.sampled_from([0, 10, 1000]),
+        ),
     ]
     if outer:
         options.append(
