@@ -44,17 +44,12 @@ def read(path: Path | None) -> Any | None:
     """The value stored at ``path``, or None."""
     if path is None:
         return None
-    paused = gc.isenabled()
-    gc.disable()  # unpickling makes tens of thousands of objects: no collection passes
     try:
-        with path.open("rb") as fh:
-            stored = pickle.load(fh)
-        return _Unpickler(stored["value"], _exprs(stored["exprs"])).load()
-    except Exception:  # absent, corrupt, or written by another version
+        data = path.read_bytes()
+        os.utime(path)  # recently used: the last to be pruned
+    except OSError:
         return None
-    finally:
-        if paused:
-            gc.enable()
+    return loads(data)
 
 
 def write(path: Path | None, value: Any) -> None:
@@ -62,17 +57,54 @@ def write(path: Path | None, value: Any) -> None:
     if path is None:
         return
     try:
-        exprs: list[Any] = []
-        data = io.BytesIO()
-        _Pickler(data, exprs).dump(value)
-        stored = {"value": data.getvalue(), "exprs": _container(exprs)}
+        data = dumps(value)
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.write_bytes(data)
         os.replace(tmp, path)  # a concurrent reader sees all or nothing
+        _prune(path.parent)
     except Exception:
         return
+
+
+KEEP = 8  # entries per kind: each ruleset, template or rulecheck version edited makes one
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the ``KEEP`` most recently used entries of a kind (edits to a
+    ruleset or an upgrade leave entries that no key will ask for again)."""
+    entries = []
+    for path in folder.glob("*.pickle"):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    entries.sort(reverse=True)
+    for _, path in entries[KEEP:]:
+        path.unlink(missing_ok=True)
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` as bytes: a pickle, with its Polars expressions in one container."""
+    exprs: list[Any] = []
+    data = io.BytesIO()
+    _Pickler(data, exprs).dump(value)
+    stored = {"value": data.getvalue(), "exprs": _container(exprs)}
+    return pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def loads(data: bytes) -> Any | None:
+    """The value :func:`dumps` made ``data`` from, or None (corrupt, another version)."""
+    paused = gc.isenabled()
+    gc.disable()  # unpickling makes tens of thousands of objects: no collection passes
+    try:
+        stored = pickle.loads(data)
+        return _Unpickler(stored["value"], _exprs(stored["exprs"])).load()
+    except Exception:  # corrupt, or written by another version
+        return None
+    finally:
+        if paused:
+            gc.enable()
 
 
 # Polars expressions are stored as the inputs of one container expression: unpickled one

@@ -293,6 +293,9 @@ class Engine:
         self.expression_rules: list[CompiledRule] = []
         self._attach(ruleset)
         self._compiled: dict[str, CompiledRule] = {}
+        # rules compiled on demand in an earlier process, kept serialised (diskcache.dumps)
+        # until one is asked for: a cold start then unpickles only the rules it runs
+        self._stored: dict[str, bytes] = {}
         self._entry: Path | None = None  # where Engine.cached keeps this engine
         self._grown = False  # compiled rules since it was stored
         for rule in ruleset.rules:
@@ -317,6 +320,14 @@ class Engine:
         state = dict(self.__dict__)
         del state["ruleset"], state["_by_id"]
         state["_entry"], state["_grown"] = None, False
+        from checker import diskcache
+
+        running = {c.rule_id for c in self.expression_rules}
+        state["_compiled"] = {k: c for k, c in self._compiled.items() if k in running}
+        state["_stored"] = {
+            **self._stored,
+            **{k: diskcache.dumps(c) for k, c in self._compiled.items() if k not in running},
+        }
         return state
 
     def _attach(self, ruleset: ast.Ruleset) -> None:
@@ -337,9 +348,15 @@ class Engine:
         """A rule's Polars expressions (compiled on first use)."""
         found = self._compiled.get(rule_id)
         if found is None:
-            found = compile_rule(self._by_id[rule_id], self.planner, self.precision)
+            stored = self._stored.pop(rule_id, None)
+            if stored is not None:
+                from checker import diskcache
+
+                found = diskcache.loads(stored)
+            if not isinstance(found, CompiledRule):
+                found = compile_rule(self._by_id[rule_id], self.planner, self.precision)
+                self._grown = True
             self._compiled[rule_id] = found
-            self._grown = True
         return found
 
     def _store_grown(self) -> None:

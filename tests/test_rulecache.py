@@ -148,3 +148,63 @@ def test_stored_expressions_come_back_in_place(cache: Path) -> None:
     assert entry is not None
     entry.write_bytes(pickle.dumps(value))  # the format before expressions were set apart
     assert diskcache.read(entry) is None
+
+
+def test_rules_compiled_on_demand_are_stored_apart(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule compiled in a later process (to list a report's cells) is stored with the
+    engine, serialised on its own: the next process unpickles it only when asked for, so
+    a cache grown by many reports does not slow every cold start; asked for, it comes
+    back as compiled, without compiling it again."""
+    from checker import compile as compile_module
+    from checker import evaluate
+    from checker.evaluate import Engine
+
+    rules = load_rules()
+    engine = Engine.cached(rules.ruleset, rules.template)
+    running = {c.rule_id for c in engine.expression_rules}
+    extra = [r for r in engine._by_id if r not in running][:5]
+    assert len(extra) == 5
+    made = {r: engine.compiled(r) for r in extra}
+    engine._store_grown()
+
+    loaded = Engine.cached(rules.ruleset, rules.template)
+    assert set(loaded._stored) == set(extra)
+    assert set(loaded._compiled) == running
+
+    def no_compiling(*args: object) -> None:
+        raise AssertionError("compiled again instead of reading the stored rule")
+
+    monkeypatch.setattr(evaluate, "compile_rule", no_compiling)
+    for rule_id, before in made.items():
+        after = loaded.compiled(rule_id)
+        assert isinstance(after, compile_module.CompiledRule)
+        assert [n for n, _ in after.lets] == [n for n, _ in before.lets]
+        for a, b in zip(
+            [*after.select, *(e for _, e in after.lets), after.cells],
+            [*before.select, *(e for _, e in before.lets), before.cells],
+            strict=True,
+        ):
+            assert a.meta.eq(b)
+    assert not loaded._stored
+
+
+def test_the_cache_keeps_its_most_recently_used_entries(cache: Path) -> None:
+    """Each kind keeps ``KEEP`` entries: the least recently read or written go first."""
+    import os
+
+    from checker import diskcache
+
+    def put(name: str, when: int) -> Path:
+        entry = diskcache.entry("test", name)
+        assert entry is not None
+        diskcache.write(entry, name)
+        os.utime(entry, (when, when))
+        return entry
+
+    old = [put(f"old{i}", 1_000_000 + i) for i in range(diskcache.KEEP)]
+    assert diskcache.read(old[0]) == "old0"  # read again: now the most recent
+    new = [put(f"new{i}", 2_000_000 + i) for i in range(3)]
+    kept = set(cache.glob("test/*.pickle"))
+    assert kept == {old[0], *old[4:], *new}
