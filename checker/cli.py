@@ -396,16 +396,12 @@ def check_command(
             for diag in report.waiver_diagnostics:  # text lists them with the findings
                 sys.stderr.write(diag.format(language) + "\n")
         if output_format is CheckFormat.text:
-            from rich.console import Console
+            from checker.report.text import Output, render
 
-            from checker.report.text import render
-
-            console = (
-                Console(file=sink, width=120, no_color=True)
-                if output
-                else Console(highlight=False, soft_wrap=True)
-            )
-            render(report, console, language, show=shown)
+            # styles only for a terminal (or FORCE_COLOR, as rich has it); a file gets
+            # plain lines
+            color = not output and (sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")))
+            render(report, Output(sink, color), language, show=shown)
         elif not streaming:
             from checker.report.formats import write
 

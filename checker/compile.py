@@ -954,7 +954,13 @@ def _result_select(
 
 
 def _cells_expr(cells: list[pl.Expr]) -> pl.Expr:
-    """The operands' list of cell structs (built only when a report asks for them)."""
+    """The operands' list of cell structs (built only when a report asks for them); a cell
+    the rule reads twice is listed once."""
+    unique: list[pl.Expr] = []
+    for cell in cells:
+        if not any(cell.meta.eq(u) for u in unique):
+            unique.append(cell)
+    cells = unique
     listed = pl.concat_list(cells) if cells else pl.lit(None).cast(pl.List(CELL_DTYPE))
     return listed.alias("cells")
 

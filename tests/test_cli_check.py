@@ -118,3 +118,33 @@ def test_a_command_alone_is_the_command_of_the_whole_app(command: str) -> None:
     assert "--" in alone.output  # the options are listed
     assert _app_for(["--help"]) is app
     assert _app_for(["chekc"]) is app
+
+
+def test_the_text_report_is_plain_unless_a_terminal_or_forced() -> None:
+    """Piped (CI) output is plain text and never imports rich; on a terminal, or with
+    FORCE_COLOR, the same text carries rich's styles."""
+    import os
+    import re
+
+    plain = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "checker.cli", "check", str(SEED)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "FORCE_COLOR"},
+    )
+    assert plain.returncode == 1
+    assert "\x1b[" not in plain.stdout
+    imported = [line.split("|")[-1].strip() for line in plain.stderr.splitlines()]
+    assert "checker.report.text" in imported
+    assert not [m for m in imported if m.split(".")[0] == "rich"]
+    styled = subprocess.run(
+        [sys.executable, "-m", "checker.cli", "check", str(SEED)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "FORCE_COLOR": "1", "COLUMNS": "200"},
+    )
+    assert styled.returncode == 1
+    assert "\x1b[1;31m" in styled.stdout  # fail in bold red
+    assert re.sub(r"\x1b\[[0-9;]*m", "", styled.stdout) == plain.stdout

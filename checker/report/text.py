@@ -1,15 +1,13 @@
-"""The text report (rich): a summary line per document, then each finding with its rule
+"""The text report: a summary line per document, then each finding with its rule
 as written and every operand's value under it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import polars as pl
-from rich.console import Console
-from rich.markup import escape
 
 from checker.diagnostics import Lang, severity_word
 from checker.report.messages import STATUS_WORDS, fmt, result_message
@@ -44,17 +42,46 @@ def _word(status: str, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
-def _document_line(doc: dict[str, Any], lang: Lang) -> str:
+Segment = tuple[str, str]  # text, and its rich style ("" for none)
+Line = list[Segment]
+
+
+class Output:
+    """Where the text report goes: plain text, or with rich's styles for a terminal.
+
+    Plain output imports no rich (~30 ms of a one-document check in CI, whose output
+    is not a terminal and would carry no styles anyway).
+    """
+
+    def __init__(self, file: IO[str], color: bool) -> None:
+        self._file = file
+        self._console: Any = None
+        if color:
+            from rich.console import Console
+
+            self._console = Console(file=file, highlight=False, soft_wrap=True)
+
+    def print(self, *lines: Line) -> None:
+        """Print lines (several at once: each print costs rich a measure of the console)."""
+        if self._console is None:
+            self._file.write("".join("".join(t for t, _ in line) + "\n" for line in lines))
+            return
+        from rich.text import Text
+
+        self._console.print(Text("\n").join(Text.assemble(*line) for line in lines))
+
+
+def _document_line(doc: dict[str, Any], lang: Lang) -> Line:
     counts = ", ".join(
         f"{_word(s, lang)} {doc.get(s, 0)}"
         for s in ("pass", "rounding", "fail", "error", "skipped")
     )
-    return f"[bold]{escape(str(doc['id']))}[/bold]  {counts}"
+    return [(str(doc["id"]), "bold"), (f"  {counts}", "")]
 
 
 def render(
     report: Report,
-    console: Console,
+    out: Output,
     lang: Lang = "zh",
     *,
     show: Iterable[str] = ("fail", "error"),
@@ -63,25 +90,24 @@ def render(
     """Print the report."""
     shown = list(show)
     for diag in report.document_diagnostics:
-        console.print(escape(diag.format(lang)), style="magenta", highlight=False)
+        out.print([(diag.format(lang), "magenta")])
     for diag in report.waiver_diagnostics:
         style = "bold red" if diag.severity == "error" else "yellow"
-        console.print(escape(diag.format(lang)), style=style, highlight=False)
+        out.print([(diag.format(lang), style)])
     frame = report.frame
     per_doc = report.results.per_document()
     many = per_doc.height > MANY_DOCUMENTS
     if many:  # a batch: a line only for documents with failures, then the batch summary
         per_doc = per_doc.filter((pl.col("fail") + pl.col("error")) > 0).head(MANY_DOCUMENTS)
     for doc in per_doc.iter_rows(named=True):
-        console.print(_document_line(doc, lang), highlight=False)
+        out.print(_document_line(doc, lang))
     waived = pl.col("waived") if "waived" in frame.columns else pl.lit(False)
     findings = frame.filter(pl.col("status").is_in(shown) & ~waived)
     for row in findings.iter_rows(named=True):
-        _print_result(row, console, lang)
+        out.print(*_result_lines(row, lang))
     if "waived" in shown:
         for row in frame.filter(waived).iter_rows(named=True):
-            _print_result(row, console, lang)
-            _print_waiver(row, console, lang)
+            out.print(*_result_lines(row, lang), _waiver_line(row, lang))
     summary = report.summary()
     rounding_hint = ""
     if "rounding" not in shown and summary["rounding"]:
@@ -100,46 +126,46 @@ def render(
             else f", waived {count}" + (" (--show waived lists them)" if hint else "")
         )
     if many:
-        _print_batch(report.batch_summary(), console, lang)
+        out.print(*_batch_lines(report.batch_summary(), lang))
     if report.interrupted:
         note = (
             "已中断（Ctrl-C）：以下只统计中断前检查完的文档"
             if lang == "zh"
             else "interrupted (Ctrl-C): the counts cover only the documents checked before it"
         )
-        console.print(f"[bold yellow]{note}[/bold yellow]", highlight=False)
-    console.print(_summary_line(summary, lang) + waived_note + rounding_hint, highlight=False)
+        out.print([(note, "bold yellow")])
+    out.print([(_summary_line(summary, lang) + waived_note + rounding_hint, "")])
 
 
 MANY_DOCUMENTS = 20  # above this, documents without failures get no line of their own
 
 
-def _print_batch(batch: dict[str, Any], console: Console, lang: Lang) -> None:
+def _batch_lines(batch: dict[str, Any], lang: Lang) -> list[Line]:
     """Failures per rule (top 10) and the worst documents."""
     zh = lang == "zh"
+    lines: list[Line] = []
     if batch["rules"]:
-        console.print("[bold]" + ("不符最多的规则" if zh else "rules failing most") + "[/bold]")
+        lines.append([("不符最多的规则" if zh else "rules failing most", "bold")])
         for r in batch["rules"][:10]:
             counts = (
                 f"不符 {r['fail']}，无法计算 {r['error']}，涉及 {r['documents']} 个文档"
                 if zh
                 else f"fail {r['fail']}, error {r['error']}, in {r['documents']} documents"
             )
-            console.print(f"  {escape(r['rule'])} {escape(r['title'] or '')}  {counts}")
+            lines.append([(f"  {r['rule']} {r['title'] or ''}  {counts}", "")])
     if batch["worst_documents"]:
-        console.print("[bold]" + ("问题最多的文档" if zh else "worst documents") + "[/bold]")
+        lines.append([("问题最多的文档" if zh else "worst documents", "bold")])
         for d in batch["worst_documents"]:
             counts = (
                 f"不符 {d['fail']}，无法计算 {d['error']}"
                 if zh
                 else f"fail {d['fail']}, error {d['error']}"
             )
-            console.print(
-                f"  {escape(str(d['id']))}  [dim]{escape(str(d['path']))}[/dim]  {counts}"
-            )
+            lines.append([(f"  {d['id']}  ", ""), (str(d["path"]), "dim"), (f"  {counts}", "")])
+    return lines
 
 
-def _print_waiver(row: dict[str, Any], console: Console, lang: Lang) -> None:
+def _waiver_line(row: dict[str, Any], lang: Lang) -> Line:
     """The waiver under a waived finding: justification, author, expiry, where it is written."""
     expires = row.get("waiver_expires")
     until = expires.isoformat() if expires is not None else "—"
@@ -149,13 +175,16 @@ def _print_waiver(row: dict[str, Any], console: Console, lang: Lang) -> None:
         if lang == "zh"
         else ("waived", f" ({author}, until {until}, {where})")
     )
-    text = f"    [cyan]{label}[/cyan] {escape(str(row.get('waiver_justification')))}"
-    console.print(text + f"[dim]{escape(detail)}[/dim]", highlight=False)
+    return [
+        ("    ", ""),
+        (label, "cyan"),
+        (f" {row.get('waiver_justification')}", ""),
+        (detail, "dim"),
+    ]
 
 
-def _print_result(row: dict[str, Any], console: Console, lang: Lang) -> None:
+def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
     status = row["status"]
-    style = _STYLE.get(status, "")
     where = f"{row.get('rule_file')}:{row.get('rule_line')}"
     place = ""
     if row.get("rule_table") is not None and row.get("row") is not None:
@@ -166,22 +195,26 @@ def _print_result(row: dict[str, Any], console: Console, lang: Lang) -> None:
         )
     if row.get("column"):
         place += f" [{row['column']}]"
-    head = (
-        f"[{style}]{_word(status, lang)}[/{style}] {escape(row['rule'])} "
-        f"{severity_word(row.get('severity') or 'error', lang)} "
-        f"{escape(row.get('title') or '')}  [dim]{escape(str(row.get('id')))}{escape(place)}[/dim]"
-    )
-    printed = [head]  # one print per finding: each print costs rich a measure of the console
-    lines = row.get("check_lines") or [row.get("rule_line"), row.get("rule_line")]
-    source = checked_source(row.get("rule_file"), lines[0], lines[-1])
+    head: Line = [
+        (_word(status, lang), _STYLE.get(status, "")),
+        (
+            f" {row['rule']} {severity_word(row.get('severity') or 'error', lang)} "
+            f"{row.get('title') or ''}  ",
+            "",
+        ),
+        (f"{row.get('id')}{place}", "dim"),
+    ]
+    lines = [head]
+    checked = row.get("check_lines") or [row.get("rule_line"), row.get("rule_line")]
+    source = checked_source(row.get("rule_file"), checked[0], checked[-1])
     if source:
-        where = f"{row.get('rule_file')}:{lines[0]}"
-        printed.append(f"    [dim]{escape(where)}[/dim]  {escape(source)}")
-    printed.append(f"    {escape(result_message(row, lang))}")
+        where = f"{row.get('rule_file')}:{checked[0]}"
+        lines.append([("    ", ""), (where, "dim"), (f"  {source}", "")])
+    lines.append([(f"    {result_message(row, lang)}", "")])
     for cell in row.get("cells") or []:
         label = cell["ref"] or _cell_label(cell, lang)
-        printed.append(f"      {escape(label)} = {fmt(cell['value'])}")
-    console.print("\n".join(printed), highlight=False)
+        lines.append([(f"      {label} = {fmt(cell['value'])}", "")])
+    return lines
 
 
 def _cell_label(cell: dict[str, Any], lang: Lang) -> str:
@@ -200,8 +233,10 @@ def _summary_line(summary: dict[str, int], lang: Lang) -> str:
             f"尾差 {summary['rounding']}，不符 {summary['fail']}，无法计算 {summary['error']}，"
             f"跳过 {summary['skipped']}"
         )
+    documents = "document" if summary["documents"] == 1 else "documents"
+    rules = "rule" if summary["rules"] == 1 else "rules"
     return (
-        f"{summary['documents']} documents, {summary['rules']} rules: pass {summary['pass']}, "
+        f"{summary['documents']} {documents}, {summary['rules']} {rules}: pass {summary['pass']}, "
         f"rounding {summary['rounding']}, fail {summary['fail']}, error {summary['error']}, "
         f"skipped {summary['skipped']}"
     )
