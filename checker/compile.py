@@ -1139,9 +1139,17 @@ def rollup_levels(
 
 def rollup_plan(level: RollupLevel, frames: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
     """A roll-up over a batch, every level pair in one plan: a struct per column,
-    unpivoted (as :func:`table_plan`). The pairs' parent and child rows are stacked
-    with the pair's number, which the join matches, so the result structs are
-    planned and run once per roll-up instead of once per level pair."""
+    unpivoted (as :func:`table_plan`)."""
+    return rollup_results(level, rollup_pairs(level, frames))
+
+
+def rollup_pairs(level: RollupLevel, frames: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """Each parent row joined with its children's sums (see :func:`rollup_plan`).
+
+    The pairs' parent and child rows are stacked with the pair's number, which the
+    join matches, so the result structs are planned and run once per roll-up instead
+    of once per level pair.
+    """
     frame = frames[level.table]
     code = pl.col(level.code_column)
     length = code.str.len_chars()
@@ -1165,14 +1173,18 @@ def rollup_plan(level: RollupLevel, frames: dict[str, pl.LazyFrame]) -> pl.LazyF
         .group_by(pair, "document", BLOCK, "__parent")
         .agg(level.sums)
     )
-    joined = parents.join(
+    return parents.join(
         children,
         left_on=[pair, "document", BLOCK, level.code_column],
         right_on=[pair, "document", BLOCK, "__parent"],
         how="inner",
     )
+
+
+def rollup_results(level: RollupLevel, pairs: pl.LazyFrame) -> pl.LazyFrame:
+    """The results of a roll-up from its :func:`rollup_pairs`."""
     return (
-        joined.select(level.structs)
+        pairs.select(level.structs)
         .unpivot(on=[f"__c{i}" for i in range(len(level.structs))])
         .select(pl.col("value").struct.unnest())
     )

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from checker import ast
-from checker.collecting import ENGINE, SMALL_BATCH, collect_plans
+from checker.collecting import SMALL_BATCH, collect_plans
 from checker.compile import (
     BLOCK,
     CELL_DTYPE,
@@ -39,7 +39,9 @@ from checker.compile import (
     linear_rule,
     normalize_label_expr,
     rollup_levels,
+    rollup_pairs,
     rollup_plan,
+    rollup_results,
     table_plan,
 )
 from checker.template import Table, Template
@@ -393,13 +395,25 @@ class Engine:
         optimizations = _optimizations(small)
         done = collect_plans(prepared.values(), small=small, optimizations=optimizations)
         frames = {name: frame.lazy() for name, frame in zip(prepared, done, strict=True)}
-        # Materialised once: every rule's plan then starts from in-memory frames.
-        wide = self.planner.build(documents.lazy().select("document"), frames)
-        wide = wide.collect(engine=ENGINE, optimizations=optimizations).lazy()
+        # Materialised once: every rule's plan then starts from in-memory frames. The
+        # roll-ups' parent rows with their children's sums come with it: a roll-up none
+        # of whose parents has children (most, in a document without subtotal rows) then
+        # plans no results at all.
+        wide_plan = self.planner.build(documents.lazy().select("document"), frames)
         levels = [level for r in self.rollups for level in self.levels(r, with_cells=False)]
+        pair_plans = [rollup_pairs(level, frames) for level in levels]
+        wide_frame, *pairs = collect_plans(
+            [wide_plan, *pair_plans], small=small, optimizations=optimizations
+        )
+        wide = wide_frame.lazy()
+        rollups = [
+            rollup_results(level, found.lazy())
+            for level, found in zip(levels, pairs, strict=True)
+            if found.height
+        ]
         program = self.linear_program
         plans = _plans(
-            self.expression_rules, levels, wide, frames, with_cells=False, linear=program
+            self.expression_rules, [], wide, frames, with_cells=False, linear=program, extra=rollups
         )
         codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
         kept: list[pl.DataFrame] = []
@@ -483,9 +497,11 @@ def _plans(
     *,
     with_cells: bool,
     linear: LinearProgram | None = None,
+    extra: Iterable[pl.LazyFrame] = (),
 ) -> Iterator[pl.LazyFrame]:
-    """One plan per table (and chunks of document-level rules, and roll-ups, and last
-    the ``linear`` rules' plan), each yielded as soon as it is built.
+    """One plan per table (and chunks of document-level rules, and roll-ups, then the
+    ``extra`` plans, and last the ``linear`` rules' plan), each yielded as soon as it
+    is built.
 
     The Python loops build plans; Polars evaluates each for every document and row.
     """
@@ -501,6 +517,7 @@ def _plans(
             yield table_plan(group, wide, frames, with_cells)
     for level in levels:
         yield rollup_plan(level, frames)
+    yield from extra
     if linear is not None:
         yield linear_plan(linear, wide)
 
