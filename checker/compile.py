@@ -565,8 +565,13 @@ def correlated(agg: ast.Aggregate, name: str, ctx: Context) -> Correlated:
     )
 
 
-def correlated_frame(spec: Correlated, outer: pl.LazyFrame, inner: pl.LazyFrame) -> pl.LazyFrame:
-    """Per outer row (document, row): the aggregate over the inner rows its filter selects."""
+def correlated_frame(
+    specs: Sequence[Correlated], outer: pl.LazyFrame, inner: pl.LazyFrame
+) -> pl.LazyFrame:
+    """Per outer row (document, row): the aggregates over the inner rows their filter
+    selects. ``specs`` share their inner table, filter and join keys (see
+    :func:`same_pairs`): one join and one group-by compute them all."""
+    spec = specs[0]
     left = outer.select(
         "document", "row", *[pl.col(c).alias(f"__outer__{c}") for c in spec.outer_columns]
     )
@@ -581,13 +586,26 @@ def correlated_frame(spec: Correlated, outer: pl.LazyFrame, inner: pl.LazyFrame)
         how="inner",
         nulls_equal=True,
     ).filter(spec.mask)
-    grouped = pairs.group_by("document", "row").agg(spec.aggs).with_columns(spec.bounds)
-    if len(spec.aggs) > 1:
-        grouped = grouped.drop(spec.name + "_n")
+    grouped = pairs.group_by("document", "row").agg([a for s in specs for a in s.aggs])
+    grouped = grouped.with_columns([b for s in specs for b in s.bounds])
+    counts = [s.name + "_n" for s in specs if len(s.aggs) > 1]
+    if counts:
+        grouped = grouped.drop(counts)
     return (
         outer.select("document", "row")
         .join(grouped, on=["document", "row"], how="left")
-        .with_columns(spec.filled)
+        .with_columns([f for s in specs for f in s.filled])
+    )
+
+
+def same_pairs(a: Correlated, b: Correlated) -> bool:
+    """Whether two correlated aggregates pair the same outer and inner rows (the same
+    inner table, join keys and filter), so one :func:`correlated_frame` serves both."""
+    return (
+        a.table == b.table
+        and a.keys == b.keys
+        and a.outer_columns == b.outer_columns
+        and a.mask.meta.eq(b.mask)
     )
 
 
@@ -1029,12 +1047,27 @@ def table_plan(
         base = base.join(wide.select("document", *w_columns), on="document", how="left")
     root = base.collect(engine=ENGINE).lazy() if any(r.correlated for r in rules) else base
     base = root
+    # Aggregates over the same outer rows (row filter) and the same pairs of rows share
+    # one join and group-by: a rule template repeats its filter for every column.
+    groups: list[tuple[pl.Expr | None, list[Correlated]]] = []
     for rule in rules:
         for spec in rule.correlated:
-            # From the fixed root, so the plan stays linear in the number of aggregates.
-            outer = root if rule.row_filter is None else root.filter(rule.row_filter)
-            part = correlated_frame(spec, outer, frames[spec.table])
-            base = base.join(part, on=["document", "row"], how="left")
+            for row_filter, specs in groups:
+                same_rows = (row_filter is None and rule.row_filter is None) or (
+                    row_filter is not None
+                    and rule.row_filter is not None
+                    and row_filter.meta.eq(rule.row_filter)
+                )
+                if same_rows and same_pairs(specs[0], spec):
+                    specs.append(spec)
+                    break
+            else:
+                groups.append((rule.row_filter, [spec]))
+    for row_filter, specs in groups:
+        # From the fixed root, so the plan stays linear in the number of aggregates.
+        outer = root if row_filter is None else root.filter(row_filter)
+        part = correlated_frame(specs, outer, frames[specs[0].table])
+        base = base.join(part, on=["document", "row"], how="left")
     base = _with_lets(base, rules)
     structs = []
     for i, rule in enumerate(rules):
