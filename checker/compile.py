@@ -999,7 +999,30 @@ class CompiledRule:
     row_filter: pl.Expr | None
     w_columns: set[str]
     correlated: list[Correlated]
-    lets: list[tuple[str, pl.Expr]]  # temporaries (name, expression), in definition order
+    # temporaries as named expressions, by stage: each reads only earlier stages' columns
+    stages: list[list[pl.Expr]]
+
+    @property
+    def lets(self) -> list[tuple[str, pl.Expr]]:
+        """The temporaries as (name, expression), stage by stage."""
+        return [(e.meta.output_name(), e) for stage in self.stages for e in stage]
+
+
+def _staged(lets: list[tuple[str, pl.Expr]]) -> list[list[pl.Expr]]:
+    """A rule's temporaries in as few stages as their dependencies allow (worked out once,
+    when the rule is compiled: a temporary reads only its own rule's earlier ones). Each
+    goes into the first stage after the last one defining a column it reads, which keeps
+    a plan shallow: planning cost grows with its depth."""
+    stages: list[list[pl.Expr]] = []
+    stage_of: dict[str, int] = {}
+    for name, expr in lets:
+        needs = [stage_of[c] for c in expr.meta.root_names() if c in stage_of]
+        level = max(needs) + 1 if needs else 0
+        if level == len(stages):
+            stages.append([])
+        stages[level].append(expr.alias(name))
+        stage_of[name] = level
+    return stages
 
 
 def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -> CompiledRule:
@@ -1023,7 +1046,7 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
         row_filter,
         set(ctx.columns_used),
         ctx.correlated,
-        ctx.lets,
+        _staged(ctx.lets),
     )
 
 
@@ -1084,24 +1107,12 @@ def table_plan(
 
 
 def _with_lets(frame: pl.LazyFrame, rules: Sequence[CompiledRule]) -> pl.LazyFrame:
-    """The rules' temporaries as columns, in as few stages as their dependencies allow.
-
-    A temporary may use ones defined before it; each goes into the first stage after the
-    last stage defining a column it reads (every rule's first temporaries share stage 0),
-    which keeps the plan shallow: planning cost grows with its depth.
-    """
-    stages: list[list[pl.Expr]] = []
-    stage_of: dict[str, int] = {}
-    for rule in rules:
-        for name, expr in rule.lets:
-            needs = [stage_of[c] for c in expr.meta.root_names() if c in stage_of]
-            level = max(needs) + 1 if needs else 0
-            if level == len(stages):
-                stages.append([])
-            stages[level].append(expr.alias(name))
-            stage_of[name] = level
-    for stage in stages:
-        frame = frame.with_columns(stage)
+    """The rules' temporaries as columns: every rule's n-th stage in one ``with_columns``."""
+    depth = max((len(rule.stages) for rule in rules), default=0)
+    for level in range(depth):
+        frame = frame.with_columns(
+            [e for rule in rules if level < len(rule.stages) for e in rule.stages[level]]
+        )
     return frame
 
 
