@@ -79,3 +79,46 @@ def test_jsonl_streams_and_ctrl_c_stops_with_the_partial_report(tmp_path: Path) 
     per_document = 35  # the seed's fail, error and rounding results (see test_cli_check)
     assert len([line for line in lines if line.strip()]) == done * per_document
     assert all(SEED.name not in line for line in lines)  # every line is a copy's
+
+
+def test_collection_is_paused_only_until_the_first_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` runs without cyclic garbage collection until its first batch is checked
+    (start-up makes many objects and no garbage), then freezes what lives then and
+    collects for the rest of the run and after."""
+    import gc
+
+    from typer.testing import CliRunner
+
+    import checker.api
+    from checker.cli import app
+
+    folder = _copies(tmp_path / "docs", 3)
+    seen: list[tuple[str, bool]] = []
+    real_check = checker.api.check
+
+    def spying_check(*args: object, **kwargs: object) -> object:
+        seen.append(("start", gc.isenabled()))
+        on_batch = kwargs["on_batch"]
+
+        def spy(*batch_args: object) -> None:
+            seen.append(("batch", gc.isenabled()))
+            on_batch(*batch_args)  # type: ignore[operator]
+            seen.append(("after", gc.isenabled()))
+
+        kwargs["on_batch"] = spy
+        return real_check(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checker.api, "check", spying_check)
+    assert gc.isenabled()
+    try:
+        done = CliRunner().invoke(app, ["check", str(folder), "--batch-size", "1", "-q"])
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()  # this test process's objects: collectable again
+    assert done.exit_code == 1, done.output
+    assert seen[:3] == [("start", False), ("batch", False), ("after", True)]
+    assert all(enabled for _, enabled in seen[3:]) and len(seen) == 7
+    assert gc.isenabled()
+    assert frozen > 10_000  # start-up's objects are frozen, not traversed again
