@@ -657,12 +657,11 @@ def _hard_exit(done: SystemExit) -> None:
     file is closed by then); it falls back to a normal exit when a loading worker is
     still alive (its clean-up runs at exit) or the code is not a plain number.
     """
-    import multiprocessing
-
     code = done.code
     if code is None:
         code = 0
-    if not isinstance(code, int) or multiprocessing.active_children():
+    processes = sys.modules.get("multiprocessing")  # not imported: no worker was started
+    if not isinstance(code, int) or (processes is not None and processes.active_children()):
         return
     try:
         sys.stdout.flush()

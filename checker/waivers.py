@@ -34,7 +34,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from collections.abc import Collection, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -204,6 +203,8 @@ def _read(path: str) -> tuple[list[Waiver], list[Diagnostic]]:
         error = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return [], [Diagnostic("waiver.read-error", Location(path), {"error": error})]
     lines = text.splitlines()
+    import tomllib  # only for a run with waivers
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
