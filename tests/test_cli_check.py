@@ -148,3 +148,22 @@ def test_the_text_report_is_plain_unless_a_terminal_or_forced() -> None:
     assert styled.returncode == 1
     assert "\x1b[1;31m" in styled.stdout  # fail in bold red
     assert re.sub(r"\x1b\[[0-9;]*m", "", styled.stdout) == plain.stdout
+
+
+def test_the_console_script_entry_point_runs_the_cli() -> None:
+    """``rulecheck`` is ``checker.__main__:main`` (the CLI imported with collection
+    paused); ``python -m checker`` is the same command."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "scripts"
+    ]
+    assert scripts["rulecheck"] == "checker.__main__:main"
+    done = subprocess.run(
+        [sys.executable, "-m", "checker", "check", str(SEED), "--select", "DW-11", "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1, done.stderr  # DW-11 fails on the seed
+    assert "DW-11" in done.stdout and "Traceback" not in done.stderr
