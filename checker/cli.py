@@ -8,10 +8,12 @@ a report (the traceback only with ``--debug``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import IO, Annotated, Any
 
@@ -389,8 +391,9 @@ def check_command(
                 progress.advance(batch, results)
                 if streaming:
                     part = make_report(batch, results, ruleset, waived, day)
-                    write_jsonl(part, sink, language, include=include)
-                    sink.flush()
+                    with _uninterrupted():
+                        write_jsonl(part, sink, language, include=include)
+                        sink.flush()
 
             report = check(
                 paths,
@@ -646,6 +649,23 @@ def _app_for(argv: list[str]) -> typer.Typer:
     one.registered_callback = app.registered_callback
     one.registered_commands = chosen
     return one
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C back while a batch's results are written out (POSIX), so that a
+    JSON Lines stream is never cut inside a batch: a Ctrl-C arriving while the write
+    was blocked on a full pipe sometimes left the rest of the batch unwritten. Held
+    back, it takes effect once the batch is written (the run stops after it)."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    held = mask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, held)
 
 
 def _hard_exit(done: SystemExit) -> None:
