@@ -330,11 +330,17 @@ def check_command(
     """
     import gc
 
+    language = _language(lang)
+    shown = list(show) if show else ["fail", "error"]
+    allowed = {"fail", "error", "rounding", "pass", "skipped", "waived"}
+    if any(s not in allowed for s in shown):
+        raise typer.BadParameter(", ".join(sorted(allowed)), param_hint="--show")
     # No cyclic garbage collection until the first batch is checked: Polars' import, the
     # cached ruleset and engine and the first batch make hundreds of thousands of objects,
     # nearly none in cycles, which each collection would only traverse again (~55 ms of a
     # one-document check). Then they are frozen (never traversed again: modules, the
-    # ruleset, the engine live as long as the process) and collection resumes.
+    # ruleset, the engine live as long as the process) and collection resumes; it is on
+    # again however the command ends.
     gc.disable()
     from checker.api import check, load_rules, make_report
     from checker.diagnostics import RulecheckError
@@ -342,46 +348,37 @@ def check_command(
     from checker.evaluate import CELL_STATUSES, Results
     from checker.report.progress import BatchProgress
     from checker.report.tabular import write_jsonl
-
-    language = _language(lang)
-    shown = list(show) if show else ["fail", "error"]
-    allowed = {"fail", "error", "rounding", "pass", "skipped", "waived"}
-    if any(s not in allowed for s in shown):
-        gc.enable()
-        raise typer.BadParameter(", ".join(sorted(allowed)), param_hint="--show")
     from checker.waivers import load_waivers, resolve_today
 
+    sink: IO[str] = sys.stdout
     try:
         day = resolve_today(today)
         waived = load_waivers(waivers) if waivers else None
         ruleset = load_rules(rules, schema=schema).select(select or (), ignore or ())
         sources = iter_sources(paths)
-    except RulecheckError as error:
-        gc.enable()
-        for diag in error.diagnostics:
+        for diag in ruleset.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
-        raise typer.Exit(error.exit_code) from None
-    for diag in ruleset.diagnostics:
-        sys.stderr.write(diag.format(language) + "\n")
-    # one document a .json file; NDJSON and stdin hold an unknown number
-    total = len(sources) if all(s.mode == "json" and s.path for s in sources) else None
-    include = set(shown) | CELL_STATUSES
-    # the text report prints operands only under the results it lists (waived ones are
-    # findings of any status); listing the rest's cells would rerun their rules for nothing
-    cells_for = (
-        set(shown) | ({"fail", "error"} if "waived" not in shown else CELL_STATUSES)
-        if output_format is CheckFormat.text
-        else include
-    )
-    # JUnit needs every rule's outcome per document; the others only what they list
-    keep = None if output_format is CheckFormat.junit else include
-    # JSON Lines stream out batch by batch; the run then holds only what decides its exit
-    streaming = output_format is CheckFormat.jsonl
-    # opened before the run: a path that cannot be written is a usage error now, not
-    # after an hour of checking
-    sink = _open_output(output, language) if output else sys.stdout
-    drawing = not quiet and sys.stderr.isatty()
-    try:
+        # one document a .json file; NDJSON and stdin hold an unknown number
+        total = len(sources) if all(s.mode == "json" and s.path for s in sources) else None
+        include = set(shown) | CELL_STATUSES
+        # the text report prints operands only under the results it lists (waived ones are
+        # findings of any status); listing the rest's cells would rerun their rules for
+        # nothing
+        cells_for = (
+            set(shown) | ({"fail", "error"} if "waived" not in shown else CELL_STATUSES)
+            if output_format is CheckFormat.text
+            else include
+        )
+        # JUnit needs every rule's outcome per document; the others only what they list
+        keep = None if output_format is CheckFormat.junit else include
+        # JSON Lines stream out batch by batch; the run then holds only what decides its
+        # exit
+        streaming = output_format is CheckFormat.jsonl
+        # opened before the run: a path that cannot be written is a usage error now, not
+        # after an hour of checking
+        if output:
+            sink = _open_output(output, language)
+        drawing = not quiet and sys.stderr.isatty()
         with BatchProgress(total, language, enabled=drawing) as progress:
 
             def on_batch(batch: Batch, results: Results) -> None:

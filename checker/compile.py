@@ -24,7 +24,7 @@ an operand cannot be evaluated (missing row, division by zero).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
@@ -132,12 +132,23 @@ def _lit_dec(value: Decimal | int) -> pl.Expr:
     return pl.lit(d, dtype=DEC) if fits else pl.lit(d).cast(DEC)
 
 
+def _distinct(exprs: Iterable[pl.Expr | None]) -> list[pl.Expr]:
+    """The expressions, without Nones and without repeats (``meta.eq``), in order."""
+    found: list[pl.Expr] = []
+    for e in exprs:
+        if e is not None and not any(e.meta.eq(f) for f in found):
+            found.append(e)
+    return found
+
+
+def _same(a: pl.Expr | None, b: pl.Expr | None) -> bool:
+    """Whether two optional expressions are the same (both absent, or ``meta.eq``)."""
+    return (a is None and b is None) or (a is not None and b is not None and a.meta.eq(b))
+
+
 def _reason(*reasons: pl.Expr | None) -> pl.Expr | None:
     """The first present reason (the same expression listed twice counts once)."""
-    present: list[pl.Expr] = []
-    for r in reasons:
-        if r is not None and not any(r.meta.eq(p) for p in present):
-            present.append(r)
+    present = _distinct(reasons)
     if not present:
         return None
     return present[0] if len(present) == 1 else pl.coalesce(present)
@@ -164,11 +175,7 @@ def _bounds(candidates: list[pl.Expr], ctx: Context) -> tuple[pl.Expr, pl.Expr]:
     Each distinct candidate is computed once, as a temporary (a constant factor makes
     two of the four the same): both bounds read them, and the NaN test too.
     """
-    unique: list[pl.Expr] = []
-    for c in candidates:
-        if not any(c.meta.eq(u) for u in unique):
-            unique.append(c)
-    points = [ctx.let(c) for c in unique]
+    points = [ctx.let(c) for c in _distinct(candidates)]
     undefined = ctx.let(pl.any_horizontal([c.is_nan() for c in points]))
     lo = pl.when(undefined).then(_NEG_INF).otherwise(pl.min_horizontal(points))
     hi = pl.when(undefined).then(_INF).otherwise(pl.max_horizontal(points))
@@ -382,15 +389,15 @@ class Context:
         """Materialise a value as temporary columns, so expressions that use it several
         times (interval products and quotients) stay small."""
         reason = None if num.reason is None else self.let(num.reason)
-        v, lo, hi = self.let(num.v), self.let(num.lo), self.let(num.hi)
-        return Num(v, lo, hi, num.exact, reason, num.nullable)
+        return replace(self.share(num, lo=True, hi=True), reason=reason)
 
     def share(self, num: Num, *, lo: bool, hi: bool) -> Num:
         """``num`` with its value (and the bounds asked for) as temporaries; not its
         reason, which a comparison combines and materialises itself."""
+        v = self.let(num.v)
         low = self.let(num.lo) if lo else num.lo
         high = self.let(num.hi) if hi else num.hi
-        return Num(self.let(num.v), low, high, num.exact, num.reason, num.nullable, num.const)
+        return Num(v, low, high, num.exact, num.reason, num.nullable, num.const)
 
     cells: list[pl.Expr] = field(default_factory=list)  # struct exprs describing operands
     columns_used: set[str] = field(default_factory=set)  # W columns the rule reads
@@ -974,11 +981,7 @@ def _result_select(
 def _cells_expr(cells: list[pl.Expr]) -> pl.Expr:
     """The operands' list of cell structs (built only when a report asks for them); a cell
     the rule reads twice is listed once."""
-    unique: list[pl.Expr] = []
-    for cell in cells:
-        if not any(cell.meta.eq(u) for u in unique):
-            unique.append(cell)
-    cells = unique
+    cells = _distinct(cells)
     listed = pl.concat_list(cells) if cells else pl.lit(None).cast(pl.List(CELL_DTYPE))
     return listed.alias("cells")
 
@@ -1076,12 +1079,7 @@ def table_plan(
     for rule in rules:
         for spec in rule.correlated:
             for row_filter, specs in groups:
-                same_rows = (row_filter is None and rule.row_filter is None) or (
-                    row_filter is not None
-                    and rule.row_filter is not None
-                    and row_filter.meta.eq(rule.row_filter)
-                )
-                if same_rows and same_pairs(specs[0], spec):
+                if _same(row_filter, rule.row_filter) and same_pairs(specs[0], spec):
                     specs.append(spec)
                     break
             else:

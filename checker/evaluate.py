@@ -413,7 +413,7 @@ class Engine:
         ]
         program = self.linear_program
         plans = _plans(
-            self.expression_rules, [], wide, frames, with_cells=False, linear=program, extra=rollups
+            self.expression_rules, wide, frames, with_cells=False, rollups=rollups, linear=program
         )
         codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
         kept: list[pl.DataFrame] = []
@@ -491,17 +491,15 @@ def _totals(counts: pl.DataFrame) -> dict[str, int]:
 
 def _plans(
     compiled: list[CompiledRule],
-    levels: list[RollupLevel],
     wide: pl.LazyFrame,
     frames: dict[str, pl.LazyFrame],
     *,
     with_cells: bool,
+    rollups: Iterable[pl.LazyFrame] = (),
     linear: LinearProgram | None = None,
-    extra: Iterable[pl.LazyFrame] = (),
 ) -> Iterator[pl.LazyFrame]:
-    """One plan per table (and chunks of document-level rules, and roll-ups, then the
-    ``extra`` plans, and last the ``linear`` rules' plan), each yielded as soon as it
-    is built.
+    """One plan per table (and chunks of document-level rules), then the ``rollups``'
+    plans, and last the ``linear`` rules' plan, each yielded as soon as it is built.
 
     The Python loops build plans; Polars evaluates each for every document and row.
     """
@@ -515,9 +513,7 @@ def _plans(
                 yield document_plan(group[i : i + _CHUNK], wide, with_cells)
         else:
             yield table_plan(group, wide, frames, with_cells)
-    for level in levels:
-        yield rollup_plan(level, frames)
-    yield from extra
+    yield from rollups
     if linear is not None:
         yield linear_plan(linear, wide)
 
@@ -548,15 +544,15 @@ def _with_cells(
         wide = wide.join(docs, on="document", how="semi")
     plans = _plans(
         [engine.compiled(r) for r in sorted(rule_ids) if r in engine._by_id],
-        [
-            level
+        wide,
+        frames,
+        with_cells=True,
+        rollups=[
+            rollup_plan(level, frames)
             for r in engine.rollups
             if r.meta.id in rule_ids
             for level in engine.levels(r, with_cells=True)
         ],
-        wide,
-        frames,
-        with_cells=True,
     )
     small = holding.height <= SMALL_BATCH
     done = collect_plans(plans, small=small, optimizations=_optimizations(small))
