@@ -1,0 +1,302 @@
+"""Import a published document (PDF, or a text dump) into a budget document JSON.
+
+``a.pdf`` or ``explanation.pdf+tables.pdf`` (one document published as several
+files) or a text dump ``.txt``: pages are laid out (:mod:`grid` for PDFs,
+:mod:`textdump` for dumps), the template is recognised from the table titles
+printed (or forced), tables are read by its layout (:mod:`reading`), the prose's
+figures by its statement patterns, and every cell and statement keeps its
+file, page and box (or line). What cannot be decided is an :class:`ImportNote`
+carried into the report; a document that cannot be imported is a
+:class:`~checker.diagnostics.RulecheckError` (exit 4) naming file and page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
+from checker.documents.grid import PageLayout, layout_page
+from checker.documents.layout import Layout, all_layouts, find_layout, normalize
+from checker.documents.pdf import PdfError, read_pages
+from checker.documents.reading import ImportNote, Place, Reader, count_titles
+
+register(
+    {
+        "import.no-text": (
+            "{file}：PDF 没有文字层（扫描件？），无法读取；不支持 OCR",
+            "{file}: the PDF has no text layer (a scan?); OCR is not supported",
+        ),
+        "import.encrypted": (
+            "{file}：PDF 已加密，无法读取",
+            "{file}: the PDF is encrypted and cannot be read",
+        ),
+        "import.corrupt": (
+            "{file}：不是可读的 PDF 文件（{detail}）",
+            "{file}: not a readable PDF file ({detail})",
+        ),
+        "import.missing-file": (
+            "找不到文件 {file}（“+”连接的文档的一部分）",
+            "file {file} not found (part of a document joined with '+')",
+        ),
+        "import.unknown-template": (
+            "{file}：不是已知模板的预算文档：没有找到任何已知表格的标题（最接近的模板：{closest}，识别出的表：{found}）",
+            "{file}: not a budget document of a known template: no known table title found"
+            " (closest template: {closest}; tables recognised: {found})",
+        ),
+        "import.unknown-template-name": (
+            "未知模板 {name}（已知：{known}）",
+            "unknown template {name} (known: {known})",
+        ),
+        "import.missing-tables": (
+            "{file}：按模板 {template} 缺少必需的表：{missing}（已找到：{found}）",
+            "{file}: required tables of template {template} not found: {missing} (found: {found})",
+        ),
+        "import.header-unmatched": (
+            "表 {table} 第 {page} 页：表头与模板的任何列都不匹配（{text}）",
+            "table {table}, page {page}: the header matches no column of the template ({text})",
+        ),
+        "import.unreadable-amount": (
+            "表 {table} 第 {page} 页：无法读作金额的单元格“{text}”，记为未决（null）",
+            "table {table}, page {page}: cell '{text}' cannot be read as an amount; left unresolved (null)",
+        ),
+        "import.not-a-document": (
+            "{file}：无法识别的输入（应为 .pdf、文本导出 .txt 或 JSON 文档）",
+            "{file}: unrecognised input (expected .pdf, a text dump .txt, or a JSON document)",
+        ),
+    }
+)
+
+_YEAR = re.compile(r"(20[0-9]{2})\s*年")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An imported document, the template it was read by and what the reader could not decide."""
+
+    document: dict[str, Any]
+    layout: Layout
+    notes: tuple[ImportNote, ...]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The import notes as diagnostics (warnings), with file and page."""
+        return [note_diagnostic(n) for n in self.notes]
+
+
+def note_diagnostic(note: ImportNote) -> Diagnostic:
+    """An import note as a warning diagnostic."""
+    place = note.place
+    return Diagnostic(
+        note.code,
+        Location(place.file, line=place.line, pointer=None),
+        {"table": note.table or "", "page": place.page or "", "text": note.text},
+        severity="warning",
+    )
+
+
+def is_importable(arg: str) -> bool:
+    """Whether a command-line argument names a published document (not JSON)."""
+    parts = arg.split("+") if "+" in arg and not os.path.exists(arg) else [arg]
+    return all(p.lower().endswith((".pdf", ".txt")) for p in parts)
+
+
+def split_parts(arg: str) -> list[str]:
+    """``a.pdf+b.pdf`` → its files (a path that exists as written is one file)."""
+    if "+" in arg and not os.path.exists(arg):
+        return [p for p in arg.split("+") if p]
+    return [arg]
+
+
+def _refuse(code: str, file: str, **args: Any) -> RulecheckError:
+    return RulecheckError(
+        [Diagnostic(code, Location(file), {"file": file, **args})], ExitCode.INVALID_DOCUMENT
+    )
+
+
+def _pages(files: Sequence[str]) -> list[tuple[str, PageLayout]]:
+    from checker.documents.textdump import read_text_dump
+
+    out: list[tuple[str, PageLayout]] = []
+    for file in files:
+        path = Path(file)
+        if not path.is_file():
+            raise _refuse("import.missing-file", file)
+        if file.lower().endswith(".txt"):
+            out.extend((file, page) for page in read_text_dump(path))
+            continue
+        try:
+            pages = [layout_page(p) for p in read_pages(path)]
+        except PdfError as exc:
+            if exc.reason == "encrypted":
+                raise _refuse("import.encrypted", file) from None
+            raise _refuse("import.corrupt", file, detail=exc.detail or exc.reason) from None
+        if sum(p.char_count for p in pages) == 0:
+            raise _refuse("import.no-text", file)
+        out.extend((file, p) for p in pages)
+    return out
+
+
+def choose_layout(pages: Sequence[PageLayout], file: str, template: str | None = None) -> Layout:
+    """The template whose table titles the pages print most (or the one named)."""
+    layouts = all_layouts()
+    if template is not None:
+        layout = find_layout(template)
+        if layout is None:
+            known = ", ".join(sorted(Path(la.file).name.removesuffix(".layout.json") for la in layouts))
+            raise RulecheckError(
+                [Diagnostic("import.unknown-template-name", Location(file), {"name": template, "known": known})],
+                ExitCode.USAGE,
+            )
+        return layout
+    scored = sorted(((count_titles(la, pages), la) for la in layouts), key=lambda s: -s[0])
+    best_score, best = scored[0]
+    ties = [la for score, la in scored if score == best_score]
+    if best_score == 0:
+        raise _refuse("import.unknown-template", file, closest=best.name, found="—")
+    if len(ties) > 1:
+        # the same titles in two templates: the one whose required tables are all printed
+        best = max(ties, key=lambda la: _required_found(la, pages))
+    return best
+
+
+def _required_found(layout: Layout, pages: Sequence[PageLayout]) -> int:
+    reader = Reader(layout, "")
+    reader.read(pages)
+    required = {t.role for t in layout.template.tables if t.required}
+    return len(required & set(reader.tables))
+
+
+def import_document(arg: str, template: str | None = None) -> Imported:
+    """Import one document: a PDF, several joined with ``+``, or a text dump."""
+    files = split_parts(arg)
+    pages = _pages(files)
+    layout = choose_layout([p for _, p in pages], files[0], template)
+    reader = Reader(layout, Path(files[0]).name)
+    by_file: dict[str, list[PageLayout]] = {}
+    for file, page in pages:
+        by_file.setdefault(file, []).append(page)
+    # files are read in the order given; a table's provenance names its file
+    for file, file_pages in by_file.items():
+        reader.file = Path(file).name
+        reader.read(file_pages)
+    required = [t.role for t in layout.template.tables if t.required]
+    missing = [r for r in required if r not in reader.tables]
+    if missing:
+        raise RulecheckError(
+            [
+                Diagnostic(
+                    "import.missing-tables",
+                    Location(arg),
+                    {
+                        "file": arg,
+                        "template": layout.name,
+                        "missing": "、".join(missing),
+                        "found": "、".join(reader.tables) or "—",
+                    },
+                )
+            ],
+            ExitCode.INVALID_DOCUMENT,
+        )
+    document = _document(arg, files, pages, layout, reader)
+    return Imported(document, layout, tuple(reader.notes))
+
+
+def _document(
+    arg: str,
+    files: Sequence[str],
+    pages: Sequence[tuple[str, PageLayout]],
+    layout: Layout,
+    reader: Reader,
+) -> dict[str, Any]:
+    text = "\n".join(line.text for _, page in pages[:3] for line in page.lines)
+    meta: dict[str, Any] = {"id": _document_id(files)}
+    for key, patterns in layout.meta.items():
+        for pattern in patterns:
+            found = pattern.search(text)
+            if found:
+                meta[key] = found.group("v")
+                break
+    if "year" in meta:
+        meta["year"] = int(meta["year"])
+    else:
+        year = _YEAR.search(text)
+        if year:
+            meta["year"] = int(year.group(1))
+    meta.setdefault("kind", layout.kinds[0])
+    if meta["kind"] not in layout.kinds:
+        meta["kind"] = layout.kinds[0]
+    meta.setdefault("department", Path(files[0]).stem)
+    meta["unit"] = layout.unit
+    meta["template"] = layout.name
+    meta["source"] = {
+        "file": "+".join(Path(f).name for f in files),
+        "sha256": "+".join(_sha256(f) for f in files),
+    }
+    tables: dict[str, Any] = {}
+    for role, table in reader.tables.items():
+        entry: dict[str, Any] = {"name": table.title, "rows": table.rows}
+        if table.unit:
+            entry["unit"] = table.unit
+        if table.note:
+            entry["note"] = table.note
+        if table.empty:
+            entry["empty"] = True
+        entry["provenance"] = {"file": table.file or reader.file, "pages": table.pages, "rows": table.places}
+        tables[role] = entry
+    document: dict[str, Any] = {"meta": meta, "tables": tables}
+    statements = _statements(layout, pages)
+    if statements:
+        document["statements"] = statements
+    return document
+
+
+def _statements(layout: Layout, pages: Sequence[tuple[str, PageLayout]]) -> dict[str, Any]:
+    """The prose's figures, by the layout's patterns: first match wins, page kept."""
+    out: dict[str, Any] = {}
+    if not layout.statements:
+        return out
+    for file, page in pages:
+        if page.grids and not page.lines:
+            continue
+        prose = "".join(normalize(line.text) for line in page.lines)
+        for spec in layout.statements:
+            if spec.name in out:
+                continue
+            found = spec.pattern.search(prose)
+            if not found:
+                continue
+            raw = found.group("v").replace(",", "")
+            try:
+                value: float | None = float(raw)
+            except ValueError:
+                continue
+            item: dict[str, Any] = {"value": value, "text": found.group(0)}
+            if spec.unit:
+                item["unit"] = spec.unit
+            if "w" in found.groupdict() and found.group("w"):
+                item["wording"] = found.group("w")
+            place = Place(Path(file).name, page.number)
+            item["page"] = place.page
+            out[spec.name] = item
+    return out
+
+
+def _document_id(files: Sequence[str]) -> str:
+    stems = [Path(f).stem for f in files]
+    if len(stems) == 1:
+        return stems[0]
+    prefix = os.path.commonprefix(stems).rstrip("-_ ")
+    return prefix or "+".join(stems)
+
+
+def _sha256(file: str) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

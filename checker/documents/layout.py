@@ -1,0 +1,203 @@
+"""A template's layout: how its tables and prose are printed, as data beside its schema.
+
+``schemas/<name>.layout.json`` names its schema and says, per table role, which
+printed header (a path of header words, top to bottom) each schema column sits
+under, whether the table prints side-by-side blocks (收入 | 支出, or a 301 block
+beside a 302 block), how an empty table says so, and which prose sentences carry
+which statement. Table titles come from the schema's ``x-names``. Adding a
+template is adding two files; docs/import.md describes the format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from checker.resources import data_dir
+from checker.template import Template, load_template, strip_year
+
+# A header spec: the words of a column's header path that must appear, in order,
+# the last one being the column's own (lowest) header.
+HeaderSpec = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """Where one schema column is printed: its parts (one, or several joined: 类/款/项),
+    each a choice of header paths (the wordings templates of one family use)."""
+
+    name: str
+    parts: tuple[tuple[HeaderSpec, ...], ...]
+    join: bool = False
+
+    @property
+    def words(self) -> set[str]:
+        return {w for part in self.parts for h in part for w in h}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One side-by-side part of a printed row: its columns and the constants it sets."""
+
+    columns: tuple[ColumnSpec, ...]
+    const: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """How one table role is printed."""
+
+    role: str
+    titles: tuple[str, ...]
+    blocks: tuple[Block, ...]
+    unit: str | None
+    empty: re.Pattern[str]
+    # rows whose label column matches this are notes, not rows
+    skip: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class StatementSpec:
+    """A figure of the prose: its statement name, the pattern that finds it, its unit."""
+
+    name: str
+    pattern: re.Pattern[str]
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A template's layout: its schema, tables, statements and document-level fields."""
+
+    name: str
+    file: str
+    schema_file: str
+    template: Template
+    unit: str
+    kinds: tuple[str, ...]
+    tables: tuple[TableLayout, ...]
+    statements: tuple[StatementSpec, ...]
+    meta: Mapping[str, tuple[re.Pattern[str], ...]]
+
+    def table(self, role: str) -> TableLayout | None:
+        for t in self.tables:
+            if t.role == role:
+                return t
+        return None
+
+
+def normalize(text: str) -> str:
+    """Text for matching titles and headers: NFKC, no whitespace, no quotes, ``（`` as ``(``."""
+    s = unicodedata.normalize("NFKC", text)
+    s = re.sub(r"[\s\"'“”‘’「」]", "", s)
+    return s
+
+
+def title_key(text: str) -> str:
+    """A title for matching: normalised, the year and a leading numbering removed."""
+    s = normalize(text)
+    s = re.sub(r"^(?:公开(?:表)?[0-9一二三四五六七八九十]+表?|[0-9]+[.、．]|[一二三四五六七八九十]+、)", "", s)
+    return strip_year(s)
+
+
+def header_word(text: str) -> str:
+    """A header cell's text for matching: normalised, a leading year dropped."""
+    return strip_year(normalize(text))
+
+
+def _choices(value: Any) -> tuple[HeaderSpec, ...]:
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(tuple(header_word(p) for p in item.split("/")) for item in items)
+
+
+def _columns(spec: Mapping[str, Any]) -> tuple[ColumnSpec, ...]:
+    out = []
+    for name, value in spec.items():
+        if isinstance(value, Mapping):
+            out.append(ColumnSpec(name, tuple(_choices(p) for p in value["join"]), join=True))
+        else:
+            out.append(ColumnSpec(name, (_choices(value),)))
+    return tuple(out)
+
+
+def layout_from_data(data: Mapping[str, Any], file: str, schemas: Path) -> Layout:
+    """Read a :class:`Layout` from its JSON data (``schemas`` is the folder of its schema)."""
+    schema_file = str(schemas / data["schema"])
+    template = load_template(schema_file)
+    tables = []
+    for role, spec in data["tables"].items():
+        table = template.table(role)
+        if table is None:
+            raise ValueError(f"{file}: table {role!r} is not in {data['schema']}")
+        if "blocks" in spec:
+            blocks = tuple(
+                Block(_columns(b["columns"]), dict(b.get("const", {}))) for b in spec["blocks"]
+            )
+        else:
+            blocks = (Block(_columns(spec["columns"]), dict(spec.get("const", {}))),)
+        for block in blocks:
+            for col in block.columns:
+                if table.column(col.name) is None:
+                    raise ValueError(f"{file}: column {role}.{col.name} is not in the schema")
+        titles = tuple(dict.fromkeys(title_key(n) for n in (*table.names, role, *spec.get("titles", []))))
+        tables.append(
+            TableLayout(
+                role=role,
+                titles=titles,
+                blocks=blocks,
+                unit=spec.get("unit"),
+                empty=re.compile(spec.get("empty", data.get("empty", r"无数据|空表|此表为空|无.*?(安排|支出|收入).*?(故|，)"))),
+                skip=re.compile(spec["skip"]) if spec.get("skip") else None,
+            )
+        )
+    statements = tuple(
+        StatementSpec(s["name"], re.compile(s["pattern"]), s.get("unit"))
+        for s in data.get("statements", [])
+    )
+    meta = {k: tuple(re.compile(p) for p in v) for k, v in data.get("meta", {}).items()}
+    return Layout(
+        name=template.name,
+        file=file,
+        schema_file=schema_file,
+        template=template,
+        unit=data.get("unit", "万元"),
+        kinds=tuple(data.get("kinds", [template.kind])),
+        tables=tuple(tables),
+        statements=statements,
+        meta=meta,
+    )
+
+
+@cache
+def load_layout(path: str) -> Layout:
+    """The layout in the JSON file at ``path``."""
+    file = Path(path)
+    with open(file, encoding="utf-8") as fh:
+        data = json.load(fh)
+    return layout_from_data(data, str(file), file.parent)
+
+
+def layout_files() -> list[Path]:
+    """The layout files shipped in ``schemas/``."""
+    return sorted(data_dir("schemas").glob("*.layout.json"))
+
+
+@cache
+def all_layouts() -> tuple[Layout, ...]:
+    """Every shipped template layout."""
+    return tuple(load_layout(str(p)) for p in layout_files())
+
+
+def find_layout(name: str) -> Layout | None:
+    """A shipped layout by template name or file stem."""
+    for layout in all_layouts():
+        stem = Path(layout.file).name.removesuffix(".layout.json")
+        if name in (layout.name, stem):
+            return layout
+    return None

@@ -1,0 +1,260 @@
+"""Read a PDF's text layer with positions, and its ruling lines, through pdfium.
+
+pypdfium2 was chosen by measurement (docs/import.md): the fastest well-kept
+reader of text with positions that is not AGPL. Each page becomes a
+:class:`PageContent`: its characters with boxes and its horizontal and vertical
+ruling segments, all in top-down page coordinates (points; y grows downwards,
+as a reader sees the page, whatever the page's /Rotate).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+# A path edge shorter than this (points) is no ruling line; one thinner than this
+# in the other direction is treated as a line even when drawn as a filled rectangle.
+_MIN_LENGTH = 2.0
+_THIN = 2.5
+# A path with more segments than this is a drawing (a logo, a chart), not a table grid.
+_MAX_SEGMENTS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Char:
+    """One printed character and its box (top-down page coordinates)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """An axis-aligned ruling segment: ``at`` is its y (horizontal) or x (vertical)."""
+
+    at: float
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class PageContent:
+    """What one page prints: characters and ruling lines."""
+
+    number: int  # 1-based
+    width: float
+    height: float
+    chars: tuple[Char, ...]
+    horizontal: tuple[Segment, ...]
+    vertical: tuple[Segment, ...]
+
+
+class PdfError(Exception):
+    """The file cannot be read as a PDF: ``reason`` is ``encrypted``, ``corrupt`` or ``empty``."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason, detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def open_pdf(path: str | Path) -> pdfium.PdfDocument:
+    """Open ``path``; raises :class:`PdfError` for an encrypted or unreadable file."""
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        code = raw.FPDF_GetLastError()
+        reason = "encrypted" if code == raw.FPDF_ERR_PASSWORD else "corrupt"
+        raise PdfError(reason, str(exc)) from None
+
+
+def read_pages(path: str | Path) -> Iterator[PageContent]:
+    """Every page of the PDF at ``path``, in order."""
+    doc = open_pdf(path)
+    try:
+        if len(doc) == 0:
+            raise PdfError("empty")
+        for index in range(len(doc)):
+            page = doc[index]
+            try:
+                yield read_page(page, index + 1)
+            finally:
+                page.close()
+    finally:
+        doc.close()
+
+
+def read_page(page: pdfium.PdfPage, number: int) -> PageContent:
+    """One page's characters and ruling lines."""
+    width, height = page.get_size()
+    rotation = raw.FPDFPage_GetRotation(page) % 4
+    to_view = _view_transform(rotation, width, height)
+    view_w, view_h = (height, width) if rotation in (1, 3) else (width, height)
+    chars = _chars(page, to_view)
+    horizontal, vertical = _rulings(page, to_view)
+    return PageContent(number, view_w, view_h, chars, horizontal, vertical)
+
+
+def _view_transform(rotation: int, width: float, height: float):  # type: ignore[no-untyped-def]
+    """PDF user space (y up) → the page as displayed, top-down."""
+    if rotation == 0:
+        return lambda x, y: (x, height - y)
+    if rotation == 1:  # 90° clockwise
+        return lambda x, y: (y, x)
+    if rotation == 2:
+        return lambda x, y: (width - x, y)
+    return lambda x, y: (height - y, width - x)
+
+
+def _chars(page: pdfium.PdfPage, to_view) -> tuple[Char, ...]:  # type: ignore[no-untyped-def]
+    textpage = page.get_textpage()
+    try:
+        handle = textpage.raw
+        count = raw.FPDFText_CountChars(handle)
+        if count <= 0:
+            return ()
+        buffer = ctypes.create_string_buffer((count + 1) * 2)
+        raw.FPDFText_GetText(handle, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+        text = buffer.raw[: count * 2].decode("utf-16-le", errors="replace")
+        rect = raw.FS_RECTF()
+        ref = ctypes.byref(rect)
+        get_box = raw.FPDFText_GetLooseCharBox
+        generated = raw.FPDFText_IsGenerated
+        out: list[Char] = []
+        for i, ch in enumerate(text):
+            if ch.isspace() or ch == "\ufffe" or generated(handle, i) == 1:
+                continue
+            if not get_box(handle, i, ref):
+                continue
+            xa, ya = to_view(rect.left, rect.bottom)
+            xb, yb = to_view(rect.right, rect.top)
+            out.append(Char(ch, min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)))
+        return tuple(out)
+    finally:
+        textpage.close()
+
+
+def _rulings(page: pdfium.PdfPage, to_view) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:  # type: ignore[no-untyped-def]
+    horizontal: list[Segment] = []
+    vertical: list[Segment] = []
+    for obj, matrix in _path_objects(page):
+        for (xa, ya), (xb, yb) in _edges(obj, matrix):
+            (xa, ya), (xb, yb) = to_view(xa, ya), to_view(xb, yb)
+            if abs(ya - yb) <= 0.5 and abs(xb - xa) >= _MIN_LENGTH:
+                horizontal.append(Segment((ya + yb) / 2, min(xa, xb), max(xa, xb)))
+            elif abs(xa - xb) <= 0.5 and abs(yb - ya) >= _MIN_LENGTH:
+                vertical.append(Segment((xa + xb) / 2, min(ya, yb), max(ya, yb)))
+    return _thin_boxes(horizontal, vertical)
+
+
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _path_objects(page: pdfium.PdfPage) -> Iterator[tuple[ctypes.c_void_p, _Matrix]]:
+    """Path objects of the page, form XObjects included, with the matrix to user space."""
+    handle = page.raw
+    stack: list[tuple[object, int, bool, _Matrix]] = [(handle, raw.FPDFPage_CountObjects(handle), False, _IDENTITY)]
+    while stack:
+        owner, count, in_form, outer = stack.pop()
+        for i in range(count):
+            obj = raw.FPDFFormObj_GetObject(owner, i) if in_form else raw.FPDFPage_GetObject(owner, i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                yield obj, (_compose(_matrix(obj), outer) if in_form else _IDENTITY)
+            elif kind == raw.FPDF_PAGEOBJ_FORM:
+                inner = _compose(_matrix(obj), outer)
+                stack.append((obj, raw.FPDFFormObj_CountObjects(obj), True, inner))
+
+
+def _matrix(obj: ctypes.c_void_p) -> _Matrix:
+    m = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
+        return _IDENTITY
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _apply(m: _Matrix, x: float, y: float) -> tuple[float, float]:
+    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+
+
+def _edges(obj: ctypes.c_void_p, outer: _Matrix) -> Iterator[tuple[tuple[float, float], tuple[float, float]]]:
+    """Straight edges of a path object in user space.
+
+    Points of a path segment are in the object's own space: pdfium applies the
+    object's matrix only to its bounds, so the matrix is applied here. A path
+    whose bounds are thin in one direction (a line drawn as a filled
+    rectangle) yields its centre line.
+    """
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        x0, y0, x1, y1 = _bounds_in(outer, left.value, bottom.value, right.value, top.value)
+        if (x1 - x0) <= _THIN and (y1 - y0) >= _MIN_LENGTH:
+            yield ((x0 + x1) / 2, y0), ((x0 + x1) / 2, y1)
+            return
+        if (y1 - y0) <= _THIN and (x1 - x0) >= _MIN_LENGTH:
+            yield (x0, (y0 + y1) / 2), (x1, (y0 + y1) / 2)
+            return
+    count = raw.FPDFPath_CountSegments(obj)
+    if count <= 0 or count > _MAX_SEGMENTS:
+        return
+    own = _compose(_matrix(obj), outer)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    start: tuple[float, float] | None = None
+    last: tuple[float, float] | None = None
+    for i in range(count):
+        seg = raw.FPDFPath_GetPathSegment(obj, i)
+        if not raw.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y)):
+            continue
+        point = _apply(own, x.value, y.value)
+        kind = raw.FPDFPathSegment_GetType(seg)
+        if kind == raw.FPDF_SEGMENT_MOVETO:
+            start = last = point
+            continue
+        if kind == raw.FPDF_SEGMENT_LINETO and last is not None:
+            yield last, point
+        last = point
+        if raw.FPDFPathSegment_GetClose(seg) and start is not None and last != start:
+            yield last, start
+            last = start
+
+
+def _bounds_in(m: _Matrix, l: float, b: float, r: float, t: float) -> tuple[float, float, float, float]:  # noqa: E741
+    if m is _IDENTITY:
+        return l, b, r, t
+    pts = [_apply(m, px, py) for px in (l, r) for py in (b, t)]
+    xs = [p[0] for p in pts]
+    ys = [p[1] for p in pts]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _thin_boxes(
+    horizontal: list[Segment], vertical: list[Segment]
+) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
+    """Drop degenerate segments (NaN from broken matrices)."""
+    ok = [s for s in horizontal if math.isfinite(s.at + s.start + s.end)]
+    ov = [s for s in vertical if math.isfinite(s.at + s.start + s.end)]
+    return tuple(ok), tuple(ov)

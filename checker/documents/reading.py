@@ -1,0 +1,435 @@
+"""Read tables and statements from laid-out pages by a template's layout.
+
+Input: pages as laid out (:mod:`checker.documents.grid`: grids and text lines,
+from a PDF or a text dump). Each grid is claimed by the table whose title is
+printed above it (or continues the table of the page before when it has no
+title of its own). Its header rows give every grid column a header path; each
+schema column of the layout is matched to the grid column(s) whose path ends
+with its header words; data rows then yield one record per block. Nothing is
+guessed: a cell that cannot be read, a header that matches no column or more
+than one, is an import diagnostic with its page and text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.documents.grid import Cell, Grid, Line, PageLayout
+from checker.documents.layout import (
+    Block,
+    ColumnSpec,
+    Layout,
+    TableLayout,
+    header_word,
+    normalize,
+    title_key,
+)
+
+_AMOUNT = re.compile(r"^[-−－]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[-−－]?[0-9]+(?:\.[0-9]+)?$")
+_EMPTY_VALUE = re.compile(r"^[-—–－/\\]*$")
+_CODE = re.compile(r"^[0-9]{2,}$")
+_TOTAL = re.compile(r"^(合计|总计)$")
+_UNIT = re.compile(r"单位[:：]\s*(万元|元|亿元)")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where something is printed: a page and box (PDF), or a line (text)."""
+
+    file: str
+    page: int | None = None
+    box: list[float] | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.page is not None:
+            out["page"] = self.page
+        if self.box is not None:
+            out["bbox"] = self.box
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+
+@dataclass(frozen=True)
+class ImportNote:
+    """Something the reader could not decide: kind, where, the printed text, candidates."""
+
+    code: str
+    place: Place
+    text: str
+    table: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass
+class TableRead:
+    """One table as read: its records with their provenance."""
+
+    role: str
+    title: str
+    unit: str | None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)
+    note: str | None = None
+    empty: bool = False
+    file: str = ""
+    # rows of side-by-side blocks: all of the first block's rows, then the next block's
+    blocks: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
+
+    def finish(self) -> None:
+        """Lay the blocks' rows out in order (first block first, each in printed order)."""
+        for _, items in sorted(self.blocks.items()):
+            for rec, place in items:
+                self.rows.append(rec)
+                self.places.append(place)
+        self.blocks.clear()
+
+
+@dataclass
+class _Mapping:
+    """Grid columns of each block's schema columns (lists of grid column indices)."""
+
+    blocks: list[dict[str, list[int]]]
+    header_rows: int
+    xs: tuple[float, ...]
+
+
+def parse_amount(text: str) -> tuple[float | None, bool]:
+    """A printed amount: (value, ok). Empty, ``-`` and similar are (None, True)."""
+    s = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    if _EMPTY_VALUE.match(s):
+        return None, True
+    if s.startswith(("−", "－")):
+        s = "-" + s[1:]
+    if not _AMOUNT.match(s):
+        return None, False
+    return float(s.replace(",", "")), True
+
+
+def find_titles(layout: Layout, text: str) -> list[TableLayout]:
+    """Table layouts whose title is this line's text."""
+    key = title_key(text)
+    if not key:
+        return []
+    return [t for t in layout.tables if key in t.titles]
+
+
+def count_titles(layout: Layout, pages: Sequence[PageLayout]) -> int:
+    """How many of the layout's tables have a title line in the pages."""
+    found: set[str] = set()
+    for page in pages:
+        for line in page.lines:
+            for t in find_titles(layout, line.text):
+                found.add(t.role)
+    return len(found)
+
+
+class Reader:
+    """Reads one document's tables by a layout."""
+
+    def __init__(self, layout: Layout, file: str) -> None:
+        self.layout = layout
+        self.file = file
+        self.notes: list[ImportNote] = []
+        self.tables: dict[str, TableRead] = {}
+
+    def read(self, pages: Sequence[PageLayout]) -> None:
+        """Claim every grid of ``pages`` for a table and read its rows."""
+        current: TableRead | None = None
+        mapping: _Mapping | None = None
+        # a title waits for its grid: a title with none before the next title is a
+        # table of contents entry, not a table
+        pending: tuple[TableLayout, str, int, str | None] | None = None
+        for page in pages:
+            events: list[tuple[float, int, Line | Grid]] = [
+                (line.box.top, 0, line) for line in page.lines
+            ]
+            events += [(grid.ys[0], 1, grid) for grid in page.grids]
+            events.sort(key=lambda e: (e[0], e[1]))
+            for _, _, item in events:
+                if isinstance(item, Line):
+                    tables = find_titles(self.layout, item.text)
+                    if tables:
+                        spec = next((t for t in tables if t.role not in self.tables), tables[0])
+                        pending = (spec, item.text, page.number, None)
+                        continue
+                    unit = _UNIT.search(normalize(item.text))
+                    if unit and pending is not None:
+                        pending = (*pending[:3], unit.group(1))
+                    elif unit and current is not None and not current.rows:
+                        current.unit = unit.group(1)
+                    if current is not None and pending is None:
+                        self._maybe_note(current, item.text)
+                    continue
+                grid = item
+                inner = self._title_in(grid)
+                if inner is not None:
+                    pending = inner
+                if pending is not None:
+                    spec, title, number, unit = pending
+                    pending = None
+                    # a title whose grid does not have the table's header (a table of
+                    # contents entry followed by another table) starts nothing
+                    found = self._map(spec, grid, quiet=number != grid.page)
+                    if found is None:
+                        continue
+                    mapping = found
+                    current = self._start(spec, title, number)
+                    if unit:
+                        current.unit = unit
+                    self._rows(current, spec, grid, mapping)
+                    continue
+                if current is None or mapping is None:
+                    continue
+                spec = self.layout.table(current.role)
+                assert spec is not None
+                # a grid without a title continues the table: with its header repeated,
+                # or with the same columns and no header at all
+                fresh = self._map(spec, grid, quiet=True)
+                if fresh is not None:
+                    mapping = fresh
+                elif self._same_columns(mapping, grid):
+                    mapping = _Mapping(mapping.blocks, 0, mapping.xs)
+                else:
+                    continue
+                self._rows(current, spec, grid, mapping)
+        for table in self.tables.values():
+            table.finish()
+            if table.unit is None:
+                spec_t = self.layout.table(table.role)
+                table.unit = (spec_t.unit if spec_t else None) or self.layout.unit
+
+    def _title_in(self, grid: Grid) -> tuple[TableLayout, str, int, str | None] | None:
+        """A title printed inside the grid's top rows (some templates rule the title in)."""
+        start = self._data_start(grid)
+        title: tuple[TableLayout, str, int, str | None] | None = None
+        unit: str | None = None
+        for cell in grid.cells:
+            if cell.row >= start or not cell.text:
+                continue
+            tables = find_titles(self.layout, cell.text)
+            if tables and title is None:
+                spec = next((t for t in tables if t.role not in self.tables), tables[0])
+                title = (spec, cell.text, grid.page, None)
+            found = _UNIT.search(normalize(cell.text))
+            if found:
+                unit = found.group(1)
+        if title is not None and unit is not None:
+            title = (*title[:3], unit)
+        return title
+
+    # -- tables -----------------------------------------------------------------
+
+    def _start(self, spec: TableLayout, title: str, page: int) -> TableRead:
+        existing = self.tables.get(spec.role)
+        if existing is not None:
+            return existing
+        table = TableRead(spec.role, title.strip(), spec.unit, file=self.file)
+        table.pages.append(page)
+        self.tables[spec.role] = table
+        return table
+
+    def _maybe_note(self, table: TableRead, text: str) -> None:
+        spec = self.layout.table(table.role)
+        if spec is not None and spec.empty.search(normalize(text)) and not _valued(table):
+            table.empty = True
+            table.note = text.strip()
+        elif re.match(r"^\s*(注|备注)", text) and table.note is None:
+            table.note = text.strip()
+
+    def _same_columns(self, mapping: _Mapping, grid: Grid) -> bool:
+        xs = grid.xs
+        return len(xs) == len(mapping.xs) and all(
+            abs(a - b) <= 3 for a, b in zip(xs, mapping.xs, strict=True)
+        )
+
+    def _header_paths(self, grid: Grid, rows: int) -> list[list[str]]:
+        paths: list[list[str]] = [[] for _ in range(grid.n_cols)]
+        for cell in grid.cells:
+            if cell.row >= rows or not cell.text:
+                continue
+            word = header_word(cell.text)
+            for c in range(cell.col, cell.col + cell.col_span):
+                if not paths[c] or paths[c][-1] != word:
+                    paths[c].append(word)
+        return paths
+
+    def _data_start(self, grid: Grid) -> int:
+        """The first row printing a figure or a code; in a table without any, the row whose
+        first cell is a total label (an empty table's 合计 row)."""
+        total = grid.n_rows
+        for r in range(grid.n_rows):
+            for cell in grid.row_cells(r):
+                text = normalize(cell.text)
+                if text and (_AMOUNT.match(text) or _CODE.match(text)):
+                    return r
+                if cell.col == 0 and _TOTAL.match(text) and total == grid.n_rows:
+                    total = r
+        return total
+
+    def _map(self, spec: TableLayout, grid: Grid, *, quiet: bool) -> _Mapping | None:
+        start = self._data_start(grid)
+        paths = self._header_paths(grid, start)
+        headers = [h for b in spec.blocks for c in b.columns for part in c.parts for h in part]
+        # a header word printed in the first data row (类 | 款 | 项 beside 合计) completes its column
+        if start < grid.n_rows:
+            for cell in grid.row_cells(start):
+                word = header_word(cell.text)
+                col = cell.col
+                if cell.col_span != 1 or not word or _AMOUNT.match(word) or _CODE.match(word):
+                    continue
+                if not any(_ends_with(paths[col], h) for h in headers) and any(
+                    _ends_with([*paths[col], word], h) for h in headers
+                ):
+                    paths[col].append(word)
+        blocks: list[dict[str, list[int]]] = [{} for _ in spec.blocks]
+        matched = 0
+        for i, block in enumerate(spec.blocks):
+            for col in block.columns:
+                same = sum(1 for b in spec.blocks if any(c.name == col.name for c in b.columns))
+                found = self._match(col, paths, i, same)
+                if found:
+                    blocks[i][col.name] = found
+                    matched += 1
+        if not matched:
+            if not quiet:
+                self.notes.append(
+                    ImportNote(
+                        "import.header-unmatched",
+                        Place(self.file, grid.page, grid.box.rounded()),
+                        " | ".join("/".join(p) for p in paths if p),
+                        spec.role,
+                    )
+                )
+            return None
+        return _Mapping(blocks, start, grid.xs)
+
+    def _match(self, col: ColumnSpec, paths: list[list[str]], block: int, blocks: int) -> list[int]:
+        out: list[int] = []
+        for choices in col.parts:
+            hits = [c for c, p in enumerate(paths) if any(_ends_with(p, h) for h in choices)]
+            if not hits:
+                return []
+            # side-by-side blocks repeat a header: the n-th block takes the n-th match
+            out.append(hits[block] if blocks > 1 and len(hits) >= blocks else hits[0])
+        return out
+
+    def _rows(self, table: TableRead, spec: TableLayout, grid: Grid, mapping: _Mapping) -> None:
+        if grid.page is not None and grid.page not in table.pages:
+            table.pages.append(grid.page)
+        by_pos = {(cell.row, cell.col): cell for cell in grid.cells}
+        start = mapping.header_rows
+        for r in range(start, grid.n_rows):
+            for i, block in enumerate(spec.blocks):
+                read = self._record(spec, block, mapping.blocks[i], by_pos, r, r == start, grid)
+                if read is None:
+                    continue
+                rec, place = read
+                self._label_over_codes(spec.role, rec, place)
+                label = next(
+                    (v for k, v in rec.items() if isinstance(v, str) and k not in block.const), None
+                )
+                if spec.skip is not None and label is not None and spec.skip.search(label):
+                    continue
+                if label is not None and spec.empty.search(normalize(label)) and not _valued_row(rec):
+                    table.empty = True
+                    table.note = label
+                    continue
+                table.blocks.setdefault(i, []).append((rec, place))
+
+    def _record(
+        self,
+        spec: TableLayout,
+        block: Block,
+        cols: dict[str, list[int]],
+        by_pos: dict[tuple[int, int], Cell],
+        r: int,
+        first: bool,
+        grid: Grid,
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        rec: dict[str, Any] = dict(block.const)
+        cells: dict[str, Any] = {}
+        boxes: list[list[float]] = []
+        for col in block.columns:
+            where = cols.get(col.name)
+            if not where:
+                continue
+            parts = [by_pos[(r, c)] for c in where if (r, c) in by_pos]
+            if first:
+                parts = [p for p in parts if header_word(p.text) not in col.words]
+            texts = [p.text for p in parts if p.text]
+            text = "".join(t.replace(" ", "") for t in texts) if col.join else " ".join(texts)
+            if self._kind(spec.role, col.name) == "amount":
+                value, ok = parse_amount(text)
+                if not ok:
+                    self.notes.append(
+                        ImportNote(
+                            "import.unreadable-amount",
+                            Place(self.file, grid.page, parts[0].box.rounded()),
+                            text,
+                            spec.role,
+                        )
+                    )
+                rec[col.name] = value
+            else:
+                rec[col.name] = text or None
+            if text:
+                box = _union(p.box.rounded() for p in parts if p.text)
+                cells[col.name] = {"bbox": box, "text": text}
+                boxes.append(box)
+        if not boxes:
+            return None
+        return rec, {"page": grid.page, "bbox": _union(boxes), "cells": cells}
+
+    def _label_over_codes(self, role: str, rec: dict[str, Any], place: dict[str, Any]) -> None:
+        """A label printed across the code columns (合计) is the row's label, not a code."""
+        t = self.layout.template.table(role)
+        if t is None or t.label is None:
+            return
+        for col in t.columns:
+            value = rec.get(col.name)
+            if col.kind == "code" and isinstance(value, str) and not re.fullmatch(r"[0-9 ]+", value):
+                if rec.get(t.label) is None:
+                    rec[t.label] = value
+                    rec[col.name] = None
+                    cells = place["cells"]
+                    if col.name in cells:
+                        cells[t.label] = cells.pop(col.name)
+
+    def _kind(self, role: str, column: str) -> str:
+        t = self.layout.template.table(role)
+        col = t.column(column) if t else None
+        return col.kind if col else "text"
+
+
+def _valued_row(rec: dict[str, Any]) -> bool:
+    return any(isinstance(v, float) for v in rec.values())
+
+
+def _valued(table: TableRead) -> bool:
+    return any(_valued_row(r) for r in table.rows) or any(
+        _valued_row(rec) for items in table.blocks.values() for rec, _ in items
+    )
+
+
+def _ends_with(path: Sequence[str], spec: Sequence[str]) -> bool:
+    """``spec``'s last word is ``path``'s last; its other words appear in order before it."""
+    if not path or path[-1] != spec[-1]:
+        return False
+    i = 0
+    for word in path[:-1]:
+        if i < len(spec) - 1 and word == spec[i]:
+            i += 1
+    return i == len(spec) - 1
+
+
+def _union(boxes: Iterable[list[float]]) -> list[float]:
+    bs = list(boxes)
+    return [min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)]
