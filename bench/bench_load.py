@@ -46,6 +46,12 @@ OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Loading (issue 2)"
 GOAL = 1.5
+# The loader measured: the modules of the checker.documents package that load documents
+# (before them, the one module checker/documents.py).
+LOADER = [
+    f"checker/documents/{name}.py"
+    for name in ("__init__", "amounts", "sources", "parsing", "schema", "frames", "batches")
+]
 
 
 def corpus_dir(seed: int, count: int) -> Path:
@@ -276,17 +282,17 @@ def _machine() -> str:
 
 
 def _documents_version() -> str:
-    """The commit of checker/documents.py measured (and whether the work tree differs)."""
+    """The commit of the loader measured (and whether the work tree differs)."""
     try:
         commit = subprocess.run(
-            ["git", "log", "-1", "--format=%h", "--", "checker/documents.py"],
+            ["git", "log", "-1", "--format=%h", "--", *LOADER],
             cwd=ROOT,
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "diff", "--quiet", "HEAD", "--", "checker/documents.py"], cwd=ROOT
+            ["git", "diff", "--quiet", "HEAD", "--", *LOADER], cwd=ROOT
         ).returncode
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -329,7 +335,7 @@ def _previous_figures() -> str:
     keep = re.search(r"^Previously .*$", section, re.M)
     if keep:  # the section was written by this script already: carry the first figures on
         return keep.group(0)
-    measured = re.search(r"`checker/documents\.py` at ([0-9a-f]+)", section)
+    measured = re.search(r"`(checker/documents(?:\.py|/))` at ([0-9a-f]+)", section)
     date = re.search(r"^Date: (\S+)", section, re.M)
     row = re.search(
         r"^\| \(b\)[^|]*\| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d,]+) \|.*\| ([\d,]+) \|$",
@@ -341,7 +347,7 @@ def _previous_figures() -> str:
         return ""
     best, _median, cpu, rate, peak = row.groups()
     return (
-        f"Previously (`checker/documents.py` at {measured.group(1)}, {date.group(1)}, one "
+        f"Previously (`{measured.group(1)}` at {measured.group(2)}, {date.group(1)}, one "
         f"process): (b) {best} s best, {rate} documents/s, {cpu} s CPU, peak RSS {peak} MiB, "
         f"ratio {ratio.group(1)}x."
     )
@@ -413,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `{command.strip()}` (from the repository root)  ",
         f"Date: {dt.date.today().isoformat()}  ",
         f"Machine: {_machine()}  ",
-        f"Measured: `checker/documents.py` at {_documents_version()}  ",
+        f"Measured: `checker/documents/` at {_documents_version()}  ",
         f"Corpus: {n:,} synthetic documents from `bench/generate.py` (seed {args.seed}), "
         f"{size / 1e6:,.0f} MB of compact JSON, {size / n / 1024:,.1f} KiB per document on "
         f"average (the seed example is 127 KiB compact), {rows:,} table rows in all "

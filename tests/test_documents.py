@@ -178,7 +178,7 @@ def test_frames_are_built_in_chunks_with_the_same_result(
     for i in range(5):
         write(tmp_path / f"{i}.json", document_with([float(i)] * (i % 3), t3_rows=i % 2))
     whole = load_documents([str(tmp_path)])
-    monkeypatch.setattr("checker.documents.CHUNK_DOCUMENTS", 2)
+    monkeypatch.setattr("checker.documents.batches.CHUNK_DOCUMENTS", 2)
     chunked = load_documents([str(tmp_path)])
     for role in whole.tables:
         assert whole.tables[role].equals(chunked.tables[role])
@@ -281,7 +281,7 @@ def test_amount_too_large_for_exact_arithmetic(tmp_path: Path) -> None:
 
 
 def test_values_with_four_decimals_pass() -> None:
-    from checker.documents import _inexact
+    from checker.documents.amounts import _inexact
 
     for text in ("0.0001", "4708.93", "123456789.1234", "900719925474.0991", "-0.3"):
         assert not _inexact(float(text)), text
@@ -559,9 +559,9 @@ def test_worker_processes_give_the_same_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _mixed_batch(tmp_path)
-    monkeypatch.setattr("checker.documents.CHUNK_DOCUMENTS", 4)
+    monkeypatch.setattr("checker.documents.batches.CHUNK_DOCUMENTS", 4)
     here = load_documents([str(tmp_path)], jobs=1)
-    monkeypatch.setattr("checker.documents.PARALLEL_CHUNK_DOCUMENTS", 3)
+    monkeypatch.setattr("checker.documents.batches.PARALLEL_CHUNK_DOCUMENTS", 3)
     workers = load_documents([str(tmp_path)], jobs=2)
     _same_batch(here, workers)
     assert [s.document for s in workers.statuses] == list(range(len(workers.statuses)))
@@ -577,22 +577,22 @@ def test_worker_processes_give_the_same_batch(
 def test_workers_start_only_for_large_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import checker.documents as documents
+    from checker.documents import batches
 
     _mixed_batch(tmp_path)
     here = load_documents([str(tmp_path)], jobs=1)
     started: list[int] = []
-    real = documents._iter_parallel
+    real = batches._iter_parallel
 
     def spy(*args: Any) -> Any:
         started.append(args[-1])
         return real(*args)
 
-    monkeypatch.setattr(documents, "_iter_parallel", spy)
+    monkeypatch.setattr(batches, "_iter_parallel", spy)
     _same_batch(here, load_documents([str(tmp_path)]))  # 16 documents: loaded here
     assert started == []
-    monkeypatch.setattr(documents, "PARALLEL_MIN_BYTES", 5_000)
-    monkeypatch.setattr(documents, "_workers", lambda jobs: 2)
+    monkeypatch.setattr(batches, "PARALLEL_MIN_BYTES", 5_000)
+    monkeypatch.setattr(batches, "_workers", lambda jobs: 2)
     _same_batch(here, load_documents([str(tmp_path)]))
     assert started == [2]
 
@@ -606,8 +606,9 @@ def test_a_broken_worker_pool_falls_back_to_this_process(
 ) -> None:
     _mixed_batch(tmp_path)
     here = load_documents([str(tmp_path)], jobs=1)
-    monkeypatch.setattr("checker.documents._init_worker", _die)  # every worker dies at start
-    monkeypatch.setattr("checker.documents.PARALLEL_CHUNK_DOCUMENTS", 2)
+    # every worker dies at start
+    monkeypatch.setattr("checker.documents.batches._init_worker", _die)
+    monkeypatch.setattr("checker.documents.batches.PARALLEL_CHUNK_DOCUMENTS", 2)
     _same_batch(here, load_documents([str(tmp_path)], jobs=2))
 
 
