@@ -15,6 +15,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
+from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
@@ -253,6 +254,104 @@ def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
             raise typer.Exit(INTERRUPTED) from None
 
     return run
+
+
+@app.command("import")
+@_interruptible
+def import_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="已公开的文档：PDF、文本导出 .txt、目录、通配符；a.pdf+b.pdf 为一个文档 / "
+            "published documents: PDF, text dumps, folders, globs; a.pdf+b.pdf is one document",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="输出目录（每个文档一个 JSON），- 为标准输出（NDJSON）/ "
+            "folder for one JSON per document, - for NDJSON on stdout",
+        ),
+    ] = "-",
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help="强制使用的模板 / force a template", show_default=False),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar")] = False,
+    lang: LangOption = "zh",
+) -> None:
+    """把公开的文档读成 JSON 文档 / import published documents (exit 0 ok, 4 unreadable)."""
+    from checker.diagnostics import RulecheckError
+    from checker.documents.importer import import_arguments, import_document, validated
+    from checker.report.progress import CountProgress
+
+    language = _language(lang)
+    targets = import_arguments(paths)
+    folder = None if output == "-" else Path(output)
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            sys.stderr.write(f"{output}: {exc.strerror or exc}\n")
+            raise typer.Exit(ExitCode.USAGE) from None
+    failed = 0
+    with CountProgress(len(targets), language, enabled=not quiet and sys.stderr.isatty()) as bar:
+        for target in targets:
+            try:
+                imported = import_document(target, template)
+            except RulecheckError as error:
+                for diag in error.diagnostics:
+                    sys.stderr.write(diag.format(language) + "\n")
+                if error.exit_code == ExitCode.USAGE:
+                    raise typer.Exit(ExitCode.USAGE) from None
+                failed += 1
+                bar.advance()
+                continue
+            problems = validated(imported)
+            for diag in [*imported.diagnostics(), *problems]:
+                sys.stderr.write(diag.format(language) + "\n")
+            if problems:
+                failed += 1
+                bar.advance()
+                continue
+            _write_document(imported.document, folder)
+            bar.advance()
+    raise typer.Exit(ExitCode.INVALID_DOCUMENT if failed else ExitCode.CLEAN)
+
+
+def _write_document(document: dict[str, Any], folder: Path | None) -> None:
+    """One imported document: a line of NDJSON on stdout, or ``<id>.json`` in ``folder``
+    (written beside the target and renamed, so a reader never sees half a file)."""
+    import orjson
+
+    if folder is None:
+        sys.stdout.write(orjson.dumps(document).decode() + "\n")
+        sys.stdout.flush()
+        return
+    target = folder / f"{document['meta']['id']}.json"
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    os.replace(temporary, target)
+
+
+@app.command("templates")
+def templates_command(lang: LangOption = "zh") -> None:
+    """列出已知模板 / list the known templates."""
+    from checker.documents.layout import all_layouts
+
+    language = _language(lang)
+    for layout in all_layouts():
+        stem = Path(layout.file).name.removesuffix(".layout.json")
+        tables = len(layout.tables)
+        kinds = "/".join(layout.kinds)
+        if language == "zh":
+            sys.stdout.write(f"{stem}\t{layout.name}\t{kinds}\t{tables} 张表\t单位 {layout.unit}\n")
+        else:
+            sys.stdout.write(f"{stem}\t{layout.name}\t{kinds}\t{tables} tables\tunit {layout.unit}\n")
+    raise typer.Exit(ExitCode.CLEAN)
 
 
 @app.command("check")

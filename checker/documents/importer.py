@@ -300,3 +300,35 @@ def _sha256(file: str) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def import_arguments(paths: Sequence[str]) -> list[str]:
+    """Expand command-line arguments into documents to import: files, ``a+b`` joins,
+    folders (every .pdf and .txt below, sorted) and globs."""
+    import glob
+
+    out: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in (".pdf", ".txt") and p.is_file()
+            )
+            out.extend(str(p) for p in found)
+        elif "+" in given and not path.exists():
+            out.append(given)
+        elif not path.exists() and glob.has_magic(given):
+            out.extend(sorted(m for m in glob.glob(given, recursive=True) if Path(m).is_file()))
+        else:
+            out.append(given)
+    return out
+
+
+def validated(imported: Imported) -> list[Diagnostic]:
+    """Schema violations of an imported document (none when the reader and schema agree)."""
+    from checker.documents.schema import load_schema
+
+    spec = load_schema(imported.layout.schema_file)
+    if spec.is_valid(imported.document):
+        return []
+    return spec.explain(imported.document, str(imported.document["meta"]["id"]))

@@ -12,6 +12,7 @@ than one, is an import diagnostic with its page and text.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -245,9 +246,13 @@ class Reader:
             table.note = text.strip()
 
     def _same_columns(self, mapping: _Mapping, grid: Grid) -> bool:
-        xs = grid.xs
-        return len(xs) == len(mapping.xs) and all(
-            abs(a - b) <= 3 for a, b in zip(xs, mapping.xs, strict=True)
+        """A grid continues the table when its rules are the table's (a merged cell, such as
+        a 合计 printed across the code columns, may leave some out) and its edges match."""
+        xs = mapping.xs
+        return (
+            abs(grid.xs[0] - xs[0]) <= 3
+            and abs(grid.xs[-1] - xs[-1]) <= 3
+            and all(any(abs(x - y) <= 3 for y in xs) for x in grid.xs)
         )
 
     def _header_paths(self, grid: Grid, rows: int) -> list[list[str]]:
@@ -276,6 +281,8 @@ class Reader:
 
     def _map(self, spec: TableLayout, grid: Grid, *, quiet: bool) -> _Mapping | None:
         start = self._data_start(grid)
+        if start == 0:
+            return None  # no header rows: only a continuation of a table can use this grid
         paths = self._header_paths(grid, start)
         headers = [h for b in spec.blocks for c in b.columns for part in c.parts for h in part]
         # a header word printed in the first data row (类 | 款 | 项 beside 合计) completes its column
@@ -324,7 +331,13 @@ class Reader:
     def _rows(self, table: TableRead, spec: TableLayout, grid: Grid, mapping: _Mapping) -> None:
         if grid.page is not None and grid.page not in table.pages:
             table.pages.append(grid.page)
-        by_pos = {(cell.row, cell.col): cell for cell in grid.cells}
+        # every (row, column) a cell covers; columns of the table's header grid found by x
+        cover: dict[tuple[int, int], Cell] = {}
+        for cell in grid.cells:
+            for c in range(cell.col, cell.col + cell.col_span):
+                cover[(cell.row, c)] = cell
+        local = _local_columns(mapping.xs, grid.xs)
+        by_pos = {(r, oc): cover[(r, lc)] for (r, lc) in cover for oc in local.get(lc, ())}
         start = mapping.header_rows
         for r in range(start, grid.n_rows):
             for i, block in enumerate(spec.blocks):
@@ -357,11 +370,17 @@ class Reader:
         rec: dict[str, Any] = dict(block.const)
         cells: dict[str, Any] = {}
         boxes: list[list[float]] = []
+        used: set[int] = set()  # a merged cell is read once, by the first column it covers
         for col in block.columns:
             where = cols.get(col.name)
             if not where:
                 continue
-            parts = [by_pos[(r, c)] for c in where if (r, c) in by_pos]
+            parts = []
+            for c in where:
+                cell = by_pos.get((r, c))
+                if cell is not None and id(cell) not in used:
+                    used.add(id(cell))
+                    parts.append(cell)
             if first:
                 parts = [p for p in parts if header_word(p.text) not in col.words]
             texts = [p.text for p in parts if p.text]
@@ -407,6 +426,17 @@ class Reader:
         t = self.layout.template.table(role)
         col = t.column(column) if t else None
         return col.kind if col else "text"
+
+
+def _local_columns(xs: Sequence[float], grid_xs: Sequence[float]) -> dict[int, list[int]]:
+    """For each column of a grid, the columns of the table's header grid it lies over."""
+    out: dict[int, list[int]] = {}
+    for oc in range(len(xs) - 1):
+        centre = (xs[oc] + xs[oc + 1]) / 2
+        lc = bisect.bisect_right(grid_xs, centre) - 1
+        if 0 <= lc < len(grid_xs) - 1:
+            out.setdefault(lc, []).append(oc)
+    return out
 
 
 def _valued_row(rec: dict[str, Any]) -> bool:

@@ -18,6 +18,7 @@ from typing import IO, Final, Literal
 import orjson
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
+from checker.documents.importer import is_importable, split_parts
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 """Documents larger than this are rejected without being read."""
@@ -53,7 +54,7 @@ class Source:
 
     name: str
     path: Path | None
-    mode: Literal["json", "ndjson", "auto"]
+    mode: Literal["json", "ndjson", "auto", "import"]
 
 
 def iter_sources(paths: Sequence[str]) -> list[Source]:
@@ -90,6 +91,12 @@ def iter_sources(paths: Sequence[str]) -> list[Source]:
         return bool(found)
 
     for given in paths:
+        if is_importable(given):
+            # a published document (PDF, text dump, a+b.pdf): imported when read
+            if given not in seen:
+                seen.add(given)
+                out.append(Source(given, Path(split_parts(given)[0]), "import"))
+            continue
         if given == "-":
             if STDIN_NAME not in seen:
                 seen.add(STDIN_NAME)
@@ -130,6 +137,9 @@ class _Raw:
 
 def _read_source(source: Source, max_bytes: int, stdin: IO[bytes] | None) -> Iterator[_Raw]:
     stem = source.path.stem if source.path is not None else "stdin"
+    if source.mode == "import":
+        yield _imported(source)
+        return
     if source.path is None:
         stream = stdin if stdin is not None else sys.stdin.buffer
         yield from _read_stream(stream, source, stem, max_bytes)
@@ -151,6 +161,18 @@ def _read_source(source: Source, max_bytes: int, stdin: IO[bytes] | None) -> Ite
 
 
 _READ_BUFFER: Final = 1 << 20
+
+
+def _imported(source: Source) -> _Raw:
+    """A published document imported on the fly: the same JSON ``rulecheck import`` writes."""
+    from checker.documents.importer import import_document
+
+    try:
+        imported = import_document(source.name)
+    except RulecheckError as error:
+        return _Raw(source.name, None, source.name, None, error.diagnostics[0])
+    document = imported.document
+    return _Raw(source.name, None, str(document["meta"]["id"]), orjson.dumps(document))
 
 
 def _too_large(file: str, line: int | None, default_id: str, size: int, limit: int) -> _Raw:

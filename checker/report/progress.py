@@ -73,3 +73,56 @@ class BatchProgress:
     ) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+class CountProgress:
+    """A progress bar on stderr counting items one by one (``rulecheck import``)."""
+
+    def __init__(self, total: int, lang: Lang = "zh", *, enabled: bool = True) -> None:
+        self.total = total
+        self.lang = lang
+        self.enabled = enabled
+        self.done = 0
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> CountProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            label = "导入文档" if self.lang == "zh" else "importing"
+            self._progress = Progress(
+                TextColumn(label),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(file=sys.stderr),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(label, total=self.total)
+        return self
+
+    def advance(self) -> None:
+        """One more item done."""
+        self.done += 1
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=self.done)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
