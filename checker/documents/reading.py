@@ -122,6 +122,18 @@ def find_titles(layout: Layout, text: str) -> list[TableLayout]:
     return [t for t in layout.tables if key in t.titles]
 
 
+def _titles_within(layout: Layout, text: str) -> list[TableLayout]:
+    """Tables whose title a header cell prints among other furniture (公开表一 … 单位：万元
+    ruled into one cell): the longest title the cell's text contains."""
+    key = normalize(text)
+    best = max(
+        ((len(t), spec) for spec in layout.tables for t in spec.titles if len(t) >= 4 and t in key),
+        key=lambda pair: pair[0],
+        default=None,
+    )
+    return [] if best is None else [best[1]]
+
+
 def count_titles(layout: Layout, pages: Sequence[PageLayout]) -> int:
     """How many of the layout's tables have a title line in the pages."""
     found: set[str] = set()
@@ -129,6 +141,10 @@ def count_titles(layout: Layout, pages: Sequence[PageLayout]) -> int:
         for line in page.lines:
             for t in find_titles(layout, line.text):
                 found.add(t.role)
+        for grid in page.grids:
+            for cell in grid.cells[:8]:
+                for t in _titles_within(layout, cell.text):
+                    found.add(t.role)
     return len(found)
 
 
@@ -215,7 +231,7 @@ class Reader:
         for cell in grid.cells:
             if cell.row >= start or not cell.text:
                 continue
-            tables = find_titles(self.layout, cell.text)
+            tables = find_titles(self.layout, cell.text) or _titles_within(self.layout, cell.text)
             if tables and title is None:
                 spec = next((t for t in tables if t.role not in self.tables), tables[0])
                 title = (spec, cell.text, grid.page, None)
