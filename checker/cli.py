@@ -280,7 +280,9 @@ def import_command(
         str | None,
         typer.Option("--template", help="强制使用的模板 / force a template", show_default=False),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar")
+    ] = False,
     lang: LangOption = "zh",
 ) -> None:
     """把公开的文档读成 JSON 文档 / import published documents (exit 0 ok, 4 unreadable)."""
@@ -350,7 +352,9 @@ def templates_command(lang: LangOption = "zh") -> None:
         if language == "zh":
             sys.stdout.write(f"{stem}\t{layout.name}\t{kinds}\t{tables} 张表\t单位 {layout.unit}\n")
         else:
-            sys.stdout.write(f"{stem}\t{layout.name}\t{kinds}\t{tables} tables\tunit {layout.unit}\n")
+            sys.stdout.write(
+                f"{stem}\t{layout.name}\t{kinds}\t{tables} tables\tunit {layout.unit}\n"
+            )
     raise typer.Exit(ExitCode.CLEAN)
 
 

@@ -189,9 +189,7 @@ def _covered(rules: Sequence[Segment], at: float, start: float, end: float) -> b
     return got >= need
 
 
-def _grid(
-    page: PageContent, hs: list[Segment], vs: list[Segment], taken: set[int]
-) -> Grid | None:
+def _grid(page: PageContent, hs: list[Segment], vs: list[Segment], taken: set[int]) -> Grid | None:
     xs = _cluster(v.at for v in vs)
     ys = _cluster(h.at for h in hs)
     if len(xs) < 2 or len(ys) < 2:

@@ -147,9 +147,17 @@ def choose_layout(pages: Sequence[PageLayout], file: str, template: str | None =
     if template is not None:
         layout = find_layout(template)
         if layout is None:
-            known = ", ".join(sorted(Path(la.file).name.removesuffix(".layout.json") for la in layouts))
+            known = ", ".join(
+                sorted(Path(la.file).name.removesuffix(".layout.json") for la in layouts)
+            )
             raise RulecheckError(
-                [Diagnostic("import.unknown-template-name", Location(file), {"name": template, "known": known})],
+                [
+                    Diagnostic(
+                        "import.unknown-template-name",
+                        Location(file),
+                        {"name": template, "known": known},
+                    )
+                ],
                 ExitCode.USAGE,
             )
         return layout
@@ -246,7 +254,11 @@ def _document(
             entry["note"] = table.note
         if table.empty:
             entry["empty"] = True
-        entry["provenance"] = {"file": table.file or reader.file, "pages": table.pages, "rows": table.places}
+        entry["provenance"] = {
+            "file": table.file or reader.file,
+            "pages": table.pages,
+            "rows": table.places,
+        }
         tables[role] = entry
     document: dict[str, Any] = {"meta": meta, "tables": tables}
     statements = _statements(layout, pages)

@@ -102,7 +102,11 @@ def normalize(text: str) -> str:
 def title_key(text: str) -> str:
     """A title for matching: normalised, the year and a leading numbering removed."""
     s = normalize(text)
-    s = re.sub(r"^(?:公开(?:表)?[0-9一二三四五六七八九十]+表?|[0-9]+[.、．]|[一二三四五六七八九十]+、)", "", s)
+    s = re.sub(
+        r"^(?:公开(?:表)?[0-9一二三四五六七八九十]+表?|[0-9]+[.、．]|[一二三四五六七八九十]+、)",
+        "",
+        s,
+    )
     return strip_year(s)
 
 
@@ -145,14 +149,21 @@ def layout_from_data(data: Mapping[str, Any], file: str, schemas: Path) -> Layou
             for col in block.columns:
                 if table.column(col.name) is None:
                     raise ValueError(f"{file}: column {role}.{col.name} is not in the schema")
-        titles = tuple(dict.fromkeys(title_key(n) for n in (*table.names, role, *spec.get("titles", []))))
+        titles = tuple(
+            dict.fromkeys(title_key(n) for n in (*table.names, role, *spec.get("titles", [])))
+        )
         tables.append(
             TableLayout(
                 role=role,
                 titles=titles,
                 blocks=blocks,
                 unit=spec.get("unit"),
-                empty=re.compile(spec.get("empty", data.get("empty", r"无数据|空表|此表为空|无.*?(安排|支出|收入).*?(故|，)"))),
+                empty=re.compile(
+                    spec.get(
+                        "empty",
+                        data.get("empty", r"无数据|空表|此表为空|无.*?(安排|支出|收入).*?(故|，)"),
+                    )
+                ),
                 skip=re.compile(spec["skip"]) if spec.get("skip") else None,
             )
         )

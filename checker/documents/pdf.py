@@ -171,11 +171,15 @@ _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 def _path_objects(page: pdfium.PdfPage) -> Iterator[tuple[ctypes.c_void_p, _Matrix]]:
     """Path objects of the page, form XObjects included, with the matrix to user space."""
     handle = page.raw
-    stack: list[tuple[object, int, bool, _Matrix]] = [(handle, raw.FPDFPage_CountObjects(handle), False, _IDENTITY)]
+    stack: list[tuple[object, int, bool, _Matrix]] = [
+        (handle, raw.FPDFPage_CountObjects(handle), False, _IDENTITY)
+    ]
     while stack:
         owner, count, in_form, outer = stack.pop()
         for i in range(count):
-            obj = raw.FPDFFormObj_GetObject(owner, i) if in_form else raw.FPDFPage_GetObject(owner, i)
+            obj = (
+                raw.FPDFFormObj_GetObject(owner, i) if in_form else raw.FPDFPage_GetObject(owner, i)
+            )
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_PATH:
                 yield obj, (_compose(_matrix(obj), outer) if in_form else _IDENTITY)
@@ -194,14 +198,23 @@ def _matrix(obj: ctypes.c_void_p) -> _Matrix:
 def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
     a, b, c, d, e, f = inner
     A, B, C, D, E, F = outer
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+    return (
+        a * A + b * C,
+        a * B + b * D,
+        c * A + d * C,
+        c * B + d * D,
+        e * A + f * C + E,
+        e * B + f * D + F,
+    )
 
 
 def _apply(m: _Matrix, x: float, y: float) -> tuple[float, float]:
     return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
 
 
-def _edges(obj: ctypes.c_void_p, outer: _Matrix) -> Iterator[tuple[tuple[float, float], tuple[float, float]]]:
+def _edges(
+    obj: ctypes.c_void_p, outer: _Matrix
+) -> Iterator[tuple[tuple[float, float], tuple[float, float]]]:
     """Straight edges of a path object in user space.
 
     Points of a path segment are in the object's own space: pdfium applies the
@@ -242,7 +255,9 @@ def _edges(obj: ctypes.c_void_p, outer: _Matrix) -> Iterator[tuple[tuple[float, 
             last = start
 
 
-def _bounds_in(m: _Matrix, l: float, b: float, r: float, t: float) -> tuple[float, float, float, float]:  # noqa: E741
+def _bounds_in(
+    m: _Matrix, l: float, b: float, r: float, t: float
+) -> tuple[float, float, float, float]:
     if m is _IDENTITY:
         return l, b, r, t
     pts = [_apply(m, px, py) for px in (l, r) for py in (b, t)]

@@ -367,7 +367,11 @@ class Reader:
                 )
                 if spec.skip is not None and label is not None and spec.skip.search(label):
                     continue
-                if label is not None and spec.empty.search(normalize(label)) and not _valued_row(rec):
+                if (
+                    label is not None
+                    and spec.empty.search(normalize(label))
+                    and not _valued_row(rec)
+                ):
                     table.empty = True
                     table.note = label
                     continue
@@ -430,7 +434,11 @@ class Reader:
             return
         for col in t.columns:
             value = rec.get(col.name)
-            if col.kind == "code" and isinstance(value, str) and not re.fullmatch(r"[0-9 ]+", value):
+            if (
+                col.kind == "code"
+                and isinstance(value, str)
+                and not re.fullmatch(r"[0-9 ]+", value)
+            ):
                 if rec.get(t.label) is None:
                     rec[t.label] = value
                     rec[col.name] = None
@@ -478,4 +486,9 @@ def _ends_with(path: Sequence[str], spec: Sequence[str]) -> bool:
 
 def _union(boxes: Iterable[list[float]]) -> list[float]:
     bs = list(boxes)
-    return [min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)]
+    return [
+        min(b[0] for b in bs),
+        min(b[1] for b in bs),
+        max(b[2] for b in bs),
+        max(b[3] for b in bs),
+    ]
