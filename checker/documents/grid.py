@@ -15,6 +15,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from checker.documents.pdf import Char, PageContent, Segment
 
@@ -75,7 +76,15 @@ class Grid:
 
     def row_cells(self, row: int) -> list[Cell]:
         """Cells whose top edge is grid row ``row``, left to right."""
-        return sorted((c for c in self.cells if c.row == row), key=lambda c: c.col)
+        return self._by_row.get(row, [])
+
+    @cached_property
+    def _by_row(self) -> dict[int, list[Cell]]:
+        # cells are sorted by (row, col) when a grid is made: grouped once, not per call
+        out: dict[int, list[Cell]] = {}
+        for cell in sorted(self.cells, key=lambda c: (c.row, c.col)):
+            out.setdefault(cell.row, []).append(cell)
+        return out
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, 
 from checker.documents.grid import PageLayout, layout_page
 from checker.documents.layout import Layout, all_layouts, find_layout, normalize
 from checker.documents.pdf import PdfError, read_pages
-from checker.documents.reading import ImportNote, Place, Reader, count_titles
+from checker.documents.reading import ImportNote, Reader, count_titles
 
 register(
     {
@@ -45,7 +45,8 @@ register(
             "file {file} not found (part of a document joined with '+')",
         ),
         "import.unknown-template": (
-            "{file}：不是已知模板的预算文档：没有找到任何已知表格的标题（最接近的模板：{closest}，识别出的表：{found}）",
+            "{file}：不是已知模板的预算文档：没有找到任何已知表格的标题"
+            "（最接近的模板：{closest}，识别出的表：{found}）",
             "{file}: not a budget document of a known template: no known table title found"
             " (closest template: {closest}; tables recognised: {found})",
         ),
@@ -63,7 +64,8 @@ register(
         ),
         "import.unreadable-amount": (
             "表 {table} 第 {page} 页：无法读作金额的单元格“{text}”，记为未决（null）",
-            "table {table}, page {page}: cell '{text}' cannot be read as an amount; left unresolved (null)",
+            "table {table}, page {page}: cell '{text}' cannot be read as an amount;"
+            " left unresolved (null)",
         ),
         "import.not-a-document": (
             "{file}：无法识别的输入（应为 .pdf、文本导出 .txt 或 JSON 文档）",
@@ -272,7 +274,7 @@ def _statements(layout: Layout, pages: Sequence[tuple[str, PageLayout]]) -> dict
     out: dict[str, Any] = {}
     if not layout.statements:
         return out
-    for file, page in pages:
+    for _, page in pages:
         if page.grids and not page.lines:
             continue
         prose = "".join(normalize(line.text) for line in page.lines)
@@ -292,8 +294,8 @@ def _statements(layout: Layout, pages: Sequence[tuple[str, PageLayout]]) -> dict
                 item["unit"] = spec.unit
             if "w" in found.groupdict() and found.group("w"):
                 item["wording"] = found.group("w")
-            place = Place(Path(file).name, page.number)
-            item["page"] = place.page
+            if page.number is not None:  # a text dump has no pages
+                item["page"] = page.number
             out[spec.name] = item
     return out
 
@@ -302,7 +304,7 @@ def _document_id(files: Sequence[str]) -> str:
     stems = [Path(f).stem for f in files]
     if len(stems) == 1:
         return stems[0]
-    prefix = os.path.commonprefix(stems).rstrip("-_ ")
+    prefix = os.path.commonprefix(stems).rstrip("-_ ")  # noqa: RUF071 (file names, not paths)
     return prefix or "+".join(stems)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from checker.diagnostics import Lang
 
@@ -16,8 +16,11 @@ if TYPE_CHECKING:
     from checker.evaluate import Results
 
 
-class BatchProgress:
-    """Advance per checked batch; draws only when ``enabled`` (a terminal, not ``--quiet``)."""
+class _Bar:
+    """A transient rich progress bar on stderr, drawn only when ``enabled``."""
+
+    labels = ("", "")  # (zh, en)
+    rate = False  # a documents/s column
 
     def __init__(self, total: int | None, lang: Lang = "zh", *, enabled: bool = True) -> None:
         self.total = total
@@ -28,7 +31,7 @@ class BatchProgress:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
 
-    def __enter__(self) -> BatchProgress:
+    def __enter__(self) -> Self:
         if self.enabled:
             from rich.console import Console
             from rich.progress import (
@@ -40,12 +43,13 @@ class BatchProgress:
                 TimeRemainingColumn,
             )
 
-            label = "检查文档" if self.lang == "zh" else "checking"
+            label = self.labels[0] if self.lang == "zh" else self.labels[1]
+            rate = [TextColumn("{task.fields[rate]}")] if self.rate else []
             self._progress = Progress(
                 TextColumn(label),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
+                *rate,
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=Console(file=sys.stderr),
@@ -54,6 +58,22 @@ class BatchProgress:
             self._progress.start()
             self._task = self._progress.add_task(label, total=self.total, rate="")
         return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+class BatchProgress(_Bar):
+    """Advance per checked batch; draws only when ``enabled`` (a terminal, not ``--quiet``)."""
+
+    labels = ("检查文档", "checking")
+    rate = True
 
     def advance(self, batch: Batch, results: Results) -> None:
         """Count one batch's documents (valid or not)."""
@@ -65,64 +85,14 @@ class BatchProgress:
         rate = f"{self.done / elapsed:,.0f} {unit}"
         self._progress.update(self._task, completed=self.done, rate=rate)
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
-
-class CountProgress:
+class CountProgress(_Bar):
     """A progress bar on stderr counting items one by one (``rulecheck import``)."""
 
-    def __init__(self, total: int, lang: Lang = "zh", *, enabled: bool = True) -> None:
-        self.total = total
-        self.lang = lang
-        self.enabled = enabled
-        self.done = 0
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-
-    def __enter__(self) -> CountProgress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            label = "导入文档" if self.lang == "zh" else "importing"
-            self._progress = Progress(
-                TextColumn(label),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=Console(file=sys.stderr),
-                transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task(label, total=self.total)
-        return self
+    labels = ("导入文档", "importing")
 
     def advance(self) -> None:
         """One more item done."""
         self.done += 1
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=self.done)
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._progress is not None:
-            self._progress.stop()
