@@ -161,7 +161,7 @@ def _rulings(page: pdfium.PdfPage, to_view) -> tuple[tuple[Segment, ...], tuple[
                 horizontal.append(Segment((ya + yb) / 2, min(xa, xb), max(xa, xb)))
             elif abs(xa - xb) <= 0.5 and abs(yb - ya) >= _MIN_LENGTH:
                 vertical.append(Segment((xa + xb) / 2, min(ya, yb), max(ya, yb)))
-    return _thin_boxes(horizontal, vertical)
+    return _finite(horizontal, vertical)
 
 
 _Matrix = tuple[float, float, float, float, float, float]
@@ -181,11 +181,28 @@ def _path_objects(page: pdfium.PdfPage) -> Iterator[tuple[ctypes.c_void_p, _Matr
                 raw.FPDFFormObj_GetObject(owner, i) if in_form else raw.FPDFPage_GetObject(owner, i)
             )
             kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_PATH:
+            if kind == raw.FPDF_PAGEOBJ_PATH and _visible(obj):
                 yield obj, (_compose(_matrix(obj), outer) if in_form else _IDENTITY)
             elif kind == raw.FPDF_PAGEOBJ_FORM:
                 inner = _compose(_matrix(obj), outer)
                 stack.append((obj, raw.FPDFFormObj_CountObjects(obj), True, inner))
+
+
+def _visible(obj: ctypes.c_void_p) -> bool:
+    """A path that draws a rule: stroked, or filled in a colour other than white. Cells
+    painted white (a background, often a whole page) are no rules: taken as rules they
+    pulled titles into grids and split wrapped labels."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not raw.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
+        return True
+    if stroke.value:
+        return True
+    if not fill.value:
+        return False
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(c) for c in (r, g, b, a))):
+        return True
+    return a.value > 0 and min(r.value, g.value, b.value) < 250
 
 
 def _matrix(obj: ctypes.c_void_p) -> _Matrix:
@@ -256,17 +273,17 @@ def _edges(
 
 
 def _bounds_in(
-    m: _Matrix, l: float, b: float, r: float, t: float
+    m: _Matrix, left: float, bottom: float, right: float, top: float
 ) -> tuple[float, float, float, float]:
     if m is _IDENTITY:
-        return l, b, r, t
-    pts = [_apply(m, px, py) for px in (l, r) for py in (b, t)]
+        return left, bottom, right, top
+    pts = [_apply(m, px, py) for px in (left, right) for py in (bottom, top)]
     xs = [p[0] for p in pts]
     ys = [p[1] for p in pts]
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _thin_boxes(
+def _finite(
     horizontal: list[Segment], vertical: list[Segment]
 ) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
     """Drop degenerate segments (NaN from broken matrices)."""
