@@ -93,6 +93,10 @@ class TableRead:
         self.blocks.clear()
 
 
+# a title waiting for its grid: the table, the title as printed, its page, the unit printed with it
+_Pending = tuple[TableLayout, str, int | None, str | None]
+
+
 @dataclass
 class _Mapping:
     """Grid columns of each block's schema columns (lists of grid column indices)."""
@@ -163,7 +167,7 @@ class Reader:
         mapping: _Mapping | None = None
         # a title waits for its grid: a title with none before the next title is a
         # table of contents entry, not a table
-        pending: tuple[TableLayout, str, int, str | None] | None = None
+        pending: _Pending | None = None
         for page in pages:
             events: list[tuple[float, int, Line | Grid]] = [
                 (line.box.top, 0, line) for line in page.lines
@@ -177,11 +181,11 @@ class Reader:
                         spec = next((t for t in tables if t.role not in self.tables), tables[0])
                         pending = (spec, item.text, page.number, None)
                         continue
-                    unit = _UNIT.search(normalize(item.text))
-                    if unit and pending is not None:
-                        pending = (*pending[:3], unit.group(1))
-                    elif unit and current is not None and not current.rows:
-                        current.unit = unit.group(1)
+                    printed = _UNIT.search(normalize(item.text))
+                    if printed and pending is not None:
+                        pending = (*pending[:3], printed.group(1))
+                    elif printed and current is not None and not current.rows:
+                        current.unit = printed.group(1)
                     if current is not None and pending is None:
                         self._maybe_note(current, item.text)
                     continue
@@ -205,11 +209,11 @@ class Reader:
                     continue
                 if current is None or mapping is None:
                     continue
-                spec = self.layout.table(current.role)
-                assert spec is not None
+                going = self.layout.table(current.role)
+                assert going is not None
                 # a grid without a title continues the table: with its header repeated,
                 # or with the same columns and no header at all
-                fresh = self._map(spec, grid, quiet=True)
+                fresh = self._map(going, grid, quiet=True)
                 if fresh is not None:
                     mapping = fresh
                 elif self._same_columns(mapping, grid):
@@ -223,10 +227,10 @@ class Reader:
                 spec_t = self.layout.table(table.role)
                 table.unit = (spec_t.unit if spec_t else None) or self.layout.unit
 
-    def _title_in(self, grid: Grid) -> tuple[TableLayout, str, int, str | None] | None:
+    def _title_in(self, grid: Grid) -> _Pending | None:
         """A title printed inside the grid's top rows (some templates rule the title in)."""
         start = self._data_start(grid)
-        title: tuple[TableLayout, str, int, str | None] | None = None
+        title: _Pending | None = None
         unit: str | None = None
         for cell in grid.cells:
             if cell.row >= start or not cell.text:
@@ -244,12 +248,13 @@ class Reader:
 
     # -- tables -----------------------------------------------------------------
 
-    def _start(self, spec: TableLayout, title: str, page: int) -> TableRead:
+    def _start(self, spec: TableLayout, title: str, page: int | None) -> TableRead:
         existing = self.tables.get(spec.role)
         if existing is not None:
             return existing
         table = TableRead(spec.role, title.strip(), spec.unit, file=self.file)
-        table.pages.append(page)
+        if page is not None:
+            table.pages.append(page)
         self.tables[spec.role] = table
         return table
 
@@ -301,17 +306,18 @@ class Reader:
             return None  # no header rows: only a continuation of a table can use this grid
         paths = self._header_paths(grid, start)
         headers = [h for b in spec.blocks for c in b.columns for part in c.parts for h in part]
-        # a header word printed in the first data row (类 | 款 | 项 beside 合计) completes its column
+        # a header word printed in the first data row (类 | 款 | 项 beside 合计) completes
+        # its column
         if start < grid.n_rows:
             for cell in grid.row_cells(start):
                 word = header_word(cell.text)
-                col = cell.col
+                at = cell.col
                 if cell.col_span != 1 or not word or _AMOUNT.match(word) or _CODE.match(word):
                     continue
-                if not any(_ends_with(paths[col], h) for h in headers) and any(
-                    _ends_with([*paths[col], word], h) for h in headers
+                if not any(_ends_with(paths[at], h) for h in headers) and any(
+                    _ends_with([*paths[at], word], h) for h in headers
                 ):
-                    paths[col].append(word)
+                    paths[at].append(word)
         blocks: list[dict[str, list[int]]] = [{} for _ in spec.blocks]
         matched = 0
         for i, block in enumerate(spec.blocks):
@@ -438,13 +444,13 @@ class Reader:
                 col.kind == "code"
                 and isinstance(value, str)
                 and not re.fullmatch(r"[0-9 ]+", value)
+                and rec.get(t.label) is None
             ):
-                if rec.get(t.label) is None:
-                    rec[t.label] = value
-                    rec[col.name] = None
-                    cells = place["cells"]
-                    if col.name in cells:
-                        cells[t.label] = cells.pop(col.name)
+                rec[t.label] = value
+                rec[col.name] = None
+                cells = place["cells"]
+                if col.name in cells:
+                    cells[t.label] = cells.pop(col.name)
 
     def _kind(self, role: str, column: str) -> str:
         t = self.layout.template.table(role)
