@@ -23,8 +23,8 @@ from checker.documents.pdf import Char, PageContent, Segment
 _SNAP = 2.0
 # A rule bounds an elementary cell when it covers this share of the cell's side.
 _COVER = 0.6
-_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
-_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_CJK_SPACE = re.compile(rf"(?<=[{CJK}])\s+(?=[{CJK}])")
 
 
 @dataclass(frozen=True)
@@ -299,7 +299,7 @@ def join_lines(lines: Sequence[str]) -> str:
     out = ""
     for line in lines:
         line = line.strip()
-        if out and line and not (re.match(rf"[{_CJK}]", line) or re.search(rf"[{_CJK}]$", out)):
+        if out and line and not (re.match(rf"[{CJK}]", line) or re.search(rf"[{CJK}]$", out)):
             out += " "
         out += line
     return out

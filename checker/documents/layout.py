@@ -35,6 +35,10 @@ class ColumnSpec:
     name: str
     parts: tuple[tuple[HeaderSpec, ...], ...]
     join: bool = False
+    # printed once for the rows below it (a merged cell, or blank cells under it): a row
+    # whose cell is blank takes the value above, until a new one is printed here or in an
+    # earlier filled-down column
+    fill_down: bool = False
 
     @property
     def words(self) -> set[str]:
@@ -46,7 +50,7 @@ class Block:
     """One side-by-side part of a printed row: its columns and the constants it sets."""
 
     columns: tuple[ColumnSpec, ...]
-    const: Mapping[str, str]
+    const: Mapping[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,19 @@ def _choices(value: Any) -> tuple[HeaderSpec, ...]:
 
 
 def _columns(spec: Mapping[str, Any]) -> tuple[ColumnSpec, ...]:
+    """A block's columns: ``name: header`` or ``name: {"header": …}`` / ``{"join": […]}``
+    with optional ``"fill_down": true``."""
     out = []
     for name, value in spec.items():
-        if isinstance(value, Mapping):
-            out.append(ColumnSpec(name, tuple(_choices(p) for p in value["join"]), join=True))
-        else:
+        if not isinstance(value, Mapping):
             out.append(ColumnSpec(name, (_choices(value),)))
+            continue
+        fill = bool(value.get("fill_down", False))
+        if "join" in value:
+            parts = tuple(_choices(p) for p in value["join"])
+            out.append(ColumnSpec(name, parts, join=True, fill_down=fill))
+        else:
+            out.append(ColumnSpec(name, (_choices(value["header"]),), fill_down=fill))
     return tuple(out)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.documents.grid import Cell, Grid, Line, PageLayout
+from checker.documents.grid import CJK, Cell, Grid, Line, PageLayout
 from checker.documents.layout import (
     Block,
     ColumnSpec,
@@ -35,6 +35,8 @@ _EMPTY_VALUE = re.compile(r"^[-—–－/\\]*$")
 _CODE = re.compile(r"^[0-9]{2,}$")
 _TOTAL = re.compile(r"^(合计|总计)$")
 _UNIT = re.compile(r"单位[:：]\s*(万元|元|亿元)")
+# a space between a CJK character and a Latin letter or digit is spacing, not text
+_LATIN_SPACE = re.compile(rf"(?<=[{CJK}])\s+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])\s+(?=[{CJK}])")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class TableRead:
     file: str = ""
     # rows of side-by-side blocks: all of the first block's rows, then the next block's
     blocks: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
+    # per block, the filled-down columns' values so far: value and where it was printed
+    above: dict[int, dict[str, tuple[Any, dict[str, Any]]]] = field(default_factory=dict)
 
     def finish(self) -> None:
         """Lay the blocks' rows out in order (first block first, each in printed order)."""
@@ -116,6 +120,12 @@ def parse_amount(text: str) -> tuple[float | None, bool]:
     if not _AMOUNT.match(s):
         return None, False
     return float(s.replace(",", "")), True
+
+
+def label_text(text: str) -> str:
+    """A text cell's value: as printed, without the spacing some fonts print between CJK
+    and Latin letters or digits (``一、货物 A`` and ``一、货物A`` are one label)."""
+    return _LATIN_SPACE.sub("", text)
 
 
 def find_titles(layout: Layout, text: str) -> list[TableLayout]:
@@ -323,7 +333,10 @@ class Reader:
         for i, block in enumerate(spec.blocks):
             for col in block.columns:
                 same = sum(1 for b in spec.blocks if any(c.name == col.name for c in b.columns))
-                found = self._match(col, paths, i, same)
+                # columns of a block under one header (类别 | 项目 under a 项目名称 printed
+                # across both) take its grid columns left to right
+                twins = [c.name for c in block.columns if c.parts == col.parts]
+                found = self._match(col, paths, (i, same), (twins.index(col.name), len(twins)))
                 if found:
                     blocks[i][col.name] = found
                     matched += 1
@@ -340,14 +353,25 @@ class Reader:
             return None
         return _Mapping(blocks, start, grid.xs)
 
-    def _match(self, col: ColumnSpec, paths: list[list[str]], block: int, blocks: int) -> list[int]:
+    def _match(
+        self,
+        col: ColumnSpec,
+        paths: list[list[str]],
+        block: tuple[int, int],
+        twin: tuple[int, int],
+    ) -> list[int]:
+        """The grid columns of ``col``: ``block`` is (its block, the blocks that have a column
+        of its name) and ``twin`` (its place, the count) among the block's columns that share
+        its header."""
+        (i, blocks), (k, twins) = block, twin
+        nth = (i if blocks > 1 else 0) * twins + k
         out: list[int] = []
         for choices in col.parts:
             hits = [c for c, p in enumerate(paths) if any(_ends_with(p, h) for h in choices)]
             if not hits:
                 return []
-            # side-by-side blocks repeat a header: the n-th block takes the n-th match
-            out.append(hits[block] if blocks > 1 and len(hits) >= blocks else hits[0])
+            # side-by-side blocks repeat a header: the n-th block takes the n-th match(es)
+            out.append(hits[nth] if len(hits) >= max(blocks, 1) * twins else hits[0])
         return out
 
     def _rows(self, table: TableRead, spec: TableLayout, grid: Grid, mapping: _Mapping) -> None:
@@ -362,11 +386,15 @@ class Reader:
         by_pos = {(r, oc): cover[(r, lc)] for (r, lc) in cover for oc in local.get(lc, ())}
         start = mapping.header_rows
         for r in range(start, grid.n_rows):
-            for i, block in enumerate(spec.blocks):
-                read = self._record(spec, block, mapping.blocks[i], by_pos, r, r == start, grid)
+            for group in _joined(mapping.blocks, by_pos, r):
+                block, cols = _joint(spec, mapping, group)
+                read = self._record(spec, block, cols, by_pos, r, r == start, grid)
                 if read is None:
                     continue
-                rec, place = read
+                rec, place, taken = read
+                i = group[-1]
+                if len(group) == 1:
+                    self._fill_down(table.above.setdefault(i, {}), block, rec, place, taken)
                 self._label_over_codes(spec.role, rec, place)
                 label = next(
                     (v for k, v in rec.items() if isinstance(v, str) and k not in block.const), None
@@ -383,6 +411,29 @@ class Reader:
                     continue
                 table.blocks.setdefault(i, []).append((rec, place))
 
+    @staticmethod
+    def _fill_down(
+        above: dict[str, tuple[Any, dict[str, Any]]],
+        block: Block,
+        rec: dict[str, Any],
+        place: dict[str, Any],
+        taken: set[str],
+    ) -> None:
+        """Blank cells of filled-down columns take the value above; a value printed in one
+        (or a cell of another column spread over it) starts a new group there and in the
+        filled-down columns after it. Where a filled value was printed is ``filled``."""
+        fill = [c.name for c in block.columns if c.fill_down]
+        for n, name in enumerate(fill):
+            if rec.get(name) is not None or name in taken:
+                for later in fill[n:]:
+                    above.pop(later, None)
+                if rec.get(name) is not None:
+                    where = {"page": place["page"], **place["cells"][name]}
+                    above[name] = (rec[name], where)
+            elif name in above:
+                rec[name], where = above[name]
+                place.setdefault("filled", {})[name] = where
+
     def _record(
         self,
         spec: TableLayout,
@@ -392,12 +443,17 @@ class Reader:
         r: int,
         first: bool,
         grid: Grid,
-    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        rec: dict[str, Any] = dict(block.const)
-        cells: dict[str, Any] = {}
-        boxes: list[list[float]] = []
-        used: set[int] = set()  # a merged cell is read once, by the first column it covers
-        for col in block.columns:
+    ) -> tuple[dict[str, Any], dict[str, Any], set[str]] | None:
+        """Row ``r`` of a block: the record, its provenance and the columns whose cells
+        another column read (a label printed across them)."""
+        t = self.layout.template.table(spec.role)
+        label = t.label if t is not None else None
+        # a merged cell is read once, by the label column when it spans it, else by the
+        # first column it covers
+        used: set[int] = set()
+        read: dict[str, list[Cell]] = {}
+        taken: set[str] = set()
+        for col in sorted(block.columns, key=lambda c: c.name != label):
             where = cols.get(col.name)
             if not where:
                 continue
@@ -407,9 +463,21 @@ class Reader:
                 if cell is not None and id(cell) not in used:
                     used.add(id(cell))
                     parts.append(cell)
+                elif cell is not None and cell.text:
+                    taken.add(col.name)
             if first:
                 parts = [p for p in parts if header_word(p.text) not in col.words]
+            read[col.name] = parts
+        rec: dict[str, Any] = dict(block.const)
+        cells: dict[str, Any] = {}
+        boxes: list[list[float]] = []
+        for col in block.columns:
+            if col.name not in read:
+                continue
+            parts = read[col.name]
             texts = [p.text for p in parts if p.text]
+            if texts:
+                taken.discard(col.name)
             text = "".join(t.replace(" ", "") for t in texts) if col.join else " ".join(texts)
             if self._kind(spec.role, col.name) == "amount":
                 value, ok = parse_amount(text)
@@ -424,14 +492,14 @@ class Reader:
                     )
                 rec[col.name] = value
             else:
-                rec[col.name] = text or None
+                rec[col.name] = label_text(text) or None
             if text:
                 box = _union(p.box.rounded() for p in parts if p.text)
                 cells[col.name] = {"bbox": box, "text": text}
                 boxes.append(box)
         if not boxes:
             return None
-        return rec, {"page": grid.page, "bbox": _union(boxes), "cells": cells}
+        return rec, {"page": grid.page, "bbox": _union(boxes), "cells": cells}, taken
 
     def _label_over_codes(self, role: str, rec: dict[str, Any], place: dict[str, Any]) -> None:
         """A label printed across the code columns (合计) is the row's label, not a code."""
@@ -456,6 +524,52 @@ class Reader:
         t = self.layout.template.table(role)
         col = t.column(column) if t else None
         return col.kind if col else "text"
+
+
+def _joined(
+    blocks: Sequence[dict[str, list[int]]], by_pos: dict[tuple[int, int], Cell], r: int
+) -> list[list[int]]:
+    """The blocks of row ``r`` as they are read: one printed cell spread over several
+    blocks (支出合计 across the 功能分类 and 支出用途 blocks) makes them one row."""
+    groups: list[tuple[list[int], set[int]]] = []
+    for i, cols in enumerate(blocks):
+        ids = {
+            id(cell)
+            for where in cols.values()
+            for c in where
+            if (cell := by_pos.get((r, c))) is not None and cell.text
+        }
+        members, seen, rest = [i], set(ids), []
+        for group in groups:
+            if group[1] & ids:
+                members += group[0]
+                seen |= group[1]
+            else:
+                rest.append(group)
+        groups = [*rest, (sorted(members), seen)]
+    return sorted(members for members, _ in groups)
+
+
+def _joint(
+    spec: TableLayout, mapping: _Mapping, group: Sequence[int]
+) -> tuple[Block, dict[str, list[int]]]:
+    """The block and grid columns a group of joined blocks is read by: constants they
+    share (the others null: a 支出合计 is of no one 分类), each column over all of them."""
+    if len(group) == 1:
+        return spec.blocks[group[0]], mapping.blocks[group[0]]
+    blocks = [spec.blocks[i] for i in group]
+    first = blocks[0].const
+    const = {
+        k: first.get(k) if all(b.const.get(k) == first.get(k) for b in blocks) else None
+        for b in blocks
+        for k in b.const
+    }
+    columns: dict[str, ColumnSpec] = {}
+    for b in blocks:
+        for c in b.columns:
+            columns.setdefault(c.name, c)
+    cols = {name: [c for i in group for c in mapping.blocks[i].get(name, [])] for name in columns}
+    return Block(tuple(columns.values()), const), cols
 
 
 def _local_columns(xs: Sequence[float], grid_xs: Sequence[float]) -> dict[int, list[int]]:
