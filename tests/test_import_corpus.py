@@ -26,8 +26,19 @@ pytestmark = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus (the real published PDFs) is not present"
 )
 
-# non-empty table cells per imported document (regression pins, see the module doc)
-CELL_COUNTS: dict[str, int] = {}
+# non-empty table cells per imported document (regression pins, see the module doc):
+# the values in its tables' rows that are not null (a block's constants and filled-down
+# values included)
+CELL_COUNTS: dict[str, int] = {
+    "01-putuo-govoffice-2025-dept-budget": 449,
+    "03-putuo-commerce-2025-dept-budget": 589,
+    "05-putuo-wanli-street-2024-dept-budget": 1403,
+    "07-putuo-wanli-street-2023-dept-budget": 1160,
+    "10-putuo-welfare-home-2024-unit-budget": 371,
+    "11-putuo-finance-2024-dept-final": 604,
+    "14-jiangsu-procuratorate-2019-dept-budget": 709,
+    "16-jiangsu-npc-standing-cttee-office-2019-dept-budget": 600,
+}
 
 
 def _argument(pins: dict[str, Any]) -> str:
@@ -56,23 +67,29 @@ def _load(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return pins, imported.document
 
 
-# The Jiangsu 2019 layout does not read every table yet (issue 14 stays open for it):
-# its pins run, and fail, as expected failures until it does.
-UNFINISHED = ("14-jiangsu", "16-jiangsu")
+def _name(path: Path) -> str:
+    return path.name.removesuffix(".pins.json")
 
 
-def _param(path: Path) -> Any:
-    marks = (
-        [pytest.mark.xfail(reason="Jiangsu 2019 layout incomplete", strict=False)]
-        if path.name.startswith(UNFINISHED)
-        else []
-    )
-    return pytest.param(path, marks=marks, id=path.name.removesuffix(".pins.json"))
-
-
-@pytest.fixture(scope="module", params=[_param(p) for p in PINS])
+@pytest.fixture(scope="module", params=PINS, ids=_name)
 def imported(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
     return _load(request.param)
+
+
+def test_every_document_has_a_cell_count() -> None:
+    assert sorted(CELL_COUNTS) == sorted(_name(p) for p in PINS)
+
+
+def test_cell_count(imported: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    pins, document = imported
+    name = pins["document"].removesuffix(".pdf")
+    count = sum(
+        value is not None
+        for table in document["tables"].values()
+        for row in table["rows"]
+        for value in row.values()
+    )
+    assert count == CELL_COUNTS[name]
 
 
 def test_template_and_meta(imported: tuple[dict[str, Any], dict[str, Any]]) -> None:
