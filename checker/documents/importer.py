@@ -29,8 +29,9 @@ from checker.documents.reading import ImportNote, Reader, count_titles
 register(
     {
         "import.no-text": (
-            "{file}：PDF 没有文字层（扫描件？），无法读取；不支持 OCR",
-            "{file}: the PDF has no text layer (a scan?); OCR is not supported",
+            "{file}：PDF 没有文字层（{pages} 页都没有文字，扫描件？），无法读取；不支持 OCR",
+            "{file}: the PDF has no text layer (none on its {pages} pages: a scan?);"
+            " OCR is not supported",
         ),
         "import.encrypted": (
             "{file}：PDF 已加密，无法读取",
@@ -40,23 +41,34 @@ register(
             "{file}：不是可读的 PDF 文件（{detail}）",
             "{file}: not a readable PDF file ({detail})",
         ),
-        "import.missing-file": (
-            "找不到文件 {file}（“+”连接的文档的一部分）",
-            "file {file} not found (part of a document joined with '+')",
+        "import.corrupt-page": (
+            "{file} 第 {page} 页：PDF 已损坏，无法读取这一页（{detail}）",
+            "{file}, page {page}: the PDF is damaged; this page cannot be read ({detail})",
         ),
+        "import.empty-file": (
+            "{file}：空文件（0 字节），没有可读的内容",
+            "{file}: empty file (0 bytes), nothing to read",
+        ),
+        "import.missing-file": (
+            "找不到文件 {file}（“+”连接的文档 {arg} 的一部分）",
+            "file {file} not found (part of the document joined with '+': {arg})",
+        ),
+        "import.no-file": ("找不到文件 {file}", "file {file} not found"),
         "import.unknown-template": (
-            "{file}：不是已知模板的预算文档：没有找到任何已知表格的标题"
-            "（最接近的模板：{closest}，识别出的表：{found}）",
-            "{file}: not a budget document of a known template: no known table title found"
-            " (closest template: {closest}; tables recognised: {found})",
+            "{file}：不是预算文档，或不是已知模板的：{pages} 页中没有任何已知模板的表格标题"
+            "（已知模板：{known}）",
+            "{file}: not a budget document, or not of a known template: no table title of"
+            " a known template found (pages read: {pages}; known templates: {known})",
         ),
         "import.unknown-template-name": (
             "未知模板 {name}（已知：{known}）",
             "unknown template {name} (known: {known})",
         ),
         "import.missing-tables": (
-            "{file}：按模板 {template} 缺少必需的表：{missing}（已找到：{found}）",
-            "{file}: required tables of template {template} not found: {missing} (found: {found})",
+            "{file}：不是已知模板的完整文档：最接近的模板 {template} 缺少必需的表：{missing}"
+            "（识别出的表：{found}）",
+            "{file}: not a complete document of a known template: the closest, {template},"
+            " requires tables not found: {missing} (tables recognised: {found})",
         ),
         "import.header-unmatched": (
             "表 {table} 第 {page} 页：表头与模板的任何列都不匹配（{text}）",
@@ -123,11 +135,16 @@ def _refuse(code: str, file: str, **args: Any) -> RulecheckError:
 def _pages(files: Sequence[str]) -> list[tuple[str, PageLayout]]:
     from checker.documents.textdump import read_text_dump
 
+    for file in files:  # every part is there before any is read
+        if not Path(file).is_file():
+            if len(files) > 1:
+                raise _refuse("import.missing-file", file, arg="+".join(files))
+            raise _refuse("import.no-file", file)
     out: list[tuple[str, PageLayout]] = []
     for file in files:
         path = Path(file)
-        if not path.is_file():
-            raise _refuse("import.missing-file", file)
+        if path.stat().st_size == 0:
+            raise _refuse("import.empty-file", file)
         if file.lower().endswith(".txt"):
             out.extend((file, page) for page in read_text_dump(path))
             continue
@@ -136,9 +153,13 @@ def _pages(files: Sequence[str]) -> list[tuple[str, PageLayout]]:
         except PdfError as exc:
             if exc.reason == "encrypted":
                 raise _refuse("import.encrypted", file) from None
+            if exc.page is not None:
+                raise _refuse(
+                    "import.corrupt-page", file, page=exc.page, detail=exc.detail
+                ) from None
             raise _refuse("import.corrupt", file, detail=exc.detail or exc.reason) from None
         if sum(p.char_count for p in pages) == 0:
-            raise _refuse("import.no-text", file)
+            raise _refuse("import.no-text", file, pages=len(pages))
         out.extend((file, p) for p in pages)
     return out
 
@@ -166,8 +187,9 @@ def choose_layout(pages: Sequence[PageLayout], file: str, template: str | None =
     scored = sorted(((count_titles(la, pages), la) for la in layouts), key=lambda s: -s[0])
     best_score, best = scored[0]
     ties = [la for score, la in scored if score == best_score]
-    if best_score == 0:
-        raise _refuse("import.unknown-template", file, closest=best.name, found="—")
+    if best_score == 0:  # no title at all: there is no closest template to name
+        known = "、".join(la.name for la in layouts)
+        raise _refuse("import.unknown-template", file, pages=len(pages), known=known)
     if len(ties) > 1:
         # the same titles in two templates: the one whose required tables are all printed
         best = max(ties, key=lambda la: _required_found(la, pages))
@@ -206,7 +228,7 @@ def import_document(arg: str, template: str | None = None) -> Imported:
                         "file": arg,
                         "template": layout.name,
                         "missing": "、".join(missing),
-                        "found": "、".join(reader.tables) or "—",
+                        "found": _found_tables(reader) or "—",
                     },
                 )
             ],
@@ -214,6 +236,14 @@ def import_document(arg: str, template: str | None = None) -> Imported:
         )
     document = _document(arg, files, pages, layout, reader)
     return Imported(document, layout, tuple(reader.notes))
+
+
+def _found_tables(reader: Reader) -> str:
+    """The tables read, each with its first page: ``收入预算总表 p. 9``."""
+    return "、".join(
+        f"{role} p. {table.pages[0]}" if table.pages else role
+        for role, table in reader.tables.items()
+    )
 
 
 def _document(

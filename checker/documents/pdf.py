@@ -67,12 +67,14 @@ class PageContent:
 
 
 class PdfError(Exception):
-    """The file cannot be read as a PDF: ``reason`` is ``encrypted``, ``corrupt`` or ``empty``."""
+    """The file cannot be read as a PDF: ``reason`` is ``encrypted``, ``corrupt`` or ``empty``;
+    ``page`` (1-based) when one page of an otherwise readable file is the problem."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason, detail)
+    def __init__(self, reason: str, detail: str = "", page: int | None = None) -> None:
+        super().__init__(reason, detail, page)
         self.reason = reason
         self.detail = detail
+        self.page = page
 
 
 def open_pdf(path: str | Path) -> pdfium.PdfDocument:
@@ -92,11 +94,17 @@ def read_pages(path: str | Path) -> Iterator[PageContent]:
         if len(doc) == 0:
             raise PdfError("empty")
         for index in range(len(doc)):
-            page = doc[index]
+            try:  # a damaged file can open and still fail on one of its pages
+                page = doc[index]
+            except pdfium.PdfiumError as exc:
+                raise PdfError("corrupt", str(exc), index + 1) from None
             try:
-                yield read_page(page, index + 1)
+                content = read_page(page, index + 1)
+            except pdfium.PdfiumError as exc:
+                raise PdfError("corrupt", str(exc), index + 1) from None
             finally:
                 page.close()
+            yield content
     finally:
         doc.close()
 
