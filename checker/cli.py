@@ -326,17 +326,26 @@ def import_command(
 
 def _write_document(document: dict[str, Any], folder: Path | None) -> None:
     """One imported document: a line of NDJSON on stdout, or ``<id>.json`` in ``folder``
-    (written beside the target and renamed, so a reader never sees half a file)."""
+    (written beside the target and renamed, so a reader never sees half a file). Ctrl-C
+    is held back meanwhile: it never leaves half a line or a temporary file behind."""
     import orjson
 
     if folder is None:
-        sys.stdout.write(orjson.dumps(document).decode() + "\n")
-        sys.stdout.flush()
+        line = orjson.dumps(document).decode() + "\n"
+        with _uninterrupted():
+            sys.stdout.write(line)
+            sys.stdout.flush()
         return
     target = folder / f"{document['meta']['id']}.json"
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-    os.replace(temporary, target)
+    data = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+    with _uninterrupted():
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
 
 
 @app.command("templates")
