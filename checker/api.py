@@ -36,6 +36,7 @@ from checker.documents import (
     load_schema,
 )
 from checker.evaluate import CELL_STATUSES, Engine, Results
+from checker.evidence import attach_sources
 from checker.resources import rulesets_dir
 from checker.rulecache import load_ruleset_keyed
 from checker.template import Template
@@ -328,13 +329,18 @@ def iter_check(
         results = engine.run(
             batch.documents, batch.tables, batch.statements, cells_for=cells_for, keep=kept
         )
-        yield batch, results
+        yield batch, replace(results, frame=attach_sources(results.frame, batch))
 
 
 def _light(batch: Batch) -> Batch:
     """A batch without its table frames (what a report still needs: documents, statuses)."""
     empty = {role: frame.clear() for role, frame in batch.tables.items()}
-    return replace(batch, tables=empty, statements=batch.statements.clear())
+    return replace(
+        batch,
+        tables=empty,
+        statements=batch.statements.clear(),
+        provenance=batch.provenance.clear(),
+    )
 
 
 def _combine(
@@ -395,6 +401,7 @@ def check_batch(
     chosen = _waivers(waivers)
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)  # as check() does
     results = engine.run(batch.documents, batch.tables, batch.statements, cells_for=cells_for)
+    results = replace(results, frame=attach_sources(results.frame, batch))
     return make_report(batch, results, rules, chosen, today)
 
 

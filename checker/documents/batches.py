@@ -33,6 +33,7 @@ import polars as pl
 from checker.diagnostics import Diagnostic, Location
 from checker.documents.frames import _build, _finish_frames, _Frames
 from checker.documents.parsing import parse_document
+from checker.documents.provenance import EMPTY as EMPTY_PROVENANCE
 from checker.documents.schema import DocumentSchema, load_schema
 from checker.documents.sources import DEFAULT_MAX_BYTES, Source, _Raw, _read_source, iter_sources
 
@@ -77,6 +78,8 @@ class Batch:
     statements: pl.DataFrame
     statuses: list[DocumentStatus] = field(default_factory=list)
     files: int = 0
+    # where cells were published (imported or transcribed documents; see provenance.py)
+    provenance: pl.DataFrame = field(default_factory=lambda: EMPTY_PROVENANCE)
 
     def table(self, role: str) -> pl.DataFrame:
         """The frame of a table role (all valid documents' rows)."""
@@ -456,7 +459,7 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     del chunks
     where = {s.document: (s.path, s.line) for s in statuses if s.valid}
     tables, documents, stmt = _finish_frames(spec, frames, where, problems)
-    table_info = frames.table_info
+    table_info, provenance = frames.table_info, frames.provenance
     if problems:  # demote: drop from every frame, keep the diagnostics (in section order)
         first = statuses[0].document if statuses else 0  # a later batch of a stream
         for index, found in problems.items():
@@ -475,7 +478,10 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
         documents = documents.filter(keep)
         stmt = stmt.filter(keep)
         table_info = table_info.filter(keep)
-    return Batch(spec, documents, tables, table_info, stmt, statuses, files=files)
+        provenance = provenance.filter(keep)
+    return Batch(
+        spec, documents, tables, table_info, stmt, statuses, files=files, provenance=provenance
+    )
 
 
 def _document_id(obj: Mapping[str, Any] | None, default: str) -> str:

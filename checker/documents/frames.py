@@ -42,6 +42,7 @@ from checker.collecting import SMALL_BATCH, collect_plans
 from checker.diagnostics import Diagnostic, Location, register
 from checker.documents.amounts import _ULPS, MAX_AMOUNT, SCALE, _inexact
 from checker.documents.parsing import _pointer
+from checker.documents.provenance import ProvenancePour, source_file
 from checker.documents.schema import _READ_DTYPES, Column, DocumentSchema, _show
 
 register(
@@ -104,6 +105,7 @@ class _Frames:
     statements: pl.DataFrame
     table_spans: dict[str, _Span]
     statement_span: _Span
+    provenance: pl.DataFrame  # where each cell was published (checker.documents.provenance)
 
     @staticmethod
     def concat(parts: list[_Frames]) -> _Frames:
@@ -128,6 +130,7 @@ class _Frames:
             take("statements"),
             {r: joined([p.table_spans[r] for p in parts]) for r in roles},
             joined([p.statement_span for p in parts]),
+            take("provenance"),
         )
 
 
@@ -153,14 +156,18 @@ def _build(
     statements = _Pour()
     statement_names: list[str] = []
     info: list[dict[str, Any]] = []
+    sources = ProvenancePour({role: [c.name for c in cols] for role, cols in spec.tables.items()})
     for index, _where, obj in valid:  # a loop per document; rows are moved by list.extend
         tables = obj.get("tables") or {}
+        published = source_file(obj.get("meta"))
+        sources.add_document(index, published)
         for role, pour in pours.items():
             table = tables.get(role)
             if not isinstance(table, dict):
                 continue
             rows = table.get("rows") or []
             pour.add(index, rows)
+            sources.add(index, role, table, published)
             info.append(
                 {
                     "document": index,
@@ -204,7 +211,13 @@ def _build(
     table_info = pl.from_dicts(info, schema=_TABLE_INFO_SCHEMA)
     spans = {role: (pour.owners, pour.counts) for role, pour in pours.items()}
     chunk = _Frames(
-        documents, frames, table_info, stmt, spans, (statements.owners, statements.counts)
+        documents,
+        frames,
+        table_info,
+        stmt,
+        spans,
+        (statements.owners, statements.counts),
+        sources.frame(),
     )
     return chunk, problems
 

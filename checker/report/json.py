@@ -9,7 +9,7 @@ import polars as pl
 
 from checker import __version__
 from checker.diagnostics import Lang
-from checker.report.messages import result_message
+from checker.report.messages import result_message, source_dict
 
 if TYPE_CHECKING:
     from checker.api import Report
@@ -45,6 +45,7 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
             "value": _number(c["value"]),
             "ref": c["ref"],
             "pointer": _pointer(c["table"], c["row"], c["column"]),
+            "source": source_dict(c),
         }
         for c in (row.get("cells") or [])
     ]
@@ -71,6 +72,7 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "reason": row.get("reason"),
         "message": result_message(row, lang),
         "cells": cells,
+        "source": source_dict(row.get("source")),
         "rule_location": f"{row.get('rule_file')}:{row.get('rule_line')}",
         "fingerprint": fingerprint(row),
         "waived": bool(row.get("waived")),

@@ -160,3 +160,51 @@ def place(row: dict[str, Any], lang: Lang) -> str:
     if column:
         text += f" [{column}]"
     return text.strip()
+
+
+def published_path(document_path: str | None, source: dict[str, Any]) -> str | None:
+    """The published file a place names, as a path: the part of the document's own
+    argument (``a.pdf+b.pdf``, checked on the fly) with that name, else a file of that
+    name beside the document, else the bare name."""
+    name = source.get("file")
+    if not name:
+        return document_path
+    if document_path:
+        parts = [document_path, *document_path.split("+")]
+        for part in parts:
+            if Path(part).name == name:
+                return part
+        beside = Path(document_path).parent / name
+        if beside.is_file():
+            return str(beside)
+    return str(name)
+
+
+def published_location(
+    document_path: str | None, source: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """A SARIF physical location of a published place: a text line as a region; a PDF page
+    as the RFC 8118 fragment ``#page=N`` with the page and box as properties (SARIF regions
+    have no pages)."""
+    if not source or (source.get("page") is None and source.get("line") is None):
+        return None
+    path = published_path(document_path, source)
+    if path is None:
+        return None
+    uri = file_uri(path)
+    if source.get("page") is not None:
+        properties = {"page": source["page"]}
+        if source.get("bbox") is not None:
+            properties["bbox"] = list(source["bbox"])
+        return {
+            "artifactLocation": {"uri": f"{uri}#page={source['page']}"},
+            "properties": properties,
+        }
+    return {"artifactLocation": {"uri": uri}, "region": {"startLine": source["line"]}}
+
+
+def imported_on_the_fly(path: str | None) -> bool:
+    """Whether a document was checked straight from its published files (not from JSON)."""
+    return bool(path) and all(
+        p.lower().endswith((".pdf", ".txt")) for p in str(path).split("+") if p
+    )

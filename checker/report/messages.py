@@ -93,3 +93,30 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     if status == "skipped":
         return "前提条件不成立，未检查" if lang == "zh" else "its condition does not apply"
     return f"{fmt(lhs)} = {fmt(rhs)}"
+
+
+def source_label(source: Mapping[str, Any] | None, lang: Lang, *, file: bool = True) -> str | None:
+    """Where a cell was published, as a reader looks it up: ``a.pdf p. 14`` or ``a.txt:579``
+    (``第 14 页`` / ``第 579 行`` in Chinese); None when nothing is known."""
+    if not source:
+        return None
+    name = source.get("file") if file else None
+    page, line = source.get("page"), source.get("line")
+    if page is not None:
+        where = f"第 {page} 页" if lang == "zh" else f"p. {page}"
+    elif line is not None:
+        if name:
+            return f"{name}:{line}"
+        where = f"第 {line} 行" if lang == "zh" else f"line {line}"
+    else:
+        return None
+    return f"{name} {where}" if name else where
+
+
+def source_dict(source: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A place (or a cell with its place) as the JSON report writes it: only the fields
+    known (None: no page or line)."""
+    if not source:
+        return None
+    found = {k: source[k] for k in ("file", "page", "line", "bbox") if source.get(k) is not None}
+    return found if ("page" in found or "line" in found) else None

@@ -11,8 +11,15 @@ import polars as pl
 from checker import __version__, ast
 from checker.diagnostics import Lang
 from checker.report.json import _pointer, fingerprint
-from checker.report.locate import DocumentLines, file_uri, finding_pointer, rule_text
-from checker.report.messages import fmt, result_message
+from checker.report.locate import (
+    DocumentLines,
+    file_uri,
+    finding_pointer,
+    imported_on_the_fly,
+    published_location,
+    rule_text,
+)
+from checker.report.messages import fmt, result_message, source_dict, source_label
 
 if TYPE_CHECKING:
     from checker.api import Report
@@ -100,8 +107,13 @@ def _result(
 ) -> dict[str, Any]:
     where = finding_pointer(row)
     path = row.get("path") or str(row.get("id"))
+    # checked straight from a PDF or text dump: the finding sits where it was published
+    direct = imported_on_the_fly(row.get("path"))
+    published = published_location(row.get("path"), row.get("source"))
     location: dict[str, Any] = {
-        "physicalLocation": _physical(file_uri(path), lines.line(row, where))
+        "physicalLocation": published
+        if direct and published is not None
+        else _physical(file_uri(path), lines.line(row, where))
     }
     if where is not None:
         location["logicalLocations"] = [
@@ -124,16 +136,32 @@ def _result(
             ),
         }
     ]
+    if published is not None and not direct:  # a JSON document: where it was published, too
+        label = source_label(row.get("source"), lang)
+        related.append(
+            {
+                "id": len(related),
+                "message": {"text": f"{'发布于' if lang == 'zh' else 'published at'} {label}"},
+                "physicalLocation": published,
+            }
+        )
     cells = []
-    for number, cell in enumerate(row.get("cells") or [], start=1):
+    for cell in row.get("cells") or []:
         cell_pointer = _pointer(cell["table"], cell["row"], cell["column"])
         label = cell["ref"] or f"{cell['table']}.{cell['column']}"
-        cells.append({**cell, "pointer": cell_pointer})
+        place = source_dict(cell)
+        cells.append(
+            {k: cell[k] for k in ("table", "row", "column", "value", "ref")}
+            | {"pointer": cell_pointer, "source": place}
+        )
         cell_location: dict[str, Any] = {
-            "id": number,
+            "id": len(related),
             "message": {"text": f"{label} = {fmt(cell['value'])}"},
         }
-        if cell_pointer is not None:  # an aggregate (count(表) …) has no one place
+        cell_published = published_location(row.get("path"), place)
+        if direct and cell_published is not None:
+            cell_location["physicalLocation"] = cell_published
+        elif cell_pointer is not None:  # an aggregate (count(表) …) has no one place
             line = lines.line(row, cell_pointer)
             cell_location["physicalLocation"] = _physical(file_uri(path), line)
         related.append(cell_location)

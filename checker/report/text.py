@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 import polars as pl
 
 from checker.diagnostics import Lang, severity_word
-from checker.report.messages import STATUS_WORDS, fmt, result_message
+from checker.report.messages import STATUS_WORDS, fmt, result_message, source_label
 
 if TYPE_CHECKING:
     from checker.api import Report
@@ -195,6 +195,9 @@ def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
         )
     if row.get("column"):
         place += f" [{row['column']}]"
+    published = source_label(row.get("source"), lang)
+    if published:
+        place += f"  ({published})"
     head: Line = [
         (_word(status, lang), _STYLE.get(status, "")),
         (
@@ -213,7 +216,11 @@ def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
     lines.append([(f"    {result_message(row, lang)}", "")])
     for cell in row.get("cells") or []:
         label = cell["ref"] or _cell_label(cell, lang)
-        lines.append([(f"      {label} = {fmt(cell['value'])}", "")])
+        line: Line = [(f"      {label} = {fmt(cell['value'])}", "")]
+        published = source_label(cell, lang, file=False)
+        if published:
+            line.append((f"  {published}", "dim"))
+        lines.append(line)
     return lines
 
 
