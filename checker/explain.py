@@ -39,7 +39,8 @@ from checker.diagnostics import (
     register,
     severity_word,
 )
-from checker.report.messages import STATUS_WORDS, reason_message, result_message
+from checker.documents.provenance import place_of
+from checker.report.messages import STATUS_WORDS, reason_message, result_message, source_label
 from checker.report.text import _rule_lines
 from checker.template import Table, Template
 
@@ -348,6 +349,7 @@ class Step:
     where: str | None = None  # JSON pointer of the cell read
     reason: str | None = None
     taken: tuple[Any, ...] | None = None  # an aggregate: the values of the rows it took
+    source: Mapping[str, Any] | None = None  # where the cell read was published (provenance)
 
     def to_dict(self) -> dict[str, Any]:
         value = self.value if isinstance(self.value, str) else _json_number(self.value)
@@ -360,6 +362,8 @@ class Step:
         for key in ("where", "reason"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.source is not None:
+            out["source"] = dict(self.source)
         if self.taken is not None:
             out["rows"] = len(self.taken)
             out["values"] = [_json_number(v) for v in self.taken]
@@ -407,6 +411,7 @@ class RowTrace:
     verdict: reference.RefResult
     when: bool | None = None
     judgement: Judgement | None = None
+    source: Mapping[str, Any] | None = None  # where the row was published (provenance)
 
     @property
     def diff(self) -> float | None:
@@ -485,10 +490,35 @@ def explain_rule(
         results = chosen
     doc = reference._Doc(document, template)
     half = precision / 2
-    traces = tuple(_trace_result(rule, doc, half, r) for r in results)
+    traces = tuple(_placed(_trace_result(rule, doc, half, r), document, rule) for r in results)
     meta = document.get("meta")
     named = meta.get("id") if isinstance(meta, Mapping) else None
     return replace(base, document=document_id or named or "<document>", path=path, rows=traces)
+
+
+def _placed(trace: RowTrace, document: Mapping[str, Any], rule: RuleNode) -> RowTrace:
+    """The trace with where its row and each cell it read were published."""
+
+    def step(s: Step) -> Step:
+        return replace(s, source=place_of(document, s.where)) if s.where else s
+
+    def judged(j: Judgement) -> Judgement:
+        return replace(
+            j,
+            lhs=tuple(map(step, j.lhs)),
+            rhs=tuple(map(step, j.rhs)),
+            operands=tuple(map(step, j.operands)),
+            parts=tuple(map(judged, j.parts)),
+        )
+
+    role = rule.table if isinstance(rule, ast.Rollup) else rule.scope_table
+    own = (
+        place_of(document, f"/tables/{_escape(role)}/rows/{trace.row}")
+        if role is not None and trace.row is not None
+        else None
+    )
+    judgement = judged(trace.judgement) if trace.judgement is not None else None
+    return replace(trace, judgement=judgement, source=own)
 
 
 def _trace_result(
@@ -731,6 +761,7 @@ def read_document(
     several documents, exit 4 for an invalid document.
     """
     from checker.documents import load_documents
+    from checker.documents.importer import import_document, is_importable
 
     stdin = BytesIO(sys.stdin.buffer.read()) if path == "-" else None
     batch = load_documents([path], schema=schema, stdin=stdin, jobs=1)
@@ -741,6 +772,8 @@ def read_document(
     status = batch.statuses[0]
     if not status.valid:
         raise RulecheckError(list(status.diagnostics), ExitCode.INVALID_DOCUMENT)
+    if stdin is None and is_importable(status.path):  # a PDF or text dump: as imported
+        return import_document(status.path).document, status.id, status.path
     data = stdin.getvalue() if stdin is not None else Path(status.path).read_bytes()
     if status.line is not None:
         data = data.splitlines()[status.line - 1]
@@ -773,6 +806,9 @@ def _step_line(step: Step, lang: Lang, indent: int) -> str:
             text += f"    {_interval(step.lo, step.hi)}"
     if step.where:
         text += f"    {step.where}"
+    published = source_label(step.source, lang)
+    if published:
+        text += f"    {published}"
     if step.taken is not None:
         text += f"    {_taken_text(step, lang)}"
     if step.reason:
@@ -866,6 +902,9 @@ def _render_one(e: Explanation, lang: Lang) -> str:
                 head += f" ({trace.key})"
         if trace.column:
             head += f"  [{trace.column}]"
+        published = source_label(trace.source, lang)
+        if published:
+            head += f"  ({published})"
         head += f"  {result_message(trace.result_row(), lang)}"
         out.append(head)
         if trace.when is not None:
@@ -956,6 +995,7 @@ def to_dict(e: Explanation, lang: Lang = "zh") -> dict[str, Any]:
                 "tolerance": _json_number(t.tolerance),
                 "reason": t.verdict.reason,
                 "when": t.when,
+                "source": dict(t.source) if t.source else None,
                 "trace": t.judgement.to_dict() if t.judgement else None,
             }
             for t in e.rows

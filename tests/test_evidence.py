@@ -135,3 +135,27 @@ def test_pdf_findings_in_text_and_sarif(pdf_check: tuple[Any, dict[str, Any], Pa
     assert location["artifactLocation"]["uri"].endswith(f"{PDF.name}#page={page}")
     assert location["properties"]["page"] == page
     assert len(location["properties"]["bbox"]) == 4
+
+
+@needs_corpus
+def test_explain_shows_where_each_cell_was_published(
+    pdf_check: tuple[Any, dict[str, Any], Path],
+) -> None:
+    report, document, rules_file = pdf_check
+    first = report.to_dict()["results"][0]
+    schema = str(import_document(str(PDF)).layout.schema_file)
+    common = ["--rules", str(rules_file), "--schema", schema, "--document", str(PDF)]
+    proc = rulecheck("explain", "EV-1", *common, "--row", str(first["row"]), "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    place = document["tables"]["一般公共预算支出功能分类预算表"]["provenance"]["rows"][first["row"]]
+    assert f"({PDF.name} p. {place['page']})" in proc.stdout
+    data = json.loads(
+        rulecheck("explain", "EV-1", *common, "--row", str(first["row"]), "--format", "json").stdout
+    )
+    row = data["explanations"][0]["rows"][0]
+    assert row["source"]["page"] == place["page"]
+    leaves = [s for s in row["trace"]["lhs"] + row["trace"]["rhs"] if "where" in s]
+    assert leaves and all(s["source"]["page"] == place["page"] for s in leaves)
+    assert [s["source"]["bbox"] for s in leaves] == [
+        pytest.approx(place["cells"][s["where"].rsplit("/", 1)[-1]]["bbox"]) for s in leaves
+    ]

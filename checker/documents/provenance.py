@@ -176,3 +176,35 @@ def source_file(meta: Any) -> str | None:
         if isinstance(source, Mapping) and isinstance(source.get("file"), str):
             return str(source["file"])
     return None
+
+
+def place_of(document: Mapping[str, Any], pointer: str) -> dict[str, Any] | None:
+    """Where the cell at a JSON pointer (``/tables/<role>/rows/<i>/<column>`` or
+    ``/statements/<name>/value``) of one document was published: ``file`` and ``page``,
+    ``bbox`` or ``line`` (only the fields known), or None."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    file = source_file(document.get("meta"))
+    found: dict[str, Any] = {}
+    try:
+        if len(parts) >= 4 and parts[0] == "tables" and parts[2] == "rows":
+            table, row = document["tables"][parts[1]], int(parts[3])
+            column = parts[4] if len(parts) > 4 else None
+            provenance = table.get("provenance")
+            if isinstance(provenance, Mapping) and isinstance(provenance.get("rows"), list):
+                place = provenance["rows"][row] or {}
+                cell = (place.get("cells") or {}).get(column) or {}
+                found = {
+                    "file": provenance.get("file") or file,
+                    "page": place.get("page"),
+                    "line": cell.get("line", place.get("line")),
+                    "bbox": cell.get("bbox", place.get("bbox")),
+                }
+            elif isinstance(table.get("source_lines"), list):
+                found = {"file": file, "line": table["source_lines"][row]}
+        elif len(parts) >= 2 and parts[0] == "statements":
+            stated = document["statements"][parts[1]]
+            found = {"file": file, "page": stated.get("page"), "line": stated.get("line")}
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None
+    found = {k: v for k, v in found.items() if v is not None}
+    return found if ("page" in found or "line" in found) else None
