@@ -67,7 +67,8 @@ def main() -> None:
         import_times.append(time.perf_counter() - start)
     bare, imp = min(bare_times), min(import_times)
     print(
-        f"pages {pages}; bare extraction {pages / bare:.0f} pages/s; import {pages / imp:.0f} pages/s; ratio {imp / bare:.2f}x"
+        f"pages {pages}; bare extraction {pages / bare:.0f} pages/s; "
+        f"import {pages / imp:.0f} pages/s; ratio {imp / bare:.2f}x"
     )
 
 
