@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from checker.diagnostics import Lang
 from checker.report.json import _pointer as pointer
+from checker.report.messages import source_label
 
 # strings, punctuation, newlines, and runs of anything else (numbers, true/false/null)
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\],:\n]|[^\s{}\[\],:"]+')
@@ -152,13 +153,17 @@ def file_uri(path: str) -> str:
 
 
 def place(row: dict[str, Any], lang: Lang) -> str:
-    """Where a result is in its document: table, row (1-based) and column, as written."""
+    """Where a result is in its document: table, row (1-based) and column, as written, and
+    where that was published (``a.pdf p. 14``) when known."""
     table, at, column = row.get("rule_table"), row.get("row"), row.get("column")
     text = ""
     if table is not None and at is not None:
         text = f"{table} 第 {at + 1} 行" if lang == "zh" else f"{table} row {at + 1}"
     if column:
         text += f" [{column}]"
+    published = source_label(row.get("source"), lang)
+    if published:
+        text += f"  ({published})"
     return text.strip()
 
 

@@ -27,6 +27,9 @@ CSV_COLUMNS = (
     "table",
     "row",
     "column",
+    "source_file",
+    "source_page",
+    "source_line",
     "lhs",
     "rhs",
     "diff",
@@ -85,6 +88,14 @@ def csv_frame(
         pl.col("rule_table").alias("table"),
         "row",
         "column",
+        *(
+            (
+                pl.col("source").struct.field(name)
+                if "source" in shown.columns
+                else pl.lit(None, pl.Int32 if name != "file" else pl.String)
+            ).alias(f"source_{name}")
+            for name in ("file", "page", "line")
+        ),
         *(pl.col(c).round(4) for c in ("lhs", "rhs", "diff", "tolerance")),
         pl.Series("message", messages, dtype=pl.Utf8),
         "rule_file",

@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 import polars as pl
 
 from checker.diagnostics import Lang, severity_word
+from checker.report.locate import place
 from checker.report.messages import STATUS_WORDS, fmt, result_message, source_label
 
 if TYPE_CHECKING:
@@ -186,18 +187,8 @@ def _waiver_line(row: dict[str, Any], lang: Lang) -> Line:
 def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
     status = row["status"]
     where = f"{row.get('rule_file')}:{row.get('rule_line')}"
-    place = ""
-    if row.get("rule_table") is not None and row.get("row") is not None:
-        place = (
-            f"  {row['rule_table']} 第 {row['row'] + 1} 行"
-            if lang == "zh"
-            else f"  {row['rule_table']} row {row['row'] + 1}"
-        )
-    if row.get("column"):
-        place += f" [{row['column']}]"
-    published = source_label(row.get("source"), lang)
-    if published:
-        place += f"  ({published})"
+    where_in = place(row, lang)
+    at = f"  {where_in}" if where_in else ""
     head: Line = [
         (_word(status, lang), _STYLE.get(status, "")),
         (
@@ -205,7 +196,7 @@ def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
             f"{row.get('title') or ''}  ",
             "",
         ),
-        (f"{row.get('id')}{place}", "dim"),
+        (f"{row.get('id')}{at}", "dim"),
     ]
     lines = [head]
     checked = row.get("check_lines") or [row.get("rule_line"), row.get("rule_line")]
