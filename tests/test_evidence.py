@@ -159,3 +159,20 @@ def test_explain_shows_where_each_cell_was_published(
     assert [s["source"]["bbox"] for s in leaves] == [
         pytest.approx(place["cells"][s["where"].rsplit("/", 1)[-1]]["bbox"]) for s in leaves
     ]
+
+
+SEED = SHARED / "seed" / "000_afa05cab7739910b.txt"
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="../shared/seed (the real text dump) is absent")
+def test_import_notes_reach_the_check_report_as_warnings() -> None:
+    imported = import_document(str(SEED))
+    if not imported.notes:
+        pytest.skip("the seed imports without a note")
+    report = check([str(SEED)])
+    notes = [d for d in report.to_dict()["document_diagnostics"] if d["code"].startswith("import.")]
+    assert len(notes) == len(imported.notes)
+    assert all(d["severity"] == "warning" for d in notes)
+    assert report.batch.invalid_count == 0  # notes never make a document invalid
+    lines = {n.place.line for n in imported.notes}
+    assert {d["location"]["line"] for d in notes} == lines

@@ -344,7 +344,8 @@ def _load_chunk(spec: DocumentSchema, items: Sequence[_Item], max_bytes: int) ->
             if obj is not None and not spec.is_valid(obj):
                 diags = spec.explain(obj, raw.file, line=raw.line)
         doc_id = _document_id(obj, raw.default_id)
-        statuses.append(DocumentStatus(index, raw.file, doc_id, raw.line, not diags, tuple(diags)))
+        found = (*diags, *raw.notes)  # import notes are warnings: valid all the same
+        statuses.append(DocumentStatus(index, raw.file, doc_id, raw.line, not diags, found))
         if obj is not None and not diags:
             valid.append((index, (raw.file, raw.line), obj))  # the bytes can go
     ids = {status.document: status.id for status in statuses}

@@ -133,6 +133,8 @@ class _Raw:
     default_id: str
     data: bytes | None
     problem: Diagnostic | None = None
+    # what the import could not decide (warnings: the document stays valid)
+    notes: tuple[Diagnostic, ...] = ()
 
 
 def _read_source(source: Source, max_bytes: int, stdin: IO[bytes] | None) -> Iterator[_Raw]:
@@ -172,7 +174,8 @@ def _imported(source: Source) -> _Raw:
     except RulecheckError as error:
         return _Raw(source.name, None, source.name, None, error.diagnostics[0])
     document = imported.document
-    return _Raw(source.name, None, str(document["meta"]["id"]), orjson.dumps(document))
+    notes = tuple(imported.diagnostics())
+    return _Raw(source.name, None, str(document["meta"]["id"]), orjson.dumps(document), None, notes)
 
 
 def _too_large(file: str, line: int | None, default_id: str, size: int, limit: int) -> _Raw:
