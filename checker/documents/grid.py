@@ -51,6 +51,8 @@ class Cell:
     row_span: int
     col_span: int
     line: int | None = None  # the source line, for a text dump
+    # the column it belongs to cannot be decided (an import note says why): read as null
+    unresolved: bool = False
 
 
 @dataclass(frozen=True)

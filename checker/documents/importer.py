@@ -12,7 +12,9 @@ carried into the report; a document that cannot be imported is a
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Sequence
@@ -22,7 +24,7 @@ from typing import Any
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.documents.grid import PageLayout, layout_page
-from checker.documents.layout import Layout, all_layouts, find_layout, normalize
+from checker.documents.layout import Layout, MetaCell, all_layouts, find_layout, normalize
 from checker.documents.pdf import PdfError, read_pages
 from checker.documents.reading import ImportNote, Reader, count_titles
 
@@ -70,14 +72,32 @@ register(
             "{file}: not a complete document of a known template: the closest, {template},"
             " requires tables not found: {missing} (tables recognised: {found})",
         ),
+        # {where}: " p. 14" in a PDF; empty in a text dump, whose line is the location's
         "import.header-unmatched": (
-            "表 {table} 第 {page} 页：表头与模板的任何列都不匹配（{text}）",
-            "table {table}, page {page}: the header matches no column of the template ({text})",
+            "表 {table}{where}：表头与模板的任何列都不匹配（{text}）",
+            "table {table}{where}: the header matches no column of the template ({text})",
+        ),
+        "import.column-unmatched": (
+            "表 {table}{where}：模板的列 {candidates} 在表头中找不到，这一列读不到（表头：{text}）",
+            "table {table}{where}: no printed header matches the template's column"
+            " {candidates}; it is not read (header: {text})",
         ),
         "import.unreadable-amount": (
-            "表 {table} 第 {page} 页：无法读作金额的单元格“{text}”，记为未决（null）",
-            "table {table}, page {page}: cell '{text}' cannot be read as an amount;"
+            "表 {table}{where}：无法读作金额的单元格“{text}”，记为未决（null）",
+            "table {table}{where}: cell '{text}' cannot be read as an amount;"
             " left unresolved (null)",
+        ),
+        "import.shifted-row": (
+            "表 {table}{where}：这一行少印了一个空单元格，{text} 印在了左边一列；按金额列都是金额、"
+            "表头的合计都相加成立的位置右移一列读取：{candidates}",
+            "table {table}{where}: the row lacks an empty cell, so {text} print one column"
+            " left; read one column right, where every amount column holds an amount and the"
+            " header's totals add up: {candidates}",
+        ),
+        "import.ambiguous-row": (
+            "表 {table}{where}：无法确定 {text} 属于哪一列（可能：{candidates}），记为未决（null）",
+            "table {table}{where}: cannot tell which column {text} belong to"
+            " (candidates: {candidates}); left unresolved (null)",
         ),
         "import.not-a-document": (
             "{file}：无法识别的输入（应为 .pdf、文本导出 .txt 或 JSON 文档）",
@@ -108,7 +128,13 @@ def note_diagnostic(note: ImportNote) -> Diagnostic:
     return Diagnostic(
         note.code,
         Location(place.file, line=place.line, pointer=None),
-        {"table": note.table or "", "page": place.page or "", "text": note.text},
+        {
+            "table": note.table or "",
+            "where": f" p. {place.page}" if place.page is not None else "",
+            "page": place.page or "",
+            "text": note.text,
+            "candidates": "；".join(note.candidates),
+        },
         severity="warning",
     )
 
@@ -271,6 +297,11 @@ def _document(
     if meta["kind"] not in layout.kinds:
         meta["kind"] = layout.kinds[0]
     meta.setdefault("department", Path(files[0]).stem)
+    for key, lookups in layout.meta_cells.items():
+        if key not in meta:
+            found_cell = _meta_cell(lookups, reader, meta)
+            if found_cell is not None:
+                meta[key] = found_cell
     meta["unit"] = layout.unit
     meta["template"] = layout.name
     meta["source"] = {
@@ -289,7 +320,8 @@ def _document(
         entry["provenance"] = {
             "file": table.file or reader.file,
             "pages": table.pages,
-            "rows": table.places,
+            # a row's page (PDF) or line (text dump): a dump's rows have no page
+            "rows": [{k: v for k, v in p.items() if v is not None} for p in table.places],
         }
         tables[role] = entry
     document: dict[str, Any] = {"meta": meta, "tables": tables}
@@ -300,34 +332,88 @@ def _document(
 
 
 def _statements(layout: Layout, pages: Sequence[tuple[str, PageLayout]]) -> dict[str, Any]:
-    """The prose's figures, by the layout's patterns: first match wins, page kept."""
+    """The prose's figures, by the layout's patterns: first match wins; the page (PDF) or
+    the line (text dump) where the figure is printed kept."""
     out: dict[str, Any] = {}
     if not layout.statements:
         return out
     for _, page in pages:
         if page.grids and not page.lines:
             continue
-        prose = "".join(normalize(line.text) for line in page.lines)
+        texts = [normalize(line.text) for line in page.lines]
+        prose = "".join(texts)
+        ends = list(itertools.accumulate(len(t) for t in texts))  # each line's end in prose
         for spec in layout.statements:
             if spec.name in out:
                 continue
             found = spec.pattern.search(prose)
             if not found:
                 continue
-            raw = found.group("v").replace(",", "")
-            try:
-                value: float | None = float(raw)
-            except ValueError:
+            value = statement_number(found.group("v"))
+            if value is None:
                 continue
             item: dict[str, Any] = {"value": value, "text": found.group(0)}
             if spec.unit:
                 item["unit"] = spec.unit
             if "w" in found.groupdict() and found.group("w"):
                 item["wording"] = found.group("w")
-            if page.number is not None:  # a text dump has no pages
+            if page.number is not None:  # a text dump has no pages: its line instead
                 item["page"] = page.number
+            else:
+                line = page.lines[bisect.bisect_right(ends, found.start("v"))].line
+                if line is not None:
+                    item["line"] = line
             out[spec.name] = item
     return out
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def statement_number(text: str) -> float | None:
+    """A figure of the prose as printed: ``4,736.03``, or a count in Chinese numerals
+    (``两``, ``十二``, ``一百零五``) as prose writes small counts; None if neither."""
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        pass
+    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
+        return None
+    total, digit = 0, None
+    for ch in text:
+        if ch in "零〇" and total:  # 一百零五: a placeholder
+            continue
+        if ch in _CN_DIGITS:
+            if digit is not None:  # two digits in a row (一二) is not a number
+                return None
+            digit = _CN_DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+    return float(total + (digit or 0))
+
+
+def _meta_cell(lookups: Sequence[MetaCell], reader: Reader, meta: dict[str, Any]) -> str | None:
+    """A document field printed in a table: the first lookup whose row is found once."""
+    for lookup in lookups:
+        table = reader.tables.get(lookup.table)
+        if table is None:
+            continue
+        try:
+            wanted = {k: normalize(v.format(**meta)) for k, v in lookup.row.items()}
+        except (KeyError, IndexError, ValueError):
+            continue  # a field it names was not found
+        values = {
+            str(row[lookup.column])
+            for row in table.rows
+            if row.get(lookup.column) is not None
+            and all(normalize(str(row.get(k) or "")) == v for k, v in wanted.items())
+        }
+        if len(values) == 1:
+            return values.pop()
+    return None
 
 
 def _document_id(files: Sequence[str]) -> str:

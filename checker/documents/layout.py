@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,16 @@ class StatementSpec:
 
 
 @dataclass(frozen=True)
+class MetaCell:
+    """A document field read from a table: ``column`` of the row of ``table`` whose cells
+    are ``row`` (values may name fields read before: ``{department}``)."""
+
+    table: str
+    column: str
+    row: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Layout:
     """A template's layout: its schema, tables, statements and document-level fields."""
 
@@ -88,6 +98,8 @@ class Layout:
     tables: tuple[TableLayout, ...]
     statements: tuple[StatementSpec, ...]
     meta: Mapping[str, tuple[re.Pattern[str], ...]]
+    # document fields printed only in a table (the department's code): read from a cell
+    meta_cells: Mapping[str, tuple[MetaCell, ...]] = field(default_factory=dict)
 
     def table(self, role: str) -> TableLayout | None:
         for t in self.tables:
@@ -182,7 +194,17 @@ def layout_from_data(data: Mapping[str, Any], file: str, schemas: Path) -> Layou
         StatementSpec(s["name"], re.compile(s["pattern"]), s.get("unit"))
         for s in data.get("statements", [])
     )
-    meta = {k: tuple(re.compile(p) for p in v) for k, v in data.get("meta", {}).items()}
+    # a meta field is found by patterns over the text (strings) or in a table cell (objects)
+    meta = {
+        k: tuple(re.compile(p) for p in v if isinstance(p, str))
+        for k, v in data.get("meta", {}).items()
+    }
+    meta_cells = {
+        k: tuple(
+            MetaCell(p["table"], p["column"], dict(p["row"])) for p in v if isinstance(p, Mapping)
+        )
+        for k, v in data.get("meta", {}).items()
+    }
     return Layout(
         name=template.name,
         file=file,
@@ -193,6 +215,7 @@ def layout_from_data(data: Mapping[str, Any], file: str, schemas: Path) -> Layou
         tables=tuple(tables),
         statements=statements,
         meta=meta,
+        meta_cells={k: v for k, v in meta_cells.items() if v},
     )
 
 

@@ -302,11 +302,15 @@ class Reader:
         first cell is a total label (an empty table's 合计 row)."""
         total = grid.n_rows
         for r in range(grid.n_rows):
-            for cell in grid.row_cells(r):
+            row = grid.row_cells(r)
+            for cell in row:
                 text = normalize(cell.text)
                 if text and (_AMOUNT.match(text) or _CODE.match(text)):
                     return r
-                if cell.col == 0 and _TOTAL.match(text) and total == grid.n_rows:
+                # (in a text dump the 合计 may stand in the name column: the last row,
+                # printing nothing else)
+                last = r == grid.n_rows - 1 and all(c is cell or not c.text for c in row)
+                if (cell.col == 0 or last) and _TOTAL.match(text) and total == grid.n_rows:
                     total = r
         return total
 
@@ -340,18 +344,51 @@ class Reader:
                 if found:
                     blocks[i][col.name] = found
                     matched += 1
+        if matched and not quiet:  # a column of the layout no printed header matches
+            self._unmatched(spec, blocks, grid, paths)
         if not matched:
             if not quiet:
                 self.notes.append(
                     ImportNote(
                         "import.header-unmatched",
-                        Place(self.file, grid.page, grid.box.rounded()),
+                        Place(self.file, grid.page, grid.box.rounded(), _first_line(grid)),
                         " | ".join("/".join(p) for p in paths if p),
                         spec.role,
                     )
                 )
             return None
         return _Mapping(blocks, start, grid.xs)
+
+    def _unmatched(
+        self,
+        spec: TableLayout,
+        blocks: Sequence[dict[str, list[int]]],
+        grid: Grid,
+        paths: Sequence[Sequence[str]],
+    ) -> None:
+        """An import note for each column of the layout that no printed header matched,
+        when a printed header also matched no column (one of them is misread; a template's
+        column the document does not print is no news)."""
+        read = {c for found in blocks for cols in found.values() for c in cols}
+        if all(c in read or not p for c, p in enumerate(paths)):
+            return
+        header = " | ".join("/".join(p) for p in paths if p)
+        missing = dict.fromkeys(
+            c.name
+            for b, found in zip(spec.blocks, blocks, strict=True)
+            for c in b.columns
+            if c.name not in found
+        )
+        for name in missing:
+            self.notes.append(
+                ImportNote(
+                    "import.column-unmatched",
+                    Place(self.file, grid.page, grid.box.rounded(), _first_line(grid)),
+                    header,
+                    spec.role,
+                    (name,),
+                )
+            )
 
     def _match(
         self,
@@ -377,6 +414,15 @@ class Reader:
     def _rows(self, table: TableRead, spec: TableLayout, grid: Grid, mapping: _Mapping) -> None:
         if grid.page is not None and grid.page not in table.pages:
             table.pages.append(grid.page)
+        t = self.layout.template.table(spec.role)
+        if grid.page is None and t is not None and grid.xs == mapping.xs:
+            # a text dump: a row printed a cell short is read where its totals add up
+            from checker.documents.textdump import realign_rows
+
+            grid, notes = realign_rows(
+                grid, spec, mapping.blocks, mapping.header_rows, t, self.file
+            )
+            self.notes.extend(notes)
         # every (row, column) a cell covers; columns of the table's header grid found by x
         cover: dict[tuple[int, int], Cell] = {}
         for cell in grid.cells:
@@ -389,6 +435,8 @@ class Reader:
             for group in _joined(mapping.blocks, by_pos, r):
                 block, cols = _joint(spec, mapping, group)
                 read = self._record(spec, block, cols, by_pos, r, r == start, grid)
+                if read is None and len(spec.blocks) == 1:
+                    read = self._total_only(spec, block, grid, r)
                 if read is None:
                     continue
                 rec, place, taken = read
@@ -410,6 +458,31 @@ class Reader:
                     table.note = label
                     continue
                 table.blocks.setdefault(i, []).append((rec, place))
+
+    def _total_only(
+        self, spec: TableLayout, block: Block, grid: Grid, r: int
+    ) -> tuple[dict[str, Any], dict[str, Any], set[str]] | None:
+        """An empty table's 合计 row (its last row, printing nothing else) whose label stands
+        under no column read (a text dump printed the header shifted): the row, all null,
+        labelled in the table's label column."""
+        t = self.layout.template.table(spec.role)
+        printed = [c for c in grid.row_cells(r) if c.text]
+        if (
+            t is None
+            or t.label is None
+            or r != grid.n_rows - 1
+            or len(printed) != 1
+            or not _TOTAL.match(normalize(printed[0].text))
+        ):
+            return None
+        cell = printed[0]
+        rec: dict[str, Any] = {**block.const, **{c.name: None for c in block.columns}}
+        rec[t.label] = cell.text
+        where: dict[str, Any] = (
+            {"bbox": cell.box.rounded()} if cell.line is None else {"line": cell.line}
+        )
+        place = {"page": grid.page, **where, "cells": {t.label: {**where, "text": cell.text}}}
+        return rec, place, set()
 
     @staticmethod
     def _fill_down(
@@ -479,13 +552,18 @@ class Reader:
             if texts:
                 taken.discard(col.name)
             text = "".join(t.replace(" ", "") for t in texts) if col.join else " ".join(texts)
-            if self._kind(spec.role, col.name) == "amount":
+            # a cell whose column cannot be decided is null (an import note says why)
+            unresolved = any(p.unresolved for p in parts)
+            if unresolved:
+                rec[col.name] = None
+            elif self._kind(spec.role, col.name) == "amount":
                 value, ok = parse_amount(text)
                 if not ok:
+                    unresolved = True
                     self.notes.append(
                         ImportNote(
                             "import.unreadable-amount",
-                            Place(self.file, grid.page, parts[0].box.rounded()),
+                            Place(self.file, grid.page, parts[0].box.rounded(), parts[0].line),
                             text,
                             spec.role,
                         )
@@ -495,10 +573,19 @@ class Reader:
                 rec[col.name] = label_text(text) or None
             if text:
                 box = _union(p.box.rounded() for p in parts if p.text)
-                cells[col.name] = {"bbox": box, "text": text}
+                # a text dump's cell is where its line is (its box is in line space)
+                line = parts[0].line
+                cells[col.name] = (
+                    {"bbox": box, "text": text} if line is None else {"line": line, "text": text}
+                )
+                if unresolved:  # printed here, read as null
+                    cells[col.name]["unresolved"] = True
                 boxes.append(box)
         if not boxes:
             return None
+        lines = [c["line"] for c in cells.values() if "line" in c]
+        if lines:  # a text dump's row: its line
+            return rec, {"page": grid.page, "line": min(lines), "cells": cells}, taken
         return rec, {"page": grid.page, "bbox": _union(boxes), "cells": cells}, taken
 
     def _label_over_codes(self, role: str, rec: dict[str, Any], place: dict[str, Any]) -> None:
@@ -570,6 +657,11 @@ def _joint(
             columns.setdefault(c.name, c)
     cols = {name: [c for i in group for c in mapping.blocks[i].get(name, [])] for name in columns}
     return Block(tuple(columns.values()), const), cols
+
+
+def _first_line(grid: Grid) -> int | None:
+    """A text dump's grid: its first source line (None in a PDF)."""
+    return next((c.line for c in grid.cells if c.line is not None), None)
 
 
 def _local_columns(xs: Sequence[float], grid_xs: Sequence[float]) -> dict[int, list[int]]:

@@ -1,0 +1,75 @@
+"""Text dumps: rows the converter printed a cell short are read where they add up, said
+in an import note, and never used to hide a published inconsistency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.documents.importer import note_diagnostic
+from checker.documents.layout import find_layout
+from checker.documents.reading import Reader
+from checker.documents.textdump import _sums, layout_text
+
+TITLE = "2023年一般公共预算支出情况表\n\n单位：万元\n"
+HEADER = [
+    "科目编码\t\t\t单位代码\t单位(科目名称)\t合计\t基本支出\t\t\t\t项目支出\t\t\t",
+    "类\t款\t项\t\t\t\t小计\t人员经费\t\t公用经费\t\t小计\t其他运转类\t特定目标类",
+    "\t\t\t\t\t\t\t工资福利支出\t对个人和家庭的补助\t商品和服务支出\t资本性支出\t\t\t",
+]
+
+
+def _read(*rows: str) -> tuple[list[dict[str, Any]], list[Any]]:
+    layout = find_layout("budget-document")
+    assert layout is not None
+    reader = Reader(layout, "dump.txt")
+    reader.read([layout_text(TITLE + "\n".join([*HEADER, *rows]) + "\n")])
+    table = reader.tables["一般公共预算支出情况表"]
+    return table.rows, reader.notes
+
+
+def test_a_complete_row_is_read_as_printed() -> None:
+    rows, notes = _read("208\t01\t01\t\t行政运行\t411.27\t411.27\t371.92\t17.38\t21.97\t\t\t\t")
+    assert rows[0]["基本支出.公用经费.商品和服务支出"] == 21.97
+    assert rows[0]["项目支出.小计"] is None
+    assert not [n for n in notes if n.code.endswith("-row")]
+
+
+def test_a_row_printed_a_cell_short_is_read_where_its_totals_add_up() -> None:
+    rows, notes = _read("208\t01\t04\t\t综合业务管理\t70.00\t\t\t\t\t70.00\t\t70.00\t")
+    row = rows[0]
+    assert row["基本支出.公用经费.资本性支出"] is None
+    assert (row["项目支出.小计"], row["项目支出.其他运转类"], row["项目支出.特定目标类"]) == (
+        70.0,
+        None,
+        70.0,
+    )
+    (note,) = [n for n in notes if n.code == "import.shifted-row"]
+    assert note.place.line == 7 and note.text == "70.00、70.00"
+    message = note_diagnostic(note).format("en")
+    assert message.startswith("dump.txt:7: warning: table 一般公共预算支出情况表: ")
+    assert "70.00: 基本支出.公用经费.资本性支出 → 项目支出.小计" in message
+
+
+def test_a_published_inconsistency_is_not_moved_away() -> None:
+    """合计 12.00 against 项目支出 11.00: no one-column shift makes this row add up, so it
+    is read as printed (the checker reports it), with no note."""
+    rows, notes = _read("213\t08\t04\t\t创业担保贷款贴息\t12.00\t\t\t\t\t\t11.00\t11.00\t")
+    row = rows[0]
+    assert (row["合计"], row["项目支出.小计"], row["项目支出.其他运转类"]) == (12.0, 11.0, 11.0)
+    assert not [n for n in notes if n.code.endswith("-row")]
+
+
+def test_the_totals_a_header_implies() -> None:
+    """合计/小计/总计 is the sum of its siblings (a group counts by its own total, or its
+    members); a 其中 column is part of a sibling, not of the total."""
+    layout = find_layout("budget-document")
+    assert layout is not None
+    spec = layout.table("部门收入总体情况表")
+    assert spec is not None
+    amounts = [c.name for c in spec.blocks[0].columns if c.name not in ("单位代码", "单位名称")]
+    sums = {s.total: s.parts for s in _sums(spec.blocks[0], amounts)}
+    assert sums["总计"] == ("本年收入.合计", "上年结转结余.合计")
+    assert sums["本年收入.合计"][0] == "本年收入.一般公共预算.小计"
+    assert "本年收入.一般公共预算.财政拨款" not in sums["本年收入.合计"]
+    assert "本年收入.一般公共预算.小计" not in sums  # 小计 of 其中 only: nothing to add
+    assert sums["上年结转结余.合计"][-1] == "上年结转结余.单位资金"
