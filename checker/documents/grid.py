@@ -12,6 +12,7 @@ lines (titles, 单位：元, notes, prose).
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -115,8 +116,9 @@ def layout_page(page: PageContent) -> PageLayout:
     frames = _frames(page.horizontal, page.vertical)
     grids: list[Grid] = []
     taken: set[int] = set()
+    centres = [((c.x0 + c.x1) / 2, (c.top + c.bottom) / 2) for c in page.chars]
     for hs, vs in frames:
-        grid = _grid(page, hs, vs, taken)
+        grid = _grid(page, centres, hs, vs, taken)
         if grid is not None:
             grids.append(grid)
     free = [c for i, c in enumerate(page.chars) if i not in taken]
@@ -191,16 +193,27 @@ def _cluster(values: Iterable[float]) -> list[float]:
     return out
 
 
-def _covered(rules: Sequence[Segment], at: float, start: float, end: float) -> bool:
+def _covered(rules: Sequence[Segment], start: float, end: float) -> bool:
+    """Whether ``rules`` (those at one boundary) draw most of ``start`` … ``end``."""
     need = (end - start) * _COVER
     got = 0.0
     for r in rules:
-        if abs(r.at - at) <= _SNAP:
-            got += max(0.0, min(r.end, end) - max(r.start, start))
+        got += max(0.0, min(r.end, end) - max(r.start, start))
     return got >= need
 
 
-def _grid(page: PageContent, hs: list[Segment], vs: list[Segment], taken: set[int]) -> Grid | None:
+def _at(rules: Sequence[Segment], boundaries: Sequence[float]) -> list[list[Segment]]:
+    """The rules at each boundary (a grid cell edge asks only those, not every rule)."""
+    return [[r for r in rules if abs(r.at - b) <= _SNAP] for b in boundaries]
+
+
+def _grid(
+    page: PageContent,
+    centres: Sequence[tuple[float, float]],
+    hs: list[Segment],
+    vs: list[Segment],
+    taken: set[int],
+) -> Grid | None:
     xs = _cluster(v.at for v in vs)
     ys = _cluster(h.at for h in hs)
     if len(xs) < 2 or len(ys) < 2:
@@ -219,21 +232,22 @@ def _grid(page: PageContent, hs: list[Segment], vs: list[Segment], taken: set[in
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
+    at_x, at_y = _at(vs, xs), _at(hs, ys)
     for r in range(n_rows):
         for c in range(n_cols):
-            if c + 1 < n_cols and not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
+            if c + 1 < n_cols and not _covered(at_x[c + 1], ys[r], ys[r + 1]):
                 union(r * n_cols + c, r * n_cols + c + 1)
-            if r + 1 < n_rows and not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
+            if r + 1 < n_rows and not _covered(at_y[r + 1], xs[c], xs[c + 1]):
                 union(r * n_cols + c, (r + 1) * n_cols + c)
     members: dict[int, list[int]] = {}
     for i in range(n_rows * n_cols):
         members.setdefault(find(i), []).append(i)
     chars: dict[int, list[Char]] = {}
     x0, x1, y0, y1 = xs[0], xs[-1], ys[0], ys[-1]
-    for k, ch in enumerate(page.chars):
-        cx, cy = ch.cx, ch.cy
+    for k, (cx, cy) in enumerate(centres):
         if not (x0 <= cx <= x1 and y0 <= cy <= y1) or k in taken:
             continue
+        ch = page.chars[k]
         c = min(max(bisect.bisect_right(xs, cx) - 1, 0), n_cols - 1)
         r = min(max(bisect.bisect_right(ys, cy) - 1, 0), n_rows - 1)
         chars.setdefault(find(r * n_cols + c), []).append(ch)
@@ -263,37 +277,42 @@ def text_lines(chars: Sequence[Char]) -> list[tuple[str, Box]]:
     of the line's character height."""
     if not chars:
         return []
-    ordered = sorted(chars, key=lambda c: (c.cy, c.x0))
+    # centres doubled (top + bottom): the same order and tests, without a division each
+    ordered = sorted(chars, key=lambda c: (c.top + c.bottom, c.x0))
     lines: list[list[Char]] = []
+    ref_mid = ref_height = 0.0
     for ch in ordered:
-        if lines:
-            last = lines[-1]
-            ref = last[0]
-            height = max(ref.bottom - ref.top, 1.0)
-            if abs(ch.cy - ref.cy) <= height * 0.5:
-                last.append(ch)
-                continue
+        if lines and abs(ch.top + ch.bottom - ref_mid) <= ref_height:
+            lines[-1].append(ch)
+            continue
         lines.append([ch])
+        ref_mid, ref_height = ch.top + ch.bottom, max(ch.bottom - ch.top, 1.0)
     out: list[tuple[str, Box]] = []
     for line in lines:
-        line.sort(key=lambda c: c.x0)
+        line.sort(key=_X0)
         parts: list[str] = []
-        prev: Char | None = None
-        for ch in line:
-            if prev is not None:
-                height = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
-                if ch.x0 - prev.x1 > height * 0.3:
-                    parts.append(" ")
-            parts.append(ch.text)
-            prev = ch
-        box = Box(
-            min(c.x0 for c in line),
-            min(c.top for c in line),
-            max(c.x1 for c in line),
-            max(c.bottom for c in line),
-        )
-        out.append(("".join(parts), box))
+        left, top, right, bottom = line[0].x0, line[0].top, line[0].x1, line[0].bottom
+        prev_x1, prev_height = right, max(bottom - top, 1.0)
+        parts.append(line[0].text)
+        for text, x0, ctop, x1, cbottom in line[1:]:  # one pass: text, gaps and the box
+            height = cbottom - ctop
+            if x0 - prev_x1 > (height if height > prev_height else prev_height) * 0.3:
+                parts.append(" ")
+            parts.append(text)
+            prev_x1, prev_height = x1, (height if height > 1.0 else 1.0)
+            if x0 < left:
+                left = x0
+            if ctop < top:
+                top = ctop
+            if x1 > right:
+                right = x1
+            if cbottom > bottom:
+                bottom = cbottom
+        out.append(("".join(parts), Box(left, top, right, bottom)))
     return out
+
+
+_X0 = operator.attrgetter("x0")
 
 
 def join_lines(lines: Sequence[str]) -> str:
