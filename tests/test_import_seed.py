@@ -14,8 +14,8 @@ of the row prints one column left) are read one column right where that alone ma
 the row readable and its header totals add up, with an import note; where nothing
 decides, the cells are unresolved (null, with a note). What is left pinned is what
 the importer cannot decide from the printed text: a header printed out of line with
-its data (支出经济分类汇总表), a unit code printed in a text column, a form table, and
-the indicator lines continuing a shifted row.
+its data (支出经济分类汇总表) and a unit's code printed in its 类 column there, a form
+table, and the indicator lines continuing a shifted row.
 
 Provenance is the line: every row, cell and statement names the line it was read
 from; checking the dump (imported on the fly) finds what checking the transcription
@@ -122,15 +122,6 @@ PINS: tuple[Pin, ...] = (
         "部门经济分类名称 and 部门经济分类编码; the transcriber made them 名称 and 单位代码. "
         "The layout has no way to say that a 3-digit code in 类 with nothing in 款 is a unit "
         "code (T3 has its own 单位代码 column).",
-    ),
-    Pin(
-        "项目支出表",
-        (447,),
-        ("单位代码", "项目名称"),
-        2,
-        "line 447 prints the department code 035 in the 项目名称 column: by position it is "
-        "项目名称; the transcriber made it 单位代码 (the schema's unit-code column, not printed "
-        "in this table).",
     ),
     Pin(
         "项目绩效目标汇总表",

@@ -444,6 +444,7 @@ class Reader:
                 if len(group) == 1:
                     self._fill_down(table.above.setdefault(i, {}), block, rec, place, taken)
                 self._label_over_codes(spec.role, rec, place)
+                self._code_in_text(spec.role, rec, place, cols)
                 label = next(
                     (v for k, v in rec.items() if isinstance(v, str) and k not in block.const), None
                 )
@@ -606,6 +607,37 @@ class Reader:
                 cells = place["cells"]
                 if col.name in cells:
                     cells[t.label] = cells.pop(col.name)
+
+    def _code_in_text(
+        self, role: str, rec: dict[str, Any], place: dict[str, Any], cols: dict[str, list[int]]
+    ) -> None:
+        """A code printed in a text column of a table that prints no column for that code (a
+        unit's 035 under 项目名称) is the code: when it matches the pattern of exactly one
+        such code column (its cell's ``under`` names where it was printed)."""
+        t = self.layout.template.table(role)
+        if t is None:
+            return
+        unprinted = [
+            c for c in t.columns if c.kind == "code" and c.pattern and not cols.get(c.name)
+        ]
+        if not unprinted:
+            return
+        for col in t.columns:
+            value = rec.get(col.name)
+            if col.kind != "text" or not isinstance(value, str):
+                continue
+            fits = [
+                c
+                for c in unprinted
+                if c.pattern and re.fullmatch(c.pattern, value) and rec.get(c.name) is None
+            ]
+            if len(fits) != 1:
+                continue
+            code = fits[0].name
+            rec[code], rec[col.name] = value, None
+            cells = place["cells"]
+            if col.name in cells:
+                cells[code] = {**cells.pop(col.name), "under": col.name}
 
     def _kind(self, role: str, column: str) -> str:
         t = self.layout.template.table(role)
