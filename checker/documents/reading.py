@@ -729,10 +729,5 @@ def _ends_with(path: Sequence[str], spec: Sequence[str]) -> bool:
 
 
 def _union(boxes: Iterable[list[float]]) -> list[float]:
-    bs = list(boxes)
-    return [
-        min(b[0] for b in bs),
-        min(b[1] for b in bs),
-        max(b[2] for b in bs),
-        max(b[3] for b in bs),
-    ]
+    x0s, tops, x1s, bottoms = zip(*boxes, strict=True)
+    return [min(x0s), min(tops), max(x1s), max(bottoms)]
