@@ -19,7 +19,7 @@ A rule with an error is left out of the resolved ruleset (and the error is
 reported); warnings keep the rule.
 
 Public API: :func:`load_ruleset`, :func:`resolve`, :func:`resolve_text`,
-:func:`rule_files`, :data:`KNOWN_STATEMENTS`.
+:func:`rule_files`.
 """
 
 from __future__ import annotations
@@ -80,82 +80,6 @@ from checker.syntax import (
 from checker.template import Table, Template, load_template, normalize_label, strip_year
 
 Kind = Literal["amount", "text", "any"]
-
-# The figures the 说明 (prose) of a 部门预算公开 document states, as named in
-# documents (examples/000_afa05cab7739910b.json). Statements are free-form:
-# a name outside this list is a warning, not an error.
-KNOWN_STATEMENTS: frozenset[str] = frozenset(
-    [
-        "概况.内设机构数",
-        "概况.归口预算单位数",
-        "收支总体.收入总计",
-        "收支总体.支出总计",
-        "收支总体.收入增减额",
-        "收支总体.收入增长率",
-        "收支总体.支出增减额",
-        "收支总体.支出增长率",
-        "收入.收入合计",
-        "收入.一般公共预算",
-        "收入.政府性基金",
-        "收入.财政专户管理经费",
-        "收入.部门财政性资金结转",
-        "收入.国有资本经营预算",
-        "收入.事业收入",
-        "收入.事业单位经营收入",
-        "收入.上级补助收入",
-        "收入.附属单位上缴收入",
-        "收入.其他收入",
-        "收入.上年结转结余",
-        "支出.支出合计",
-        "支出.基本支出",
-        "支出.基本支出占比",
-        "支出.项目支出",
-        "支出.项目支出占比",
-        "财政拨款.一般公共预算",
-        "财政拨款.政府性基金",
-        "财政拨款.一般公共预算增减额",
-        "财政拨款.一般公共预算增长率",
-        "财政拨款.政府性基金增减额",
-        "财政拨款.政府性基金增长率",
-        "财政拨款.国有资本经营预算",
-        "一般公共预算支出.合计",
-        "一般公共预算支出.基本支出",
-        "一般公共预算支出.基本支出占比",
-        "一般公共预算支出.项目支出",
-        "一般公共预算支出.项目支出占比",
-        "一般公共预算基本支出.合计",
-        "一般公共预算基本支出.人员经费",
-        "一般公共预算基本支出.人员经费占比",
-        "一般公共预算基本支出.公用经费",
-        "一般公共预算基本支出.公用经费占比",
-        "三公经费.合计",
-        "三公经费.增减额",
-        "三公经费.因公出国(境)费",
-        "三公经费.因公出国(境)费增减额",
-        "三公经费.公务接待费",
-        "三公经费.公务接待费增减额",
-        "三公经费.公务用车购置及运行费",
-        "三公经费.公务用车购置及运行费增减额",
-        "三公经费.公务用车购置费",
-        "三公经费.公务用车运行维护费",
-        "三公经费.公务用车购置费增减额",
-        "三公经费.公务用车运行维护费增减额",
-        "政府性基金支出.合计",
-        "机构运转经费.合计",
-        "政府采购.合计",
-        "政府采购.货物",
-        "政府采购.工程",
-        "政府采购.服务",
-        "国有资产.车辆合计",
-        "国有资产.一般公务用车",
-        "国有资产.一般执法执勤用车",
-        "国有资产.特种专业技术用车",
-        "国有资产.其他用车",
-        "国有资产.通用设备50万元以上",
-        "国有资产.专用设备100万元以上",
-        "专项转移支付.项目数",
-    ]
-)
 
 MAX_INCLUDE_DEPTH = 32
 
@@ -528,8 +452,9 @@ class Resolver:
 
     def __init__(self, template: Template, known_statements: Iterable[str] | None = None) -> None:
         self.template = template
+        # the template's statement names (its schema's statements.x-names), unless given
         self.known_statements = frozenset(
-            KNOWN_STATEMENTS if known_statements is None else known_statements
+            template.statements if known_statements is None else known_statements
         )
         self.diagnostics: list[Diagnostic] = []
         self.aliases: dict[str, tuple[Table, Alias]] = {}

@@ -68,6 +68,8 @@ class Template:
     kind: str
     schema_file: str
     tables: tuple[Table, ...]
+    # the statement names the prose may state (schema: properties.statements.x-names)
+    statements: tuple[str, ...] = ()
 
     def table(self, role: str) -> Table | None:
         """The table with role ``role``, or None."""
@@ -166,6 +168,7 @@ def template_from_schema(schema: Mapping[str, Any], schema_file: str = "<schema>
         kind=str(schema.get("x-kind", "")),
         schema_file=schema_file,
         tables=tuple(tables),
+        statements=tuple(schema["properties"].get("statements", {}).get("x-names", ())),
     )
 
 

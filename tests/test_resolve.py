@@ -23,9 +23,10 @@ from checker.ast import (
     StatementRef,
 )
 from checker.diagnostics import Diagnostic
-from checker.resolve import KNOWN_STATEMENTS, load_ruleset, resolve_text, rule_files
+from checker.resolve import load_ruleset, resolve_text, rule_files
 from checker.resources import rulesets_dir
 from checker.syntax import iter_children
+from checker.template import load_template
 
 T1 = "部门收支总体情况表"
 T3 = "部门支出总体情况表"
@@ -175,7 +176,7 @@ def test_statement_reference() -> None:
     check = ruleset.rules[0].check  # type: ignore[union-attr]
     assert isinstance(check, Compare)
     assert check.left == StatementRef("收支总体.收入总计", check.left.span)
-    assert "支出.基本支出占比" in KNOWN_STATEMENTS
+    assert "支出.基本支出占比" in load_template().statements
 
 
 def test_rollup_is_resolved_with_its_columns() -> None:
@@ -461,3 +462,15 @@ def test_precision_of_an_included_file_is_ignored_with_a_warning(tmp_path: Path)
     ruleset, diags = load_ruleset([tmp_path])
     assert ruleset.precision == Decimal("0.01")
     assert [d.code for d in diags] == ["rules.resolve.precision-ignored"]
+
+
+def test_every_statement_a_layout_reads_is_known_to_its_template() -> None:
+    from checker.documents.layout import all_layouts
+
+    checked = 0
+    for layout in all_layouts():
+        known = set(load_template(str(layout.schema_file)).statements)
+        unknown = [s.name for s in layout.statements if s.name not in known]
+        assert not unknown, f"{layout.file}: {unknown}"
+        checked += len(layout.statements)
+    assert checked >= 50
