@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from checker import ast, diskcache
-from checker.diagnostics import Diagnostic, ExitCode, Lang, RulecheckError
+from checker.diagnostics import Diagnostic, ExitCode, Lang, Location, RulecheckError, register
 from checker.documents import (
     BATCH_DOCUMENTS,
     DEFAULT_MAX_BYTES,
@@ -43,6 +43,15 @@ from checker.template import Template
 from checker.waivers import Waivers, apply_waivers, load_waivers, resolve_today
 
 DEFAULT_RULESET = "部门预算"
+
+register(
+    {
+        "rules.no-ruleset": (
+            "{path} 属于模板 {template}，但没有随附的规则集：请用 --rules 指定规则",
+            "{path} is of template {template}, which has no bundled ruleset: give --rules",
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,36 @@ def default_rules_path(kind: str = DEFAULT_RULESET) -> Path:
     """The bundled ruleset folder for a document kind (部门预算 …)."""
     path = rulesets_dir() / kind
     return path if path.is_dir() else rulesets_dir() / DEFAULT_RULESET
+
+
+def for_template(
+    paths: Sequence[str],
+    schema: str | os.PathLike[str] | None = None,
+    rules: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    with_rules: bool = True,
+) -> tuple[str | None, list[str] | None]:
+    """The schema and rules a run of ``paths`` uses: those given, else the template of its
+    first document and that template's bundled ruleset (see checker.documents.registry).
+
+    Documents of another known template are then refused one by one (exit 4), with a
+    message naming both templates."""
+    given = [str(r) for r in rules] if rules else None
+    if schema is not None:
+        return str(schema), given
+    from checker.documents.registry import first_template
+
+    found = first_template(list(paths))
+    if found is None:
+        return None, given
+    if given or not with_rules:
+        return str(found.schema_file), given
+    ruleset = rulesets_dir() / found.ruleset if found.ruleset else None
+    if ruleset is None or not ruleset.is_dir():
+        args = {"template": found.name, "path": paths[0] if paths else "-"}
+        diag = Diagnostic("rules.no-ruleset", Location("rulecheck"), args)
+        raise RulecheckError([diag], ExitCode.USAGE)
+    return str(found.schema_file), [str(ruleset)]
 
 
 def load_rules(
@@ -262,7 +301,9 @@ def check(
     ``waivers``: waiver files (or loaded :class:`Waivers`); ``today`` judges their
     expiry (default ``$RULECHECK_TODAY``, else the clock).
     """
-    rules = rules if rules is not None else load_rules(schema=schema)
+    if rules is None:  # the template of the documents, and its bundled ruleset
+        schema, wanted = for_template(paths, schema)
+        rules = load_rules(wanted, schema=schema)
     chosen = _waivers(waivers)
     parts: list[tuple[Batch, Results]] = []
     interrupted = False

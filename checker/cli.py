@@ -110,11 +110,13 @@ def validate(
     ] = None,
 ) -> None:
     """检查文档是否符合文档结构 / schema-check documents (exit 0 valid, 4 invalid, 2 usage)."""
+    from checker.api import for_template
     from checker.diagnostics import RulecheckError
     from checker.documents import DEFAULT_MAX_BYTES, load_documents
 
     language = _language(lang)
     try:
+        schema, _ = for_template(paths, schema, with_rules=False)
         batch = load_documents(
             paths,
             schema=schema,
@@ -454,7 +456,7 @@ def check_command(
     # ruleset, the engine live as long as the process) and collection resumes; it is on
     # again however the command ends.
     gc.disable()
-    from checker.api import check, load_rules, make_report
+    from checker.api import check, for_template, load_rules, make_report
     from checker.diagnostics import RulecheckError
     from checker.documents import Batch, iter_sources
     from checker.evaluate import CELL_STATUSES, Results
@@ -466,6 +468,7 @@ def check_command(
     try:
         day = resolve_today(today)
         waived = load_waivers(waivers) if waivers else None
+        schema, rules = for_template(paths, schema, rules)
         ruleset = load_rules(rules, schema=schema).select(select or (), ignore or ())
         sources = iter_sources(paths)
         for diag in ruleset.diagnostics:
@@ -582,12 +585,14 @@ def explain_command(
 
     Exit 0 whatever the verdict; 2 unknown rule, row or path; 3 bad rules; 4 invalid document.
     """
-    from checker.api import load_rules
+    from checker.api import for_template, load_rules
     from checker.diagnostics import RulecheckError
     from checker.explain import explain_rule, find_rules, read_document, render_json, render_text
 
     language = _language(lang)
     try:
+        if document:
+            schema, rules = for_template([document], schema, rules)
         ruleset = load_rules(rules, schema=schema)
         chosen = find_rules(ruleset.ruleset, rule_id)
         doc, doc_id, doc_path = (
@@ -628,7 +633,7 @@ def coverage_command(
     schema: SchemaOption = None,
 ) -> None:
     """哪些数值单元格没有规则引用，按表统计覆盖率 / numeric cells no rule reads, per table."""
-    from checker.api import load_rules
+    from checker.api import for_template, load_rules
     from checker.coverage import compute_coverage, render_json, render_text
     from checker.diagnostics import RulecheckError
     from checker.documents import load_documents
@@ -636,6 +641,7 @@ def coverage_command(
 
     language = _language(lang)
     try:
+        schema, rules = for_template(paths, schema, rules)
         ruleset = load_rules(rules, schema=schema)
         batch = load_documents(paths, schema=schema)
     except RulecheckError as error:

@@ -61,9 +61,23 @@ def unusable_paths(paths: Sequence[str | Path]) -> list[Diagnostic]:
     return out
 
 
+def _template_of(root: Path, given: Template | None) -> Template:
+    """The template a ruleset is linted against: the one given, else the template whose
+    bundled ruleset folder (schema ``x-ruleset``) holds the file, else the default."""
+    if given is not None:
+        return given
+    from checker.documents.registry import known_templates
+
+    folders = {t.ruleset: t for t in known_templates() if t.ruleset}
+    for parent in root.resolve().parents:
+        if parent.name in folders:
+            return load_template(str(folders[parent.name].schema_file))
+    return load_template()
+
+
 def lint(paths: Sequence[str | Path], template: Template | None = None) -> LintResult:
-    """Lint rule files and folders: every diagnostic of every ruleset found."""
-    template = template or load_template()
+    """Lint rule files and folders: every diagnostic of every ruleset found, each ruleset
+    against its template (``template``, else the one whose ruleset folder holds it)."""
     result = LintResult()
     files: list[Path] = []
     for raw in paths:
@@ -91,14 +105,14 @@ def lint(paths: Sequence[str | Path], template: Template | None = None) -> LintR
     roots = [f for k, f in keys.items() if k not in included or k not in parsed]
     reached: set[str] = set()
     for root in roots:
-        ruleset, diagnostics = load_ruleset([root], template)
+        ruleset, diagnostics = load_ruleset([root], _template_of(root, template))
         result.diagnostics.extend(diagnostics)
         result.rules += len(ruleset.rules)
         reached |= _closure(root, parsed)
     # files only reachable through an include cycle: lint each cycle from one of its files
     for key, f in keys.items():
         if key not in reached:
-            ruleset, diagnostics = load_ruleset([f], template)
+            ruleset, diagnostics = load_ruleset([f], _template_of(f, template))
             result.diagnostics.extend(diagnostics)
             result.rules += len(ruleset.rules)
             reached |= _closure(f, parsed)

@@ -34,6 +34,7 @@ from checker.diagnostics import Diagnostic, Location
 from checker.documents.frames import _build, _finish_frames, _Frames
 from checker.documents.parsing import parse_document
 from checker.documents.provenance import EMPTY as EMPTY_PROVENANCE
+from checker.documents.registry import other_template
 from checker.documents.schema import DocumentSchema, load_schema
 from checker.documents.sources import DEFAULT_MAX_BYTES, Source, _Raw, _read_source, iter_sources
 
@@ -341,7 +342,14 @@ def _load_chunk(spec: DocumentSchema, items: Sequence[_Item], max_bytes: int) ->
         else:
             assert raw.data is not None
             obj, diags = parse_document(raw.data, raw.file, line=raw.line)
-            if obj is not None and not spec.is_valid(obj):
+            other = (
+                other_template(obj.get("meta"), spec.template.name, raw.file, raw.line)
+                if obj is not None
+                else None
+            )
+            if other is not None:
+                diags = [other]
+            elif obj is not None and not spec.is_valid(obj):
                 diags = spec.explain(obj, raw.file, line=raw.line)
         doc_id = _document_id(obj, raw.default_id)
         found = (*diags, *raw.notes)  # import notes are warnings: valid all the same

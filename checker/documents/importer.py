@@ -229,6 +229,42 @@ def _required_found(layout: Layout, pages: Sequence[PageLayout]) -> int:
     return len(required & set(reader.tables))
 
 
+_RECENT: dict[tuple[Any, ...], Imported] = {}
+
+
+def _stamp(arg: str) -> tuple[Any, ...]:
+    """What identifies an argument's files as they are now (path, size, mtime each)."""
+    out: list[Any] = []
+    for file in split_parts(arg):
+        try:
+            stat = os.stat(file)
+        except OSError:
+            return ()
+        out.append((os.path.abspath(file), stat.st_size, stat.st_mtime_ns))
+    return tuple(out)
+
+
+def import_recent(arg: str) -> Imported:
+    """:func:`import_document`, reusing the import of the same unchanged files just made
+    (a run's first document is imported once to learn its template, then checked)."""
+    key = _stamp(arg)
+    found = _RECENT.pop(key, None) if key else None
+    if found is None:
+        found = import_document(arg)
+    _RECENT.clear()  # at most one kept: memory stays bounded over a folder
+    if key:
+        _RECENT[key] = found
+    return found
+
+
+def recognised_template(arg: str) -> str | None:
+    """The template an import recognises in ``arg`` (None: it cannot be imported)."""
+    try:
+        return import_recent(arg).layout.name
+    except RulecheckError:
+        return None
+
+
 def import_document(arg: str, template: str | None = None) -> Imported:
     """Import one document: a PDF, several joined with ``+``, or a text dump."""
     files = split_parts(arg)

@@ -167,10 +167,10 @@ _READ_BUFFER: Final = 1 << 20
 
 def _imported(source: Source) -> _Raw:
     """A published document imported on the fly: the same JSON ``rulecheck import`` writes."""
-    from checker.documents.importer import import_document
+    from checker.documents.importer import import_recent
 
     try:
-        imported = import_document(source.name)
+        imported = import_recent(source.name)
     except RulecheckError as error:
         return _Raw(source.name, None, source.name, None, error.diagnostics[0])
     document = imported.document
