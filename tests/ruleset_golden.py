@@ -1,0 +1,89 @@
+"""Checks every shipped ruleset's tests make: golden findings, their write-up, rule metadata,
+mutants caught.
+
+A ruleset's findings on a document it is proven on are reviewed by hand, written up in the
+ruleset's FINDINGS.md and pinned in a golden JSON list of (rule, row, column, status, lhs,
+rhs); ``RULECHECK_UPDATE_GOLDEN=1`` rewrites the list from the current findings (then review
+and update FINDINGS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from checker import ast
+
+FINDING_STATUSES = ("fail", "error", "rounding")
+BAD = ("fail", "error")
+
+
+def finding_rows(results: pl.DataFrame) -> list[dict[str, Any]]:
+    """The findings of a results frame as golden rows, sorted, sides rounded to 6 places."""
+    found = results.filter(pl.col("status").is_in(FINDING_STATUSES))
+    rows = found.select("rule", "row", "column", "status", "lhs", "rhs").to_dicts()
+    for r in rows:
+        for key in ("lhs", "rhs"):
+            value = r[key]
+            r[key] = None if value is None or math.isnan(value) else round(value, 6)
+    return sorted(rows, key=lambda r: (r["rule"], r["row"] if r["row"] is not None else -1))
+
+
+def _key(r: dict[str, Any]) -> tuple[str, int | None, str | None, str]:
+    return (r["rule"], r["row"], r["column"], r["status"])
+
+
+def assert_golden(current: list[dict[str, Any]], golden: Path) -> None:
+    """The findings equal the reviewed list: the same keys, the same values on both sides."""
+    if os.environ.get("RULECHECK_UPDATE_GOLDEN"):
+        golden.write_text(json.dumps(current, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    expected = json.loads(golden.read_text("utf-8"))
+    got_keys = {_key(r) for r in current}
+    want_keys = {_key(r) for r in expected}
+    assert got_keys == want_keys, {
+        "new (review and explain in FINDINGS.md)": sorted(got_keys - want_keys, key=str),
+        "gone": sorted(want_keys - got_keys, key=str),
+    }
+    by_key = {_key(r): r for r in expected}
+    for r in current:
+        want = by_key[_key(r)]
+        for side in ("lhs", "rhs"):
+            if want[side] is None or r[side] is None:
+                assert want[side] == r[side], (r, want)
+            else:
+                assert math.isclose(r[side], want[side], abs_tol=1e-6), (r, want)
+
+
+def assert_explained(golden: Path, findings_md: Path) -> None:
+    """Every rule of the golden list is named (`ID`) in the write-up."""
+    text = findings_md.read_text("utf-8")
+    expected = json.loads(golden.read_text("utf-8"))
+    missing = sorted({r["rule"] for r in expected if f"`{r['rule']}`" not in text})
+    assert not missing, missing
+
+
+def assert_rule_metadata(rules: Iterable[ast.Rule | ast.Rollup]) -> None:
+    """Unique ids; every rule has a title, a severity, a description and a source."""
+    ids: list[str] = []
+    for rule in rules:
+        meta = rule.meta
+        ids.append(meta.id)
+        assert meta.title.strip(), meta.id
+        assert meta.severity in ("error", "warning", "info"), meta.id
+        assert meta.description and meta.description.strip(), meta.id
+        assert meta.source and meta.source.strip(), meta.id
+    assert len(ids) == len(set(ids))
+
+
+def caught_documents(results: pl.DataFrame, original: int) -> set[int]:
+    """Documents where some (rule, row, column) fails or errors but not on ``original``."""
+    bad = results.filter(pl.col("status").is_in(BAD)).select("document", "rule", "row", "column")
+    on_original = bad.filter(pl.col("document") == original).drop("document")
+    caught = bad.join(on_original, on=["rule", "row", "column"], how="anti", nulls_equal=True)
+    return set(caught["document"].to_list())

@@ -1,0 +1,151 @@
+"""The 部门决算（上海）ruleset, proven on corpus document 11 read straight from its PDF.
+
+``rulesets/部门决算-上海`` checks the Shanghai 部门决算 template
+(``schemas/shanghai-final.schema.json``). Corpus document 11
+(上海市普陀区财政局 2024 部门决算) is imported on the fly by ``checker.api.check``
+and checked once; every test reads that one run.
+
+* **golden**: every finding (fail, error, rounding) was reviewed by hand against
+  the rendered PDF page and is explained in ``rulesets/部门决算-上海/FINDINGS.md``;
+  ``findings.golden.json`` pins them (rule, row, column, status, both sides).
+  To accept a reviewed change: ``RULECHECK_UPDATE_GOLDEN=1 pytest
+  tests/test_rules_shanghai_final.py``, then update FINDINGS.md.
+* **mutation**: one mutant per numeric cell of the document (that figure + 1.00
+  万元), all checked in one batch, built from the imported frames as
+  ``ruleset_run`` builds the seed's. A mutant is *caught* when some result — a
+  (rule, row, column) — fails or errors on it but not on the original. The
+  survivors are listed with their reasons in the ruleset's README.
+* **coverage**: the share of the document's numeric cells some rule reads
+  (``checker.coverage``).
+
+The corpus lives outside the project (``/work/shared/corpus``, never copied
+in): without it these tests are skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import pytest
+from ruleset_golden import (
+    BAD,
+    assert_explained,
+    assert_golden,
+    assert_rule_metadata,
+    caught_documents,
+    finding_rows,
+)
+from ruleset_run import Mutant, _mutant_frames, _mutants
+
+from checker.api import Report, check, load_rules
+from checker.coverage import compute_coverage
+from checker.evaluate import EVALUATED, evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+RULESET = ROOT / "rulesets" / "部门决算-上海"
+SCHEMA = ROOT / "schemas" / "shanghai-final.schema.json"
+GOLDEN = RULESET / "findings.golden.json"
+CORPUS = Path(os.environ.get("RULECHECK_CORPUS", str(ROOT.parent / "shared" / "corpus")))
+PDF = CORPUS / "11-putuo-finance-2024-dept-final.pdf"
+
+# Mutants no rule can catch, each explained in rulesets/部门决算-上海/README.md ("变异测试").
+SURVIVORS: set[tuple[str, int | None, str]] = set()
+
+
+def _report() -> Report:
+    if not PDF.is_file():
+        pytest.skip(
+            f"corpus document 11 not found at {PDF} (the corpus is kept outside the project)"
+        )
+    return _checked()
+
+
+@cache
+def _checked() -> Report:
+    rules = load_rules([RULESET], schema=SCHEMA)
+    report = check([str(PDF)], rules, schema=SCHEMA)
+    assert report.batch.invalid_count == 0, report.batch.diagnostics
+    return report
+
+
+def test_findings_match_the_reviewed_list() -> None:
+    assert_golden(finding_rows(_report().frame), GOLDEN)
+
+
+def test_no_identity_fails() -> None:
+    """Document 11's findings are all 尾差 (FINDINGS.md): no fail, no error."""
+    bad = _report().frame.filter(pl.col("status").is_in(BAD))
+    assert bad.height == 0, bad.select("rule", "row", "column", "lhs", "rhs")
+
+
+def test_every_finding_is_explained_in_findings_md() -> None:
+    assert_explained(GOLDEN, RULESET / "FINDINGS.md")
+
+
+@cache
+def _mutation() -> tuple[list[Mutant], list[Mutant]]:
+    """(all mutants, survivors): the document plus one +1.00 mutant per numeric cell."""
+    report = _report()
+    rules, batch = report.rules, report.batch
+    mutants = _mutants(rules.template, batch.tables, batch.statements, 1)
+    m_docs, m_tables, m_statements = _mutant_frames(
+        batch.documents, batch.tables, batch.statements, mutants
+    )
+    documents = pl.concat([batch.documents, m_docs], how="vertical_relaxed")
+    tables = {
+        role: pl.concat([batch.tables[role], m_tables[role]], how="vertical_relaxed")
+        for role in batch.tables
+    }
+    statements = pl.concat([batch.statements, m_statements], how="vertical_relaxed")
+    results = evaluate(
+        rules.ruleset, rules.template, documents, tables, statements, cells_for=()
+    ).frame
+    caught = caught_documents(results, 0)
+    return mutants, [m for m in mutants if m.document not in caught]
+
+
+def test_mutation_score() -> None:
+    mutants, survivors = _mutation()
+    left = {(m.table, m.row, m.column) for m in survivors}
+    assert left <= SURVIVORS, sorted(left - SURVIVORS, key=str)
+    # every non-empty figure of every table (the layout reads no prose figures yet)
+    assert len(mutants) == 195
+    assert 1 - len(survivors) / len(mutants) >= 0.99
+
+
+def test_coverage() -> None:
+    report = _report()
+    rules, batch = report.rules, report.batch
+    results = evaluate(
+        rules.ruleset,
+        rules.template,
+        batch.documents,
+        batch.tables,
+        batch.statements,
+        cells_for=EVALUATED,
+    ).frame
+    coverage = compute_coverage(
+        rules.ruleset, rules.template, results, batch.documents, batch.tables, batch.statements
+    )
+    assert coverage.cells == 195
+    assert coverage.percent >= 95.0
+    # the README lists the cells no rule reads; today there are none
+    assert coverage.uncovered.height == 0, coverage.uncovered
+
+
+def test_every_rule_has_title_severity_description_and_source() -> None:
+    assert_rule_metadata(load_rules([RULESET], schema=SCHEMA).ruleset.rules)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in RULESET.glob("*.rules") if p.name != "ruleset.rules"),
+)
+def test_every_rule_file_is_included_and_described_in_the_readme(name: str) -> None:
+    entry = (RULESET / "ruleset.rules").read_text("utf-8")
+    readme = (RULESET / "README.md").read_text("utf-8")
+    assert f'include "{name}"' in entry
+    assert f"`{name}`" in readme
