@@ -43,6 +43,7 @@ from ruleset_run import Mutant, _mutant_frames, _mutants
 from checker.api import Report, check, load_rules
 from checker.coverage import compute_coverage
 from checker.evaluate import EVALUATED, evaluate
+from checker.ruletest import run_tests
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESET = ROOT / "rulesets" / "部门决算-上海"
@@ -149,3 +150,13 @@ def test_every_rule_file_is_included_and_described_in_the_readme(name: str) -> N
     readme = (RULESET / "README.md").read_text("utf-8")
     assert f'include "{name}"' in entry
     assert f"`{name}`" in readme
+
+
+def test_rule_tests_hold_and_cover_every_rule() -> None:
+    """`rulecheck test rulesets/部门决算-上海 --schema … --require-coverage`: every case of
+    tests/*.cases.json holds and every rule has a passing and a failing case."""
+    rules = load_rules([RULESET], schema=SCHEMA)
+    suite = run_tests([RULESET], rules, schema=SCHEMA, require_coverage=True)
+    assert not suite.failed, suite.failed[:5]
+    assert suite.coverage.complete
+    assert int(suite.exit_code()) == 0
