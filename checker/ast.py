@@ -433,6 +433,9 @@ class Ruleset:
     version: str | None = None
     precision: Decimal | None = None
     unit: str | None = None
+    # every (unit, precision) declared: the first is the ruleset's own; the others give
+    # the printed precision of tables in another unit (checker.units)
+    unit_precisions: tuple[tuple[str, Decimal], ...] = ()
     aliases: tuple[Alias, ...] = ()
     includes: tuple[Include, ...] = ()
     rules: tuple[Rule | Rollup, ...] = field(default_factory=tuple)

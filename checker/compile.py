@@ -223,6 +223,9 @@ class Planner:
 
     def __init__(self, template: Template) -> None:
         self.template = template
+        # per table printed in another unit than the ruleset's: its figures' half-width
+        # in the ruleset's unit (checker.units.table_halves; set by the engine)
+        self.halves: dict[str, Decimal] = {}
         self._names: dict[Any, str] = {}
         self._tables: dict[str, _TableNeeds] = {}
         self._statements: dict[str, pl.Expr] = {}
@@ -418,6 +421,11 @@ class Context:
         self.columns_used.add(name)
         return pl.col(name)
 
+    def half_of(self, role: str | None) -> Decimal:
+        """The rounding half-width of a figure of table ``role`` (its own unit's, in the
+        ruleset's unit: checker.units), else the rule's."""
+        return self.planner.halves.get(role, self.half) if role is not None else self.half
+
 
 def _ref_text(ref: ast.CellRef) -> str:
     column = f".{ref.column}" if ref.column else ""
@@ -458,7 +466,7 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
             ctx.cells.append(
                 _cell_struct(ref.table, ctx.w(row), ref.column, ctx.w(value), _ref_text(ref))
             )
-            n = _published(ctx.w(value), ctx.half)
+            n = _published(ctx.w(value), ctx.half_of(ref.table))
             missing = (
                 pl.when(ctx.w(found).not_())
                 .then(pl.lit(f"missing-cell:{_ref_text(ref)}"))
@@ -472,7 +480,7 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
             name = f"__outer__{column}" if outer else column
             if not outer and ctx.outer_table is None:
                 ctx.cells.append(_cell_struct(table.role, pl.col("row"), column, pl.col(column)))
-            return _published(pl.col(name), ctx.half)
+            return _published(pl.col(name), ctx.half_of(table.role))
         case ast.StatementRef(name=name):
             value, found = ctx.planner.statement(name)
             ctx.cells.append(_cell_struct("说明", pl.lit(None), name, ctx.w(value), f"说明.{name}"))
@@ -507,7 +515,7 @@ def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
         if agg.func == "count":
             return Num(v, v, v, nullable=False)
         n = ctx.w(base + "_n").fill_null(0).cast(pl.Int64).cast(DEC)
-        half = _lit_dec(ctx.half)
+        half = _lit_dec(ctx.half_of(agg.table))
         if agg.func == "sum":
             lo, hi = v - n * half, v + n * half
         else:
@@ -543,7 +551,7 @@ def correlated(agg: ast.Aggregate, name: str, ctx: Context) -> Correlated:
     )
     assert agg.where is not None
     mask = boolean(agg.where, inner_ctx)
-    half = _lit_dec(ctx.half)
+    half = _lit_dec(ctx.half_of(agg.table))
     v_name, lo_name, hi_name = name + "_v", name + "_lo", name + "_hi"
     aggs: tuple[pl.Expr, ...]
     bounds: tuple[pl.Expr, ...]
@@ -1154,7 +1162,12 @@ def rollup_levels(
     pairs = tuple(zip(rollup.levels, rollup.levels[1:], strict=False))
     if not columns or not pairs:
         return []
-    half = _lit_dec((rollup.precision or precision) / 2)
+    own = (
+        rollup.precision / 2
+        if rollup.precision is not None
+        else planner.halves.get(rollup.table, precision / 2)
+    )
+    half = _lit_dec(own)
     sums = (
         *[pl.col(c).sum().alias(f"__sum_{c}") for c in columns],
         *[pl.col(c).count().alias(f"__n_{c}") for c in columns],
@@ -1162,7 +1175,7 @@ def rollup_levels(
     structs: list[pl.Expr] = []
     for column in columns:
         value = pl.col(column)
-        lhs = _published(value, (rollup.precision or precision) / 2)
+        lhs = _published(value, own)
         total = pl.col(f"__sum_{column}").fill_null(_lit_dec(0))
         n = pl.col(f"__n_{column}").cast(pl.Int64).cast(DEC)
         rhs = Num(total, total - n * half, total + n * half)
@@ -1334,6 +1347,8 @@ def _linear_terms(
                 )
             )
         case ast.CellRef() as ref:
+            if ctx.half_of(ref.table) != ctx.half:  # another unit's rounding: not one half
+                return False
             value, found, _row = planner.cell(ref)
             name = value
             leaves[name] = Leaf(value, "present", None, found, f"missing-cell:{_ref_text(ref)}")
@@ -1346,6 +1361,8 @@ def _linear_terms(
         case ast.Aggregate(func="sum" | "count" as func) as agg if not (
             agg.where is not None and _outer_columns(agg.where)
         ):
+            if ctx.half_of(agg.table) != ctx.half:
+                return False
             table = planner.table(agg.table)
             inner = Context(planner, ctx.half, row_table=table, staged=False)
             where = boolean(agg.where, inner) if agg.where is not None else None

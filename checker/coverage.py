@@ -45,6 +45,7 @@ from checker.compile import BLOCK, Context, Planner, boolean, to_float
 from checker.diagnostics import Lang
 from checker.evaluate import prepare_statements, prepare_table
 from checker.template import Table, Template
+from checker.units import table_factors
 
 STATEMENTS = "说明"  # the pseudo-table of prose figures, as in the results' cells
 _KEY = ["document", "table", "row", "column"]
@@ -363,11 +364,12 @@ def referenced_cells(
     """
     run = results.filter(pl.col("status") != "skipped")
     frames: dict[str, pl.LazyFrame] = {}
+    factors = table_factors(ruleset, template)  # the same units the engine reads in
     for table in template.tables:
         source = tables.get(table.role)
         if source is None:
             source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
-        frames[table.role] = prepare_table(source, table)
+        frames[table.role] = prepare_table(source, table, factors.get(table.role))
     if statements is None:
         statements = pl.DataFrame(
             schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}

@@ -45,6 +45,7 @@ from checker.compile import (
     table_plan,
 )
 from checker.template import Table, Template
+from checker.units import table_factors, table_halves
 
 SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
 
@@ -76,20 +77,29 @@ def _unscale(scaled: pl.Expr) -> pl.Expr:
     return scaled.cast(pl.Decimal(38, 0)) * _UNIT
 
 
-def prepare_table(frame: pl.DataFrame | pl.LazyFrame, table: Table) -> pl.LazyFrame:
-    """Loader frame → evaluation frame: Decimal amounts, ``__label``, ``__block``."""
+def prepare_table(
+    frame: pl.DataFrame | pl.LazyFrame, table: Table, factor: Decimal | None = None
+) -> pl.LazyFrame:
+    """Loader frame → evaluation frame: Decimal amounts (× ``factor``: the table printed in
+    another unit than the ruleset's, see checker.units), ``__label``, ``__block``."""
     lf = frame.lazy()
     schema = lf.collect_schema()
     exprs: list[pl.Expr] = []
     for name in table.amount_columns:
         if name not in schema:
             exprs.append(pl.lit(None, DEC).alias(name))
+            continue
+        if schema[name] == DEC:
+            value = pl.col(name)
+        elif schema[name].is_integer():
+            value = _unscale(pl.col(name))
+        else:
+            value = pl.col(name).cast(DEC)
+        if factor is not None and factor != 1:
+            value = (value * pl.lit(factor, pl.Decimal(38, 8))).cast(DEC)
         elif schema[name] == DEC:
             continue
-        elif schema[name].is_integer():
-            exprs.append(_unscale(pl.col(name)).alias(name))
-        else:
-            exprs.append(pl.col(name).cast(DEC).alias(name))
+        exprs.append(value.alias(name))
     for col in table.columns:
         if col.kind != "amount" and col.name not in schema:
             exprs.append(pl.lit(None, pl.Utf8).alias(col.name))
@@ -268,7 +278,9 @@ class Engine:
         key = diskcache.digest(
             sys.version,
             pl.__version__,
-            diskcache.source_digest(*(here / n for n in ("ast.py", "compile.py", "evaluate.py"))),
+            diskcache.source_digest(
+                *(here / n for n in ("ast.py", "compile.py", "evaluate.py", "units.py"))
+            ),
             repr(template),
             digest,
         )
@@ -287,6 +299,9 @@ class Engine:
         self.template = template
         self.precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
         self.planner = Planner(template)
+        self.planner.halves = table_halves(ruleset, template, self.precision / 2)
+        # tables printed in another unit than the ruleset's: converted when prepared
+        self.factors = table_factors(ruleset, template)
         self.rollups: list[ast.Rollup] = []
         # Linear document-level rules run as data (compile.linear_plan); their expressions
         # are compiled only if a report lists their cells (see compiled).
@@ -385,7 +400,7 @@ class Engine:
             source = tables.get(table.role)
             if source is None:
                 source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
-            prepared[table.role] = prepare_table(source, table)
+            prepared[table.role] = prepare_table(source, table, self.factors.get(table.role))
         if statements is None:
             statements = pl.DataFrame(
                 schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}

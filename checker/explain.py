@@ -488,7 +488,7 @@ def explain_rule(
                 [Diagnostic("explain.no-row", Location("rulecheck"), args)], ExitCode.USAGE
             )
         results = chosen
-    doc = reference._Doc(document, template)
+    doc = reference.document_view(document, ruleset, template)
     half = precision / 2
     traces = tuple(_placed(_trace_result(rule, doc, half, r), document, rule) for r in results)
     meta = document.get("meta")

@@ -19,6 +19,7 @@ from typing import Any
 
 from checker import ast
 from checker.template import Table, Template, normalize_label
+from checker.units import table_factors, table_halves
 
 QUANTUM = Decimal("0.0001")
 _UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
@@ -79,14 +80,41 @@ class RefResult:
 
 
 class _Doc:
-    def __init__(self, doc: Mapping[str, Any], template: Template) -> None:
+    def __init__(
+        self,
+        doc: Mapping[str, Any],
+        template: Template,
+        factors: Mapping[str, Decimal] | None = None,
+        halves: Mapping[str, Decimal] | None = None,
+    ) -> None:
         self.doc = doc
         self.template = template
+        # tables printed in another unit than the ruleset's (checker.units): their figures
+        # converted, and their own rounding half-width
+        self.factors = factors or {}
+        self.halves = halves or {}
+        self._converted: dict[str, list[Row]] = {}
 
     def rows(self, role: str) -> list[Row]:
         table = self.doc.get("tables", {}).get(role) or {}
         rows = table.get("rows") or []
-        return list(rows)
+        factor = self.factors.get(role)
+        if factor is None:
+            return list(rows)
+        if role not in self._converted:  # once: a row keeps its identity across calls
+            amounts = self.table(role).amount_columns
+            self._converted[role] = [
+                {
+                    k: (_dec(_dec(v) * factor) if k in amounts and v is not None else v)
+                    for k, v in row.items()
+                }
+                for row in rows
+            ]
+        return list(self._converted[role])
+
+    def half(self, role: str | None, default: Decimal) -> Decimal:
+        """The rounding half-width of a figure of table ``role``."""
+        return self.halves.get(role, default) if role is not None else default
 
     def table(self, role: str) -> Table:
         t = self.template.table(role)
@@ -165,11 +193,13 @@ def number(expr: ast.Expr, env: _Env) -> Val:
                 zero = Decimal(0).quantize(QUANTUM)
                 return Val(zero, zero, zero, True, f"missing-cell:{_ref_text(ref)}")
             assert ref.table is not None
-            return _cell(_cell_value(env.doc.table(ref.table), found[1], ref.column), env.half)
+            half = env.doc.half(ref.table, env.half)
+            return _cell(_cell_value(env.doc.table(ref.table), found[1], ref.column), half)
         case ast.ColumnRef(column=column, outer=outer):
             row = env.outer_row if outer else env.row
+            table = env.outer_table if outer else env.row_table
             assert row is not None
-            return _cell(row.get(column), env.half)
+            return _cell(row.get(column), env.doc.half(table.role if table else None, env.half))
         case ast.StatementRef(name=name):
             statements = env.doc.doc.get("statements") or {}
             if name not in statements:
@@ -264,14 +294,15 @@ def _aggregate(agg: ast.Aggregate, env: _Env) -> Val:
     assert agg.column is not None
     values = [_dec(r[agg.column]) for r in rows if r.get(agg.column) is not None]
     zero = Decimal(0).quantize(QUANTUM)
+    half = env.doc.half(agg.table, env.half)
     if agg.func == "sum":
         total = sum(values, zero)
-        width = env.half * len(values)
+        width = half * len(values)
         return Val(total, total - width, total + width)
     if not values:
         return Val(zero, zero, zero)
     pick = min(values) if agg.func == "min" else max(values)
-    return Val(pick, pick - env.half, pick + env.half)
+    return Val(pick, pick - half, pick + half)
 
 
 def _call(func: str, args: tuple[ast.Expr, ...], env: _Env) -> Val:
@@ -553,7 +584,11 @@ def _evaluate_rollup(
     rollup: ast.Rollup, doc: _Doc, index: int, precision: Decimal
 ) -> list[RefResult]:
     table = doc.table(rollup.table)
-    half = (rollup.precision if rollup.precision is not None else precision) / 2
+    half = (
+        rollup.precision / 2
+        if rollup.precision is not None
+        else doc.half(rollup.table, precision / 2)
+    )
     rows = doc.rows(rollup.table)
     blocks, block = [], 0
     for row in rows:
@@ -606,14 +641,27 @@ def _matches_pattern(row: Row, pattern: Mapping[str, Any]) -> bool:
     return True
 
 
+def document_view(raw: Mapping[str, Any], ruleset: ast.Ruleset, template: Template) -> _Doc:
+    """One document as the ruleset reads it (tables in its unit: checker.units)."""
+    precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
+    return _Doc(
+        raw,
+        template,
+        table_factors(ruleset, template),
+        table_halves(ruleset, template, precision / 2),
+    )
+
+
 def evaluate_documents(
     ruleset: ast.Ruleset, template: Template, documents: list[Mapping[str, Any]]
 ) -> list[RefResult]:
     """Evaluate every rule on every document, one at a time."""
     precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
+    factors = table_factors(ruleset, template)
+    halves = table_halves(ruleset, template, precision / 2)
     out: list[RefResult] = []
     for index, raw in enumerate(documents):
-        doc = _Doc(raw, template)
+        doc = _Doc(raw, template, factors, halves)
         for rule in ruleset.rules:
             if isinstance(rule, ast.Rollup):
                 out.extend(_evaluate_rollup(rule, doc, index, precision))

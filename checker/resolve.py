@@ -1235,9 +1235,10 @@ def resolve(
     aliases = resolver.add_aliases(a for f in files for a in f.aliases)
     precision = header.precision
     unit = header.unit
+    unit_precisions = header.unit_precisions
     for f in files:
         if precision is None and f.precision is not None:
-            precision, unit = f.precision, f.unit
+            precision, unit, unit_precisions = f.precision, f.unit, f.unit_precisions
         elif f.precision is not None and f.precision != precision and f is not header:
             resolver.warning(
                 "rules.resolve.precision-ignored",
@@ -1279,6 +1280,7 @@ def resolve(
         version=header.version or next((f.version for f in files if f.version), None),
         precision=precision,
         unit=unit,
+        unit_precisions=unit_precisions if unit is not None else (),
         aliases=tuple(aliases),
         includes=(),
         rules=tuple(rules),

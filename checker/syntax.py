@@ -1704,13 +1704,24 @@ def _assemble(
 ) -> tuple[Ruleset, list[Diagnostic]]:
     name = version = unit = None
     precision: Decimal | None = None
+    unit_precisions: list[tuple[str, Decimal]] = []
     aliases: list[Alias] = []
     includes: list[Include] = []
     rules: list[Rule | Rollup] = []
     seen: set[str] = set()
     for item in items:
         if isinstance(item, _Item):
-            if item.kind in seen:
+            # several precisions, one per unit: the first is the ruleset's (checker.units)
+            duplicate = (
+                item.kind == "precision"
+                and precision is not None
+                and (
+                    item.value[1] is None
+                    or unit is None
+                    or any(u == item.value[1] for u, _ in unit_precisions)
+                )
+            )
+            if (item.kind in seen and item.kind != "precision") or duplicate:
                 loc = item.span
                 diagnostics.append(
                     Diagnostic(
@@ -1722,8 +1733,12 @@ def _assemble(
             seen.add(item.kind)
             if item.kind == "header":
                 name, version = item.value
-            elif item.kind == "precision":
+            elif item.kind == "precision" and precision is None:
                 precision, unit = item.value
+                if unit is not None:
+                    unit_precisions.append((unit, precision))
+            elif item.kind == "precision" and not duplicate:
+                unit_precisions.append((item.value[1], item.value[0]))
         elif isinstance(item, Alias):
             aliases.append(item)
         elif isinstance(item, Include):
@@ -1753,6 +1768,7 @@ def _assemble(
         version=version,
         precision=precision,
         unit=unit,
+        unit_precisions=tuple(unit_precisions),
         aliases=tuple(aliases),
         includes=tuple(includes),
         rules=tuple(rules),

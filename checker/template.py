@@ -47,6 +47,7 @@ class Table:
     subtotal_rows: tuple[Mapping[str, Any], ...]
     required: bool
     description: str = ""
+    unit: str | None = None  # the unit its figures are printed in (schema x-unit)
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, or None."""
@@ -161,6 +162,7 @@ def template_from_schema(schema: Mapping[str, Any], schema_file: str = "<schema>
                 subtotal_rows=tuple(spec.get("x-subtotal-rows", [])),
                 required=role in required,
                 description=spec.get("description", ""),
+                unit=spec.get("x-unit", schema.get("x-unit")),
             )
         )
     return Template(
