@@ -91,11 +91,41 @@ def test_a_wan_yuan_table_checked_in_yuan(tmp_path: Path) -> None:
     assert got["U-2"]["status"] == "fail"
     assert got["U-3"]["status"] == "rounding"
     assert got["U-4"]["status"] in ("pass", "rounding")
-    reference = {
-        r.rule: r for r in evaluate_documents(rules.ruleset, rules.template, [document])
-    }
+    reference = {r.rule: r for r in evaluate_documents(rules.ruleset, rules.template, [document])}
     for rule, result in got.items():
         mine = reference[rule]
         assert mine.status == result["status"], rule
         assert (mine.lhs_lo, mine.lhs_hi) == tuple(result["lhs"]["interval"]), rule
         assert (mine.rhs_lo, mine.rhs_hi) == tuple(result["rhs"]["interval"]), rule
+
+
+@pytest.mark.skipif(not PDF.is_file(), reason="../shared/corpus (the real PDFs) is absent")
+def test_a_table_printed_in_another_unit_than_its_template_is_converted(tmp_path: Path) -> None:
+    import copy
+
+    from checker.documents import load_objects
+    from checker.documents.importer import import_document
+
+    imported = import_document(str(PDF))
+    schema = json.loads(Path(imported.layout.schema_file).read_text("utf-8"))
+    schema["properties"]["tables"]["properties"][SANGONG]["x-unit"] = "万元"
+    schema_file = tmp_path / "units.schema.json"
+    schema_file.write_text(json.dumps(schema, ensure_ascii=False), "utf-8")
+    as_printed = imported.document
+    in_yuan = copy.deepcopy(as_printed)  # the same figures, printed in 元
+    table = in_yuan["tables"][SANGONG]
+    table["unit"] = "元"
+    for row in table["rows"]:
+        for key, value in row.items():
+            if isinstance(value, float | int) and not isinstance(value, bool):
+                row[key] = round(value * 10_000, 2)
+    batch = load_objects([as_printed, in_yuan], schema=str(schema_file))
+    assert batch.invalid_count == 0
+    frame = batch.tables[SANGONG]
+    first, second = frame.filter(frame["document"] == 0), frame.filter(frame["document"] == 1)
+    amounts = [
+        c for c in frame.columns if c not in ("document", "row") and frame[c].dtype.is_integer()
+    ]
+    assert amounts
+    assert first.select(amounts).rows() == second.select(amounts).rows()
+    assert first.select(amounts).to_series(0).sum() != 0

@@ -31,7 +31,7 @@ import orjson
 import polars as pl
 
 from checker.diagnostics import Diagnostic, Location
-from checker.documents.frames import _build, _finish_frames, _Frames
+from checker.documents.frames import _build, _finish_frames, _Frames, to_template_units
 from checker.documents.parsing import parse_document
 from checker.documents.provenance import EMPTY as EMPTY_PROVENANCE
 from checker.documents.registry import other_template
@@ -469,6 +469,7 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     where = {s.document: (s.path, s.line) for s in statuses if s.valid}
     tables, documents, stmt = _finish_frames(spec, frames, where, problems)
     table_info, provenance = frames.table_info, frames.provenance
+    tables = to_template_units(spec, tables, table_info)
     if problems:  # demote: drop from every frame, keep the diagnostics (in section order)
         first = statuses[0].document if statuses else 0  # a later batch of a stream
         for index, found in problems.items():

@@ -423,3 +423,54 @@ def _report_inexact(
                 {"value": _show(value), "limit": MAX_AMOUNT},
             )
             problems.setdefault(document, []).append((section, diag))
+
+
+def to_template_units(
+    spec: DocumentSchema, tables: dict[str, pl.DataFrame], table_info: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """Each table a document printed in another unit than its template's (``x-unit``:
+    a 三公 table in 元 where the template prints 万元) converted into the template's unit,
+    one join per such table (none when every document prints the template's units).
+
+    Scaled amounts are multiplied exactly (元 → 万元 divides, rounded to the 4 decimals
+    amounts carry)."""
+    from checker.units import FACTORS
+
+    out = dict(tables)
+    for table in spec.template.tables:
+        if table.unit not in FACTORS or table.role not in tables:
+            continue
+        odd = table_info.filter(
+            (pl.col("table") == table.role)
+            & pl.col("unit").is_in(list(FACTORS))
+            & (pl.col("unit") != table.unit)
+        )
+        if odd.is_empty():
+            continue
+        ratios = {u: f / FACTORS[table.unit] for u, f in FACTORS.items()}
+        factors = odd.select(
+            "document",
+            pl.col("unit")
+            .replace_strict({u: int(r) if r >= 1 else 1 for u, r in ratios.items()})
+            .cast(pl.Int64)
+            .alias("__mul"),
+            pl.col("unit")
+            .replace_strict({u: int(1 / r) if r < 1 else 1 for u, r in ratios.items()})
+            .cast(pl.Int64)
+            .alias("__div"),
+        )
+        frame = tables[table.role].join(factors, on="document", how="left")
+        amounts = [c for c in table.amount_columns if c in frame.columns]
+        converted = [
+            pl.when(pl.col("__mul").is_null())
+            .then(pl.col(c))
+            .otherwise(
+                ((pl.col(c) * pl.col("__mul")).cast(pl.Float64) / pl.col("__div"))
+                .round(0)
+                .cast(pl.Int64)
+            )
+            .alias(c)
+            for c in amounts
+        ]
+        out[table.role] = frame.with_columns(converted).drop("__mul", "__div")
+    return out
