@@ -73,3 +73,59 @@ def test_the_totals_a_header_implies() -> None:
     assert "本年收入.一般公共预算.财政拨款" not in sums["本年收入.合计"]
     assert "本年收入.一般公共预算.小计" not in sums  # 小计 of 其中 only: nothing to add
     assert sums["上年结转结余.合计"][-1] == "上年结转结余.单位资金"
+
+
+# 支出经济分类汇总表 as the seed prints it: the header lines out of line with the data
+# (总计 over the 政府 科目名称 column, 其中：财政拨款 last), every data row 18 cells
+T7_HEADER = [
+    "部门预算经济分类\t\t\t政府预算经济分类\t\t总计\t一般公共预算\t\t政府性基金\t国有资本经营预算"
+    "\t上年结转结余\t财政专户管理资金收入\t事业收入\t上级补助收入\t附属单位上缴收入\t事业单位经营收入"
+    "\t其他收入\t",
+    "类\t款\t科目名称\t类\t款\t\t科目名称\t小计\t\t\t\t\t\t\t\t\t\t其中：财政拨款",
+]
+
+
+def _read_t7(*rows: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Any]]:
+    layout = find_layout("budget-document")
+    assert layout is not None
+    reader = Reader(layout, "dump.txt")
+    text = "2023年支出经济分类汇总表\n\n单位：万元\n" + "\n".join([*T7_HEADER, *rows]) + "\n"
+    reader.read([layout_text(text)])
+    table = reader.tables["支出经济分类汇总表"]
+    table.finish()
+    return table.rows, table.places, reader.notes
+
+
+def test_a_table_read_by_position_takes_the_nth_cell_as_the_nth_column() -> None:
+    """The layout says 支出经济分类汇总表 is read by position ("positional"): a row printing
+    its 18 cells is read column by column whatever the header lines print above them; a row
+    printing another number of cells cannot be placed (unresolved, import.positional-row)."""
+    rows, places, notes = _read_t7(
+        "\t\t合计\t\t\t\t7.70\t7.70\t7.70\t\t\t\t\t\t\t\t\t",
+        "035\t\t某某局\t\t\t\t7.70\t7.70\t7.70\t\t\t\t\t\t\t\t\t",
+        "302\t01\t办公费\t502\t01\t办公经费\t7.70\t7.70\t7.70\t\t\t\t\t\t\t\t\t",
+        "302\t07\t邮电费\t502\t01\t办公经费\t1.09\t1.09\t\t\t\t\t\t\t\t\t",
+    )
+    total, unit, row, short = rows
+    assert (total["名称"], total["部门经济分类名称"], total["总计"]) == ("合计", None, 7.7)
+    # 035 is no 部门预算经济分类 code (3xx): the unit's code, and its name the row's label
+    assert (unit["单位代码"], unit["部门经济分类编码"], unit["名称"]) == ("035", None, "某某局")
+    assert places[1]["cells"]["单位代码"]["under"] == "部门经济分类编码"
+    assert row == {
+        **dict.fromkeys(row),
+        "部门经济分类编码": "30201",
+        "部门经济分类名称": "办公费",
+        "政府经济分类编码": "50201",
+        "政府经济分类名称": "办公经费",
+        "总计": 7.7,
+        "一般公共预算.小计": 7.7,
+        "一般公共预算.财政拨款": 7.7,
+    }
+    assert all(v is None for v in short.values())
+    assert all(c.get("unresolved") for c in places[3]["cells"].values())
+    (note,) = [n for n in notes if n.code == "import.positional-row"]
+    assert note.place.line == 9 and note.text == "302、07、邮电费、502、01、办公经费、1.09、1.09"
+    assert note.candidates[0].startswith("17 cells printed, 18 by position: 部门经济分类编码 | ")
+    assert not [
+        n for n in notes if n.code in ("import.column-unmatched", "import.unreadable-amount")
+    ]

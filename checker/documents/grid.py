@@ -64,6 +64,9 @@ class Grid:
     xs: tuple[float, ...]
     ys: tuple[float, ...]
     cells: tuple[Cell, ...]
+    # a text dump's grid: how many cells each row printed (its tab fields; a row is padded
+    # to the grid's width), so a table read by position can tell a row printed short
+    widths: tuple[int, ...] = ()
 
     @property
     def box(self) -> Box:

@@ -99,6 +99,13 @@ register(
             "table {table}{where}: cannot tell which column {text} belong to"
             " (candidates: {candidates}); left unresolved (null)",
         ),
+        "import.positional-row": (
+            "表 {table}{where}：按位置读取的表中这一行的单元格数与模板的列数不同，无法确定 {text}"
+            " 属于哪一列（{candidates}），记为未决（null）",
+            "table {table}{where}: read by position, but this row prints another number of"
+            " cells than the template has columns, so {text} cannot be placed ({candidates});"
+            " left unresolved (null)",
+        ),
         "import.not-a-document": (
             "{file}：无法识别的输入（应为 .pdf、文本导出 .txt 或 JSON 文档）",
             "{file}: unrecognised input (expected .pdf, a text dump .txt, or a JSON document)",

@@ -39,6 +39,9 @@ class ColumnSpec:
     # whose cell is blank takes the value above, until a new one is printed here or in an
     # earlier filled-down column
     fill_down: bool = False
+    # the codes this template prints in it, narrower than the schema's pattern (部门预算经济
+    # 分类's are 3xx): a code printed here that does not match is of another column
+    pattern: str | None = None
 
     @property
     def words(self) -> set[str]:
@@ -64,6 +67,14 @@ class TableLayout:
     empty: re.Pattern[str]
     # rows whose label column matches this are notes, not rows
     skip: re.Pattern[str] | None
+    # a text dump's row printing as many cells as the columns have parts is read by
+    # position: the columns are listed in printed order (its header may not line up)
+    positional: bool = False
+
+    @property
+    def width(self) -> int:
+        """How many printed columns the layout's columns take (a joined column its parts)."""
+        return sum(len(c.parts) for b in self.blocks for c in b.columns)
 
 
 @dataclass(frozen=True)
@@ -143,18 +154,21 @@ def _choices(value: Any) -> tuple[HeaderSpec, ...]:
 
 def _columns(spec: Mapping[str, Any]) -> tuple[ColumnSpec, ...]:
     """A block's columns: ``name: header`` or ``name: {"header": …}`` / ``{"join": […]}``
-    with optional ``"fill_down": true``."""
+    with optional ``"fill_down": true`` and ``"pattern"`` (the codes printed in it)."""
     out = []
     for name, value in spec.items():
         if not isinstance(value, Mapping):
             out.append(ColumnSpec(name, (_choices(value),)))
             continue
         fill = bool(value.get("fill_down", False))
+        pattern = value.get("pattern")
         if "join" in value:
             parts = tuple(_choices(p) for p in value["join"])
-            out.append(ColumnSpec(name, parts, join=True, fill_down=fill))
+            out.append(ColumnSpec(name, parts, join=True, fill_down=fill, pattern=pattern))
         else:
-            out.append(ColumnSpec(name, (_choices(value["header"]),), fill_down=fill))
+            out.append(
+                ColumnSpec(name, (_choices(value["header"]),), fill_down=fill, pattern=pattern)
+            )
     return tuple(out)
 
 
@@ -193,6 +207,7 @@ def layout_from_data(data: Mapping[str, Any], file: str, schemas: Path) -> Layou
                     )
                 ),
                 skip=re.compile(spec["skip"]) if spec.get("skip") else None,
+                positional=bool(spec.get("positional", False)),
             )
         )
     statements = tuple(

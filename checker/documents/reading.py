@@ -16,7 +16,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker.documents.grid import CJK, Cell, Grid, Line, PageLayout
@@ -108,6 +108,9 @@ class _Mapping:
     blocks: list[dict[str, list[int]]]
     header_rows: int
     xs: tuple[float, ...]
+    # read by position (a text dump's table whose layout says so): rows printing another
+    # number of cells than the columns have parts are unresolved
+    positional: bool = False
 
 
 def parse_amount(text: str) -> tuple[float | None, bool]:
@@ -227,7 +230,7 @@ class Reader:
                 if fresh is not None:
                     mapping = fresh
                 elif self._same_columns(mapping, grid):
-                    mapping = _Mapping(mapping.blocks, 0, mapping.xs)
+                    mapping = _Mapping(mapping.blocks, 0, mapping.xs, mapping.positional)
                 else:
                     continue
                 self._rows(current, spec, grid, mapping)
@@ -344,6 +347,11 @@ class Reader:
                 if found:
                     blocks[i][col.name] = found
                     matched += 1
+        if matched and _by_position(spec, grid, start):
+            # the header only claims the grid: its columns are the layout's, in order
+            order = iter(range(spec.width))
+            placed = {c.name: [next(order) for _ in c.parts] for c in spec.blocks[0].columns}
+            return _Mapping([placed], start, grid.xs, positional=True)
         if matched and not quiet:  # a column of the layout no printed header matches
             self._unmatched(spec, blocks, grid, paths)
         if not matched:
@@ -419,6 +427,8 @@ class Reader:
             # a text dump: a row printed a cell short is read where its totals add up
             from checker.documents.textdump import realign_rows
 
+            if mapping.positional:
+                grid = self._short_rows(spec, grid, mapping.header_rows)
             grid, notes = realign_rows(
                 grid, spec, mapping.blocks, mapping.header_rows, t, self.file
             )
@@ -445,6 +455,7 @@ class Reader:
                     self._fill_down(table.above.setdefault(i, {}), block, rec, place, taken)
                 self._label_over_codes(spec.role, rec, place)
                 self._code_in_text(spec.role, rec, place, cols)
+                self._label_from_text(spec.role, rec, place, cols)
                 label = next(
                     (v for k, v in rec.items() if isinstance(v, str) and k not in block.const), None
                 )
@@ -459,6 +470,36 @@ class Reader:
                     table.note = label
                     continue
                 table.blocks.setdefault(i, []).append((rec, place))
+
+    def _short_rows(self, spec: TableLayout, grid: Grid, start: int) -> Grid:
+        """A table read by position: a data row printing another number of cells than the
+        columns have parts cannot be placed; its cells are unresolved (an import note with
+        the row, its cell count and the columns)."""
+        short = {
+            r
+            for r in range(start, grid.n_rows)
+            if r < len(grid.widths) and grid.widths[r] != spec.width
+        }
+        if not short:
+            return grid
+        names = " | ".join(c.name for c in spec.blocks[0].columns)
+        cells = []
+        for r in sorted(short):
+            row = grid.row_cells(r)
+            printed = [c.text for c in row if c.text]
+            if printed:
+                self.notes.append(
+                    ImportNote(
+                        "import.positional-row",
+                        Place(self.file, grid.page, None, row[0].line),
+                        "、".join(printed),
+                        spec.role,
+                        (f"{grid.widths[r]} cells printed, {spec.width} by position: {names}",),
+                    )
+                )
+        for cell in grid.cells:
+            cells.append(replace(cell, unresolved=True) if cell.row in short else cell)
+        return Grid(grid.page, grid.xs, grid.ys, tuple(cells), grid.widths)
 
     def _total_only(
         self, spec: TableLayout, block: Block, grid: Grid, r: int
@@ -612,8 +653,10 @@ class Reader:
         self, role: str, rec: dict[str, Any], place: dict[str, Any], cols: dict[str, list[int]]
     ) -> None:
         """A code printed in a text column of a table that prints no column for that code (a
-        unit's 035 under 项目名称) is the code: when it matches the pattern of exactly one
-        such code column (its cell's ``under`` names where it was printed)."""
+        unit's 035 under 项目名称), or in a code column whose printed codes it does not match
+        (the layout's ``pattern``: 035 under 部门预算经济分类's 类, whose codes are 3xx), is
+        the code: when it matches the schema pattern of exactly one such code column (its
+        cell's ``under`` names where it was printed)."""
         t = self.layout.template.table(role)
         if t is None:
             return
@@ -622,9 +665,17 @@ class Reader:
         ]
         if not unprinted:
             return
+        spec = self.layout.table(role)
+        printed = {c.name: c.pattern for b in spec.blocks for c in b.columns} if spec else {}
         for col in t.columns:
             value = rec.get(col.name)
-            if col.kind != "text" or not isinstance(value, str):
+            if not isinstance(value, str):
+                continue
+            if col.kind == "code":
+                pattern = printed.get(col.name) or col.pattern
+                if not pattern or re.fullmatch(pattern, value):
+                    continue
+            elif col.kind != "text":
                 continue
             fits = [
                 c
@@ -638,6 +689,30 @@ class Reader:
             cells = place["cells"]
             if col.name in cells:
                 cells[code] = {**cells.pop(col.name), "under": col.name}
+
+    def _label_from_text(
+        self, role: str, rec: dict[str, Any], place: dict[str, Any], cols: dict[str, list[int]]
+    ) -> None:
+        """A table that prints no column for its row label (x-label): a row without a code
+        (x-code) that prints text in exactly one text column (合计, a unit's name under
+        科目名称) is labelled by it."""
+        t = self.layout.template.table(role)
+        if t is None or t.label is None or t.code is None or cols.get(t.label):
+            return
+        if rec.get(t.code) is not None or rec.get(t.label) is not None:
+            return
+        texts = [
+            c.name
+            for c in t.columns
+            if c.kind == "text" and c.name != t.label and rec.get(c.name) is not None
+        ]
+        if len(texts) != 1:
+            return
+        name = texts[0]
+        rec[t.label], rec[name] = rec[name], None
+        cells = place["cells"]
+        if name in cells:
+            cells[t.label] = {**cells.pop(name), "under": name}
 
     def _kind(self, role: str, column: str) -> str:
         t = self.layout.template.table(role)
@@ -689,6 +764,16 @@ def _joint(
             columns.setdefault(c.name, c)
     cols = {name: [c for i in group for c in mapping.blocks[i].get(name, [])] for name in columns}
     return Block(tuple(columns.values()), const), cols
+
+
+def _by_position(spec: TableLayout, grid: Grid, start: int) -> bool:
+    """A text dump's grid read by position: its layout says so (one block, columns in
+    printed order) and a data row prints exactly as many cells as the columns have parts."""
+    return (
+        spec.positional
+        and len(spec.blocks) == 1
+        and any(w == spec.width for w in grid.widths[start:])
+    )
 
 
 def _first_line(grid: Grid) -> int | None:

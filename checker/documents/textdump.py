@@ -114,7 +114,7 @@ def _grid(run: Sequence[tuple[int, list[str]]]) -> Grid:
             )
     xs = tuple(float(c) * _WIDTH for c in range(n_cols + 1))
     ys = tuple(float(first + r) for r in range(len(run) + 1))
-    return Grid(None, xs, ys, tuple(cells))
+    return Grid(None, xs, ys, tuple(cells), tuple(len(fields) for _, fields in run))
 
 
 def _header_rows(texts: Sequence[Sequence[str]]) -> int:
@@ -207,6 +207,9 @@ def realign_rows(
     for r in range(start, grid.n_rows):
         texts = rows.get(r, [""] * n)
         line = _row_line(grid, r)
+        if any(c.unresolved for c in grid.row_cells(r)):
+            shift = None  # (a row already undecided: read by position, printed short)
+            continue
         own = any(texts[c] for c in keys) or any(texts[where[a]] for a in amounts)
         if not own and shift is not None and not texts[-1]:
             doubt = {
@@ -371,4 +374,4 @@ def _rebuilt(
             box = Box(float(c), top, float(c + 1), bottom)
             cells.append(Cell(text=text, box=box, row=r, col=c, row_span=1, col_span=1, line=line))
     cells.sort(key=lambda c: (c.row, c.col))
-    return Grid(grid.page, grid.xs, grid.ys, tuple(cells))
+    return Grid(grid.page, grid.xs, grid.ys, tuple(cells), grid.widths)
