@@ -136,8 +136,15 @@ PINS: tuple[Pin, ...] = (
         "budget-row labels (预算情况 | 部门预算总额（万元）) as 栏目 and 项目; the budget "
         "amounts, the sections and the indicator block (一级/二级/三级指标, 指标值, 说明 under "
         "its own header line 485, split over three runs by lines 492/494 printed alone) are "
-        "not read. Needs a form reader (section label in column 1, then item | value pairs; "
-        "a second header line starts the indicator block).",
+        "not read. Needs a form reader driven by the layout (the section labels of column 1 as "
+        "data: 部门（单位）名称 | 年度履职目标 | 年度主要任务 (任务名称 | 主要内容) | 预算情况 "
+        "(item | 金额), then the indicator block under its own header line 485). Even then "
+        "the dump decides only part of it: lines 478 and 484 print a cell short (their first "
+        "cell is no section label, so they are), but the transcriber placed 486's 工作目标管理 "
+        "as a 二级指标 and took the lone lines 492 (投入管理指标) and 494 (预算和财务管理) as "
+        "the 一级/二级 labels of rows below them, read the 3-cell lines 496-506 as the last "
+        "three columns, and placed 528 and 530 (a cell short, 530 with an empty cell between) "
+        "by meaning: those would stay unresolved.",
     ),
 )
 
