@@ -15,7 +15,10 @@ scope (口径) rules compare tables that really differ:
   money, so 表八 and 表九 have rows;
 * 表六 with all four economic classes and the “三公” codes; the codes 30108, 30109,
   30110, 30113 whose (K) correspondences with 表五 the warnings check;
-* 表七 with 预算数 and 决算数 for every item (决算 ≤ 预算).
+* 表七 with 预算数 and 决算数 for every item (决算 ≤ 预算);
+* every figure the layout reads from the prose, as the tables make it (percentages rounded
+  to 0.01 as printed, so some prose rules are 尾差 on the base), with changes on last year
+  in both directions.
 
 Every figure is derived from the 项-level data below, so the identities hold exactly.
 """
@@ -33,6 +36,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.case_search import write_cases  # noqa: E402
+from bench.make_rules_shanghai_final import CLASSES as CLASS_CODES  # noqa: E402
+from bench.make_rules_shanghai_final import STATEMENTS, class_statements  # noqa: E402
 
 RULESET = ROOT / "rulesets" / "部门决算-上海"
 SCHEMA = ROOT / "schemas" / "shanghai-final.schema.json"
@@ -81,6 +86,12 @@ ECONOMIC_RIGHT = {
 }  # fmt: skip
 # 表七: (预算数, 决算数) of 因公出国(境)费, 公务用车购置费, 公务用车运行费, 公务接待费
 THREE = {"出国": (8, 6), "购置": (20, 15), "运行": (12, 10), "接待": (5, 4)}
+# the prose's changes on last year (wording, amount), figures no table states
+CHANGES = {"收支总体": ("减少", 125), "财政拨款": ("增加", 22), "一般公共预算支出": ("减少", 3)}
+OFFICE = ("增加", 10)  # 机关运行经费 on last year
+GENERAL_BUDGET = 750  # 一般公共预算财政拨款支出 年初预算
+PURCHASES = {"货物": 30, "工程": 20, "服务": 50}
+VEHICLES = {"执法执勤用车": 2, "其他用车": 1}
 
 CLASSES = [
     "一般公共服务支出", "外交支出", "国防支出", "公共安全支出", "教育支出", "科学技术支出",
@@ -274,6 +285,21 @@ def base_document() -> dict[str, Any]:
             f"公务接待费.{kind}": _out(values["接待"]),
         }
 
+    statements = prose(
+        {
+            "grand": grand, "income": total_income, "spent": total_spent,
+            "fiscal": sum(received + opening, Decimal(0)), "general": spent[0],
+            "basic": sum(by_fund[FUNDS[0]][c][0] for c in by_fund[FUNDS[0]]),
+            "personnel": sum(_d(e[1]) for c, e in ECONOMIC_LEFT.items() if len(c) == 5),
+            "office": sum(_d(e[1]) for c, e in ECONOMIC_RIGHT.items() if len(c) == 5),
+        },
+        dict(zip(INCOME, sources, strict=True)),
+        {k: sum((v[i] for v in spending.values()), Decimal(0)) for i, k in enumerate(SPENDING)},
+        {name: sum((sum(v) for c, v in by_fund[FUNDS[0]].items() if c.startswith(code)), Decimal(0))
+         for code, name in CLASS_CODES},
+        budget, final,
+    )  # fmt: skip
+
     def table(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         return {"name": name, "unit": "万元", "rows": rows}
 
@@ -291,8 +317,80 @@ def base_document() -> dict[str, Any]:
             FUND_TABLES[0]: table(FUND_TABLES[0], t8),
             FUND_TABLES[1]: table(FUND_TABLES[1], t9),
         },
-        "statements": {},
+        "statements": statements,
     }  # fmt: skip
+
+
+def _pct(part: Decimal, whole: Decimal) -> float:
+    return float(round(part * 100 / whole, 2))
+
+
+def prose(
+    totals: dict[str, Decimal],
+    income: dict[str, Decimal],
+    spending: dict[str, Decimal],
+    classes: dict[str, Decimal],
+    budget: dict[str, Decimal],
+    final: dict[str, Decimal],
+) -> dict[str, Any]:
+    """Every figure the layout reads from the prose, as the tables (and the changes above)
+    make it; percentages rounded to 0.01 as printed."""
+    out: dict[str, tuple[float, str | None]] = {}
+
+    def change(section: str, this: Decimal, word: str, amount: float) -> None:
+        last = this + _d(amount) if word == "减少" else this - _d(amount)
+        out[f"{section}.增减额"] = (amount, word)
+        out[f"{section}.增长率"] = (_pct(_d(amount), last), "下降" if word == "减少" else "增长")
+
+    out["收支总体.收入支出总计"] = (float(totals["grand"]), None)
+    change("收支总体", totals["grand"], *CHANGES["收支总体"])
+    out["收入.本年收入合计"] = (float(totals["income"]), None)
+    for name, value in income.items():
+        out[f"收入.{name}"] = (float(value), None)
+        out[f"收入.{name}占比"] = (_pct(value, totals["income"]), None)
+    out["支出.本年支出合计"] = (float(totals["spent"]), None)
+    for name, value in spending.items():
+        out[f"支出.{name}"] = (float(value), None)
+        out[f"支出.{name}占比"] = (_pct(value, totals["spent"]), None)
+    out["财政拨款.收入支出总计"] = (float(totals["fiscal"]), None)
+    change("财政拨款", totals["fiscal"], *CHANGES["财政拨款"])
+    general = totals["general"]
+    out["一般公共预算支出.合计"] = (float(general), None)
+    out["一般公共预算支出.占本年支出合计"] = (_pct(general, totals["spent"]), None)
+    change("一般公共预算支出", general, *CHANGES["一般公共预算支出"])
+    out["一般公共预算支出.年初预算"] = (GENERAL_BUDGET, None)
+    out["一般公共预算支出.决算"] = (float(general), None)
+    out["一般公共预算支出.完成率"] = (_pct(general, _d(GENERAL_BUDGET)), None)
+    for name, value in classes.items():
+        out[f"一般公共预算支出结构.{name}"] = (float(value), None)
+        out[f"一般公共预算支出结构.{name}占比"] = (_pct(value, general), None)
+    out["基本支出.合计"] = (float(totals["basic"]), None)
+    out["基本支出.人员经费"] = (float(totals["personnel"]), None)
+    out["基本支出.公用经费"] = (float(totals["office"]), None)
+    total_budget = budget["出国"] + budget["购置"] + budget["运行"] + budget["接待"]
+    total_final = final["出国"] + final["购置"] + final["运行"] + final["接待"]
+    out["三公经费.年初预算"] = (float(total_budget), None)
+    out["三公经费.决算"] = (float(total_final), None)
+    out["三公经费.完成率"] = (_pct(total_final, total_budget), None)
+    out["三公经费.因公出国(境)费决算"] = (float(final["出国"]), None)
+    out["三公经费.公务用车购置及运行费决算"] = (float(final["购置"] + final["运行"]), None)
+    out["三公经费.公务接待费决算"] = (float(final["接待"]), None)
+    out["机关运行经费.合计"] = (float(totals["office"]), None)
+    change("机关运行经费", totals["office"], *OFFICE)
+    out["政府采购.合计"] = (float(sum(PURCHASES.values())), None)
+    for name, value in PURCHASES.items():
+        out[f"政府采购.{name}"] = (float(value), None)
+    names = [n for n, _, _ in STATEMENTS + class_statements()]
+    vehicles = [n.removeprefix("国有资产.") for n in names if n.startswith("国有资产.")]
+    out["国有资产.车辆合计"] = (float(sum(VEHICLES.values())), None)
+    for name in vehicles[1:]:
+        out[f"国有资产.{name}"] = (float(VEHICLES.get(name, 0)), None)
+    assert sorted(out) == sorted(names), set(names) ^ set(out)
+    units = {n: u for n, _, u in STATEMENTS + class_statements()}
+    return {
+        name: {"value": value, "unit": units[name], **({"wording": word} if word else {})}
+        for name, (value, word) in ((n, out[n]) for n in names)
+    }
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
 """Checks every shipped ruleset's tests make: golden findings, their write-up, rule metadata,
-mutants caught.
+mutants caught, coverage of a checked document.
 
 A ruleset's findings on a document it is proven on are reviewed by hand, written up in the
 ruleset's FINDINGS.md and pinned in a golden JSON list of (rule, row, column, status, lhs,
@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from ruleset_run import Mutant, _mutant_frames, _mutants
 
 from checker import ast
+from checker.api import Report
+from checker.coverage import Coverage, compute_coverage
+from checker.evaluate import EVALUATED, evaluate
 
 FINDING_STATUSES = ("fail", "error", "rounding")
 BAD = ("fail", "error")
@@ -87,3 +91,42 @@ def caught_documents(results: pl.DataFrame, original: int) -> set[int]:
     on_original = bad.filter(pl.col("document") == original).drop("document")
     caught = bad.join(on_original, on=["rule", "row", "column"], how="anti", nulls_equal=True)
     return set(caught["document"].to_list())
+
+
+def mutation(report: Report) -> tuple[list[Mutant], list[Mutant]]:
+    """(mutants, survivors) of the one document ``report`` checked: one mutant per numeric
+    figure (+1.00), built from the report's frames as ``ruleset_run`` builds the seed's and
+    checked in one batch; a survivor is a mutant no (rule, row, column) catches."""
+    rules, batch = report.rules, report.batch
+    assert batch.documents.height == 1, "one original document"
+    mutants = _mutants(rules.template, batch.tables, batch.statements, 1)
+    m_docs, m_tables, m_statements = _mutant_frames(
+        batch.documents, batch.tables, batch.statements, mutants
+    )
+    documents = pl.concat([batch.documents, m_docs], how="vertical_relaxed")
+    tables = {
+        role: pl.concat([batch.tables[role], m_tables[role]], how="vertical_relaxed")
+        for role in batch.tables
+    }
+    statements = pl.concat([batch.statements, m_statements], how="vertical_relaxed")
+    results = evaluate(
+        rules.ruleset, rules.template, documents, tables, statements, cells_for=()
+    ).frame
+    caught = caught_documents(results, 0)
+    return mutants, [m for m in mutants if m.document not in caught]
+
+
+def coverage(report: Report) -> Coverage:
+    """``rulecheck coverage`` of the documents ``report`` checked."""
+    rules, batch = report.rules, report.batch
+    results = evaluate(
+        rules.ruleset,
+        rules.template,
+        batch.documents,
+        batch.tables,
+        batch.statements,
+        cells_for=EVALUATED,
+    ).frame
+    return compute_coverage(
+        rules.ruleset, rules.template, results, batch.documents, batch.tables, batch.statements
+    )
