@@ -204,6 +204,26 @@ class Call:
     span: Span = NOWHERE
 
 
+# The documents a rule can read besides its own, by how they relate to it (the same
+# body, ``meta.department``): 上年 = the same kind a year before; 预算 / 决算 = that kind
+# of the same year. (kind, year offset); None: the same kind as the document's own.
+RELATIONS: dict[str, tuple[str | None, int]] = {
+    "上年": (None, -1),
+    "预算": ("部门预算", 0),
+    "决算": ("部门决算", 0),
+}
+
+
+@dataclass(frozen=True)
+class Related:
+    """``上年(x)``: ``x`` (a document-level value) read in a related document of the run;
+    skipped, naming the document needed, when the run does not hold it."""
+
+    relation: str  # a key of RELATIONS
+    operand: Expr
+    span: Span = NOWHERE
+
+
 Expr: TypeAlias = (
     Number
     | String
@@ -216,6 +236,7 @@ Expr: TypeAlias = (
     | Neg
     | Aggregate
     | Call
+    | Related
 )
 
 # --------------------------------------------------------------------------- conditions

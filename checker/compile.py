@@ -226,6 +226,8 @@ class Planner:
         # per table printed in another unit than the ruleset's: its figures' half-width
         # in the ruleset's unit (checker.units.table_halves; set by the engine)
         self.halves: dict[str, Decimal] = {}
+        # W columns read in related documents (上年(…)…): relation → names
+        self._related: dict[str, set[str]] = {}
         self._names: dict[Any, str] = {}
         self._tables: dict[str, _TableNeeds] = {}
         self._statements: dict[str, pl.Expr] = {}
@@ -330,8 +332,20 @@ class Planner:
         self._statements[base] = pl.col("wording").filter(pl.col("name") == name).first()
         return base
 
+    def related(self, relation: str, name: str) -> str:
+        """The W column holding ``name`` of the document ``relation`` names (ast.RELATIONS)."""
+        self._related.setdefault(relation, set()).add(name)
+        return f"__{relation}__{name}"
+
+    def related_found(self, relation: str) -> str:
+        """The W column: the run holds the document ``relation`` names."""
+        self._related.setdefault(relation, set())
+        return f"__{relation}__found"
+
     def build(self, documents: pl.LazyFrame, frames: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
-        """The wide frame: one row per document, one column per planned quantity."""
+        """The wide frame: one row per document, one column per planned quantity (and
+        those read in related documents, from their rows: :meth:`_with_related`)."""
+        meta = documents
         wide = documents.select("document")
         fill: dict[str, pl.Expr] = {}
         for role, needs in self._tables.items():
@@ -359,6 +373,46 @@ class Planner:
                 fill[name] = pl.col(name).fill_null(False)
         if fill:
             wide = wide.with_columns([e.alias(n) for n, e in fill.items()])
+        return self._with_related(wide, meta) if self._related else wide
+
+    def _with_related(self, wide: pl.LazyFrame, meta: pl.LazyFrame) -> pl.LazyFrame:
+        """Each related document's quantities beside the document's own: one self-join per
+        relation on the body (``meta.department``), year and kind."""
+        have = set(meta.collect_schema())
+        keys = ("department", "year", "kind")
+        base = wide
+        for relation, names in sorted(self._related.items()):
+            kind, offset = ast.RELATIONS[relation]
+            found = f"__{relation}__found"
+            if not set(keys) <= have:  # the schema names no body, year or kind: never found
+                wide = wide.with_columns(
+                    *(pl.lit(None).alias(f"__{relation}__{n}") for n in sorted(names)),
+                    pl.lit(False).alias(found),
+                )
+                continue
+            docs = meta.select("document", *keys)
+            wanted = docs.select(
+                "document",
+                "department",
+                (pl.col("year") + offset).alias("year"),
+                (pl.lit(kind) if kind is not None else pl.col("kind")).alias("kind"),
+            )
+            targets = docs.select(pl.col("document").alias("__target"), *keys).unique(
+                subset=list(keys), keep="first", maintain_order=True
+            )
+            pairs = wanted.join(targets, on=list(keys), how="left").select(
+                "document", "__target"
+            )
+            theirs = base.select(
+                pl.col("document").alias("__target"),
+                *(pl.col(n).alias(f"__{relation}__{n}") for n in sorted(names)),
+            )
+            wide = (
+                wide.join(pairs, on="document", how="left")
+                .join(theirs, on="__target", how="left")
+                .with_columns(pl.col("__target").is_not_null().alias(found))
+                .drop("__target")
+            )
         return wide
 
 
@@ -387,6 +441,10 @@ class Context:
     # False where the expressions are used outside the rule's own frame (an aggregate's
     # filter, run by the planner or a correlated join): temporaries are inlined there
     staged: bool = True
+    # inside 上年(…) …: W quantities are read in that related document (ast.RELATIONS)
+    related: str | None = None
+    # the rule reads a related document: its results are skipped when the run lacks it
+    reads_related: list[str] = field(default_factory=list)
 
     def bind(self, num: Num) -> Num:
         """Materialise a value as temporary columns, so expressions that use it several
@@ -418,6 +476,8 @@ class Context:
         return pl.col(name)
 
     def w(self, name: str) -> pl.Expr:
+        if self.related is not None:
+            name = self.planner.related(self.related, name)
         self.columns_used.add(name)
         return pl.col(name)
 
@@ -495,7 +555,39 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
             return _aggregate(agg, ctx)
         case ast.Call(func=func, args=args):
             return _call(func, args, ctx, expr.span)
+        case ast.Related(relation=relation, operand=operand):
+            return _related(relation, operand, expr, ctx)
     raise CompileError(f"not a number: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
+
+
+def _related(relation: str, operand: ast.Expr, expr: ast.Expr, ctx: Context) -> Num:
+    """``上年(x)``: ``x`` in the related document; null (with a ``needs-document`` reason
+    that skips the result) where the run does not hold it."""
+    inner = replace(ctx, related=relation, cells=[])
+    n = number(operand, inner)
+    found = pl.col(ctx.planner.related_found(relation))
+    ctx.columns_used.add(ctx.planner.related_found(relation))
+    ctx.reads_related.append(relation)
+    shown = pl.when(found).then(n.v)  # null (—) where the document is missing
+    ctx.cells.append(_cell_struct(relation, pl.lit(None), None, shown, _related_label(expr)))
+    missing = pl.when(found.not_()).then(pl.lit(f"needs-document:{relation}"))
+    reason = missing.otherwise(n.reason) if n.reason is not None else missing
+    return Num(n.v, n.lo, n.hi, n.exact, reason, n.nullable, None)
+
+
+def _related_label(expr: ast.Expr) -> str:
+    """``上年(收支表[收入总计])`` as a cell's label (what was read, and in which document)."""
+    assert isinstance(expr, ast.Related)
+    match expr.operand:
+        case ast.CellRef() as ref:
+            inner = _ref_text(ref)
+        case ast.Aggregate(func=func, table=table, column=column):
+            inner = f"{func}({table}{'.' + column if column else ''})"
+        case ast.StatementRef(name=name):
+            inner = f"说明.{name}"
+        case _:
+            inner = "…"
+    return f"{expr.relation}({inner})"
 
 
 def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
@@ -1048,6 +1140,11 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
     inline = replace(ctx, staged=False)
     row_filter = boolean(rule.row_filter, inline) if rule.row_filter is not None else None
     row = pl.col("row") if table is not None else pl.lit(None, pl.UInt32)
+    if ctx.reads_related and judged.reason is not None:
+        # the run lacks the related document: skipped (the reason names the one needed)
+        needs = judged.reason.str.starts_with("needs-document:")
+        skipped = pl.when(needs).then(_STATUS[SKIPPED]).otherwise(judged.status)
+        judged = replace(judged, status=skipped)
     select = _result_select(rule.meta.id, judged, row, rule.expanded_column, when)
     return CompiledRule(
         rule.meta.id,

@@ -414,7 +414,7 @@ class Engine:
         # roll-ups' parent rows with their children's sums come with it: a roll-up none
         # of whose parents has children (most, in a document without subtotal rows) then
         # plans no results at all.
-        wide_plan = self.planner.build(documents.lazy().select("document"), frames)
+        wide_plan = self.planner.build(documents.lazy(), frames)
         levels = [level for r in self.rollups for level in self.levels(r, with_cells=False)]
         pair_plans = [rollup_pairs(level, frames) for level in levels]
         wide_frame, *pairs = collect_plans(

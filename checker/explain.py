@@ -159,6 +159,8 @@ def show(node: ast.Expr | ast.Cond | None) -> str:
             return f"{func}({target}" + (f" where {show(where)})" if where else ")")
         case ast.Call(func=func, args=args):
             return f"{func}({', '.join(show(a) for a in args)})"
+        case ast.Related(relation=relation, operand=operand):
+            return f"{relation}({show(operand)})"
         case ast.Compare(op=op, left=left, right=right):
             return f"{show(left)} {op} {show(right)}"
         case ast.And(items=items):

@@ -94,6 +94,18 @@ class _Doc:
         self.factors = factors or {}
         self.halves = halves or {}
         self._converted: dict[str, list[Row]] = {}
+        # the run's documents by (body, year, kind): what 上年(…) … read (ast.RELATIONS)
+        self.index: Mapping[tuple[Any, Any, Any], _Doc] = {}
+
+    def related(self, relation: str) -> _Doc | None:
+        """The document ``relation`` names, if the run holds it."""
+        meta = self.doc.get("meta") or {}
+        kind, offset = ast.RELATIONS[relation]
+        year = meta.get("year")
+        if not isinstance(year, int):
+            return None
+        key = (meta.get("department"), year + offset, kind or meta.get("kind"))
+        return self.index.get(key)
 
     def rows(self, role: str) -> list[Row]:
         table = self.doc.get("tables", {}).get(role) or {}
@@ -210,6 +222,12 @@ def number(expr: ast.Expr, env: _Env) -> Val:
             return _aggregate(agg, env)
         case ast.Call(func=func, args=args):
             return _call(func, args, env)
+        case ast.Related(relation=relation, operand=operand):
+            other = env.doc.related(relation)
+            if other is None:
+                zero = Decimal(0).quantize(QUANTUM)
+                return Val(zero, zero, zero, True, f"needs-document:{relation}")
+            return number(operand, _Env(other, env.half))
     raise TypeError(type(expr).__name__)
 
 
@@ -574,6 +592,8 @@ def _evaluate_rule(rule: ast.Rule, doc: _Doc, index: int, precision: Decimal) ->
         scopes = [(None, _Env(doc, half))]
     for row_index, env in scopes:
         judged = judge(rule.check, env)
+        if judged.reason is not None and judged.reason.startswith("needs-document:"):
+            judged = _Judged(SKIPPED, judged.lhs, judged.rhs, judged.reason)
         if rule.when is not None and not boolean(rule.when, env):
             judged = _Judged(SKIPPED, judged.lhs, judged.rhs, judged.reason)
         results.append(_result(index, rule.meta.id, row_index, rule.expanded_column, judged))
@@ -660,8 +680,13 @@ def evaluate_documents(
     factors = table_factors(ruleset, template)
     halves = table_halves(ruleset, template, precision / 2)
     out: list[RefResult] = []
-    for index, raw in enumerate(documents):
-        doc = _Doc(raw, template, factors, halves)
+    docs = [_Doc(raw, template, factors, halves) for raw in documents]
+    index_by: dict[tuple[Any, Any, Any], _Doc] = {}
+    for doc in docs:
+        meta = doc.doc.get("meta") or {}
+        index_by.setdefault((meta.get("department"), meta.get("year"), meta.get("kind")), doc)
+    for index, doc in enumerate(docs):
+        doc.index = index_by
         for rule in ruleset.rules:
             if isinstance(rule, ast.Rollup):
                 out.extend(_evaluate_rollup(rule, doc, index, precision))

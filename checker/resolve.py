@@ -28,7 +28,7 @@ import contextlib
 import itertools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -57,6 +57,7 @@ from checker.ast import (
     Not,
     Number,
     Or,
+    Related,
     Rollup,
     RowKey,
     Rule,
@@ -137,6 +138,12 @@ register(
         "rules.resolve.expected-text": (
             "{what} 需要文字，而这是金额",
             "{what} needs text, but this is an amount",
+        ),
+        "rules.resolve.related-row": (
+            "{relation}(…) 读的是另一份文档：只能引用整份文档的值（单元格、合计、说明），"
+            "不能引用本行的列",
+            "{relation}(…) reads another document: only document-level values (cells, sums,"
+            " statements), not a column of the current row",
         ),
         "rules.resolve.wording-of-statement": (
             "wording(…) 的参数须是说明中的数字（说明.名称）",
@@ -875,6 +882,14 @@ class Resolver:
                 return self.aggregate(e, ctx), "amount"
             case Call():
                 return self.call(e, ctx)
+            case Related(relation=relation, operand=operand):
+                value, kind = self.expr(operand, ctx)
+                self.need(kind, "amount", operand, relation)
+                if any(isinstance(n, ColumnRef) for n in _descendants(value)):
+                    # another document has no "current row": document-level values only
+                    self.error("rules.resolve.related-row", e.span, relation=relation)
+                    raise _Failed
+                return Related(relation, value, e.span), "amount"
         raise _Failed  # ColumnVar never reaches here: syntax keeps loop variables as names
 
     def exprs(self, items: Sequence[Expr], ctx: _Ctx) -> list[tuple[Expr, Kind]]:
@@ -1287,6 +1302,15 @@ def resolve(
         span=header.span,
     )
     return ruleset, resolver.diagnostics
+
+
+def _descendants(node: object) -> Iterator[object]:
+    """``node`` and every AST node below it."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        stack.extend(iter_children(item))
 
 
 def default_precision(ruleset: Ruleset) -> Decimal:

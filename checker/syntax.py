@@ -41,6 +41,7 @@ from lark.exceptions import (
 from lark.indenter import Indenter
 
 from checker.ast import (
+    RELATIONS,
     Aggregate,
     Alias,
     And,
@@ -65,6 +66,7 @@ from checker.ast import (
     Not,
     Number,
     Or,
+    Related,
     Rollup,
     RowKey,
     Rule,
@@ -972,8 +974,12 @@ class _Builder(Transformer[Token, Any]):
         args = [c for c in children if isinstance(c, _Item)]
         span = self.span_of(children)
         fspan = self.tspan(func_tok)
+        if func in RELATIONS:
+            if not self._arity(func, args, "1", len(args) == 1, fspan) or args[0].extra:
+                return _INVALID
+            return Related(func, self.as_expr(args[0].value), span)
         if func not in FUNCTIONS:
-            cands = closest(func, FUNCTIONS)
+            cands = closest(func, (*FUNCTIONS, *RELATIONS))
             self.error(
                 "rules.syntax.unknown-function",
                 fspan,

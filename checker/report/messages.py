@@ -13,6 +13,10 @@ _REASONS: dict[str, tuple[str, str]] = {
     "division-by-zero": ("除数为零", "division by zero"),
     "no-value": ("单元格为空，无法计算", "an operand is empty"),
     "no-amount": ("“{detail}”中没有金额", "no amount in “{detail}”"),
+    "needs-document": (
+        "需要同一单位的{detail}文档，本次检查中没有，未检查",
+        "needs the same body's {detail} document, which this run does not hold: not checked",
+    ),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -56,6 +60,9 @@ def _holds(op: str, a: float, b: float) -> bool:
 def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     """One sentence explaining a result."""
     status = row["status"]
+    needs = _needs(row, lang)
+    if needs is not None:
+        return needs
     if status == "error":
         return reason_message(row.get("reason"), lang) or STATUS_WORDS["error"][lang == "en"]
     lhs, rhs = row.get("lhs"), row.get("rhs")
@@ -93,6 +100,14 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     if status == "skipped":
         return "前提条件不成立，未检查" if lang == "zh" else "its condition does not apply"
     return f"{fmt(lhs)} = {fmt(rhs)}"
+
+
+def _needs(row: Mapping[str, Any], lang: Lang) -> str | None:
+    """A result skipped because the run lacks the related document it reads."""
+    reason = row.get("reason") or ""
+    if row["status"] == "skipped" and reason.startswith("needs-document:"):
+        return reason_message(reason, lang)
+    return None
 
 
 def source_label(source: Mapping[str, Any] | None, lang: Lang, *, file: bool = True) -> str | None:
