@@ -37,14 +37,20 @@ from typing import Any
 
 import polars as pl
 import pytest
-from ruleset_golden import BAD, assert_rule_metadata, caught_documents, finding_rows
+from ruleset_golden import (
+    BAD,
+    assert_rule_metadata,
+    caught_documents,
+    coverage,
+    finding_rows,
+)
 from ruleset_run import Mutant, _mutant_frames
 
 from checker import ast
 from checker.api import Report, check, load_rules
-from checker.coverage import compute_coverage, numeric_cells
+from checker.coverage import numeric_cells
 from checker.documents import SCALE
-from checker.evaluate import EVALUATED, evaluate
+from checker.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESET = ROOT / "rulesets" / "部门预算-上海"
@@ -146,20 +152,7 @@ def test_the_scope_of_document_10_is_not_a_failure() -> None:
 @cache
 def _coverage() -> pl.DataFrame:
     """The numeric cells no rule reads, over the five documents (``checker.coverage``)."""
-    report = _checked()
-    rules, batch = report.rules, report.batch
-    results = evaluate(
-        rules.ruleset,
-        rules.template,
-        batch.documents,
-        batch.tables,
-        batch.statements,
-        cells_for=EVALUATED,
-    ).frame
-    coverage = compute_coverage(
-        rules.ruleset, rules.template, results, batch.documents, batch.tables, batch.statements
-    )
-    return coverage.uncovered
+    return coverage(_checked()).uncovered
 
 
 def _cells(report: Report) -> pl.DataFrame:
