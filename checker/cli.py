@@ -708,6 +708,11 @@ def test_command(
             sys.stderr.write(diag.format(language) + "\n")
         raise typer.Exit(ExitCode.USAGE)
     try:
+        if schema is None and rules:  # a bundled ruleset: its template's schema
+            from checker.documents.registry import template_of_rules
+
+            found = template_of_rules(rules[0])
+            schema = str(found.schema_file) if found is not None else None
         ruleset = load_rules(rules, schema=schema)
         suite = run_tests(rules, ruleset, schema=schema, require_coverage=require_coverage)
     except RulecheckError as error:

@@ -286,7 +286,9 @@ class Engine:
         )
         entry = diskcache.entry("engines", key)
         found = diskcache.read(entry)
-        if isinstance(found, cls) and len(found.rules_frame) == len(ruleset.rules):
+        if isinstance(found, cls) and found.rules_frame.get_column("rule").to_list() == [
+            r.meta.id for r in ruleset.rules
+        ]:
             found._attach(ruleset)
             found._entry = entry
             return found

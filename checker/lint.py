@@ -66,13 +66,10 @@ def _template_of(root: Path, given: Template | None) -> Template:
     bundled ruleset folder (schema ``x-ruleset``) holds the file, else the default."""
     if given is not None:
         return given
-    from checker.documents.registry import known_templates
+    from checker.documents.registry import template_of_rules
 
-    folders = {t.ruleset: t for t in known_templates() if t.ruleset}
-    for parent in root.resolve().parents:
-        if parent.name in folders:
-            return load_template(str(folders[parent.name].schema_file))
-    return load_template()
+    found = template_of_rules(root)
+    return load_template(str(found.schema_file) if found is not None else None)
 
 
 def lint(paths: Sequence[str | Path], template: Template | None = None) -> LintResult:

@@ -623,7 +623,8 @@ def rule_outcomes(batch: Batch, rules: Rules, wanted: Iterable[str]) -> dict[tup
     if not wanted:
         return {}
     chosen = tuple(r for r in rules.ruleset.rules if r.meta.id in wanted)
-    subset = replace(rules, ruleset=replace(rules.ruleset, rules=chosen))
+    # the subset's own digest: the full ruleset's would find its engine in the cache
+    subset = replace(rules, ruleset=replace(rules.ruleset, rules=chosen), digest=None)
     frame = check_batch(batch, subset, cells_for=()).frame  # statuses only
     names = {rank: status for status, rank in _RANK.items()}
     worst = (

@@ -100,3 +100,14 @@ def first_template(paths: list[str]) -> KnownTemplate | None:
         except ValueError:
             return None
     return None
+
+
+def template_of_rules(path: str | Path) -> KnownTemplate | None:
+    """The template whose bundled ruleset folder (``x-ruleset``) holds the rule file or
+    folder at ``path`` (None: a ruleset of the user's own)."""
+    folders = {t.ruleset: t for t in known_templates() if t.ruleset}
+    here = Path(path).resolve()
+    for parent in (here, *here.parents):
+        if parent.name in folders:
+            return folders[parent.name]
+    return None
