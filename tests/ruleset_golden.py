@@ -85,6 +85,15 @@ def assert_rule_metadata(rules: Iterable[ast.Rule | ast.Rollup]) -> None:
     assert len(ids) == len(set(ids))
 
 
+def assert_included_and_described(ruleset: Path, name: str) -> None:
+    """A rule file of a ruleset folder is included by its ruleset.rules and named in its
+    README.md."""
+    entry = (ruleset / "ruleset.rules").read_text("utf-8")
+    readme = (ruleset / "README.md").read_text("utf-8")
+    assert f'include "{name}"' in entry
+    assert f"`{name}`" in readme
+
+
 def caught_documents(results: pl.DataFrame, original: int) -> set[int]:
     """Documents where some (rule, row, column) fails or errors but not on ``original``."""
     bad = results.filter(pl.col("status").is_in(BAD)).select("document", "rule", "row", "column")

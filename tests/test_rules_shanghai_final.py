@@ -34,6 +34,7 @@ from ruleset_golden import (
     BAD,
     assert_explained,
     assert_golden,
+    assert_included_and_described,
     assert_rule_metadata,
     coverage,
     finding_rows,
@@ -131,10 +132,7 @@ def test_every_rule_has_title_severity_description_and_source() -> None:
     sorted(p.name for p in RULESET.glob("*.rules") if p.name != "ruleset.rules"),
 )
 def test_every_rule_file_is_included_and_described_in_the_readme(name: str) -> None:
-    entry = (RULESET / "ruleset.rules").read_text("utf-8")
-    readme = (RULESET / "README.md").read_text("utf-8")
-    assert f'include "{name}"' in entry
-    assert f"`{name}`" in readme
+    assert_included_and_described(RULESET, name)
 
 
 def test_rule_tests_hold_and_cover_every_rule() -> None:
