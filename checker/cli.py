@@ -37,9 +37,27 @@ DebugOption = Annotated[bool, typer.Option("--debug", help="出错时显示调�
 _debug = False
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: print the version and exit 0."""
+    if value:
+        from checker import __version__
+
+        sys.stdout.write(f"rulecheck {__version__}\n")
+        raise typer.Exit(ExitCode.CLEAN)
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version", is_eager=True, callback=_print_version, help="显示版本号 / show the version"
+    ),
+]
+
+
 @app.callback()
 def _root(
     debug: DebugOption = False,
+    version: VersionOption = False,
 ) -> None:
     global _debug
     _debug = debug

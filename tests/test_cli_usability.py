@@ -1,0 +1,55 @@
+"""Small things a first-time user of the command line meets (issue 16): ``--version``,
+``--help`` in an 80-column terminal, ``--select``/``--ignore`` that name no rule, rules
+that found nothing to check, and the README's examples as written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_run import ROOT, rulecheck
+
+from checker import __version__
+
+SEED = ROOT / "examples" / "000_afa05cab7739910b.json"
+
+
+def test_version() -> None:
+    done = rulecheck("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["rulecheck", __version__]
+
+
+@pytest.mark.parametrize(
+    ("option", "pattern", "near"),
+    [
+        ("--select", "XJ-99", "XJ-09"),  # an id of no rule
+        ("--select", "xj-02", "XJ-02"),  # ids are case-sensitive: the near one is named
+        ("--ignore", "XJ-X", "XJ-"),  # a prefix of no rule
+    ],
+)
+def test_select_or_ignore_naming_no_rule_is_a_usage_error(
+    option: str, pattern: str, near: str
+) -> None:
+    done = rulecheck("check", str(SEED), option, pattern, "--lang", "en")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{option} {pattern}: no rule of the ruleset" in done.stderr
+    assert "did you mean" in done.stderr and f"“{near}”" in done.stderr
+    assert done.stdout == ""  # nothing was checked
+
+
+def test_select_and_ignore_of_known_ids_and_prefixes_still_run() -> None:
+    done = rulecheck("check", str(SEED), "--select", "XJ-", "--ignore", "XJ-02", "--lang", "en")
+    assert done.returncode in (0, 1), done.stderr
+    assert "error:" not in done.stderr
+
+
+def test_select_through_the_api_raises_usage(tmp_path: Path) -> None:
+    from checker.api import load_rules
+    from checker.diagnostics import ExitCode, RulecheckError
+
+    rules = load_rules()
+    with pytest.raises(RulecheckError) as raised:
+        rules.select(["SZ-01", "NOPE-1"], ["ZC-"])
+    assert raised.value.exit_code == ExitCode.USAGE
+    assert [d.args["pattern"] for d in raised.value.diagnostics] == ["NOPE-1"]
