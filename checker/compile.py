@@ -493,7 +493,12 @@ def _ref_text(ref: ast.CellRef) -> str:
 
 
 def _cell_struct(
-    table: str, row: pl.Expr, column: str | None, value: pl.Expr, label: str | None = None
+    table: str,
+    row: pl.Expr,
+    column: str | None,
+    value: pl.Expr,
+    label: str | None = None,
+    text: pl.Expr | None = None,
 ) -> pl.Expr:
     return pl.struct(
         pl.lit(table).alias("table"),
@@ -501,7 +506,16 @@ def _cell_struct(
         pl.lit(column, pl.Utf8).alias("column"),
         value.cast(F64).alias("value"),
         pl.lit(label, pl.Utf8).alias("ref"),
+        (text if text is not None else pl.lit(None)).cast(pl.Utf8).alias("text"),
     )
+
+
+_SHOWN_VALUES = 8  # a set's first values shown as evidence (with its size)
+
+
+def _text_cell(table: str, row: pl.Expr, column: str | None, text: pl.Expr, label: str) -> pl.Expr:
+    """A text operand as a cell: its value as printed."""
+    return _cell_struct(table, row, column, pl.lit(None, F64), label, text)
 
 
 def number(expr: ast.Expr, ctx: Context) -> Num:
@@ -826,12 +840,24 @@ def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
         case ast.String(value=literal):
             return pl.lit(literal)
         case ast.ColumnRef(column=column, outer=outer):
-            return pl.col(f"__outer__{column}" if outer else column)
+            got = pl.col(f"__outer__{column}" if outer else column)
+            table = ctx.outer_table if outer else ctx.row_table
+            if table is not None and not outer and ctx.outer_table is None:
+                ctx.cells.append(_text_cell(table.role, pl.col("row"), column, got, column))
+            return got
         case ast.CellRef() as ref:
-            value, _found, _row = ctx.planner.cell(ref)
+            value, _found, row = ctx.planner.cell(ref)
+            assert ref.table is not None
+            ctx.cells.append(
+                _text_cell(ref.table, ctx.w(row), ref.column, ctx.w(value), _ref_text(ref))
+            )
             return ctx.w(value)
         case ast.Call(func="wording", args=(ast.StatementRef(name=name),)):
-            return ctx.w(ctx.planner.statement_wording(name))
+            wording = ctx.w(ctx.planner.statement_wording(name))
+            ctx.cells.append(
+                _text_cell("说明", pl.lit(None), name, wording, f"wording(说明.{name})")
+            )
+            return wording
     raise CompileError(f"not text: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
 
 
@@ -899,13 +925,21 @@ def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
             empty = ctx.w(ctx.planner.empty(role))
             return empty.not_() if negated else empty
         case ast.Matches(operand=operand, pattern=pattern):
-            return text(operand, ctx).str.contains(f"^(?:{pattern})$").fill_null(False)
+            got = text(operand, ctx)
+            ctx.cells.append(_text_cell("", pl.lit(None), None, pl.lit(pattern), "matches"))
+            return got.str.contains(f"^(?:{pattern})$").fill_null(False)
         case ast.StartsWith(operand=operand, prefix=prefix):
             return text(operand, ctx).str.starts_with(text(prefix, ctx)).fill_null(False)
         case ast.InValues(operand=operand, values=values, negated=negated):
             if is_text(operand, ctx):
                 options = [v.value for v in values if isinstance(v, ast.String)]
                 inside = text(operand, ctx).is_in(options).fill_null(False)
+                listed = "、".join(options[:_SHOWN_VALUES]) + ("…" if len(options) > 8 else "")
+                ctx.cells.append(
+                    _cell_struct(
+                        "", pl.lit(None), None, pl.lit(len(options)), "in", pl.lit(listed)
+                    )
+                )
             else:
                 n = number(operand, ctx)
                 inside = pl.any_horizontal([n.v == number(v, ctx).v for v in values]).fill_null(
@@ -915,6 +949,15 @@ def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
         case ast.InColumn(operand=operand, table=role, column=column, negated=negated):
             value_list = ctx.w(ctx.planner.value_set(role, column))
             inside = value_list.list.contains(text(operand, ctx)).fill_null(False)
+            head = value_list.list.unique(maintain_order=True)
+            shown = head.list.head(_SHOWN_VALUES).list.join("、") + pl.when(
+                head.list.len() > _SHOWN_VALUES
+            ).then(pl.lit("…")).otherwise(pl.lit(""))
+            ctx.cells.append(
+                _cell_struct(
+                    role, pl.lit(None), column, head.list.len(), f"{role}.{column}", shown
+                )
+            )
             return inside.not_() if negated else inside
         case ast.Exists(ref=ref):
             _value, found, _row = ctx.planner.cell(ref)
@@ -1086,8 +1129,18 @@ def _cells_expr(cells: list[pl.Expr]) -> pl.Expr:
     return listed.alias("cells")
 
 
+# an operand: where it is, its amount, its label; ``text`` a text operand's value as
+# printed (a code, a name, a wording) or what a condition compared with (a set's first
+# values, a pattern): the evidence a reviewer reads beside the verdict
 CELL_DTYPE = pl.Struct(
-    {"table": pl.Utf8, "row": pl.UInt32, "column": pl.Utf8, "value": F64, "ref": pl.Utf8}
+    {
+        "table": pl.Utf8,
+        "row": pl.UInt32,
+        "column": pl.Utf8,
+        "value": F64,
+        "ref": pl.Utf8,
+        "text": pl.Utf8,
+    }
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -250,6 +250,21 @@ def evaluate(
     )
 
 
+def _code_digest() -> str:
+    """The digest of the compiler's source as this process loaded it: read once, at import,
+    so that a process whose code changed on disk since it started never stores an engine
+    compiled by the old code under the new code's key."""
+    from checker import diskcache
+
+    here = Path(__file__).parent
+    return diskcache.source_digest(
+        *(here / n for n in ("ast.py", "compile.py", "evaluate.py", "units.py"))
+    )
+
+
+_CODE: Final = _code_digest()
+
+
 class Engine:
     """A ruleset compiled once, run over any number of batches (chunks of documents).
 
@@ -274,16 +289,7 @@ class Engine:
 
         if digest is None:
             digest = ruleset_digest(ruleset)
-        here = Path(__file__).parent
-        key = diskcache.digest(
-            sys.version,
-            pl.__version__,
-            diskcache.source_digest(
-                *(here / n for n in ("ast.py", "compile.py", "evaluate.py", "units.py"))
-            ),
-            repr(template),
-            digest,
-        )
+        key = diskcache.digest(sys.version, pl.__version__, _CODE, repr(template), digest)
         entry = diskcache.entry("engines", key)
         found = diskcache.read(entry)
         if isinstance(found, cls) and found.rules_frame.get_column("rule").to_list() == [

@@ -17,7 +17,7 @@ import polars as pl
 
 from checker.diagnostics import Lang, severity_word
 from checker.report.locate import DocumentLines, display_path, finding_pointer, place
-from checker.report.messages import STATUS_WORDS, fmt, result_message
+from checker.report.messages import STATUS_WORDS, cell_value, result_message
 from checker.report.sarif import finding_statuses, waived_flag
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def _message(row: dict[str, Any], lang: Lang) -> str:
     where = " ".join(p for p in (str(row.get("id")), place(row, lang)) if p)
     lines = [f"{where}: {result_message(row, lang)}"]
     lines += [
-        f"{cell['ref'] or cell['table'] + '.' + str(cell['column'])} = {fmt(cell['value'])}"
+        f"{cell['ref'] or cell['table'] + '.' + str(cell['column'])} = {cell_value(cell, lang)}"
         for cell in row.get("cells") or []
     ]
     return "\n".join(lines)

@@ -44,6 +44,7 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
             "column": c["column"],
             "value": _number(c["value"]),
             "ref": c["ref"],
+            **({"text": c["text"]} if c.get("text") is not None else {}),
             "pointer": _pointer(c["table"], c["row"], c["column"]),
             "source": source_dict(c),
         }

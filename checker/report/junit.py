@@ -19,7 +19,7 @@ import polars as pl
 from checker.diagnostics import Diagnostic, Lang
 from checker.report.json import _pointer
 from checker.report.locate import place
-from checker.report.messages import fmt, result_message
+from checker.report.messages import cell_value, result_message
 
 if TYPE_CHECKING:
     from checker.api import Report
@@ -44,7 +44,7 @@ def result_lines(row: dict[str, Any], lang: Lang) -> list[str]:
     for cell in row.get("cells") or []:
         label = cell["ref"] or f"{cell['table']}.{cell['column']}"
         pointer = _pointer(cell["table"], cell["row"], cell["column"])
-        lines.append(f"  {label} = {fmt(cell['value'])}" + (f"  {pointer}" if pointer else ""))
+        lines.append(f"  {label} = {cell_value(cell, lang)}" + (f"  {pointer}" if pointer else ""))
     return lines
 
 

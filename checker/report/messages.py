@@ -37,6 +37,20 @@ def fmt(value: float | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def cell_value(cell: Mapping[str, Any], lang: Lang) -> str:
+    """An operand as the report shows it: an amount, a text as printed (“036003”), a set
+    a value was looked for in (its first values and size), a pattern (/…/)."""
+    text, value = cell.get("text"), cell.get("value")
+    if text is None:
+        return fmt(value)
+    if cell.get("ref") == "matches":
+        return f"/{text}/"
+    if value is not None:  # a set of values: its first entries and its size
+        size = int(value)
+        return f"{text}（共 {size} 个）" if lang == "zh" else f"{text} ({size} values)"
+    return f"“{text}”"
+
+
 def reason_message(reason: str | None, lang: Lang) -> str | None:
     """``code:detail`` → a sentence."""
     if not reason:

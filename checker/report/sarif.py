@@ -19,7 +19,7 @@ from checker.report.locate import (
     published_location,
     rule_text,
 )
-from checker.report.messages import fmt, result_message, source_dict, source_label
+from checker.report.messages import cell_value, result_message, source_dict, source_label
 
 if TYPE_CHECKING:
     from checker.api import Report
@@ -72,7 +72,8 @@ def _physical(uri: str, line: int | None, end_line: int | None = None) -> dict[s
 
 
 def fingerprint_hash(row: dict[str, Any]) -> str:
-    """Stable across runs: a hash of the waiver fingerprint (document id, rule id, row)."""
+    """Stable across runs and rows moving: a hash of the waiver fingerprint (document id,
+    rule id, row key)."""
     import orjson
 
     key = orjson.dumps(fingerprint(row), option=orjson.OPT_SORT_KEYS)
@@ -151,12 +152,12 @@ def _result(
         label = cell["ref"] or f"{cell['table']}.{cell['column']}"
         place = source_dict(cell)
         cells.append(
-            {k: cell[k] for k in ("table", "row", "column", "value", "ref")}
+            {k: cell[k] for k in ("table", "row", "column", "value", "ref", "text")}
             | {"pointer": cell_pointer, "source": place}
         )
         cell_location: dict[str, Any] = {
             "id": len(related),
-            "message": {"text": f"{label} = {fmt(cell['value'])}"},
+            "message": {"text": f"{label} = {cell_value(cell, lang)}"},
         }
         cell_published = published_location(row.get("path"), place)
         if direct and cell_published is not None:

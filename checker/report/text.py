@@ -11,7 +11,7 @@ import polars as pl
 
 from checker.diagnostics import Lang, severity_word
 from checker.report.locate import place
-from checker.report.messages import STATUS_WORDS, fmt, result_message, source_label
+from checker.report.messages import STATUS_WORDS, cell_value, result_message, source_label
 
 if TYPE_CHECKING:
     from checker.api import Report
@@ -207,7 +207,7 @@ def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
     lines.append([(f"    {result_message(row, lang)}", "")])
     for cell in row.get("cells") or []:
         label = cell["ref"] or _cell_label(cell, lang)
-        line: Line = [(f"      {label} = {fmt(cell['value'])}", "")]
+        line: Line = [(f"      {label} = {cell_value(cell, lang)}", "")]
         published = source_label(cell, lang, file=False)
         if published:
             line.append((f"  {published}", "dim"))
