@@ -98,20 +98,25 @@ T12_CONTINUED = _lines(
     (573, 574),
 )
 
+# 支出经济分类汇总表 rows whose last figure adds up under 国有资本经营预算 and 上年结转结余 alike
+T7_AMBIGUOUS = (374, 375, 393, 394, 395, 411)
+
 PINS: tuple[Pin, ...] = (
     Pin(
         "支出经济分类汇总表",
-        (374, 375, 393, 394, 395, 411),
-        ("国有资本经营预算", "上年结转结余"),
-        12,
+        T7_AMBIGUOUS,
+        ("上年结转结余",),
+        6,
         "the header lines 372-373 do not line up with the data, so the layout reads this "
         'table by position ("positional": its 18 columns in printed order; every data row '
         "prints 18 cells). By position the figure after the empty 政府性基金 cell (27.11, 6.17, "
-        "0.33, 0.61, 20.00) is 国有资本经营预算; the transcriber read it as 上年结转结余 by "
-        "meaning (the unit figures add up to the 27.11 carried over in 部门收支总体情况表, and "
-        "the department has no 国有资本经营预算 money), i.e. as a row printed a cell short "
-        "with an empty cell trailing it. Both readings add up (总计 = 小计 + the figure), so "
-        "nothing printed in the table decides it: the import reads it as printed.",
+        "0.33, 0.61, 20.00) is 国有资本经营预算; read one column right (the row printed a cell "
+        "short, an empty cell trailing it) it is 上年结转结余, as the transcriber read it by "
+        "meaning (the 27.11 carried over in 部门收支总体情况表). Both readings add up (总计 = "
+        "小计 + the figure; 其中：财政拨款 within its 小计), so nothing printed in the table "
+        "decides it: the import leaves the figure unresolved (null, import.ambiguous-row "
+        "naming both columns), where the transcription has it under 上年结转结余 (and "
+        "国有资本经营预算 null on both sides).",
     ),
     Pin(
         "项目绩效目标汇总表",
@@ -309,21 +314,22 @@ CELLLESS_RULE_TABLES: dict[str, str] = {
 RowKey = tuple[str, int, str]  # table, source line, side (收支) or ""
 
 _T7_FIGURE = (
-    "支出经济分类汇总表 reads 27.11 (lines 374-375) by position as 国有资本经营预算; the "
-    "transcription has it as 上年结转结余 (pin above)"
+    "支出经济分类汇总表's figure after the empty 政府性基金 cell (lines 374-375, 393-395, 411) "
+    "is unresolved: by position 国有资本经营预算, read a cell short 上年结转结余, both adding "
+    "up (pin above); the transcription has it as 上年结转结余. The checker reads the "
+    "unresolved cell as empty"
 )
 _T11_FORM = "部门整体绩效目标表 is a form the import does not read (pin above): its 金额 are null"
 
 # Every finding in which checking the import differs from checking the transcription:
 # (which side has it, rule, status, source line of its row or None), with its reason.
 FINDING_PINS: dict[tuple[str, str, str, int | None], str] = {
-    # JJ-01 (总计 = its parts) rounds on both, with 27.11 in another column
+    # JJ-01 (总计 = its parts): 4,736.03 against 4,708.93 + 27.11 rounds in the transcription;
+    # with the figure unresolved the import's 总计 exceeds its parts by it
     ("transcription", "JJ-01", "rounding", 374): _T7_FIGURE,
     ("transcription", "JJ-01", "rounding", 375): _T7_FIGURE,
-    ("import", "JJ-01", "rounding", 374): _T7_FIGURE,
-    ("import", "JJ-01", "rounding", 375): _T7_FIGURE,
-    # 经济表[合计].国有资本经营预算 against 收支总表's (none), .上年结转结余 against its 27.11
-    ("import", "JJ-24", "fail", None): _T7_FIGURE,
+    **{("import", "JJ-01", "fail", line): _T7_FIGURE for line in T7_AMBIGUOUS},
+    # 经济表[合计].上年结转结余 (unresolved) against 收支总表's 27.11
     ("import", "JJ-25", "fail", None): _T7_FIGURE,
     ("transcription", "ZT-03", "rounding", None): _T11_FORM,
     ("import", "ZT-01", "error", None): _T11_FORM,
@@ -453,7 +459,18 @@ def test_rows_printed_a_cell_short_are_said_and_never_silent() -> None:
         assert note.place.line is not None and note.place.page is None, note
         by_code.setdefault(note.code, set()).add(note.place.line)
     assert by_code["import.shifted-row"] == set(SHIFTED)
-    assert by_code["import.ambiguous-row"] == set(T12_CONTINUED)
+    assert by_code["import.ambiguous-row"] == set(T12_CONTINUED) | set(T7_AMBIGUOUS)
+    ambiguous = next(
+        n for n in result.notes if n.code == "import.ambiguous-row" and n.place.line == 374
+    )
+    assert ambiguous.candidates == ("27.11: 国有资本经营预算 → 上年结转结余",)
+    t7 = result.document["tables"]["支出经济分类汇总表"]
+    assert (t7["rows"][0]["国有资本经营预算"], t7["rows"][0]["上年结转结余"]) == (None, None)
+    assert t7["provenance"]["rows"][0]["cells"]["国有资本经营预算"] == {
+        "line": 374,
+        "text": "27.11",
+        "unresolved": True,
+    }
     shifted = next(
         n for n in result.notes if n.code == "import.shifted-row" and n.place.line == 307
     )

@@ -67,7 +67,12 @@ def test_the_totals_a_header_implies() -> None:
     spec = layout.table("部门收入总体情况表")
     assert spec is not None
     amounts = [c.name for c in spec.blocks[0].columns if c.name not in ("单位代码", "单位名称")]
-    sums = {s.total: s.parts for s in _sums(spec.blocks[0], amounts)}
+    found = _sums(spec.blocks[0], amounts)
+    sums = {s.total: s.parts for s in found if not s.bound}
+    # a 其中 column never exceeds the total of its group
+    assert [(s.total, s.parts) for s in found if s.bound] == [
+        ("本年收入.一般公共预算.小计", ("本年收入.一般公共预算.财政拨款",))
+    ]
     assert sums["总计"] == ("本年收入.合计", "上年结转结余.合计")
     assert sums["本年收入.合计"][0] == "本年收入.一般公共预算.小计"
     assert "本年收入.一般公共预算.财政拨款" not in sums["本年收入.合计"]
@@ -129,3 +134,33 @@ def test_a_table_read_by_position_takes_the_nth_cell_as_the_nth_column() -> None
     assert not [
         n for n in notes if n.code in ("import.column-unmatched", "import.unreadable-amount")
     ]
+
+
+def test_a_figure_adding_up_in_two_columns_of_a_positional_table_is_unresolved() -> None:
+    """In a table read by position (its header printed out of line with its data) a row
+    may still be printed a cell short with an empty cell trailing it. Where the row adds
+    up both as printed and read one column right (27.11 as 国有资本经营预算 or as
+    上年结转结余: 总计 = 小计 + 27.11 either way), the figure is unresolved, both columns
+    named (import.ambiguous-row). Where a reading breaks a total or puts a 其中 above its
+    total (7.70 as 财政拨款 with an empty 小计), the row is read as printed."""
+    rows, places, notes = _read_t7(
+        "\t\t合计\t\t\t\t4,736.03\t4,708.93\t4,648.93\t\t27.11\t\t\t\t\t\t\t",
+        "302\t01\t办公费\t502\t01\t办公经费\t7.70\t7.70\t7.70\t\t\t\t\t\t\t\t\t",
+    )
+    total, row = rows
+    assert (total["总计"], total["一般公共预算.小计"], total["一般公共预算.财政拨款"]) == (
+        4736.03,
+        4708.93,
+        4648.93,
+    )
+    assert (total["国有资本经营预算"], total["上年结转结余"]) == (None, None)
+    cell = places[0]["cells"]["国有资本经营预算"]
+    assert cell == {"line": 6, "text": "27.11", "unresolved": True}
+    (note,) = [n for n in notes if n.code == "import.ambiguous-row"]
+    assert (note.place.line, note.text) == (6, "27.11")
+    assert note.candidates == ("27.11: 国有资本经营预算 → 上年结转结余",)
+    assert (row["一般公共预算.小计"], row["一般公共预算.财政拨款"], row["政府性基金"]) == (
+        7.7,
+        7.7,
+        None,
+    )

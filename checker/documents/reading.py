@@ -430,7 +430,7 @@ class Reader:
             if mapping.positional:
                 grid = self._short_rows(spec, grid, mapping.header_rows)
             grid, notes = realign_rows(
-                grid, spec, mapping.blocks, mapping.header_rows, t, self.file
+                grid, spec, mapping.blocks, mapping.header_rows, t, self.file, mapping.positional
             )
             self.notes.extend(notes)
         # every (row, column) a cell covers; columns of the table's header grid found by x

@@ -151,8 +151,8 @@ def _spans(texts: Sequence[Sequence[str]], r: int, header_rows: int) -> list[int
 # as printed unless that reading is impossible: an amount column holds text, or a total
 # the header implies does not add up (a column named 合计/小计/总计 is the sum of its
 # sibling columns: 本年收入/合计 of 本年收入's other columns, a top-level 合计 of the
-# top-level groups' totals; 其中 columns are parts of a sibling, not of the total). Then
-# the row is read one column right from the leftmost cell that must move, the fewest
+# top-level groups' totals; 其中 columns are parts of their group's total, never above
+# it). Then the row is read one column right from the leftmost cell that must move, the fewest
 # cells moved that make every total add up and every amount readable (a cell stays
 # under the header it is printed under unless the arithmetic moves it), and the import
 # says so (import.shifted-row: the cells, their printed and their read columns). A row
@@ -167,10 +167,12 @@ _TOTALS = ("合计", "小计", "总计")
 
 @dataclass(frozen=True)
 class _Sum:
-    """A total the header implies: ``total`` = the sum of ``parts`` (schema column names)."""
+    """A total the header implies: ``total`` = the sum of ``parts`` (schema column names);
+    or, ``bound``, a 其中 column: ``parts[0]`` is part of ``total`` and never exceeds it."""
 
     total: str
     parts: tuple[str, ...]
+    bound: bool = False
 
 
 def realign_rows(
@@ -180,10 +182,13 @@ def realign_rows(
     start: int,
     table: Table,
     file: str,
+    positional: bool = False,
 ) -> tuple[Grid, list[ImportNote]]:
     """The dump grid with its data rows (from ``start``) realigned where the dump printed a
     cell short, and the import notes saying where (``file``, line); ``columns`` are the grid
-    columns of each block's schema columns (the Reader's mapping)."""
+    columns of each block's schema columns (the Reader's mapping). In a table read by
+    ``positional`` (its header printed out of line with its data), a row that adds up both
+    as printed and read one column right has its moving cells unresolved."""
     kinds = {c.name: c.kind for c in table.columns}
     where: dict[str, int] = {}  # a schema column read from one grid column: that column
     named: dict[int, str] = {}  # a grid column: the schema column read from it
@@ -221,8 +226,17 @@ def realign_rows(
             continue
         shift = None
         figures = any(parse_amount(texts[where[a]])[0] is not None for a in amounts)
-        if not figures or texts[-1] or _faults(texts, where, amounts, sums) == 0:
+        if not figures or texts[-1]:
             continue  # (a row without figures has no arithmetic to decide by)
+        if _faults(texts, where, amounts, sums) == 0:
+            # read as printed; but where the header does not line up with the data, nothing
+            # says the dump printed the row in place: if it also adds up read one column
+            # right, the figures that would move are undecided
+            doubt = _also_right(texts, where, amounts, sums, named) if positional else set()
+            if doubt:
+                unresolved[r] = doubt
+                notes.append(_note("import.ambiguous-row", file, line, spec, texts, doubt, named))
+            continue
         for k in range(n - 1, -1, -1):  # the insertion point moving the fewest cells first
             if not texts[k]:
                 continue  # an empty cell: the same reading as inserting right of it
@@ -236,6 +250,32 @@ def realign_rows(
     if not moved and not unresolved:
         return grid, notes
     return _rebuilt(grid, moved, unresolved), notes
+
+
+def _also_right(
+    texts: Sequence[str],
+    where: dict[str, int],
+    amounts: Sequence[str],
+    sums: Sequence[_Sum],
+    named: dict[int, str],
+) -> set[int]:
+    """The grid columns of the figures a row (consistent as printed) would move if read one
+    column right from the rightmost cell where that is consistent too: none if no such
+    reading moves a figure to another column."""
+    n = len(texts)
+    amount_cols = {where[a] for a in amounts}
+    for k in range(n - 1, -1, -1):
+        if not texts[k]:
+            continue
+        shifted = [*texts[:k], "", *texts[k : n - 1]]
+        if _faults(shifted, where, amounts, sums) != 0:
+            continue
+        return {
+            c
+            for c in range(k, n - 1)
+            if texts[c] and c in amount_cols and named.get(c) != named.get(c + 1)
+        }
+    return set()
 
 
 def _sums(block: Block, amounts: Sequence[str]) -> list[_Sum]:
@@ -270,6 +310,12 @@ def _sums(block: Block, amounts: Sequence[str]) -> list[_Sum]:
         ]
         if parts:
             out.append(_Sum(total, tuple(parts)))
+    # a 其中 column is part of its group's total (一般公共预算/其中：财政拨款 of its 小计)
+    for c in block.columns:
+        if c.name in of_which and c.name in amounts:
+            total = _total_of(tuple(c.name.split("."))[:-1], paths)
+            if total is not None:
+                out.append(_Sum(total, (c.name,), bound=True))
     return out
 
 
@@ -318,7 +364,10 @@ def _faults(
         known = [t for t in terms if t is not None]
         total, *parts = known
         slack = sum(t[1] for t in known) + 1e-9
-        if abs(total[0] - sum(p[0] for p in parts)) > slack:
+        if s.bound:  # a 其中 figure larger than the total it is part of
+            if parts[0][0] - total[0] > slack:
+                faults += 1
+        elif abs(total[0] - sum(p[0] for p in parts)) > slack:
             faults += 1
     return faults
 
