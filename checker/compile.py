@@ -292,6 +292,10 @@ class Planner:
                 count = pl.len() if where is None else where.sum()
                 needs.aggs[base + "_v"] = count.cast(pl.Int64).cast(DEC)
                 needs.aggs[base + "_n"] = pl.lit(0, pl.UInt32)
+                # the rows counted, by key: a count's evidence (the first few)
+                keys = row_key_expr(self.table(agg.table), "row")
+                keys = keys if where is None else keys.filter(where)
+                needs.aggs[base + "_k"] = keys.head(_SHOWN_VALUES)
             else:
                 assert value is not None
                 filtered = value if where is None else value.filter(where)
@@ -513,6 +517,15 @@ def _cell_struct(
 _SHOWN_VALUES = 8  # a set's first values shown as evidence (with its size)
 
 
+def row_key_expr(table: Table, row: str) -> pl.Expr:
+    """A row as a reviewer names it: its key columns (x-key), else its code and label, else
+    its 1-based number."""
+    columns = list(table.key) or [c for c in (table.code, table.label) if c is not None]
+    if not columns:
+        return (pl.col(row) + 1).cast(pl.Utf8)
+    return pl.concat_str([pl.col(c) for c in columns], separator=" ", ignore_nulls=True)
+
+
 def _text_cell(table: str, row: pl.Expr, column: str | None, text: pl.Expr, label: str) -> pl.Expr:
     """A text operand as a cell: its value as printed."""
     return _cell_struct(table, row, column, pl.lit(None, F64), label, text)
@@ -606,31 +619,35 @@ def _related_label(expr: ast.Expr) -> str:
 
 def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
     table = ctx.planner.table(agg.table)
+    label = f"{agg.func}({agg.table})"
     if agg.where is not None and _outer_columns(agg.where):
         if ctx.row_table is None:
             raise CompileError("row.列 outside a per-row rule", agg.span)
         name = f"__corr{ctx.prefix}_{len(ctx.correlated)}"
         ctx.correlated.append(correlated(agg, name, ctx))
         v, lo, hi = pl.col(name + "_v"), pl.col(name + "_lo"), pl.col(name + "_hi")
+        keys = pl.col(name + "_k") if agg.func == "count" else None
     else:
         inner = Context(ctx.planner, ctx.half, row_table=table, staged=False)
         where = boolean(agg.where, inner) if agg.where is not None else None
         value = pl.col(agg.column) if agg.column is not None else None
         base = ctx.planner.aggregate(agg, where, value)
         v = ctx.w(base + "_v").fill_null(_lit_dec(0))
+        keys = ctx.w(base + "_k") if agg.func == "count" else None
         if agg.func == "count":
-            return Num(v, v, v, nullable=False)
-        n = ctx.w(base + "_n").fill_null(0).cast(pl.Int64).cast(DEC)
-        half = _lit_dec(ctx.half_of(agg.table))
-        if agg.func == "sum":
-            lo, hi = v - n * half, v + n * half
+            lo = hi = v
         else:
-            lo, hi = v - half, v + half
-            lo = pl.when(n == 0).then(v).otherwise(lo)
-            hi = pl.when(n == 0).then(v).otherwise(hi)
-    ctx.cells.append(
-        _cell_struct(agg.table, pl.lit(None), agg.column, v, f"{agg.func}({agg.table})")
-    )
+            n = ctx.w(base + "_n").fill_null(0).cast(pl.Int64).cast(DEC)
+            half = _lit_dec(ctx.half_of(agg.table))
+            if agg.func == "sum":
+                lo, hi = v - n * half, v + n * half
+            else:
+                lo, hi = v - half, v + half
+                lo = pl.when(n == 0).then(v).otherwise(lo)
+                hi = pl.when(n == 0).then(v).otherwise(hi)
+    # a count's evidence: the rows it counted, by key (the first few)
+    counted = keys.list.join("、") if keys is not None else None
+    ctx.cells.append(_cell_struct(agg.table, pl.lit(None), agg.column, v, label, counted))
     return Num(v, lo, hi, nullable=False)
 
 
@@ -662,7 +679,8 @@ def correlated(agg: ast.Aggregate, name: str, ctx: Context) -> Correlated:
     aggs: tuple[pl.Expr, ...]
     bounds: tuple[pl.Expr, ...]
     if agg.func == "count":
-        aggs = (pl.len().cast(pl.Int64).cast(DEC).alias(v_name),)
+        keys = row_key_expr(table, "__inner_row").head(_SHOWN_VALUES).alias(name + "_k")
+        aggs = (pl.len().cast(pl.Int64).cast(DEC).alias(v_name), keys)
         bounds = (pl.col(v_name).alias(lo_name), pl.col(v_name).alias(hi_name))
     else:
         assert agg.column is not None
@@ -709,7 +727,9 @@ def correlated_frame(
     ).filter(spec.mask)
     grouped = pairs.group_by("document", "row").agg([a for s in specs for a in s.aggs])
     grouped = grouped.with_columns([b for s in specs for b in s.bounds])
-    counts = [s.name + "_n" for s in specs if len(s.aggs) > 1]
+    counts = [
+        s.name + "_n" for s in specs if any(a.meta.output_name() == s.name + "_n" for a in s.aggs)
+    ]
     if counts:
         grouped = grouped.drop(counts)
     return (

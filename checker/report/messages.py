@@ -45,6 +45,9 @@ def cell_value(cell: Mapping[str, Any], lang: Lang) -> str:
         return fmt(value)
     if cell.get("ref") == "matches":
         return f"/{text}/"
+    if str(cell.get("ref") or "").startswith("count(") and value is not None:
+        rows = int(value)  # the rows counted, by key (the first few)
+        return f"{rows} 行：{text}" if lang == "zh" else f"{rows} rows: {text}"
     if value is not None:  # a set of values: its first entries and its size
         size = int(value)
         return f"{text}（共 {size} 个）" if lang == "zh" else f"{text} ({size} values)"
