@@ -15,9 +15,10 @@ the row readable and its header totals add up, with an import note; where nothin
 decides, the cells are unresolved (null, with a note). 支出经济分类汇总表, whose
 header is printed out of line with its data, is read by position (its layout lists its
 columns in printed order and every data row prints them all). What is left pinned is
-what the importer cannot decide from the printed text: the one figure of 支出经济分类汇总表
-that position and meaning place differently, a form table, and the indicator lines
-continuing a shifted row.
+what the importer cannot decide from the printed text: the figures of 支出经济分类汇总表
+that add up in two columns, the form's indicator lines printed short or beside labels
+printed outside the table, and the indicator lines continuing a shifted row.
+部门整体绩效目标表 is a form, read by its layout's sections (docs/import.md, "Forms").
 
 Provenance is the line: every row, cell and statement names the line it was read
 from; checking the dump (imported on the fly) finds what checking the transcription
@@ -132,24 +133,44 @@ PINS: tuple[Pin, ...] = (
     ),
     Pin(
         "部门整体绩效目标表",
-        _lines((469, 530)),
-        ALL,
-        137,
-        "整体绩效目标表 is a form, not a header over data rows: the Reader takes every line "
-        "before the first amount (469-478: 名称, 年度履职目标, 年度主要任务) as header and maps "
-        "columns by header words, so the layout can only claim the grid by the form's first "
-        "budget-row labels (预算情况 | 部门预算总额（万元）) as 栏目 and 项目; the budget "
-        "amounts, the sections and the indicator block (一级/二级/三级指标, 指标值, 说明 under "
-        "its own header line 485, split over three runs by lines 492/494 printed alone) are "
-        "not read. Needs a form reader driven by the layout (the section labels of column 1 as "
-        "data: 部门（单位）名称 | 年度履职目标 | 年度主要任务 (任务名称 | 主要内容) | 预算情况 "
-        "(item | 金额), then the indicator block under its own header line 485). Even then "
-        "the dump decides only part of it: lines 478 and 484 print a cell short (their first "
-        "cell is no section label, so they are), but the transcriber placed 486's 工作目标管理 "
-        "as a 二级指标 and took the lone lines 492 (投入管理指标) and 494 (预算和财务管理) as "
-        "the 一级/二级 labels of rows below them, read the 3-cell lines 496-506 as the last "
-        "three columns, and placed 528 and 530 (a cell short, 530 with an empty cell between) "
-        "by meaning: those would stay unresolved.",
+        (470, 475),
+        ("内容",),
+        2,
+        "a dump's text drops the space printed between two CJK characters (工作 目标2, 人人持证 "
+        "技能河南: a font's or a wrapped line's spacing, as everywhere in the dump); the "
+        "transcription kept it",
+    ),
+    Pin(
+        "部门整体绩效目标表",
+        (486,),
+        ("一级指标", "二级指标"),
+        2,
+        "the form reader (layout 'form') reads the indicator block's five-cell lines by "
+        "position: 486 prints 工作目标管理 in its first cell, so it is the 一级指标; the "
+        "transcriber read it as the 二级指标 by meaning and took the 一级指标 投入管理指标 from "
+        "line 492, a merged cell the dump printed alone outside the table (no tab), which the "
+        "reader does not read",
+    ),
+    Pin(
+        "部门整体绩效目标表",
+        _lines((496, 506)),
+        ("二级指标", "三级指标", "指标值", "指标值说明"),
+        34,
+        "lines 496-506 print three cells where the indicator block has five columns: which two "
+        "were dropped is not printed, so their cells are unresolved (null, import.form-row); "
+        "the transcriber read them as the last three columns, and took 496's 二级指标 "
+        "预算和财务管理 from line 494, printed alone outside the table",
+    ),
+    Pin(
+        "部门整体绩效目标表",
+        (528, 530),
+        ("二级指标", "三级指标", "指标值"),
+        4,
+        "every indicator has a 指标值 (the layout's 'required'), but by position 528 "
+        "(畅通维权渠道… | 显著, four cells) and 530 (服务对象满意度 | | ≥90%) leave it empty: they "
+        "print a cell short, and where is not printed, so their cells are unresolved (null, "
+        "import.form-row); the transcriber placed them by meaning (三级指标 | 指标值, and "
+        "二级指标 | 指标值)",
     ),
 )
 
@@ -319,7 +340,6 @@ _T7_FIGURE = (
     "up (pin above); the transcription has it as 上年结转结余. The checker reads the "
     "unresolved cell as empty"
 )
-_T11_FORM = "部门整体绩效目标表 is a form the import does not read (pin above): its 金额 are null"
 
 # Every finding in which checking the import differs from checking the transcription:
 # (which side has it, rule, status, source line of its row or None), with its reason.
@@ -331,14 +351,6 @@ FINDING_PINS: dict[tuple[str, str, str, int | None], str] = {
     **{("import", "JJ-01", "fail", line): _T7_FIGURE for line in T7_AMBIGUOUS},
     # 经济表[合计].上年结转结余 (unresolved) against 收支总表's 27.11
     ("import", "JJ-25", "fail", None): _T7_FIGURE,
-    ("transcription", "ZT-03", "rounding", None): _T11_FORM,
-    ("import", "ZT-01", "error", None): _T11_FORM,
-    ("import", "ZT-02", "error", None): _T11_FORM,
-    ("import", "ZT-03", "error", None): _T11_FORM,
-    ("import", "ZT-04", "fail", None): _T11_FORM,
-    ("import", "ZT-05", "error", None): _T11_FORM,
-    ("import", "ZT-06", "fail", None): _T11_FORM,
-    ("import", "JG-11", "fail", None): _T11_FORM + " (its 部门预算总额（万元） row is not found)",
 }
 
 
@@ -442,6 +454,8 @@ SHIFTED = _lines(
     566,
     569,
     572,
+    478,  # 部门整体绩效目标表: the first cell no section label (the form's label cell dropped)
+    484,
 )
 
 
@@ -460,6 +474,7 @@ def test_rows_printed_a_cell_short_are_said_and_never_silent() -> None:
         by_code.setdefault(note.code, set()).add(note.place.line)
     assert by_code["import.shifted-row"] == set(SHIFTED)
     assert by_code["import.ambiguous-row"] == set(T12_CONTINUED) | set(T7_AMBIGUOUS)
+    assert by_code["import.form-row"] == {*_lines((496, 506)), 528, 530}
     ambiguous = next(
         n for n in result.notes if n.code == "import.ambiguous-row" and n.place.line == 374
     )

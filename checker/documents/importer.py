@@ -106,6 +106,12 @@ register(
             " cells than the template has columns, so {text} cannot be placed ({candidates});"
             " left unresolved (null)",
         ),
+        "import.form-row": (
+            "表 {table}{where}：表单中这一行无法按栏位放置 {text}（{candidates}），"
+            "记为未决（null）",
+            "table {table}{where}: in this form, the row's cells {text} cannot be placed"
+            " ({candidates}); left unresolved (null)",
+        ),
         "import.not-a-document": (
             "{file}：无法识别的输入（应为 .pdf、文本导出 .txt 或 JSON 文档）",
             "{file}: unrecognised input (expected .pdf, a text dump .txt, or a JSON document)",

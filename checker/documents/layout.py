@@ -57,6 +57,35 @@ class Block:
 
 
 @dataclass(frozen=True)
+class FormSection:
+    """One section of a form: the label its first printed cell carries (``printed`` false: a
+    section printing no label, started by its ``header`` line), the columns its rows print
+    after the label in order, the column a row printing one value spans (``single``), the
+    header words a row of the section may print (not a row), and columns every row of it
+    fills (a row leaving one empty cannot be placed)."""
+
+    label: str
+    columns: tuple[str, ...]
+    printed: bool = True
+    single: str | None = None
+    header: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    """A table printed as a form: the column its section labels go to, and its sections."""
+
+    label: str
+    sections: tuple[FormSection, ...]
+
+    def section(self, text: str) -> FormSection | None:
+        """The printed section whose label is ``text`` (normalised)."""
+        key = normalize(text)
+        return next((s for s in self.sections if s.printed and normalize(s.label) == key), None)
+
+
+@dataclass(frozen=True)
 class TableLayout:
     """How one table role is printed."""
 
@@ -70,6 +99,8 @@ class TableLayout:
     # a text dump's row printing as many cells as the columns have parts is read by
     # position: the columns are listed in printed order (its header may not line up)
     positional: bool = False
+    # a form (label/value sections, not a header over data rows): read by its sections
+    form: Form | None = None
 
     @property
     def width(self) -> int:
@@ -172,6 +203,24 @@ def _columns(spec: Mapping[str, Any]) -> tuple[ColumnSpec, ...]:
     return tuple(out)
 
 
+def _form(spec: Mapping[str, Any]) -> Form:
+    """A form's layout: ``label`` (the column of section labels) and ``sections``."""
+    return Form(
+        spec["label"],
+        tuple(
+            FormSection(
+                label=s["label"],
+                columns=tuple(s["columns"]),
+                printed=bool(s.get("printed", True)),
+                single=s.get("single"),
+                header=tuple(header_word(h) for h in s.get("header", ())),
+                required=tuple(s.get("required", ())),
+            )
+            for s in spec["sections"]
+        ),
+    )
+
+
 def layout_from_data(data: Mapping[str, Any], file: str, schemas: Path) -> Layout:
     """Read a :class:`Layout` from its JSON data (``schemas`` is the folder of its schema)."""
     schema_file = str(schemas / data["schema"])
@@ -181,12 +230,18 @@ def layout_from_data(data: Mapping[str, Any], file: str, schemas: Path) -> Layou
         table = template.table(role)
         if table is None:
             raise ValueError(f"{file}: table {role!r} is not in {data['schema']}")
+        form = _form(spec["form"]) if "form" in spec else None
+        if form is not None:
+            names = [form.label, *(c for sec in form.sections for c in sec.columns)]
+            for name in names:
+                if table.column(name) is None:
+                    raise ValueError(f"{file}: column {role}.{name} is not in the schema")
         if "blocks" in spec:
             blocks = tuple(
                 Block(_columns(b["columns"]), dict(b.get("const", {}))) for b in spec["blocks"]
             )
         else:
-            blocks = (Block(_columns(spec["columns"]), dict(spec.get("const", {}))),)
+            blocks = (Block(_columns(spec.get("columns", {})), dict(spec.get("const", {}))),)
         for block in blocks:
             for col in block.columns:
                 if table.column(col.name) is None:
@@ -208,6 +263,7 @@ def layout_from_data(data: Mapping[str, Any], file: str, schemas: Path) -> Layou
                 ),
                 skip=re.compile(spec["skip"]) if spec.get("skip") else None,
                 positional=bool(spec.get("positional", False)),
+                form=form,
             )
         )
     statements = tuple(

@@ -23,6 +23,8 @@ from checker.documents.grid import CJK, Cell, Grid, Line, PageLayout
 from checker.documents.layout import (
     Block,
     ColumnSpec,
+    Form,
+    FormSection,
     Layout,
     TableLayout,
     header_word,
@@ -87,6 +89,8 @@ class TableRead:
     blocks: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
     # per block, the filled-down columns' values so far: value and where it was printed
     above: dict[int, dict[str, tuple[Any, dict[str, Any]]]] = field(default_factory=dict)
+    # a form: the section the rows read so far are in
+    section: FormSection | None = None
 
     def finish(self) -> None:
         """Lay the blocks' rows out in order (first block first, each in printed order)."""
@@ -209,6 +213,13 @@ class Reader:
                 if pending is not None:
                     spec, title, number, unit = pending
                     pending = None
+                    if spec.form is not None:
+                        if _form_start(spec.form, grid):
+                            current, mapping = self._start(spec, title, number), None
+                            if unit:
+                                current.unit = unit
+                            self._form_rows(current, spec.form, grid)
+                        continue
                     # a title whose grid does not have the table's header (a table of
                     # contents entry followed by another table) starts nothing
                     found = self._map(spec, grid, quiet=number != grid.page)
@@ -220,9 +231,13 @@ class Reader:
                         current.unit = unit
                     self._rows(current, spec, grid, mapping)
                     continue
+                going = self.layout.table(current.role) if current is not None else None
+                if current is not None and going is not None and going.form is not None:
+                    # a form goes on, over every grid, until the next title
+                    self._form_rows(current, going.form, grid)
+                    continue
                 if current is None or mapping is None:
                     continue
-                going = self.layout.table(current.role)
                 assert going is not None
                 # a grid without a title continues the table: with its header repeated,
                 # or with the same columns and no header at all
@@ -470,6 +485,143 @@ class Reader:
                     table.note = label
                     continue
                 table.blocks.setdefault(i, []).append((rec, place))
+
+    def _form_rows(self, table: TableRead, form: Form, grid: Grid) -> None:
+        """A grid of a form: each row in its section (see docs/import.md, "Forms")."""
+        if grid.page is not None and grid.page not in table.pages:
+            table.pages.append(grid.page)
+        for r in range(grid.n_rows):
+            row = sorted(grid.row_cells(r), key=lambda c: c.col)
+            # (a dump's row: the cells it printed, not the grid's padding)
+            limit = grid.widths[r] if r < len(grid.widths) else grid.n_cols
+            cells = [c for c in row if c.text or c.col < limit]
+            if not any(c.text for c in cells):
+                continue
+            words = [header_word(c.text) for c in cells if c.text]
+            started = next(
+                (s for s in form.sections if not s.printed and tuple(words) == s.header), None
+            )
+            if started is not None:  # the header line of a section printing no label
+                table.section = started
+                continue
+            first = cells[0] if cells and cells[0].col == 0 else None
+            labelled = form.section(first.text) if first is not None and first.text else None
+            section = labelled or table.section
+            if section is None:
+                continue  # (before any section: nothing says what the row is)
+            if labelled is not None:
+                values = cells[1:]
+            elif not section.printed or (first is not None and not first.text):
+                values = cells[1:] if section.printed else cells
+            else:
+                # a printed section's row whose first cell is no section label: the dump
+                # dropped the empty label cell, so the row prints one column left
+                values = cells
+                self.notes.append(
+                    ImportNote(
+                        "import.shifted-row",
+                        self._place(grid, cells[0]),
+                        "、".join(c.text for c in cells if c.text),
+                        table.role,
+                        tuple(
+                            f"{c.text}: {section.columns[i - 1] if i else form.label} → {col}"
+                            for i, (c, col) in enumerate(zip(cells, section.columns, strict=False))
+                            if c.text
+                        ),
+                    )
+                )
+            table.section = section
+            if (
+                labelled is not None
+                and section.header
+                and (tuple(header_word(c.text) for c in values if c.text) == section.header)
+            ):
+                continue  # the section's own header line (任务名称 | 主要内容)
+            self._form_record(table, form, section, grid, values, r)
+
+    def _form_record(
+        self,
+        table: TableRead,
+        form: Form,
+        section: FormSection,
+        grid: Grid,
+        values: Sequence[Cell],
+        r: int,
+    ) -> None:
+        """One row of a form's section: its values by position after the label (one value
+        spanning the row: the section's ``single`` column); a row printing more values than
+        the section has columns, or leaving a required column empty, cannot be placed."""
+        columns = [c for s in form.sections for c in s.columns]
+        rec: dict[str, Any] = {form.label: section.label, **dict.fromkeys(columns)}
+        printed = [c for c in values if c.text]
+        placed: list[tuple[str, Cell]] = []
+        if len(printed) == 1 and section.single is not None:
+            placed = [(section.single, printed[0])]
+        else:
+            placed = [(col, c) for c, col in zip(values, section.columns, strict=False) if c.text]
+        width = len(values)
+        doubt = (
+            width != len(section.columns)
+            if not section.printed
+            else (
+                len(printed) > len(section.columns)
+                or any(c.text for c in values[len(section.columns) :])
+            )
+        )
+        names = {name for name, _ in placed}
+        if not doubt and any(req not in names for req in section.required):
+            doubt = True
+        cells: dict[str, Any] = {}
+        if doubt:
+            self.notes.append(
+                ImportNote(
+                    "import.form-row",
+                    self._place(grid, printed[0]),
+                    "、".join(c.text for c in printed),
+                    table.role,
+                    (
+                        f"{width} cells printed in section {section.label}, whose columns are "
+                        + " | ".join(section.columns)
+                        + "".join(f"; {req} left empty" for req in section.required),
+                    ),
+                )
+            )
+            # the cells stay listed, unresolved, under the columns position would give
+            placed = [(col, c) for c, col in zip(values, section.columns, strict=False) if c.text]
+        for name, cell in placed:
+            where = {"bbox": cell.box.rounded()} if cell.line is None else {"line": cell.line}
+            cells[name] = {**where, "text": cell.text}
+            if doubt:
+                cells[name]["unresolved"] = True
+                continue
+            if self._kind(table.role, name) == "amount":
+                value, ok = parse_amount(cell.text)
+                if not ok:
+                    cells[name]["unresolved"] = True
+                    self.notes.append(
+                        ImportNote(
+                            "import.unreadable-amount",
+                            self._place(grid, cell),
+                            cell.text,
+                            table.role,
+                        )
+                    )
+                rec[name] = value
+            else:
+                rec[name] = label_text(cell.text)
+        line = next((c.line for c in values if c.line is not None), None)
+        place: dict[str, Any] = {"page": grid.page, "cells": cells}
+        if line is not None:
+            place["line"] = line
+        else:
+            place["bbox"] = _union(c.box.rounded() for c in printed)
+        table.rows.append(rec)
+        table.places.append(place)
+
+    def _place(self, grid: Grid, cell: Cell) -> Place:
+        if cell.line is not None:
+            return Place(self.file, grid.page, None, cell.line)
+        return Place(self.file, grid.page, cell.box.rounded())
 
     def _short_rows(self, spec: TableLayout, grid: Grid, start: int) -> Grid:
         """A table read by position: a data row printing another number of cells than the
@@ -774,6 +926,11 @@ def _by_position(spec: TableLayout, grid: Grid, start: int) -> bool:
         and len(spec.blocks) == 1
         and any(w == spec.width for w in grid.widths[start:])
     )
+
+
+def _form_start(form: Form, grid: Grid) -> bool:
+    """A grid is a form's when its first column prints one of the form's section labels."""
+    return any(cell.col == 0 and form.section(cell.text) is not None for cell in grid.cells)
 
 
 def _first_line(grid: Grid) -> int | None:
