@@ -38,6 +38,7 @@ from checker.documents import (
 from checker.evaluate import CELL_STATUSES, Engine, Results
 from checker.evidence import attach_sources
 from checker.resources import rulesets_dir
+from checker.rowkeys import attach_row_keys
 from checker.rulecache import load_ruleset_keyed
 from checker.template import Template
 from checker.waivers import Waivers, apply_waivers, load_waivers, resolve_today
@@ -408,7 +409,12 @@ def iter_check(
         results = engine.run(
             batch.documents, batch.tables, batch.statements, cells_for=cells_for, keep=kept
         )
-        yield batch, replace(results, frame=attach_sources(results.frame, batch))
+        yield batch, replace(results, frame=_evidence(results.frame, batch, rules))
+
+
+def _evidence(frame: pl.DataFrame, batch: Batch, rules: Rules) -> pl.DataFrame:
+    """A results frame with its cells' places, each result's ``source`` and its row's key."""
+    return attach_row_keys(attach_sources(frame, batch), batch.tables, rules.template)
 
 
 def _light(batch: Batch) -> Batch:
@@ -480,7 +486,7 @@ def check_batch(
     chosen = _waivers(waivers)
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)  # as check() does
     results = engine.run(batch.documents, batch.tables, batch.statements, cells_for=cells_for)
-    results = replace(results, frame=attach_sources(results.frame, batch))
+    results = replace(results, frame=_evidence(results.frame, batch, rules))
     return make_report(batch, results, rules, chosen, today)
 
 

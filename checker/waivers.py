@@ -5,17 +5,22 @@ A waiver file is TOML, one ``[[waiver]]`` table per finding::
     [[waiver]]
     document = "000_afa05cab7739910b"   # document id (meta.id, else the file name) or path
     rule = "JJ-40"                      # rule id as reported (JJ-10[合计] for a column copy)
-    row = 21                            # the report's 0-based row; omit for document-level rules
+    key = "30108 50501"                 # the row's key (x-key columns); omit for a document rule
     justification = "批注：表七 301 06 为 30108 之误，已函告单位"
     author = "张三"
     expires = 2027-03-31                # a TOML date, unquoted
 
-A finding's **fingerprint** is (document id, rule id, row): the JSON report
-prints it with every result, ready to copy. A path in ``document`` is relative
-to the waiver file's folder.
+A finding's **fingerprint** is (document id, rule id, row key): the JSON
+report prints it with every result, ready to copy, and ``rulecheck waive``
+writes it. The row key (:mod:`checker.rowkeys`) is the row's content, so a
+waiver follows its row when rows are inserted above it. A row with no key
+(its key columns all empty) is named by its 0-based index, ``row = 21``; a
+waiver may still name any row so (the older form), and is then warned
+(``waiver.row-index``) with the key to write instead. A path in ``document``
+is relative to the waiver file's folder.
 
-Waivers are joined with the results frame on the fingerprint (one join, no
-loop over results). A matched ``fail``/``error`` keeps its status and gets
+Waivers are joined with the results frame on the fingerprint (one join per
+form, no loop over results). A matched ``fail``/``error`` keeps its status and gets
 ``waived`` = true plus the waiver's justification, author, expiry and
 file:line; it no longer counts toward the exit code. Two more outcomes, for
 waivers whose document was checked:
@@ -23,7 +28,8 @@ waivers whose document was checked:
 * ``waiver.expired`` (an error): ``expires`` is before today. It waives
   nothing, and it fails the run like a finding until it is renewed or deleted.
 * ``waiver.unused`` (a warning): it matched no fail/error result (the finding
-  is fixed, or the fingerprint is mistyped).
+  is fixed, its row was removed or renamed, or the fingerprint is mistyped);
+  for a key, the closest keys of that rule's findings in the document.
 
 A waiver file that cannot be used (TOML syntax, a missing or empty field, a
 bad date) is reported with file:line and exits 3, like a bad rule file.
@@ -34,7 +40,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +50,7 @@ from typing import Any, Final
 import polars as pl
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
+from checker.rowkeys import ROW_KEY
 
 TODAY_ENV: Final = "RULECHECK_TODAY"  # YYYY-MM-DD: the date expiry is judged against (tests)
 FINDING_STATUSES: Final = ("fail", "error")  # what a waiver can waive
@@ -58,7 +65,7 @@ WAIVER_COLUMNS: Final[dict[str, pl.DataType]] = {
 }
 
 _REQUIRED: Final = ("document", "rule", "justification", "author", "expires")
-_FIELDS: Final = (*_REQUIRED, "row")
+_FIELDS: Final = (*_REQUIRED, "key", "row")
 _HEADER = re.compile(r"^\s*\[\[\s*waiver\s*\]\]")
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -87,8 +94,27 @@ register(
         ),
         "waiver.hint.did-you-mean": ("是不是 {name}？", "did you mean {name}?"),
         "waiver.hint.fields": (
-            "字段：document、rule、row（可省略）、justification、author、expires",
-            "fields: document, rule, row (optional), justification, author, expires",
+            "字段：document、rule、key 或 row（可省略）、justification、author、expires",
+            "fields: document, rule, key or row (optional), justification, author, expires",
+        ),
+        "waiver.key-and-row": (
+            "豁免条目只能用 key 或 row 之一指定行，不能同时给出",
+            "a waiver names its row by key or by row, not both",
+        ),
+        "waiver.row-index": (
+            "豁免以行号指定行（{fingerprint}），在其上方插入或删除行后会指向别的行；"
+            "请改用行键：key = {key}",
+            "this waiver names its row by index ({fingerprint}): a row inserted or removed "
+            "above moves it onto another row; name it by key instead: key = {key}",
+        ),
+        "waiver.hint.key-near": (
+            "该文档中规则 {rule} 的结果没有行键 {key}；是不是 {names}？",
+            "no finding of {rule} in this document has the key {key}; did you mean {names}?",
+        ),
+        "waiver.hint.key-gone": (
+            "该文档中规则 {rule} 的结果没有行键 {key}（该行已删除、改名，或已更正）",
+            "no finding of {rule} in this document has the key {key} "
+            "(the row was removed or renamed, or the finding is fixed)",
         ),
         "waiver.missing-field": (
             "豁免条目缺少必填字段 “{key}”",
@@ -111,6 +137,7 @@ register(
             "与第 {line} 行的豁免重复（同一文档、规则、行）",
             "the same finding as the waiver at line {line} (document, rule, row)",
         ),
+        "waiver.empty-key": ("key 不能为空", "key must not be empty"),
         "waiver.expired": (
             "豁免已于 {expires} 过期，不再生效：{fingerprint}；请续期或删除",
             "waiver expired on {expires} and no longer applies: {fingerprint}; renew or delete it",
@@ -135,9 +162,21 @@ register(
 )
 
 
-def fingerprint_text(document: str | None, rule: str, row: int | None) -> str:
-    """A fingerprint as a waiver writes it: ``document = "…", rule = "…", row = 21``."""
-    text = f'document = "{document}", rule = "{rule}"'
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (JSON's escapes are TOML's)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def fingerprint_text(
+    document: str | None, rule: str, row: int | None, key: str | None = None
+) -> str:
+    """A fingerprint as a waiver writes it: ``document = "…", rule = "…", key = "…"``
+    (or ``row = 21``)."""
+    text = f"document = {toml_string(str(document))}, rule = {toml_string(rule)}"
+    if key is not None:
+        return f"{text}, key = {toml_string(key)}"
     return text if row is None else f"{text}, row = {row}"
 
 
@@ -153,6 +192,7 @@ class Waiver:
     expires: date
     file: str
     line: int
+    key: str | None = None  # the row's key (checker.rowkeys); row is then None
 
     @property
     def location(self) -> Location:
@@ -160,7 +200,7 @@ class Waiver:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint_text(self.document, self.rule, self.row)
+        return fingerprint_text(self.document, self.rule, self.row, self.key)
 
     def document_keys(self) -> list[str]:
         """What ``document`` may equal in a results row: an id, or a path in its usual forms."""
@@ -274,6 +314,17 @@ def _entry(
         problems.append(
             Diagnostic("waiver.bad-row", Location(path, at("row")), {"value": _show(row)})
         )
+    named = table.get("key")
+    if named is not None:
+        if not isinstance(named, str):
+            args = {"key": "key", "value": _show(named)}
+            problems.append(Diagnostic("waiver.not-text", Location(path, at("key")), args))
+        elif not named.strip():
+            problems.append(Diagnostic("waiver.empty-key", Location(path, at("key"))))
+        elif row is not None:
+            problems.append(Diagnostic("waiver.key-and-row", Location(path, at("row"))))
+        else:
+            named = named.strip()
     if problems:
         return None, problems
     waiver = Waiver(
@@ -285,6 +336,7 @@ def _entry(
         expires=values["expires"],
         file=path,
         line=start,
+        key=named,
     )
     return waiver, []
 
@@ -327,10 +379,10 @@ def _show(value: object) -> str:
 
 
 def _duplicates(entries: Sequence[Waiver]) -> list[Diagnostic]:
-    first: dict[tuple[str, str, int | None], Waiver] = {}
+    first: dict[tuple[str, str, int | None, str | None], Waiver] = {}
     found = []
     for waiver in entries:
-        key = (waiver.document, waiver.rule, waiver.row)
+        key = (waiver.document, waiver.rule, waiver.row, waiver.key)
         if key in first:
             found.append(
                 Diagnostic(
@@ -376,7 +428,7 @@ def _document_keys(frame: pl.DataFrame, index: str, *extra: str) -> pl.DataFrame
 
 def _waivers_frame(waivers: Waivers, today: date) -> pl.DataFrame:
     rows = [
-        (number, key, w.rule, w.row, w.expires < today)
+        (number, key, w.rule, w.row, w.key, w.expires < today)
         for number, w in enumerate(waivers.entries)
         for key in w.document_keys()
     ]
@@ -387,6 +439,7 @@ def _waivers_frame(waivers: Waivers, today: date) -> pl.DataFrame:
             "key": pl.Utf8,
             "rule": pl.Utf8,
             "row": pl.Int64,
+            ROW_KEY: pl.Utf8,
             "expired": pl.Boolean,
         },
         orient="row",
@@ -417,8 +470,9 @@ def apply_waivers(
 ) -> tuple[pl.DataFrame, list[Diagnostic]]:
     """Mark waived findings in a results frame; the diagnostics about the waivers themselves.
 
-    ``frame`` is :attr:`checker.evaluate.Results.frame`, ``documents`` the
-    frame of the documents checked (``id``, ``path``). The result has the
+    ``frame`` is :attr:`checker.evaluate.Results.frame` (with ``row_key``:
+    :func:`checker.rowkeys.attach_row_keys`), ``documents`` the frame of the
+    documents checked (``id``, ``path``). The result has the
     :data:`WAIVER_COLUMNS` added, rows in the same order.
     """
     if waivers is None or not waivers.entries:
@@ -430,11 +484,19 @@ def apply_waivers(
         return frame.with_columns(empty), list(waivers.warnings if waivers else ())
     table = _waivers_frame(waivers, today)
     indexed = frame.with_row_index("__i")
-    findings = indexed.filter(pl.col("status").is_in(FINDING_STATUSES)).with_columns(
-        pl.col("row").cast(pl.Int64)
+    keyed = pl.col(ROW_KEY) if ROW_KEY in frame.columns else pl.lit(None, pl.Utf8)
+    findings = indexed.filter(pl.col("status").is_in(FINDING_STATUSES)).select(
+        "__i", "id", "path", "rule", pl.col("row").cast(pl.Int64), keyed.alias(ROW_KEY)
     )
-    hits = _document_keys(findings, "__i", "rule", "row").join(
-        table, on=["key", "rule", "row"], how="inner", nulls_equal=True
+    named = _document_keys(findings, "__i", "rule", "row", ROW_KEY)
+    by_key = table.filter(pl.col(ROW_KEY).is_not_null()).drop("row")
+    by_row = table.filter(pl.col(ROW_KEY).is_null()).drop(ROW_KEY)
+    hits = pl.concat(
+        [
+            named.join(by_key, on=["key", "rule", ROW_KEY], how="inner"),
+            named.join(by_row, on=["key", "rule", "row"], how="inner", nulls_equal=True),
+        ],
+        how="diagonal_relaxed",
     )
     active = hits.filter(~pl.col("expired"))
     chosen = active.group_by("__i").agg(pl.col("__w").min())  # the first waiver listed wins
@@ -447,13 +509,30 @@ def apply_waivers(
     checked = _document_keys(documents.with_row_index("__d"), "__d")
     in_scope = set(table.join(checked, on="key", how="semi")["__w"].to_list())
     used = set(active["__w"].to_list())
-    return marked, [*waivers.warnings, *_outcomes(waivers, today, in_scope, used, rules_run)]
+    # an index waiver of a row that has a key: the key to write instead
+    by_index = active.filter(pl.col(ROW_KEY).is_not_null()).join(by_row, on="__w", how="semi")
+    keys = dict(by_index.group_by("__w").agg(pl.col(ROW_KEY).first()).iter_rows())
+    # an unused key waiver: the keys of its rule's findings in its document
+    offered = (
+        by_key.join(named.drop_nulls(ROW_KEY), on=["key", "rule"], how="inner", suffix="_found")
+        .group_by("__w")
+        .agg(pl.col(f"{ROW_KEY}_found").unique().sort())
+    )
+    near = {number: list(found) for number, found in offered.iter_rows()}
+    outcomes = _outcomes(waivers, today, in_scope, used, rules_run, keys, near)
+    return marked, [*waivers.warnings, *outcomes]
 
 
 def _outcomes(
-    waivers: Waivers, today: date, in_scope: set[int], used: set[int], rules_run: Collection[str]
+    waivers: Waivers,
+    today: date,
+    in_scope: set[int],
+    used: set[int],
+    rules_run: Collection[str],
+    keys: Mapping[int, str],
+    near: Mapping[int, list[str]],
 ) -> list[Diagnostic]:
-    """Expired and unused waivers among those whose document was checked (one entry each)."""
+    """Expired, unused and index-keyed waivers among those whose document was checked."""
     found = []
     ran = set(rules_run)
     for number, waiver in enumerate(waivers.entries):
@@ -463,11 +542,7 @@ def _outcomes(
         if waiver.expires < today:
             found.append(Diagnostic("waiver.expired", waiver.location, args))
         elif number not in used:
-            hint, hint_args = None, {}
-            if ran and waiver.rule not in ran:
-                near = _near(waiver.rule, ran)
-                hint = "waiver.hint.not-run-near" if near else "waiver.hint.not-run"
-                hint_args = {"rule": waiver.rule, "name": near}
+            hint, hint_args = _unused_hint(waiver, ran, near.get(number, []))
             found.append(
                 Diagnostic(
                     "waiver.unused",
@@ -478,7 +553,33 @@ def _outcomes(
                     hint_args=hint_args,
                 )
             )
+        if number in keys:
+            found.append(
+                Diagnostic(
+                    "waiver.row-index",
+                    waiver.location,
+                    {"fingerprint": waiver.fingerprint, "key": toml_string(keys[number])},
+                    severity="warning",
+                )
+            )
     return found
+
+
+def _unused_hint(
+    waiver: Waiver, ran: set[str], found: list[str]
+) -> tuple[str | None, dict[str, Any]]:
+    """Why an unused waiver matched nothing: its rule did not run, or its key is not found."""
+    if ran and waiver.rule not in ran:
+        near = _near(waiver.rule, ran)
+        hint = "waiver.hint.not-run-near" if near else "waiver.hint.not-run"
+        return hint, {"rule": waiver.rule, "name": near}
+    if waiver.key is None:
+        return None, {}
+    args: dict[str, Any] = {"rule": waiver.rule, "key": toml_string(waiver.key)}
+    closest = difflib.get_close_matches(waiver.key, found, n=3, cutoff=0.5)
+    if not closest:
+        return "waiver.hint.key-gone", args
+    return "waiver.hint.key-near", {**args, "names": "、".join(map(toml_string, closest))}
 
 
 __all__ = [
@@ -490,4 +591,5 @@ __all__ = [
     "fingerprint_text",
     "load_waivers",
     "resolve_today",
+    "toml_string",
 ]

@@ -30,10 +30,15 @@ def _check(*args: str, env: dict[str, str] | None = None) -> Any:
     return done
 
 
-def _waiver(document: str, rule: str, row: int | None, expires: str, **extra: str) -> str:
+def _waiver(
+    document: str, rule: str, row: int | str | None, expires: str, **extra: str
+) -> str:
+    """A ``[[waiver]]``: ``row`` an index (``row = 21``) or a row key (``key = "…"``)."""
     lines = ["[[waiver]]", f"document = {json.dumps(document, ensure_ascii=False)}"]
     lines.append(f"rule = {json.dumps(rule, ensure_ascii=False)}")
-    if row is not None:
+    if isinstance(row, str):
+        lines.append(f"key = {json.dumps(row, ensure_ascii=False)}")
+    elif row is not None:
         lines.append(f"row = {row}")
     lines.append(f'justification = "{extra.get("justification", "批注：已函告单位更正")}"')
     lines.append(f'author = "{extra.get("author", "张三")}"')
@@ -64,7 +69,7 @@ def all_waived(
         _waiver(
             f["fingerprint"]["document"],
             f["fingerprint"]["rule"],
-            f["fingerprint"].get("row"),
+            f["fingerprint"].get("key", f["fingerprint"].get("row")),
             "2027-03-31",
         )
         for f in findings
@@ -76,9 +81,11 @@ def all_waived(
 
 def test_every_result_carries_its_fingerprint(seed_report: dict[str, Any]) -> None:
     result = next(r for r in seed_report["results"] if r["rule"] == "JJ-40")
-    assert result["fingerprint"] == {"document": SEED_ID, "rule": "JJ-40", "row": 21}
+    # the row by its key (一般公共预算基本支出表: 部门/政府经济分类编码), not its index 21
+    assert result["fingerprint"] == {"document": SEED_ID, "rule": "JJ-40", "key": "30108 50501"}
     document_level = next(r for r in seed_report["results"] if r["row"] is None)
     assert "row" not in document_level["fingerprint"]
+    assert "key" not in document_level["fingerprint"]
     assert not any(r["waived"] for r in seed_report["results"])
     assert "waivers" not in seed_report
 

@@ -92,8 +92,11 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
 
 
 def fingerprint(row: dict[str, Any]) -> dict[str, Any]:
-    """What a ``[[waiver]]`` names to waive this result: document id, rule id, row (if any)."""
+    """What a ``[[waiver]]`` names to waive this result: document id, rule id and the row's
+    key (``checker.rowkeys``), or its index where the row has no key."""
     found = {"document": row.get("id"), "rule": row["rule"]}
+    if row.get("row_key") is not None:
+        return {**found, "key": row["row_key"]}
     return found if row.get("row") is None else {**found, "row": row["row"]}
 
 
