@@ -86,8 +86,10 @@ def _ranked(report: Report, include_rounding: bool) -> list[dict[str, Any]]:
 def _message(row: dict[str, Any], lang: Lang) -> str:
     where = " ".join(p for p in (str(row.get("id")), place(row, lang)) if p)
     lines = [f"{where}: {result_message(row, lang)}"]
+    decimals = row.get("decimals")
     lines += [
-        f"{cell['ref'] or cell['table'] + '.' + str(cell['column'])} = {cell_value(cell, lang)}"
+        f"{cell['ref'] or cell['table'] + '.' + str(cell['column'])} = "
+        + cell_value(cell, lang, decimals)
         for cell in row.get("cells") or []
     ]
     return "\n".join(lines)

@@ -44,7 +44,10 @@ def result_lines(row: dict[str, Any], lang: Lang) -> list[str]:
     for cell in row.get("cells") or []:
         label = cell["ref"] or f"{cell['table']}.{cell['column']}"
         pointer = _pointer(cell["table"], cell["row"], cell["column"])
-        lines.append(f"  {label} = {cell_value(cell, lang)}" + (f"  {pointer}" if pointer else ""))
+        lines.append(
+            f"  {label} = {cell_value(cell, lang, row.get('decimals'))}"
+            + (f"  {pointer}" if pointer else "")
+        )
     return lines
 
 

@@ -29,20 +29,25 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def fmt(value: float | None) -> str:
-    """A figure as people write it: up to 4 decimals, no float noise."""
+def fmt(value: float | None, decimals: int | None = None) -> str:
+    """A figure as people write it: with the decimals it is published with (``-1.00``),
+    else up to 4 decimals without float noise."""
     if value is None:
         return "—"
+    if decimals is not None and round(value, decimals) == round(value, 4):
+        text = f"{value:,.{decimals}f}"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
     text = f"{value:,.4f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
-def cell_value(cell: Mapping[str, Any], lang: Lang) -> str:
+def cell_value(cell: Mapping[str, Any], lang: Lang, decimals: int | None = None) -> str:
     """An operand as the report shows it: an amount, a text as printed (“036003”), a set
     a value was looked for in (its first values and size), a pattern (/…/)."""
     text, value = cell.get("text"), cell.get("value")
     if text is None:
-        return fmt(value)
+        counted = str(cell.get("ref") or "").startswith("count(")
+        return fmt(value, None if counted else decimals)
     if cell.get("ref") == "matches":
         return f"/{text}/"
     if str(cell.get("ref") or "").startswith("count(") and value is not None:
@@ -83,6 +88,7 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     if status == "error":
         return reason_message(row.get("reason"), lang) or STATUS_WORDS["error"][lang == "en"]
     lhs, rhs = row.get("lhs"), row.get("rhs")
+    d = row.get("decimals")  # the published decimals: -1.00, not -1
     if lhs is None or rhs is None:
         words = {
             "pass": ("条件成立", "the condition holds"),
@@ -101,22 +107,32 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
         within = status == "rounding"
         if lang == "zh":
             tail = f"，在舍入误差 ±{fmt(tol)} 之内" if within else ""
-            return f"左边 {fmt(lhs)} {op} 右边 {fmt(rhs)} 不成立{tail}"
+            return f"左边 {fmt(lhs, d)} {op} 右边 {fmt(rhs, d)} 不成立{tail}"
         tail = f", but within rounding ±{fmt(tol)}" if within else ""
-        return f"left {fmt(lhs)} {op} right {fmt(rhs)} does not hold{tail}"
+        return f"left {fmt(lhs, d)} {op} right {fmt(rhs, d)} does not hold{tail}"
     if status == "rounding":
         if lang == "zh":
             return (
-                f"左边 {fmt(lhs)}，右边 {fmt(rhs)}，相差 {fmt(diff)}，在舍入误差 ±{fmt(tol)} 之内"
+                f"左边 {fmt(lhs, d)}，右边 {fmt(rhs, d)}，相差 {fmt(diff, d)}，"
+                f"在舍入误差 ±{fmt(tol)} 之内"
             )
-        return f"left {fmt(lhs)}, right {fmt(rhs)}: off by {fmt(diff)}, within rounding ±{fmt(tol)}"
+        return (
+            f"left {fmt(lhs, d)}, right {fmt(rhs, d)}: off by {fmt(diff, d)},"
+            f" within rounding ±{fmt(tol)}"
+        )
     if status == "fail":
         if lang == "zh":
-            return f"左边 {fmt(lhs)}，右边 {fmt(rhs)}，相差 {fmt(diff)}，超出舍入误差 ±{fmt(tol)}"
-        return f"left {fmt(lhs)}, right {fmt(rhs)}: off by {fmt(diff)}, beyond rounding ±{fmt(tol)}"
+            return (
+                f"左边 {fmt(lhs, d)}，右边 {fmt(rhs, d)}，相差 {fmt(diff, d)}，"
+                f"超出舍入误差 ±{fmt(tol)}"
+            )
+        return (
+            f"left {fmt(lhs, d)}, right {fmt(rhs, d)}: off by {fmt(diff, d)},"
+            f" beyond rounding ±{fmt(tol)}"
+        )
     if status == "skipped":
         return "前提条件不成立，未检查" if lang == "zh" else "its condition does not apply"
-    return f"{fmt(lhs)} = {fmt(rhs)}"
+    return f"{fmt(lhs, d)} = {fmt(rhs, d)}"
 
 
 def _needs(row: Mapping[str, Any], lang: Lang) -> str | None:

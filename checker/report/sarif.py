@@ -157,7 +157,7 @@ def _result(
         )
         cell_location: dict[str, Any] = {
             "id": len(related),
-            "message": {"text": f"{label} = {cell_value(cell, lang)}"},
+            "message": {"text": f"{label} = {cell_value(cell, lang, row.get('decimals'))}"},
         }
         cell_published = published_location(row.get("path"), place)
         if direct and cell_published is not None:
