@@ -10,6 +10,7 @@ else its first cell that has a place.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 import polars as pl
@@ -17,12 +18,20 @@ import polars as pl
 from checker.compile import CELL_DTYPE
 from checker.documents.batches import Batch
 from checker.documents.provenance import SCHEMA as PLACE_SCHEMA
+from checker.evaluate import Results
 
 STATEMENTS: Final = "说明"  # the table name results give a prose statement's cell
 _PLACE: Final = ("file", "page", "line", "bbox")
 _FINDINGS: Final = ("fail", "error", "rounding")
+_JUDGED: Final = ("pass", "fail", "rounding")  # verdicts a figure decides
 SOURCE_DTYPE: Final = pl.Struct({name: PLACE_SCHEMA[name] for name in _PLACE})
-SOURCED_CELL_DTYPE: Final = pl.Struct({**dict(CELL_DTYPE.to_schema()), **SOURCE_DTYPE.to_schema()})
+SOURCED_CELL_DTYPE: Final = pl.Struct(
+    {
+        **dict(CELL_DTYPE.to_schema()),
+        **SOURCE_DTYPE.to_schema(),
+        "unresolved": pl.Boolean(),  # the import could not decide its column (read as null)
+    }
+)
 _CELL_FIELDS: Final = tuple(SOURCED_CELL_DTYPE.to_schema())
 
 
@@ -44,6 +53,7 @@ def places(batch: Batch) -> pl.DataFrame:
                 "file",
                 *(pl.col(c) if c in located else pl.lit(None) for c in ("page", "line")),
                 pl.lit(None, PLACE_SCHEMA["bbox"]).alias("bbox"),
+                pl.lit(None, pl.Boolean).alias("unresolved"),
             )
             .cast(PLACE_SCHEMA)  # type: ignore[arg-type]
         )
@@ -60,7 +70,9 @@ def attach_sources(frame: pl.DataFrame, batch: Batch) -> pl.DataFrame:
     listed = frame.filter(wanted) if known.height else frame.clear()
     if listed.is_empty():
         unplaced = pl.element().struct.with_fields(
-            pl.lit(None, dtype).alias(name) for name, dtype in SOURCE_DTYPE.to_schema().items()
+            pl.lit(None, dtype).alias(name)
+            for name, dtype in SOURCED_CELL_DTYPE.to_schema().items()
+            if name not in CELL_DTYPE.to_schema()
         )
         return frame.with_columns(
             pl.col("cells").list.eval(unplaced).cast(pl.List(SOURCED_CELL_DTYPE)),
@@ -75,6 +87,23 @@ def attach_sources(frame: pl.DataFrame, batch: Batch) -> pl.DataFrame:
         .unnest("cells")
     )
     cells = _locate(cells, known, "table", "row", "column")
+    # an aggregate over a column holding an undecided cell reads it too (any of its rows)
+    undecided_columns = (
+        known.filter(pl.col("unresolved").fill_null(False))
+        .select("document", "table", "column", pl.lit(True).alias("_in_column"))
+        .unique()
+    )
+    if undecided_columns.height:
+        cells = (
+            cells.join(undecided_columns, on=["document", "table", "column"], how="left")
+            .with_columns(
+                pl.when(pl.col("row").is_null() & pl.col("_in_column").fill_null(False))
+                .then(True)
+                .otherwise(pl.col("unresolved"))
+                .alias("unresolved")
+            )
+            .drop("_in_column")
+        )
     regrouped = (
         cells.sort("_order")
         .group_by("_result", maintain_order=True)
@@ -88,6 +117,19 @@ def attach_sources(frame: pl.DataFrame, batch: Batch) -> pl.DataFrame:
         "row",
         "column",
     ).select("_result", pl.struct(*_PLACE).alias("_own"))
+    # a result reading a cell the import could not decide: its first such cell
+    undecided = (
+        cells.filter(pl.col("unresolved").fill_null(False))
+        .sort("_order")
+        .group_by("_result")
+        .agg(
+            pl.coalesce(
+                pl.col("ref"), pl.concat_str(["table", pl.lit("."), "column"], ignore_nulls=True)
+            )
+            .first()
+            .alias("_undecided")
+        )
+    )
     first = (
         cells.filter(pl.col("page").is_not_null() | pl.col("line").is_not_null())
         .sort("_order")
@@ -97,8 +139,10 @@ def attach_sources(frame: pl.DataFrame, batch: Batch) -> pl.DataFrame:
     located = (
         own.join(regrouped, on="_result", how="left")
         .join(first, on="_result", how="left")
+        .join(undecided, on="_result", how="left")
         .select(
             "_result",
+            "_undecided",
             pl.col("cells").fill_null(pl.lit([], pl.List(SOURCED_CELL_DTYPE))),
             pl.when(
                 pl.col("_own").struct.field("page").is_not_null()
@@ -109,6 +153,7 @@ def attach_sources(frame: pl.DataFrame, batch: Batch) -> pl.DataFrame:
             .alias("source"),
         )
     )
+    undecided_read = pl.col("_undecided").is_not_null() & pl.col("status").is_in(_JUDGED)
     return (
         frame.with_row_index("_result")
         .drop("cells")
@@ -116,10 +161,43 @@ def attach_sources(frame: pl.DataFrame, batch: Batch) -> pl.DataFrame:
         .with_columns(
             pl.col("cells").cast(pl.List(SOURCED_CELL_DTYPE)),
             pl.col("source").cast(SOURCE_DTYPE),
+            # a verdict on a figure the import could not place is no verdict
+            pl.when(undecided_read).then(pl.lit("error")).otherwise("status").alias("status"),
+            pl.when(undecided_read)
+            .then(pl.concat_str([pl.lit("unresolved-cell:"), "_undecided"]))
+            .otherwise("reason")
+            .alias("reason"),
         )
         .sort("_result")
-        .drop("_result")
+        .drop("_result", "_undecided")
     )
+
+
+def with_sources(results: Results, batch: Batch) -> Results:
+    """``results`` with their evidence's places (:func:`attach_sources`), and their counts
+    following the findings that read an undecided cell from fail or rounding to error."""
+    frame = attach_sources(results.frame, batch)
+    old, new = results.frame.get_column("status"), frame.get_column("status")
+    moved = results.frame.select("document", "status").filter(old != new)
+    if moved.is_empty():
+        return replace(results, frame=frame)
+    per = moved.group_by("document", "status").len()
+    totals = dict(results.counts())
+    for status, n in per.group_by("status").agg(pl.col("len").sum()).iter_rows():
+        totals[status] -= int(n)
+        totals["error"] += int(n)
+    by_document = results.per_document()
+    for status, part in per.partition_by("status", as_dict=True).items():
+        delta = part.select("document", pl.col("len").cast(pl.UInt32).alias("_n"))
+        by_document = (
+            by_document.join(delta, on="document", how="left")
+            .with_columns(
+                (pl.col(status[0]) - pl.col("_n").fill_null(0)).alias(status[0]),
+                (pl.col("error") + pl.col("_n").fill_null(0)).alias("error"),
+            )
+            .drop("_n")
+        )
+    return replace(results, frame=frame, totals=totals, by_document=by_document)
 
 
 def _locate(
@@ -142,4 +220,4 @@ def _locate(
         .otherwise(pl.col(name))
         .alias(name)
         for name in _PLACE
-    ).drop(f"{name}_row" for name in _PLACE)
+    ).drop(*(f"{name}_row" for name in _PLACE), "unresolved_row")

@@ -32,12 +32,14 @@ SCHEMA: Final[dict[str, pl.DataType]] = {
     "page": pl.Int32(),
     "line": pl.Int32(),
     "bbox": _BOX,
+    # the import could not decide this cell's column: read as null (docs/import.md)
+    "unresolved": pl.Boolean(),
 }
 EMPTY: Final = pl.DataFrame(schema=SCHEMA)
 
 
 def _row_schema(columns: Sequence[str]) -> pl.Struct:
-    cell = pl.Struct({"bbox": _BOX, "line": pl.Int32})
+    cell = pl.Struct({"bbox": _BOX, "line": pl.Int32, "unresolved": pl.Boolean})
     return pl.Struct(
         {
             "page": pl.Int32,
@@ -120,6 +122,7 @@ class ProvenancePour:
             "page",
             "line",
             "bbox",
+            pl.lit(None, pl.Boolean).alias("unresolved"),
         )
         cells = [
             rows.filter(pl.col("cells").struct.field(name).is_not_null()).select(
@@ -133,6 +136,7 @@ class ProvenancePour:
                     "line"
                 ),
                 pl.col("cells").struct.field(name).struct.field("bbox").alias("bbox"),
+                pl.col("cells").struct.field(name).struct.field("unresolved").alias("unresolved"),
             )
             for name in columns
         ]
@@ -164,6 +168,7 @@ class ProvenancePour:
                 pl.lit(None, pl.Int32).alias("page"),
                 pl.col("lines").alias("line"),
                 pl.lit(None, _BOX).alias("bbox"),
+                pl.lit(None, pl.Boolean).alias("unresolved"),
             )
             .cast(SCHEMA)  # type: ignore[arg-type]
         )

@@ -88,7 +88,10 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     if status == "error":
         return reason_message(row.get("reason"), lang) or STATUS_WORDS["error"][lang == "en"]
     lhs, rhs = row.get("lhs"), row.get("rhs")
-    d = row.get("decimals")  # the published decimals: -1.00, not -1
+    # the published decimals (-1.00, not -1), unless both sides are whole (counts)
+    d = row.get("decimals")
+    if lhs is not None and rhs is not None and float(lhs).is_integer() and float(rhs).is_integer():
+        d = None
     if lhs is None or rhs is None:
         words = {
             "pass": ("条件成立", "the condition holds"),

@@ -70,8 +70,9 @@ def csv_frame(
 ) -> pl.DataFrame:
     """The CSV's frame: one result a row; cells as ``ref=value; …``."""
     shown = _shown(report, include)
-    wanted = ("status", "lhs", "rhs", "diff", "tolerance", "reason", "op")
-    messages = [result_message(r, lang) for r in shown.select(wanted).iter_rows(named=True)]
+    wanted = ("status", "lhs", "rhs", "diff", "tolerance", "reason", "op", "decimals")
+    present = [c for c in wanted if c in shown.columns]
+    messages = [result_message(r, lang) for r in shown.select(present).iter_rows(named=True)]
     cell = pl.element().struct
     label = pl.coalesce(
         cell.field("ref"), pl.concat_str([cell.field("table"), pl.lit("."), cell.field("column")])
