@@ -214,15 +214,46 @@ class Report:
         return frame.filter(pl.col("waived")) if "waived" in frame.columns else frame.clear()
 
     def summary(self) -> dict[str, int]:
-        """Counts per status, plus documents checked and invalid."""
+        """Counts per status, plus documents checked and invalid, and ``not_applicable``:
+        the (document, rule) pairs without a result (see :meth:`not_applicable`)."""
         counts = self.results.counts()
         return {
             "documents": self.batch.valid_count,
             "invalid_documents": self.batch.invalid_count,
             "rules": len(self.rules.ruleset.rules),
             **counts,
+            "not_applicable": int(self.not_applicable().get_column("documents").sum()),
             "waived": self.waived().height,
         }
+
+    def not_applicable(self) -> pl.DataFrame:
+        """The rules that found nothing to check in some documents (no result at all, e.g. a
+        roll-up in a table with no parent rows): ``rule``, ``title``, ``rule_file``,
+        ``rule_line`` and ``documents``, the number of documents checked it has no result for.
+        """
+        rules = self.rules.ruleset.rules
+        checked = self.results.documents.height
+        return (
+            pl.DataFrame(
+                {
+                    "rule": [r.meta.id for r in rules],
+                    "title": [r.meta.title for r in rules],
+                    "rule_file": [r.span.file for r in rules],
+                    "rule_line": [r.span.line for r in rules],
+                },
+                schema={
+                    "rule": pl.Utf8,
+                    "title": pl.Utf8,
+                    "rule_file": pl.Utf8,
+                    "rule_line": pl.Int64,
+                },
+            )
+            .join(self.results.rule_documents(), on="rule", how="left")
+            .with_columns(
+                (checked - pl.col("documents").fill_null(0).cast(pl.Int64)).alias("documents")
+            )
+            .filter(pl.col("documents") > 0)
+        )
 
     def batch_summary(self, limit: int = 10) -> dict[str, Any]:
         """Unwaived fail/error results per rule (most first) and the ``limit`` worst documents."""
@@ -453,7 +484,13 @@ def _combine(
             totals[name] = totals.get(name, 0) + n
     frame = pl.concat([r.frame for _, r in parts], how="diagonal_relaxed")
     by_document = pl.concat([r.per_document() for _, r in parts], how="vertical_relaxed")
-    return batch, Results(frame, documents, totals, by_document)
+    by_rule = (
+        pl.concat([r.rule_documents() for _, r in parts], how="vertical_relaxed")
+        .group_by("rule")
+        .agg(pl.col("documents").sum())
+        .sort("rule")
+    )
+    return batch, Results(frame, documents, totals, by_document, by_rule)
 
 
 def check_documents(

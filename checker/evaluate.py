@@ -145,6 +145,8 @@ class Results:
     documents: pl.DataFrame
     totals: dict[str, int] | None = None  # per status, when ``frame`` keeps only some
     by_document: pl.DataFrame | None = None  # per document and status, likewise
+    # per rule, the documents it has a result for (``rule``, ``documents``), likewise
+    by_rule: pl.DataFrame | None = None
 
     def findings(self, fail_on: str = "error", include_rounding: bool = False) -> pl.DataFrame:
         """Results that count as findings: fail/error at or above ``fail_on`` severity."""
@@ -170,6 +172,13 @@ class Results:
             return self.by_document
         counts = self.frame.group_by("document", "status").len()
         return _by_document(counts, self.documents, status_names=True)
+
+    def rule_documents(self) -> pl.DataFrame:
+        """Per rule with a result (of any status): in how many documents (``rule``,
+        ``documents``). A rule of the run missing here found nothing to check."""
+        if self.by_rule is not None:
+            return self.by_rule
+        return _rule_documents(self.frame.select("document", "rule"))
 
     def counts(self) -> dict[str, int]:
         """Number of results per status (all five keys present), kept in the frame or not."""
@@ -441,10 +450,12 @@ class Engine:
         codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
         kept: list[pl.DataFrame] = []
         counted: list[pl.DataFrame] = []
+        applied: list[pl.DataFrame] = []  # (document, rule): a result of any status
 
         def take(outputs: Iterable[pl.DataFrame]) -> None:
             for part in outputs:  # counted whole, then cut to the statuses kept
                 counted.append(part.group_by("document", "status").len())
+                applied.append(_applied(part, program))
                 kept.append(part if codes is None else part.filter(pl.col("status").is_in(codes)))
 
         if small:  # each plan starts running as soon as it is built
@@ -465,6 +476,7 @@ class Engine:
         )
         totals = _totals(counts)
         by_document = _by_document(counts, documents, status_names=False)
+        by_rule = _rule_documents(pl.concat(applied, how="vertical_relaxed") if applied else None)
         frame = _with_cells(frame, self, wide, frames, cells_for, documents.height)
         frame = frame.with_columns(
             (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
@@ -481,7 +493,7 @@ class Engine:
         )
         frame = frame.sort("document", "rule_file", "rule_line", "row", "column")
         self._store_grown()
-        return Results(frame, documents, totals, by_document)
+        return Results(frame, documents, totals, by_document, by_rule)
 
 
 def _optimizations(small: bool) -> pl.QueryOptFlags:
@@ -504,6 +516,31 @@ def _by_document(
     )
     keys = [c for c in ("document", "id", "path") if c in documents.columns]
     return documents.select(keys).join(per_document, on="document", how="inner").sort("document")
+
+
+def _applied(part: pl.DataFrame, program: LinearProgram | None) -> pl.DataFrame:
+    """The (``document``, ``rule``) pairs a plan's output holds a result for (the linear
+    rules' plan names its rules by ``rule_index``)."""
+    if "rule" in part.columns or program is None:
+        return part.select("document", "rule").unique()
+    names = program.names.select("rule_index", "rule").unique()
+    return (
+        part.select("document", "rule_index")
+        .unique()
+        .join(names, on="rule_index")
+        .drop("rule_index")
+    )
+
+
+def _rule_documents(pairs: pl.DataFrame | None) -> pl.DataFrame:
+    """Per rule, the number of documents among ``document, rule`` pairs."""
+    if pairs is None:
+        return pl.DataFrame(schema={"rule": pl.Utf8, "documents": pl.UInt32})
+    return (
+        pairs.group_by("rule")
+        .agg(pl.col("document").n_unique().cast(pl.UInt32).alias("documents"))
+        .sort("rule")
+    )
 
 
 def _totals(counts: pl.DataFrame) -> dict[str, int]:

@@ -101,3 +101,32 @@ def test_readme_python_example_runs_as_written_from_a_fresh_clone(tmp_path: Path
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_a_rule_with_nothing_to_check_is_not_applicable() -> None:
+    # ZC-20 sums 功能分类 rows up to their 类 and 款: the seed's 支出总表 prints no such
+    # parent rows, so the roll-up has no result at all
+    done = rulecheck("check", str(SEED), "--select", "ZC-20", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(
+        "skipped 0, not applicable 1 (--show skipped lists the rules not applicable)"
+    )
+    done = rulecheck("check", str(SEED), "--select", "ZC-20", "--show", "skipped", "--lang", "en")
+    assert "not applicable ZC-20 " in done.stdout
+    assert "nothing for it to check in the document (no result)" in done.stdout
+    done = rulecheck("check", str(SEED), "--select", "ZC-20", "--show", "skipped", "--lang", "zh")
+    assert "不适用 ZC-20 " in done.stdout and "，不适用 1" in done.stdout
+
+
+def test_not_applicable_in_the_json_report_and_across_batches(tmp_path: Path) -> None:
+    import json
+
+    seed = json.loads(SEED.read_text("utf-8"))
+    for n in (1, 2):
+        seed["meta"]["id"] = f"copy-{n}"
+        (tmp_path / f"copy-{n}.json").write_text(json.dumps(seed, ensure_ascii=False), "utf-8")
+    args = ("check", str(tmp_path), "--select", "ZC-2", "--format", "json", "--batch-size", "1")
+    report = json.loads(rulecheck(*args, "--show", "skipped").stdout)
+    assert report["summary"]["not_applicable"] == 2  # ZC-20 in each document
+    assert [(r["rule"], r["documents"]) for r in report["not_applicable"]] == [("ZC-20", 2)]
+    assert "not_applicable" not in json.loads(rulecheck(*args).stdout)  # listed with skipped

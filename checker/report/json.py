@@ -127,6 +127,7 @@ def report_dict(
         "batch": report.batch_summary(),
         **({"interrupted": True} if report.interrupted else {}),
         **({} if report.waivers is None else {"waivers": _waivers(report, lang)}),
+        **({"not_applicable": report.not_applicable().to_dicts()} if "skipped" in statuses else {}),
     }
 
 

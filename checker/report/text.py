@@ -109,6 +109,10 @@ def render(
     if "waived" in shown:
         for row in frame.filter(waived).iter_rows(named=True):
             out.print(*_result_lines(row, lang), _waiver_line(row, lang))
+    if "skipped" in shown:
+        checked = report.results.documents.height
+        for row in report.not_applicable().iter_rows(named=True):
+            out.print(*_not_applicable_lines(row, checked, lang))
     summary = report.summary()
     rounding_hint = ""
     if "rounding" not in shown and summary["rounding"]:
@@ -116,6 +120,12 @@ def render(
             f"（{summary['rounding']} 处尾差，用 --show rounding 列出）"
             if lang == "zh"
             else f" ({summary['rounding']} rounding differences: --show rounding lists them)"
+        )
+    if "skipped" not in shown and summary["not_applicable"]:
+        rounding_hint += (
+            "（不适用的规则用 --show skipped 列出）"
+            if lang == "zh"
+            else " (--show skipped lists the rules not applicable)"
         )
     waived_note = ""
     if report.waivers is not None or summary.get("waived"):
@@ -164,6 +174,23 @@ def _batch_lines(batch: dict[str, Any], lang: Lang) -> list[Line]:
             )
             lines.append([(f"  {d['id']}  ", ""), (str(d["path"]), "dim"), (f"  {counts}", "")])
     return lines
+
+
+def _not_applicable_lines(row: dict[str, Any], checked: int, lang: Lang) -> list[Line]:
+    """A rule that found nothing to check (no result) in ``row["documents"]`` documents."""
+    n = row["documents"]
+    head: Line = [
+        ("不适用" if lang == "zh" else "not applicable", "dim"),
+        (f" {row['rule']} {row.get('title') or ''}  ", ""),
+        (f"{row['rule_file']}:{row['rule_line']}", "dim"),
+    ]
+    if lang == "zh":
+        where = "文档中" if checked == 1 else f"{n} 个文档中"
+        why = f"    {where}没有这条规则要检查的内容（没有结果）"
+    else:
+        where = "the document" if checked == 1 else f"{n} document{'s' if n != 1 else ''}"
+        why = f"    nothing for it to check in {where} (no result)"
+    return [head, [(why, "")]]
 
 
 def _waiver_line(row: dict[str, Any], lang: Lang) -> Line:
@@ -229,12 +256,12 @@ def _summary_line(summary: dict[str, int], lang: Lang) -> str:
         return (
             f"{summary['documents']} 个文档，{summary['rules']} 条规则：通过 {summary['pass']}，"
             f"尾差 {summary['rounding']}，不符 {summary['fail']}，无法计算 {summary['error']}，"
-            f"跳过 {summary['skipped']}"
+            f"跳过 {summary['skipped']}，不适用 {summary['not_applicable']}"
         )
     documents = "document" if summary["documents"] == 1 else "documents"
     rules = "rule" if summary["rules"] == 1 else "rules"
     return (
         f"{summary['documents']} {documents}, {summary['rules']} {rules}: pass {summary['pass']}, "
         f"rounding {summary['rounding']}, fail {summary['fail']}, error {summary['error']}, "
-        f"skipped {summary['skipped']}"
+        f"skipped {summary['skipped']}, not applicable {summary['not_applicable']}"
     )
