@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
 
 from bench.case_search import write_cases  # noqa: E402
 from bench.make_cases import Doc, pointer  # noqa: E402
+from bench.make_rules_jiangsu import CLASSES as RULE_CLASSES  # noqa: E402
 
 RULESET = ROOT / "rulesets" / "部门预算-江苏2019"
 SCHEMA = ROOT / "schemas" / "jiangsu-2019-budget.schema.json"
@@ -145,7 +146,7 @@ def base_document() -> dict[str, Any]:
         {"收支": "支出", "项目": "结转下年资金", "金额": n},
         {"收支": "支出", "项目": "支出合计", "金额": a + g + s + o + c},
     ]
-    t2 = [
+    t2: list[dict[str, Any]] = [
         {"项目": "收入总计", "金额": a + g + s + o + c},
         {"类别": "一般公共预算资金", "项目": "小计", "金额": a},
         {"类别": "一般公共预算资金", "项目": "公共财政拨款（补助）资金", "金额": a - 50},
@@ -170,7 +171,7 @@ def base_document() -> dict[str, Any]:
             "结转下年资金": n,
         }
     ]
-    t4 = [
+    t4: list[dict[str, Any]] = [
         {"收支": "收入", "项目": "一、一般公共预算", "金额": a},
         {"收支": "收入", "项目": "二、政府性基金预算", "金额": g},
         {"收支": "收入", "项目": "收入合计", "金额": a + g},
@@ -274,7 +275,7 @@ def base_document() -> dict[str, Any]:
         T9: "“三公”经费、会议费、培训费支出预算表",
         T11: "一般公共预算机关运行经费支出预算表",
     }
-    rows = {
+    rows: dict[str, list[dict[str, Any]]] = {
         T1: t1,
         T2: t2,
         T3: t3,
@@ -298,8 +299,140 @@ def base_document() -> dict[str, Any]:
             "template": "部门预算公开/江苏2019",
         },
         "tables": {role: {"name": names.get(role, role), "rows": r} for role, r in rows.items()},
-        "statements": {},
+        "statements": statements(rows),
     }
+
+
+# --------------------------------------------------------------------------- the prose
+
+UP, DOWN = ("增加", "增长"), ("减少", "下降")
+CARS = "三公经费.公务用车购置及运行维护费"
+
+
+def _figure(value: float, unit: str = "万元", wording: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": round(value, 2), "unit": unit}
+    if wording:
+        out["wording"] = wording
+    return out
+
+
+def _pct(part: float, whole: float) -> float:
+    return round(100 * part / whole, 2)
+
+
+def _change(
+    name: str, change: str, rate: str, value: float, direction: tuple[str, str]
+) -> dict[str, Any]:
+    """The 增减额 (10% of this year's figure) and the 增长率 stated with ``name``'s figure."""
+    delta = round(value / 10, 2)
+    prior = value - delta if direction == UP else value + delta
+    return {
+        change: _figure(delta, wording=direction[0]),
+        rate: _figure(_pct(delta, prior), "%", direction[1]),
+    }
+
+
+# (statement with this year's figure, its 增减额, its 增长率): the changes the prose states
+CHANGES = (
+    ("收支总体.收支总计", "收支总体.增减额", "收支总体.增长率"),
+    ("收入.一般公共预算", "收入.一般公共预算增减额", "收入.一般公共预算增长率"),
+    ("支出.基本支出", "支出.基本支出增减额", "支出.基本支出增长率"),
+    ("支出.项目支出", "支出.项目支出增减额", "支出.项目支出增长率"),
+    ("支出.单位预留机动经费", "支出.单位预留机动经费增减额", "支出.单位预留机动经费增长率"),
+    ("财政拨款.收支总计", "财政拨款.增减额", "财政拨款.增长率"),
+    ("财政拨款支出.合计", "财政拨款支出.增减额", "财政拨款支出.增长率"),
+    ("一般公共预算支出.合计", "一般公共预算支出.增减额", "一般公共预算支出.增长率"),
+    ("机关运行经费.合计", "机关运行经费.增减额", "机关运行经费.增长率"),
+    *(
+        (f"功能类.{name}", f"功能类.{name}增减额", f"功能类.{name}增长率")
+        for _, name in RULE_CLASSES
+    ),
+)
+
+
+def changes(figures: dict[str, dict[str, Any]], direction: tuple[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, change, rate in CHANGES:
+        out.update(_change(name, change, rate, figures[name]["value"], direction))
+    return out
+
+
+def statements(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """What the prose of the base document states: every figure consistent with its tables,
+    every change an increase of 10%."""
+
+    def cell(table: str, column: str, label: str, key: str = "项目") -> float:
+        return float(next(r[column] for r in rows[table] if r.get(key) == label))
+
+    def codes(table: str, *wanted: str) -> float:
+        return float(sum(r["金额"] for r in rows[table] if r["科目编码"] in wanted))
+
+    total, this_year = cell(T1, "金额", "收入合计"), cell(T1, "金额", "当年收入小计")
+    spent = cell(T1, "金额", "当年支出小计")
+    uses = {
+        u: cell(T1, "金额", label)
+        for u, label in (
+            ("基本支出", "一、基本支出"),
+            ("项目支出", "二、项目支出"),
+            ("单位预留机动经费", "三、单位预留机动经费"),
+        )
+    }
+    general, finance = cell(T1, "金额", "1.一般公共预算"), cell(T4, "金额", "收入合计")
+    sangong = rows[T9][0]
+    three = sangong["三公经费.小计"]
+    trips = sangong["三公经费.因公出国(境)费"]
+    cars = sangong["三公经费.公务用车购置及运行维护费.小计"]
+    meals = sangong["三公经费.公务接待费"]
+    bought = {
+        kind: cell(T12, "总计", label, "采购品目大类")
+        for kind, label in (("货物", "一、货物A"), ("工程", "二、工程B"), ("服务", "三、服务C"))
+    }
+    figures: dict[str, dict[str, Any]] = {
+        "收支总体.收支总计": _figure(total),
+        "收入.收入总计": _figure(total),
+        "收入.财政拨款": _figure(cell(T1, "金额", "一、财政拨款")),
+        "收入.一般公共预算": _figure(general),
+        "收入.政府性基金": _figure(cell(T1, "金额", "2.政府性基金预算")),
+        "收入.财政专户管理资金": _figure(cell(T1, "金额", "二、财政专户管理资金")),
+        "收入.其他资金": _figure(cell(T1, "金额", "三、其他资金")),
+        "收入.上年结转资金": _figure(cell(T1, "金额", "上年结转资金")),
+        "收入.本年收入合计": _figure(this_year),
+        "收入.一般公共预算占比": _figure(_pct(general, this_year), "%"),
+        "支出.支出总计": _figure(cell(T1, "金额", "支出合计")),
+        "支出.结转下年资金": _figure(cell(T1, "金额", "结转下年资金")),
+        **{f"支出.{u}": _figure(v) for u, v in uses.items()},
+        "支出.本年支出合计": _figure(spent),
+        **{f"支出.{u}占比": _figure(_pct(v, spent), "%") for u, v in uses.items()},
+        "财政拨款.收支总计": _figure(finance),
+        "财政拨款支出.合计": _figure(finance),
+        "财政拨款支出.占本年支出合计": _figure(_pct(finance, spent), "%"),
+        "财政拨款基本支出.合计": _figure(codes(T6, "301", "302", "303", "310")),
+        "财政拨款基本支出.人员经费": _figure(codes(T6, "301", "303")),
+        "财政拨款基本支出.公用经费": _figure(codes(T6, "302", "310")),
+        "一般公共预算支出.合计": _figure(general),
+        "一般公共预算基本支出.合计": _figure(codes(T8, "301", "302", "303", "310")),
+        "一般公共预算基本支出.人员经费": _figure(codes(T8, "301", "303")),
+        "一般公共预算基本支出.公用经费": _figure(codes(T8, "302", "310")),
+        "三公经费.因公出国(境)费": _figure(trips),
+        "三公经费.因公出国(境)费占比": _figure(_pct(trips, three), "%"),
+        "三公经费.公务用车购置及运行费": _figure(cars),
+        "三公经费.公务用车购置及运行费占比": _figure(_pct(cars, three), "%"),
+        "三公经费.公务接待费": _figure(meals),
+        "三公经费.公务接待费占比": _figure(_pct(meals, three), "%"),
+        "三公经费.公务用车购置费": _figure(sangong[f"{CARS}.公务用车购置费"]),
+        "三公经费.公务用车运行维护费": _figure(sangong[f"{CARS}.公务用车运行维护费"]),
+        "会议费.合计": _figure(sangong["会议费"]),
+        "培训费.合计": _figure(sangong["培训费"]),
+        "机关运行经费.合计": _figure(float(rows[T11][0]["金额"])),
+        "政府采购.合计": _figure(cell(T12, "总计", "合计", "采购品目大类")),
+        **{f"政府采购.{k}": _figure(v) for k, v in bought.items()},
+        "国有资产.车辆合计": _figure(10, "辆"),
+        "国有资产.一般公务用车": _figure(5, "辆"),
+        "国有资产.执法执勤用车": _figure(3, "辆"),
+        "国有资产.其他用车": _figure(2, "辆"),
+        **{f"功能类.{lb.split('、', 1)[1]}": _figure(cell(T1, "金额", lb)) for lb, _ in CLASSES},
+    }  # fmt: skip
+    return {**figures, **changes(figures, UP)}
 
 
 def variants(doc: dict[str, Any]) -> list[Doc]:
@@ -307,7 +440,17 @@ def variants(doc: dict[str, Any]) -> list[Doc]:
     fund = next(
         i for i, r in enumerate(doc["tables"][T1]["rows"]) if r["项目"] == "2.政府性基金预算"
     )
+    carried = next(
+        i for i, r in enumerate(doc["tables"][T1]["rows"]) if r["项目"] == "结转下年资金"
+    )
     rows = len(doc["tables"][T10]["rows"])
+    said = doc["statements"]
+    down = [
+        (pointer("statements", name, key), value[key])
+        for name, value in changes(said, DOWN).items()
+        for key in ("value", "wording")
+    ]  # leaves only: case_search's edits of a variant change values inside what it sets
+    uses = [said[f"支出.{u}增减额"]["value"] for u in ("基本支出", "项目支出", "单位预留机动经费")]
     return [
         Doc(
             "公开10表为空，公开01表没有政府性基金预算 / 公开10表 empty, no 政府性基金 in 公开01表",
@@ -316,7 +459,38 @@ def variants(doc: dict[str, Any]) -> list[Doc]:
                 (pointer("tables", T1, "rows", fund, "金额"), None),
             ),
             tuple(pointer("tables", T10, "rows", i) for i in range(rows - 1, 0, -1)),
-        )
+        ),
+        Doc("说明：所有增减都是减少 / the prose: every change a decrease", tuple(down)),
+        Doc(
+            "说明：政府采购没有写工程 / the prose states no 工程 purchase",
+            (
+                (
+                    pointer("statements", "政府采购.合计", "value"),
+                    said["政府采购.货物"]["value"] + said["政府采购.服务"]["value"],
+                ),
+            ),
+            (pointer("statements", "政府采购.工程"),),
+        ),
+        Doc(
+            "说明：只列一般公务用车 / the prose lists only 一般公务用车",
+            (
+                (
+                    pointer("statements", "国有资产.车辆合计", "value"),
+                    said["国有资产.一般公务用车"]["value"],
+                ),
+            ),
+            (
+                pointer("statements", "国有资产.执法执勤用车"),
+                pointer("statements", "国有资产.其他用车"),
+            ),
+        ),
+        Doc(
+            "结转下年资金为 0，总增减额 = 各支出用途增减额之和 / no 结转下年, changes add up",
+            (
+                (pointer("tables", T1, "rows", carried, "金额"), None),
+                (pointer("statements", "收支总体.增减额", "value"), round(sum(uses), 2)),
+            ),
+        ),
     ]
 
 
