@@ -31,8 +31,8 @@ _APP_SETTINGS: dict[str, Any] = {
 }
 app = typer.Typer(**_APP_SETTINGS)
 
-LangOption = Annotated[str, typer.Option("--lang", help="消息语言 zh|en / message language")]
-DebugOption = Annotated[bool, typer.Option("--debug", help="出错时显示调用栈 / show tracebacks")]
+LangOption = Annotated[str, typer.Option("--lang", help="消息语言 zh|en\n\nmessage language")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="出错时显示调用栈\n\nshow tracebacks")]
 
 _debug = False
 
@@ -49,7 +49,7 @@ def _print_version(value: bool) -> None:
 VersionOption = Annotated[
     bool,
     typer.Option(
-        "--version", is_eager=True, callback=_print_version, help="显示版本号 / show the version"
+        "--version", is_eager=True, callback=_print_version, help="显示版本号\n\nshow the version"
     ),
 ]
 
@@ -84,12 +84,12 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="输出格式 / output format")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="输出格式\n\noutput format")]
 SchemaOption = Annotated[
     str | None,
     typer.Option(
         "--schema",
-        help="文档结构（另一模板的 JSON Schema）/ document JSON Schema of another template",
+        help="文档结构：另一模板的 JSON Schema\n\ndocument JSON Schema of another template",
         show_default=False,
     ),
 ]
@@ -98,9 +98,18 @@ RulesOption = Annotated[
     typer.Option(
         "--rules",
         "-r",
-        help="规则文件或目录（默认：内置部门预算规则）/ rule files or folders",
+        help="规则文件或目录，默认自带规则\n\nrule files or folders (default: the bundled ones)",
         show_default=False,
     ),
+]
+
+SelectOption = Annotated[
+    list[str] | None,
+    typer.Option("--select", help="只运行这些规则编号或前缀 / only these rule ids or prefixes"),
+]
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option("--ignore", help="不运行这些规则编号或前缀 / skip these rule ids or prefixes"),
 ]
 
 
@@ -109,7 +118,7 @@ def validate(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="文档：文件、目录、通配符、NDJSON，- 为标准输入 / "
+            help="文档：文件、目录、通配符、NDJSON，- 为标准输入\n\n"
             "documents: files, folders, globs, NDJSON, - for stdin",
             show_default=False,
         ),
@@ -127,7 +136,8 @@ def validate(
         ),
     ] = None,
 ) -> None:
-    """检查文档是否符合文档结构 / schema-check documents (exit 0 valid, 4 invalid, 2 usage)."""
+    """检查文档是否符合文档结构 /
+    schema-check documents (exit 0 valid, 4 invalid, 2 usage)."""
     from checker.api import for_template
     from checker.diagnostics import RulecheckError
     from checker.documents import DEFAULT_MAX_BYTES, load_documents
@@ -191,7 +201,7 @@ def lint_command(
     rules: Annotated[
         list[str],
         typer.Argument(
-            help="规则文件或 *.rules 所在目录 / rule files or folders of *.rules",
+            help="规则文件或 *.rules 所在目录\n\nrule files or folders of *.rules",
             show_default=False,
         ),
     ],
@@ -199,7 +209,8 @@ def lint_command(
     lang: LangOption = "zh",
     schema: SchemaOption = None,
 ) -> None:
-    """静态检查规则文件 / check rule files statically (exit 0 clean, 3 errors, 2 usage)."""
+    """静态检查规则文件 /
+    check rule files statically (exit 0 clean, 3 errors, 2 usage)."""
     from checker.diagnostics import RulecheckError
     from checker.lint import lint, render_json, render_text, unusable_paths
     from checker.template import Template
@@ -282,7 +293,7 @@ def import_command(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="已公开的文档：PDF、文本导出 .txt、目录、通配符；a.pdf+b.pdf 为一个文档 / "
+            help="已公开的文档：PDF、文本导出 .txt、目录、通配符；a.pdf+b.pdf 为一个文档\n\n"
             "published documents: PDF, text dumps, folders, globs; a.pdf+b.pdf is one document",
             show_default=False,
         ),
@@ -292,20 +303,21 @@ def import_command(
         typer.Option(
             "--output",
             "-o",
-            help="输出目录（每个文档一个 JSON），- 为标准输出（NDJSON）/ "
+            help="输出目录（每个文档一个 JSON），- 为标准输出（NDJSON）\n\n"
             "folder for one JSON per document, - for NDJSON on stdout",
         ),
     ] = "-",
     template: Annotated[
         str | None,
-        typer.Option("--template", help="强制使用的模板 / force a template", show_default=False),
+        typer.Option("--template", help="强制使用的模板\n\nforce a template", show_default=False),
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar")
+        bool, typer.Option("--quiet", "-q", help="不显示进度\n\nno progress bar")
     ] = False,
     lang: LangOption = "zh",
 ) -> None:
-    """把公开的文档读成 JSON 文档 / import published documents (exit 0 ok, 4 unreadable)."""
+    """把公开的文档读成 JSON 文档 /
+    import published documents (exit 0 ok, 4 unreadable)."""
     from checker.diagnostics import RulecheckError
     from checker.documents.importer import import_arguments, import_document, validated
     from checker.report.progress import CountProgress
@@ -370,7 +382,8 @@ def _write_document(document: dict[str, Any], folder: Path | None) -> None:
 
 @app.command("templates")
 def templates_command(lang: LangOption = "zh") -> None:
-    """列出已知模板 / list the known templates."""
+    """列出已知模板 /
+    list the known templates."""
     from checker.documents.layout import all_layouts
 
     language = _language(lang)
@@ -393,34 +406,39 @@ def check_command(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="文档：文件、目录、通配符、NDJSON，- 为标准输入 / documents", show_default=False
+            help="文档：文件、目录、通配符、NDJSON，- 为标准输入\n\ndocuments", show_default=False
         ),
     ],
     rules: RulesOption = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option("--select", help="只运行这些规则编号或前缀 / only these rule ids or prefixes"),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option("--ignore", help="不运行这些规则编号或前缀 / skip these rule ids or prefixes"),
-    ] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="退出码为 1 的最低级别 / lowest failing severity")
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            metavar="LEVEL",
+            help="退出码为 1 的最低级别\n\nlowest failing severity: error warning info never",
+        ),
     ] = FailOn.error,
     output_format: Annotated[
-        CheckFormat, typer.Option("--format", help="输出格式 / output format")
+        CheckFormat,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="输出格式\n\noutput format: text json jsonl csv junit sarif github",
+        ),
     ] = CheckFormat.text,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="写入文件 / write to a file", show_default=False),
+        typer.Option("--output", "-o", help="写入文件\n\nwrite to a file", show_default=False),
     ] = None,
     show: Annotated[
         list[str] | None,
         typer.Option(
             "--show",
-            help="列出哪些结果：fail error rounding pass skipped waived（默认 fail、error）/ "
-            "which results to list",
+            help="列出哪些结果，可重复\n\nwhich results to list, repeatable: "
+            "--show rounding --show pass; fail error rounding pass skipped waived "
+            "(default: fail error)",
         ),
     ] = None,
     lang: LangOption = "zh",
@@ -429,7 +447,7 @@ def check_command(
         list[str] | None,
         typer.Option(
             "--waivers",
-            help="豁免文件（TOML）：其中的结果不计入退出码 / waiver files (TOML)",
+            help="豁免文件（TOML），不计入退出码\n\nwaiver files (TOML)",
             show_default=False,
         ),
     ] = None,
@@ -437,28 +455,28 @@ def check_command(
         str | None,
         typer.Option(
             "--today",
-            help="判断豁免是否过期的日期 YYYY-MM-DD（默认 $RULECHECK_TODAY 或今天）/ "
-            "the date waivers expire against",
+            help="判断豁免过期的日期\n\nthe date waivers expire against: YYYY-MM-DD "
+            "(default: $RULECHECK_TODAY, else today)",
             show_default=False,
         ),
     ] = None,
     quiet: Annotated[
         bool,
-        typer.Option("--quiet", "-q", help="不显示进度条 / no progress bar"),
+        typer.Option("--quiet", "-q", help="不显示进度\n\nno progress bar"),
     ] = False,
     batch_size: Annotated[
         int,
         typer.Option(
             "--batch-size",
             min=1,
-            help="每批检查的文档数（内存随之增减）/ documents checked per batch (bounds memory)",
+            help="每批检查的文档数，内存随之增减\n\ndocuments checked per batch (bounds memory)",
         ),
     ] = BATCH_DOCUMENTS,
 ) -> None:
-    """按规则检查文档 / check documents against a ruleset (exit 0 clean, 1 findings).
+    """按规则检查文档 /
+    check documents against a ruleset (exit 0 clean, 1 findings).
 
-    Documents are checked in batches; Ctrl-C stops after the current batch with the
-    report of the documents checked so far (exit 130).
+    Checked in batches: Ctrl-C stops after the batch under way, with the report so far (130).
     """
     import gc
 
@@ -571,6 +589,123 @@ def check_command(
     raise typer.Exit(report.exit_code(fail_on.value))
 
 
+@app.command("waive")
+def waive_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="文档：文件、目录、通配符、NDJSON / documents", show_default=False),
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="豁免文件：追加到其后，已有条目保持不变 / the waiver file to append to",
+            show_default=False,
+        ),
+    ],
+    justification: Annotated[
+        str | None,
+        typer.Option(
+            "--justification",
+            help="理由（默认 “baseline: to be reviewed”）/ why (default: baseline: to be reviewed)",
+            show_default=False,
+        ),
+    ] = None,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            help="决定人（默认 $USER，否则 “rulecheck waive”）/ who (default: $USER)",
+            show_default=False,
+        ),
+    ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help="有效至 YYYY-MM-DD（默认今天起 90 天）/ until (default: today + 90 days)",
+            show_default=False,
+        ),
+    ] = None,
+    rules: RulesOption = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    lang: LangOption = "zh",
+    schema: SchemaOption = None,
+) -> None:
+    """为当前未豁免的结果写豁免 /
+    write waivers for the current unwaived findings.
+
+    One waiver per fail/error finding that no entry of the file waives yet, named
+    by document id, rule id and row key; appended after the file's existing
+    entries (kept as they are), the file replaced at once. Exit 0; 3 bad rules or
+    waiver file; 4 invalid documents (their findings cannot be waived).
+    """
+    from datetime import date
+
+    from checker.api import check, for_template, load_rules
+    from checker.diagnostics import RulecheckError
+    from checker.waive import (
+        DEFAULT_JUSTIFICATION,
+        append,
+        baseline,
+        default_author,
+        default_expires,
+    )
+    from checker.waivers import load_waivers, resolve_today
+
+    language = _language(lang)
+    given = {"--justification": justification, "--author": author}
+    for name, value in given.items():
+        if value is not None and not value.strip():
+            raise typer.BadParameter("不能为空 / must not be empty", param_hint=name)
+    try:
+        until = date.fromisoformat(expires) if expires else None
+    except ValueError:
+        raise typer.BadParameter(f"{expires!r}: YYYY-MM-DD", param_hint="--expires") from None
+    try:
+        today = resolve_today()
+        existing = load_waivers(output) if Path(output).exists() else None
+        schema, rules = for_template(paths, schema, rules)
+        ruleset = load_rules(rules, schema=schema).select(select or (), ignore or ())
+        for diag in ruleset.diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        # every entry of the file counts, expired or not: an expired one is renewed by hand
+        report = check(
+            paths,
+            ruleset,
+            schema=schema,
+            cells_for=(),
+            waivers=existing,
+            today=date.min,
+            keep=("fail", "error"),
+        )
+        for diag in report.document_diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        found = baseline(
+            report.frame,
+            output,
+            justification=(justification or DEFAULT_JUSTIFICATION).strip(),
+            author=(author or default_author()).strip(),
+            expires=until or default_expires(today),
+        )
+        if found.written:
+            header = "# 豁免 / waivers: rulecheck check --waivers FILE (README: Waivers)\n\n"
+            append(output, found.text, header)
+    except RulecheckError as error:
+        for diag in error.diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(error.exit_code) from None
+    sys.stdout.write(
+        f"已向 {output} 追加 {found.written} 条豁免（另有 {found.already} 条结果已被该文件豁免）\n"
+        if language == "zh"
+        else f"appended {found.written} waivers to {output} "
+        f"({found.already} findings already waived there)\n"
+    )
+    raise typer.Exit(ExitCode.INVALID_DOCUMENT if report.batch.invalid_count else ExitCode.CLEAN)
+
+
 @app.command("explain")
 def explain_command(
     rule_id: Annotated[
@@ -582,7 +717,7 @@ def explain_command(
         str | None,
         typer.Option(
             "--document",
-            help="逐步计算这个文档（一个文档，- 为标准输入）/ trace the rule on this document",
+            help="逐步计算这个文档，- 为标准输入\n\ntrace the rule on this document (- for stdin)",
             show_default=False,
         ),
     ] = None,
@@ -599,7 +734,8 @@ def explain_command(
     lang: LangOption = "zh",
     schema: SchemaOption = None,
 ) -> None:
-    """解释一条规则：原文、引用的单元格、在文档上的每一步计算 / explain one rule, step by step.
+    """解释一条规则：原文、引用的单元格、在文档上的每一步计算 /
+    explain one rule, step by step.
 
     Exit 0 whatever the verdict; 2 unknown rule, row or path; 3 bad rules; 4 invalid document.
     """
@@ -642,7 +778,7 @@ def coverage_command(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="文档：文件、目录、通配符、NDJSON，- 为标准输入 / documents", show_default=False
+            help="文档：文件、目录、通配符、NDJSON，- 为标准输入\n\ndocuments", show_default=False
         ),
     ],
     rules: RulesOption = None,
@@ -650,7 +786,8 @@ def coverage_command(
     lang: LangOption = "zh",
     schema: SchemaOption = None,
 ) -> None:
-    """哪些数值单元格没有规则引用，按表统计覆盖率 / numeric cells no rule reads, per table."""
+    """哪些数值单元格没有规则引用，按表统计覆盖率 /
+    numeric cells no rule reads, per table."""
     from checker.api import for_template, load_rules
     from checker.coverage import compute_coverage, render_json, render_text
     from checker.diagnostics import RulecheckError
@@ -696,7 +833,7 @@ def test_command(
     rules: Annotated[
         list[str],
         typer.Argument(
-            help="规则文件或目录；在其旁边（或 tests/ 下）查找 *.cases.json / "
+            help="规则文件或目录；在其旁边（或 tests/ 下）查找 *.cases.json\n\n"
             "rule files or folders; case files (*.cases.json) are found beside them or in tests/",
             show_default=False,
         ),
@@ -707,13 +844,14 @@ def test_command(
         bool,
         typer.Option(
             "--require-coverage",
-            help="每条规则都要有通过和失败的用例，否则退出码为 1 / "
+            help="每条规则须有通过与失败的用例\n\n"
             "every rule needs a passing and a failing case (else exit 1)",
         ),
     ] = False,
     schema: SchemaOption = None,
 ) -> None:
-    """运行规则的测试用例 / run the rules' test cases (exit 0 all hold, 1 mismatch)."""
+    """运行规则的测试用例 /
+    run the rules' test cases (exit 0 all hold, 1 mismatch)."""
     from checker.api import load_rules
     from checker.diagnostics import RulecheckError
     from checker.lint import unusable_paths
