@@ -65,14 +65,17 @@ DOCUMENTS = (
     "10-putuo-welfare-home-2024-unit-budget",
 )
 SANGONG = "三公经费和机关运行经费预算表"
-# the one figure no same-unit rule reads: 机关运行经费 (万元) is compared with 表八's 公用经费 (元)
-# once the template's schema states its tables' units (README "待办：跨单位")
+# 表九's 机关运行经费 (万元) is read by SG-10 only, a bound against 表八's 公用经费 (元, the schema
+# states each table's unit): where the 机关 are part of the body its +1.00 万元 stays below the
+# bound (05, 07, 10); where they are the whole body the bound is met within rounding (01, 03)
 RUNNING_COST = (SANGONG, 0, "机关运行经费")
 
-# Cells some rule reads whose +100 元 no rule catches, per document (README "变异测试").
-SURVIVORS: dict[str, set[tuple[str, int, str]]] = {name: set() for name in DOCUMENTS}
+# Cells some rule reads whose +100 元 (+1.00 万元) no rule catches (README "变异测试").
+SURVIVORS: dict[str, set[tuple[str, int, str]]] = {
+    name: {RUNNING_COST} if name[:2] in ("05", "07", "10") else set() for name in DOCUMENTS
+}
 # Numeric cells no rule reads, per document (README "覆盖率").
-UNCOVERED: dict[str, set[tuple[str, int, str]]] = {name: {RUNNING_COST} for name in DOCUMENTS}
+UNCOVERED: dict[str, set[tuple[str, int, str]]] = {name: set() for name in DOCUMENTS}
 
 
 def _pdfs() -> list[Path]:
@@ -127,10 +130,13 @@ def test_every_finding_is_explained_in_findings_md() -> None:
         assert not missing, (name, missing)
 
 
-def test_documents_01_03_07_have_no_finding() -> None:
-    """Three documents are consistent throughout: every identity holds, not even a 尾差."""
+def test_documents_01_03_07_have_no_failure() -> None:
+    """Three documents are consistent throughout: every identity holds; 01 and 03 have one
+    尾差 each, 表九's 机关运行经费 (0.01 万元) against 表八's 公用经费 to the 元 (SG-10)."""
     golden = json.loads(GOLDEN.read_text("utf-8"))
-    assert [name for name in DOCUMENTS if not golden[name]] == [DOCUMENTS[i] for i in (0, 1, 3)]
+    assert [name for name in DOCUMENTS if not golden[name]] == [DOCUMENTS[3]]
+    for name in DOCUMENTS[:2]:
+        assert [(r["rule"], r["status"]) for r in golden[name]] == [("SG-10", "rounding")]
 
 
 def test_the_scope_of_document_10_is_not_a_failure() -> None:
@@ -144,6 +150,28 @@ def test_the_scope_of_document_10_is_not_a_failure() -> None:
     assert scope.height > 20 and failed == [("SR-11", 10)], failed
     bk10 = scope.filter(pl.col("rule") == "BK-10").row(0, named=True)
     assert bk10["lhs"] == 9_501_164 and bk10["rhs"] == 9_501_164  # 12,121,164 − 2,620,000
+
+
+def test_cross_unit_rules_compare_in_yuan() -> None:
+    """表九 (万元) against 表八 / 表五 (元): converted into 元, each 万元 figure ±50 元. Every
+    SG-1x passes but SG-10's 尾差 on 01 and 03 (213.28 万元 for 2,132,777.54 元; 171.01 for
+    1,710,062) and SG-13 on 10 (its 30212 is a misnumbered 退休人员活动费, FINDINGS.md)."""
+    frame = _report().frame.filter(pl.col("rule").is_in([f"SG-1{i}" for i in range(6)]))
+    assert frame.height == 6 * len(DOCUMENTS)
+    odd = sorted(
+        (doc[:2], rule, status)
+        for doc, rule, status in frame.select("id", "rule", "status").iter_rows()
+        if status != "pass"
+    )
+    assert odd == [
+        ("01", "SG-10", "rounding"),
+        ("03", "SG-10", "rounding"),
+        ("10", "SG-13", "fail"),
+    ]
+    sg10 = frame.filter((pl.col("rule") == "SG-10") & (pl.col("id") == DOCUMENTS[0])).row(
+        0, named=True
+    )
+    assert (sg10["lhs"], sg10["rhs"]) == (2_132_800, 2_132_777.54)
 
 
 # --------------------------------------------------------------------------- mutation
