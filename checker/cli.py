@@ -105,11 +105,11 @@ RulesOption = Annotated[
 
 SelectOption = Annotated[
     list[str] | None,
-    typer.Option("--select", help="只运行这些规则编号或前缀 / only these rule ids or prefixes"),
+    typer.Option("--select", help="只运行这些规则编号或前缀\n\nonly these rule ids or prefixes"),
 ]
 IgnoreOption = Annotated[
     list[str] | None,
-    typer.Option("--ignore", help="不运行这些规则编号或前缀 / skip these rule ids or prefixes"),
+    typer.Option("--ignore", help="不运行这些规则编号或前缀\n\nskip these rule ids or prefixes"),
 ]
 
 
@@ -593,14 +593,14 @@ def check_command(
 def waive_command(
     paths: Annotated[
         list[str],
-        typer.Argument(help="文档：文件、目录、通配符、NDJSON / documents", show_default=False),
+        typer.Argument(help="文档：文件、目录、通配符、NDJSON\n\ndocuments", show_default=False),
     ],
     output: Annotated[
         str,
         typer.Option(
             "--output",
             "-o",
-            help="豁免文件：追加到其后，已有条目保持不变 / the waiver file to append to",
+            help="豁免文件：追加到其后，已有条目保持不变\n\nthe waiver file to append to",
             show_default=False,
         ),
     ],
@@ -608,7 +608,7 @@ def waive_command(
         str | None,
         typer.Option(
             "--justification",
-            help="理由（默认 “baseline: to be reviewed”）/ why (default: baseline: to be reviewed)",
+            help="理由\n\nwhy (default: baseline: to be reviewed)",
             show_default=False,
         ),
     ] = None,
@@ -616,7 +616,7 @@ def waive_command(
         str | None,
         typer.Option(
             "--author",
-            help="决定人（默认 $USER，否则 “rulecheck waive”）/ who (default: $USER)",
+            help="决定人\n\nwho (default: $USER, else rulecheck waive)",
             show_default=False,
         ),
     ] = None,
@@ -624,7 +624,7 @@ def waive_command(
         str | None,
         typer.Option(
             "--expires",
-            help="有效至 YYYY-MM-DD（默认今天起 90 天）/ until (default: today + 90 days)",
+            help="有效至 YYYY-MM-DD\n\nuntil (default: today + 90 days)",
             show_default=False,
         ),
     ] = None,
