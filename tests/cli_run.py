@@ -11,11 +11,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def rulecheck(
-    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None, columns: int = 200
 ) -> subprocess.CompletedProcess[str]:
-    """``rulecheck ARGS...`` in a subprocess (the checkout's code, a wide terminal), with
-    ``stdin`` as its standard input."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    """``rulecheck ARGS...`` in a subprocess (the checkout's code, a terminal ``columns``
+    wide), with ``stdin`` as its standard input."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": str(columns)}
     proc = subprocess.run(
         [sys.executable, "-m", "checker.cli", *args],
         input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,

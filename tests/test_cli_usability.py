@@ -130,3 +130,38 @@ def test_not_applicable_in_the_json_report_and_across_batches(tmp_path: Path) ->
     assert report["summary"]["not_applicable"] == 2  # ZC-20 in each document
     assert [(r["rule"], r["documents"]) for r in report["not_applicable"]] == [("ZC-20", 2)]
     assert "not_applicable" not in json.loads(rulecheck(*args).stdout)  # listed with skipped
+
+
+def _commands() -> list[str]:
+    from checker.cli import app
+
+    return [str(c.name) for c in app.registered_commands]
+
+
+@pytest.mark.parametrize("command", ["", *_commands()])
+def test_help_is_readable_in_80_columns(command: str) -> None:
+    """rich cuts a cell's line with "…" where it cannot break it (a run of Chinese with no
+    space) or where a line holding wide characters fills the width exactly; the help
+    strings keep Chinese and English on lines of their own, the Chinese short."""
+    from rich.cells import cell_len
+
+    done = rulecheck(*([command] if command else []), "--help", columns=80)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: rulecheck" in done.stdout
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if "…" in line] == []
+    assert [line for line in lines if cell_len(line) > 80] == []
+
+
+def test_readme_show_examples_parse_as_written() -> None:
+    """``--show`` is a repeated option: ``--show fail error`` would read ``error`` as a
+    document path. Every ``--show`` code span in the README gives one status per option."""
+    spans = re.findall(r"`(--show [^`]*)`", README.read_text("utf-8"))
+    assert spans
+    for span in spans:
+        words = span.split()
+        assert all(words[i - 1] == "--show" for i in range(1, len(words), 2)), span
+        assert all(w == "--show" for w in words[::2]), span
+    done = rulecheck("check", str(SEED), "--show", "rounding", "--show", "skipped", "-q")
+    assert done.returncode == 1, done.stderr  # the seed's findings; no usage error
+    assert "尾差 SZ-01" in done.stdout and "不适用 ZC-20" in done.stdout
