@@ -36,7 +36,7 @@ from checker.documents import (
     load_schema,
 )
 from checker.evaluate import CELL_STATUSES, Engine, Results
-from checker.evidence import attach_sources
+from checker.evidence import with_sources
 from checker.resources import rulesets_dir
 from checker.rowkeys import attach_row_keys
 from checker.rulecache import load_ruleset_keyed
@@ -440,12 +440,14 @@ def iter_check(
         results = engine.run(
             batch.documents, batch.tables, batch.statements, cells_for=cells_for, keep=kept
         )
-        yield batch, replace(results, frame=_evidence(results.frame, batch, rules))
+        yield batch, _evidence(results, batch, rules)
 
 
-def _evidence(frame: pl.DataFrame, batch: Batch, rules: Rules) -> pl.DataFrame:
-    """A results frame with its cells' places, each result's ``source`` and its row's key."""
-    return attach_row_keys(attach_sources(frame, batch), batch.tables, rules.template)
+def _evidence(results: Results, batch: Batch, rules: Rules) -> Results:
+    """Results with their cells' places, each result's ``source`` and its row's key (and
+    findings that read a cell the import could not decide regraded: see with_sources)."""
+    placed = with_sources(results, batch)
+    return replace(placed, frame=attach_row_keys(placed.frame, batch.tables, rules.template))
 
 
 def _light(batch: Batch) -> Batch:
@@ -523,7 +525,7 @@ def check_batch(
     chosen = _waivers(waivers)
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)  # as check() does
     results = engine.run(batch.documents, batch.tables, batch.statements, cells_for=cells_for)
-    results = replace(results, frame=_evidence(results.frame, batch, rules))
+    results = _evidence(results, batch, rules)
     return make_report(batch, results, rules, chosen, today)
 
 

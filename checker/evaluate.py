@@ -188,7 +188,13 @@ class Results:
         return {name: int(got.get(name, 0)) for name in STATUS_NAMES}
 
 
-def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
+def _decimals(precision: Decimal) -> int:
+    """How many decimals a figure of this precision is printed with (0.01 → 2, 1 → 0)."""
+    exponent = precision.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 2
+
+
+def _rules_frame(rules: list[ast.Rule | ast.Rollup], precision: Decimal) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "rule": [r.meta.id for r in rules],
@@ -202,6 +208,10 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
                 for r in rules
             ],
             "op": [_shown_op(r) for r in rules],
+            # the decimals its figures are published with: amounts are shown with them
+            "decimals": [
+                _decimals(r.precision if r.precision is not None else precision) for r in rules
+            ],
         },
         schema={
             "rule": pl.Utf8,
@@ -212,6 +222,7 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup]) -> pl.DataFrame:
             "check_lines": pl.List(pl.Int64),
             "rule_table": pl.Utf8,
             "op": pl.Utf8,
+            "decimals": pl.Int8,
         },
     )
 
@@ -345,7 +356,7 @@ class Engine:
         self._levels: dict[tuple[str, bool], list[RollupLevel]] = {}
         for rollup in self.rollups:
             self.levels(rollup, with_cells=False)
-        self.rules_frame = _rules_frame(list(ruleset.rules))
+        self.rules_frame = _rules_frame(list(ruleset.rules), self.precision)
 
     def __getstate__(self) -> dict[str, Any]:
         # The ruleset is not stored with the engine: whoever asks for a cached engine

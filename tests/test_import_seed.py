@@ -337,18 +337,19 @@ RowKey = tuple[str, int, str]  # table, source line, side (收支) or ""
 _T7_FIGURE = (
     "支出经济分类汇总表's figure after the empty 政府性基金 cell (lines 374-375, 393-395, 411) "
     "is unresolved: by position 国有资本经营预算, read a cell short 上年结转结余, both adding "
-    "up (pin above); the transcription has it as 上年结转结余. The checker reads the "
-    "unresolved cell as empty"
+    "up (pin above); the transcription has it as 上年结转结余. A rule reading the "
+    "unresolved cell is an error naming it (unresolved-cell:…), never a verdict; one "
+    "reading the other candidate column (JJ-25: 上年结转结余, left empty) still judges"
 )
 
 # Every finding in which checking the import differs from checking the transcription:
 # (which side has it, rule, status, source line of its row or None), with its reason.
 FINDING_PINS: dict[tuple[str, str, str, int | None], str] = {
     # JJ-01 (总计 = its parts): 4,736.03 against 4,708.93 + 27.11 rounds in the transcription;
-    # with the figure unresolved the import's 总计 exceeds its parts by it
+    # with the figure unresolved the import's JJ-01 is an error naming that cell
     ("transcription", "JJ-01", "rounding", 374): _T7_FIGURE,
     ("transcription", "JJ-01", "rounding", 375): _T7_FIGURE,
-    **{("import", "JJ-01", "fail", line): _T7_FIGURE for line in T7_AMBIGUOUS},
+    **{("import", "JJ-01", "error", line): _T7_FIGURE for line in T7_AMBIGUOUS},
     # 经济表[合计].上年结转结余 (unresolved) against 收支总表's 27.11
     ("import", "JJ-25", "fail", None): _T7_FIGURE,
 }

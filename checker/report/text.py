@@ -234,7 +234,7 @@ def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
     lines.append([(f"    {result_message(row, lang)}", "")])
     for cell in row.get("cells") or []:
         label = cell["ref"] or _cell_label(cell, lang)
-        line: Line = [(f"      {label} = {cell_value(cell, lang)}", "")]
+        line: Line = [(f"      {label} = {cell_value(cell, lang, row.get('decimals'))}", "")]
         published = source_label(cell, lang, file=False)
         if published:
             line.append((f"  {published}", "dim"))
