@@ -72,7 +72,8 @@ def test_a_change_in_the_prior_year_is_caught(tmp_path: Path) -> None:
     result = found[("000_afa05cab7739910b", "RL-1")]
     assert result["status"] == "fail"
     assert result["diff"] == pytest.approx(1.0)  # stated − (this year − a prior year 1 higher)
-    prior = next(c for c in result["cells"] if c["ref"] == "上年(部门收支总体情况表[收入总计].金额)")
+    wanted = "上年(部门收支总体情况表[收入总计].金额)"
+    prior = next(c for c in result["cells"] if c["ref"] == wanted)
     seed = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     stated = seed["statements"]["收支总体.收入增减额"]["value"]
     total = next(
