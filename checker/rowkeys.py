@@ -59,8 +59,16 @@ def row_keys(tables: Mapping[str, pl.DataFrame], template: Template) -> pl.DataF
                 ROW_KEY: pl.Utf8,
             }
         )
-    keys = pl.concat(parts, how="vertical_relaxed").drop_nulls(ROW_KEY).sort("document", "row")
-    nth = pl.int_range(pl.len()).over("document", "rule_table", ROW_KEY)
+    # the n-th row of a key (n > 1) is "KEY #n": sorted by key, a run of one key counts up
+    # (no window per key: a batch has hundreds of thousands of rows)
+    keys = pl.concat(parts, how="vertical_relaxed").drop_nulls(ROW_KEY)
+    keys = keys.sort("document", "rule_table", ROW_KEY, "row")
+    changed = pl.any_horizontal(
+        (pl.col(c) != pl.col(c).shift()).fill_null(True)
+        for c in ("document", "rule_table", ROW_KEY)
+    )
+    index = pl.int_range(pl.len())
+    nth = index - pl.when(changed).then(index).forward_fill()
     return keys.with_columns(
         pl.when(nth > 0)
         .then(pl.format("{} #{}", ROW_KEY, nth + 1))
