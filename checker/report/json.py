@@ -27,6 +27,12 @@ def _pointer(table: str, row: int | None, column: str | None) -> str | None:
     return pointer + (f"/{_escape(column)}" if column else "")
 
 
+def _rule_place(file: str | None, line: int | None) -> str:
+    from checker.report.locate import rule_place  # locate reads this module's pointers
+
+    return rule_place(file, line)
+
+
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
@@ -74,7 +80,7 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "message": result_message(row, lang),
         "cells": cells,
         "source": source_dict(row.get("source")),
-        "rule_location": f"{row.get('rule_file')}:{row.get('rule_line')}",
+        "rule_location": _rule_place(row.get("rule_file"), row.get("rule_line")),
         "fingerprint": fingerprint(row),
         "waived": bool(row.get("waived")),
     }

@@ -152,13 +152,30 @@ def file_uri(path: str) -> str:
     return quote(shown, safe="/")
 
 
+def rule_place(file: str | None, line: int | None) -> str:
+    """A rule's ``file:line`` as a reader finds it: relative to the shipped rulesets folder
+    (``部门预算/单位.rules:32``) for a bundled rule, else to the working directory."""
+    if not file:
+        return f"?:{line}"
+    from checker.resources import rulesets_dir
+
+    try:
+        shown = Path(file).resolve().relative_to(rulesets_dir().resolve()).as_posix()
+    except ValueError:
+        shown = display_path(file)
+    return f"{shown}:{line}"
+
+
 def place(row: dict[str, Any], lang: Lang) -> str:
-    """Where a result is in its document: table, row (1-based) and column, as written, and
-    where that was published (``a.pdf p. 14``) when known."""
+    """Where a result is in its document: table, the row by its key (code, name) and its
+    index (0-based, as in the JSON pointer, ``explain --row`` and waivers: one numbering),
+    the column, and where that was published (``a.pdf p. 14``) when known."""
     table, at, column = row.get("rule_table"), row.get("row"), row.get("column")
     text = ""
     if table is not None and at is not None:
-        text = f"{table} 第 {at + 1} 行" if lang == "zh" else f"{table} row {at + 1}"
+        key = row.get("row_key")
+        named = f" [{key}]" if key else ""
+        text = f"{table}{named} 行 {at}" if lang == "zh" else f"{table}{named} row {at}"
     if column:
         text += f" [{column}]"
     published = source_label(row.get("source"), lang)

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 import polars as pl
 
 from checker.diagnostics import Lang, severity_word
-from checker.report.locate import place
+from checker.report.locate import place, rule_place
 from checker.report.messages import STATUS_WORDS, cell_value, result_message, source_label
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def _not_applicable_lines(row: dict[str, Any], checked: int, lang: Lang) -> list
     head: Line = [
         ("不适用" if lang == "zh" else "not applicable", "dim"),
         (f" {row['rule']} {row.get('title') or ''}  ", ""),
-        (f"{row['rule_file']}:{row['rule_line']}", "dim"),
+        (rule_place(row["rule_file"], row["rule_line"]), "dim"),
     ]
     if lang == "zh":
         where = "文档中" if checked == 1 else f"{n} 个文档中"
@@ -213,7 +213,7 @@ def _waiver_line(row: dict[str, Any], lang: Lang) -> Line:
 
 def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
     status = row["status"]
-    where = f"{row.get('rule_file')}:{row.get('rule_line')}"
+    where = rule_place(row.get("rule_file"), row.get("rule_line"))
     where_in = place(row, lang)
     at = f"  {where_in}" if where_in else ""
     head: Line = [
@@ -229,7 +229,7 @@ def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
     checked = row.get("check_lines") or [row.get("rule_line"), row.get("rule_line")]
     source = checked_source(row.get("rule_file"), checked[0], checked[-1])
     if source:
-        where = f"{row.get('rule_file')}:{checked[0]}"
+        where = rule_place(row.get("rule_file"), checked[0])
         lines.append([("    ", ""), (where, "dim"), (f"  {source}", "")])
     lines.append([(f"    {result_message(row, lang)}", "")])
     for cell in row.get("cells") or []:
