@@ -246,9 +246,9 @@ def _cell_label(cell: dict[str, Any], lang: Lang) -> str:
     row = cell.get("row")
     if row is None:
         return f"{cell['table']}.{cell['column']}"
-    if lang == "zh":
-        return f"{cell['table']} 第 {row + 1} 行 {cell['column']}"
-    return f"{cell['table']} row {row + 1}, {cell['column']}"
+    if lang == "zh":  # the row's index, as everywhere (0-based, the JSON pointer's)
+        return f"{cell['table']} 行 {row} {cell['column']}"
+    return f"{cell['table']} row {row}, {cell['column']}"
 
 
 def _summary_line(summary: dict[str, int], lang: Lang) -> str:
