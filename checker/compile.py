@@ -1029,10 +1029,13 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             if a.exact:
                 exact = _OPS[op](a.v, b.v)
             else:
-                # Computed with division: "exact" means equal at the stated precision.
-                exact = _OPS[op](a.v, b.v) | ((a.v - b.v).abs() <= float(ctx.half))
-                if op == "!=":
-                    exact = (a.v - b.v).abs() > float(ctx.half)
+                # Computed with division: "exact" means equal at the stated precision;
+                # a strict or != comparison holds only beyond it (within it: rounding)
+                close = (a.v - b.v).abs() <= float(ctx.half)
+                if op in ("<", ">", "!="):
+                    exact = (_OPS[op](a.v, b.v) if op != "!=" else pl.lit(True)) & close.not_()
+                else:
+                    exact = _OPS[op](a.v, b.v) | close
             meet = _meet(op, a.lo, a.hi, b.lo, b.hi, exact)
             nulls = [n.v.is_null() for n in (a, b) if n.nullable]
             no_value = (

@@ -532,7 +532,12 @@ def judge(cond: ast.Cond, env: _Env) -> _Judged:
             exact = _compare(op, a.v, b.v)
             if not a.exact:
                 gap = abs(a.v - b.v)
-                exact = gap > float(env.half) if op == "!=" else (exact or gap <= float(env.half))
+                close = gap <= float(env.half)
+                # a strict or != comparison holds only beyond the precision (within: rounding)
+                if op in ("<", ">", "!="):
+                    exact = (exact or op == "!=") and not close
+                else:
+                    exact = exact or close
             if op == "=":
                 meet = a.lo <= b.hi and b.lo <= a.hi
             elif op in ("<", "<="):

@@ -191,6 +191,11 @@ register(
             "a value is needed here, but this is a condition",
         ),
         "rules.syntax.unknown-function": ("未知函数 {name}", "unknown function {name}"),
+        "rules.syntax.precision-range": (
+            "精度 {value} 不可用：金额精确到 0.0001，精度须为正数且是 0.0001 的整数倍",
+            "precision {value} cannot be judged: amounts carry 4 decimals, so a precision"
+            " must be positive and a multiple of 0.0001",
+        ),
         "rules.syntax.arity": (
             "{name} 需要 {expected} 个参数，这里有 {got} 个",
             "{name} takes {expected} argument(s), got {got}",
@@ -1135,7 +1140,17 @@ class _Builder(Transformer[Token, Any]):
         return _Item("source", text, self.span_of(children))
 
     def precision_line(self, children: list[Any]) -> _Item:
-        return _Item("precision", self._number(children[1]).value, self.span_of(children))
+        value = self._checked_precision(self._number(children[1]))
+        return _Item("precision", value, self.span_of(children))
+
+    def _checked_precision(self, number: Number) -> Decimal:
+        """A precision judging supports: positive, a whole number of 0.0001 (the scale
+        amounts are stored at); else an error (and the default, so parsing goes on)."""
+        value = number.value
+        if value <= 0 or value % Decimal("0.0001") != 0:
+            self.error("rules.syntax.precision-range", number.span, value=str(value))
+            return Ruleset.DEFAULT_PRECISION
+        return value
 
     def when_line(self, children: list[Any]) -> _Item:
         return _Item("when", self.as_cond(children[1]), self.span_of(children))
@@ -1367,7 +1382,8 @@ class _Builder(Transformer[Token, Any]):
 
     def precision_decl(self, children: list[Any]) -> _Item:
         unit = next((c.text for c in children if isinstance(c, _Ident)), None)
-        return _Item("precision", (self._number(children[1]).value, unit), self.span_of(children))
+        value = self._checked_precision(self._number(children[1]))
+        return _Item("precision", (value, unit), self.span_of(children))
 
     def alias(self, children: list[Any]) -> Alias:
         name, op, target = children[1], children[2], children[3]

@@ -131,3 +131,39 @@ in {T1}:
     [bad] = _run(rules, [_doc(1.0151, [3.0, 2.0])])
     assert (ok["status"], bad["status"]) == ("rounding", "fail")
     assert Decimal(str(ok["tolerance"])) == Decimal("0.015")
+
+
+# After a division the values are floats, and "exact" means "equal at the stated
+# precision". A strict comparison must not count that as satisfied: with a ratio of
+# exactly 50, `pct(a, b) < 50` and `> 50` cannot both pass (they did, in both evaluators).
+STRICT = f"""precision 0.01 万元
+in {T1}:
+  rule LT "占比 < 50": pct(来源0, 收入总计) < 50
+  rule GT "占比 > 50": pct(来源0, 收入总计) > 50
+  rule LE "占比 <= 50": pct(来源0, 收入总计) <= 50
+  rule NE "占比 != 50": pct(来源0, 收入总计) != 50
+"""
+
+
+def test_strict_comparisons_after_division_are_not_satisfied_by_equality() -> None:
+    from checker.reference import evaluate_documents
+
+    docs = [_doc(200.0, [100.0])]
+    got = {r["rule"]: r["status"] for r in _run(STRICT, docs)}
+    assert got["LE"] == "pass"
+    assert got["LT"] != "pass" and got["GT"] != "pass"
+    assert got["NE"] != "pass"
+    ruleset, _ = resolve_text(STRICT, "<test>", TEMPLATE)
+    reference = {r.rule: r.status for r in evaluate_documents(ruleset, TEMPLATE, docs)}
+    assert reference == got
+    # clearly apart: the strict comparisons pass
+    apart = {r["rule"]: r["status"] for r in _run(STRICT, [_doc(200.0, [90.0])])}
+    assert apart["LT"] == "pass" and apart["NE"] == "pass" and apart["GT"] == "fail"
+
+
+@pytest.mark.parametrize("precision", ["0.00001", "0", "0.00015"])
+def test_a_precision_finer_than_amounts_carry_is_refused(precision: str) -> None:
+    _, diagnostics = resolve_text(
+        f'precision {precision}\nrule R "t": {T1}[收入总计] = 1\n', "<test>", TEMPLATE
+    )
+    assert "rules.syntax.precision-range" in [d.code for d in diagnostics]
