@@ -71,3 +71,36 @@ def test_wording_takes_only_a_statement() -> None:
         'rule W-8 "y": wording(说明.三公经费.增减额) = 0\n', "<t>", TEMPLATE
     )
     assert any(d.severity == "error" for d in diagnostics)  # text compared with a number
+
+
+def test_a_change_printed_as_a_word_alone_reads_0() -> None:
+    """“比2023年预算持平” prints no figure: a statement pattern whose ``v`` takes no part in the
+    match (``(?:(?P<v>…)万元)?``) reads 0 with the wording 持平; an 增加 still needs its figure,
+    and a text dump's line is that of the match."""
+    import re
+    from types import SimpleNamespace
+
+    from checker.documents.importer import _statements
+    from checker.documents.layout import StatementSpec
+
+    change = r"[比与]20[0-9]{2}年预算(?P<w>增加|减少|持平)(?:(?P<v>[0-9.]+)万元)?"
+    layout = SimpleNamespace(
+        statements=(
+            StatementSpec("基金.增减额", re.compile("政府性基金0万元," + change), "万元"),
+            StatementSpec("一般.增减额", re.compile("一般公共预算9万元," + change), "万元"),
+            StatementSpec("国资.增减额", re.compile("国有资本经营预算0万元," + change), "万元"),
+        )
+    )
+    lines = [
+        SimpleNamespace(text="一般公共预算9万元，比2023年预算增加", line=7),
+        SimpleNamespace(text="1.5万元；政府性基金0万元，与2023年预算持平；", line=8),
+        SimpleNamespace(text="国有资本经营预算0万元，比2023年预算增加。", line=9),
+    ]
+    page = SimpleNamespace(grids=(), lines=lines, number=None)
+    got = _statements(layout, [("a.txt", page)])  # type: ignore[arg-type, list-item]
+    assert got["基金.增减额"] == {
+        "value": 0.0, "text": "政府性基金0万元,与2023年预算持平", "unit": "万元",
+        "wording": "持平", "line": 8,
+    }  # fmt: skip
+    assert (got["一般.增减额"]["value"], got["一般.增减额"]["wording"]) == (1.5, "增加")
+    assert "国资.增减额" not in got  # 增加 with no figure: nothing to read

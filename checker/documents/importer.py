@@ -171,10 +171,25 @@ def _refuse(code: str, file: str, **args: Any) -> RulecheckError:
     )
 
 
+def _regular_input(file: str) -> None:
+    """A part that exists must be a regular file under ``--max-bytes`` (a FIFO or a device
+    is refused, never read); a missing one is reported by the caller."""
+    from checker.files import InputFileError, open_input
+
+    if Path(file).is_dir():
+        return
+    try:
+        open_input(file).close()
+    except InputFileError as exc:
+        if exc.code != "input.unreadable":
+            raise RulecheckError([exc.diagnostic()], ExitCode.INVALID_DOCUMENT) from None
+
+
 def _pages(files: Sequence[str]) -> list[tuple[str, PageLayout]]:
     from checker.documents.textdump import read_text_dump
 
     for file in files:  # every part is there before any is read
+        _regular_input(file)
         if not Path(file).is_file():
             if len(files) > 1:
                 raise _refuse("import.missing-file", file, arg="+".join(files))
@@ -398,23 +413,31 @@ def _statements(layout: Layout, pages: Sequence[tuple[str, PageLayout]]) -> dict
             found = spec.pattern.search(prose)
             if not found:
                 continue
-            value = statement_number(found.group("v"))
+            wording = found.groupdict().get("w")
+            if found.group("v") is None and wording in _NO_CHANGE:
+                value: float | None = 0.0  # “比上年持平”: no figure printed, the change is 0
+            else:
+                value = statement_number(found.group("v") or "")
             if value is None:
                 continue
             item: dict[str, Any] = {"value": value, "text": found.group(0)}
             if spec.unit:
                 item["unit"] = spec.unit
-            if "w" in found.groupdict() and found.group("w"):
-                item["wording"] = found.group("w")
+            if wording:
+                item["wording"] = wording
             if page.number is not None:  # a text dump has no pages: its line instead
                 item["page"] = page.number
             else:
-                line = page.lines[bisect.bisect_right(ends, found.start("v"))].line
+                at = found.start("v") if found.group("v") is not None else found.start()
+                line = page.lines[bisect.bisect_right(ends, at)].line
                 if line is not None:
                     item["line"] = line
             out[spec.name] = item
     return out
 
+
+# a change printed as a word alone (“与上年持平”): when the pattern's ``v`` takes no part, it is 0
+_NO_CHANGE = frozenset({"持平"})
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
