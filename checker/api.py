@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from checker import ast, diskcache
+from checker import ast, diskcache, signals
 from checker.diagnostics import Diagnostic, ExitCode, Lang, Location, RulecheckError, register
 from checker.documents import (
     BATCH_DOCUMENTS,
@@ -196,7 +196,7 @@ class Report:
     waivers: Waivers | None = None
     # expired (errors: they fail the run), unused and duplicate (warnings) waivers
     waiver_diagnostics: list[Diagnostic] = field(default_factory=list)
-    interrupted: bool = False  # stopped by Ctrl-C: the results of the batches done so far
+    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM: results of the batches done so far
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -363,7 +363,7 @@ def check(
     counts always cover every result). ``on_batch`` is called after each batch
     with all of its kept results (e.g. to stream them out); ``retain`` (default:
     ``keep``) narrows what the returned report then holds of them
-    (progress, streaming output). With ``interruptible``, Ctrl-C stops after
+    (progress, streaming output). With ``interruptible``, Ctrl-C (or SIGTERM) stops after
     the batch under way and returns the report of the batches done, with
     ``interrupted`` set.
 
@@ -403,24 +403,28 @@ def check(
 
 @contextmanager
 def _deferred_interrupt(active: bool) -> Iterator[threading.Event]:
-    """While active (and in the main thread), Ctrl-C only sets the event: the batch under
-    way finishes and the caller stops after it. (An exception raised inside Polars'
-    native code would not unwind cleanly.) A second Ctrl-C interrupts at once."""
+    """While active (and in the main thread), Ctrl-C or SIGTERM only sets the event: the
+    batch under way finishes and the caller stops after it. (An exception raised inside
+    Polars' native code would not unwind cleanly.) A second one interrupts at once.
+    :func:`checker.signals.exit_code` then tells which it was (130 or 143)."""
     stop = threading.Event()
     if not active or threading.current_thread() is not threading.main_thread():
         yield stop
         return
 
     def handler(signum: int, frame: object) -> None:
+        signals.note(signum)
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    signals.reset()
+    previous = {number: signal.signal(number, handler) for number in signals.STOPPING}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, before in previous.items():
+            signal.signal(number, before)
 
 
 def iter_check(

@@ -9,6 +9,7 @@ a report (the traceback only with ``--debug``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import signal
@@ -16,11 +17,14 @@ import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from checker.diagnostics import ExitCode, Lang
+
+if TYPE_CHECKING:
+    from checker.outputs import AtomicFile
 
 _APP_SETTINGS: dict[str, Any] = {
     "name": "rulecheck",
@@ -73,8 +77,52 @@ def _language(lang: str) -> Lang:
     return "en" if lang == "en" else "zh"
 
 
-INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it (SIGTERM 143: checker.signals)
 BATCH_DOCUMENTS = 2_000  # = checker.documents.BATCH_DOCUMENTS (not imported: cold start)
+
+
+def _refuse_inputs(
+    output: str,
+    documents: list[str],
+    rules: list[str] | None,
+    waivers: list[str] | None,
+    schema: str | None,
+) -> None:
+    """An ``--output`` that is one of the inputs: RulecheckError, exit 2 (checker.outputs)."""
+    from checker.outputs import document_files, refuse_inputs, rule_paths
+
+    refuse_inputs(
+        output,
+        [
+            ("document", document_files(documents) if documents else ()),
+            ("rules", rule_paths(rules or ())),
+            ("waivers", waivers or ()),
+            ("schema", [schema] if schema else ()),
+        ],
+    )
+
+
+def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
+    """Ctrl-C or SIGTERM outside a batch (loading rules, writing the report): exit 130 or
+    143; standard output closed by its reader (``| head -1``): exit 141; no traceback.
+
+    (click would print "Aborted!" and exit 1, which means findings.)
+    """
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        from checker import signals
+
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            sys.stderr.write("已中断 / interrupted\n")
+            raise typer.Exit(signals.exit_code()) from None
+        except BrokenPipeError:
+            signals.drop_stdout()
+            raise typer.Exit(signals.PIPE_CLOSED) from None
+
+    return run
 
 
 class OutputFormat(StrEnum):
@@ -113,17 +161,8 @@ IgnoreOption = Annotated[
 ]
 
 
-BatchSizeOption = Annotated[
-    int,
-    typer.Option(
-        "--batch-size",
-        min=1,
-        help="每批读取的文档数，内存随之增减\n\ndocuments read per batch (bounds memory)",
-    ),
-]
-
-
 @app.command("validate")
+@_interruptible
 def validate(
     paths: Annotated[
         list[str],
@@ -136,7 +175,6 @@ def validate(
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
     schema: SchemaOption = None,
-    batch_size: BatchSizeOption = BATCH_DOCUMENTS,
     max_bytes: Annotated[
         int | None,
         typer.Option(
@@ -149,63 +187,51 @@ def validate(
 ) -> None:
     """检查文档是否符合文档结构 /
     schema-check documents (exit 0 valid, 4 invalid, 2 usage)."""
-    import orjson
-
     from checker.api import for_template
     from checker.diagnostics import RulecheckError
-    from checker.documents import DEFAULT_MAX_BYTES, DocumentStatus, iter_batches
+    from checker.documents import DEFAULT_MAX_BYTES, load_documents
 
     language = _language(lang)
-
-    def item(status: DocumentStatus) -> str:  # a document's entry of the JSON list
-        entry = {
-            "path": status.path,
-            "id": status.id,
-            **({"line": status.line} if status.line is not None else {}),
-            "valid": status.valid,
-            "diagnostics": [d.to_dict(language) for d in status.diagnostics],
-        }
-        text = orjson.dumps(entry, option=orjson.OPT_INDENT_2).decode()
-        return "\n".join("    " + line for line in text.split("\n"))  # not splitlines: U+2028
-
-    # batch by batch (memory bounded by the batch), written as they come: the output is
-    # the same whatever the batch size
-    as_json = output_format is OutputFormat.json
-    files: int | None = None
-    documents = valid = 0
     try:
         schema, _ = for_template(paths, schema, with_rules=False)
-        for batch in iter_batches(
+        batch = load_documents(
             paths,
-            size=batch_size,
             schema=schema,
             max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
-        ):
-            if files is None:  # the first batch: the arguments were usable
-                files = batch.files
-                if as_json:
-                    sys.stdout.write('{\n  "documents": [')
-            for status in batch.statuses:
-                if as_json:
-                    sys.stdout.write(("\n" if not documents else ",\n") + item(status))
-                else:
-                    for diag in status.diagnostics:
-                        sys.stdout.write(diag.format(language) + "\n")
-                documents += 1
-                valid += status.valid
-            del batch  # freed before the next batch is loaded
+        )
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
         raise typer.Exit(error.exit_code) from None
-    files, invalid = files or 0, documents - valid
-    if as_json:
-        summary = {"files": files, "documents": documents, "valid": valid, "invalid": invalid}
-        whole = orjson.dumps({"documents": [], "summary": summary}, option=orjson.OPT_INDENT_2)
-        tail = whole.decode().split('"documents": []', 1)[1]
-        sys.stdout.write(("\n  ]" if documents else "]") + tail + "\n")
+    valid, invalid = batch.valid_count, batch.invalid_count
+    if output_format is OutputFormat.json:
+        import orjson
+
+        payload = {
+            "documents": [
+                {
+                    "path": s.path,
+                    "id": s.id,
+                    **({"line": s.line} if s.line is not None else {}),
+                    "valid": s.valid,
+                    "diagnostics": [d.to_dict(language) for d in s.diagnostics],
+                }
+                for s in batch.statuses
+            ],
+            "summary": {
+                "files": batch.files,
+                "documents": len(batch.statuses),
+                "valid": valid,
+                "invalid": invalid,
+            },
+        }
+        sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        sys.stdout.write(_validate_summary(files, documents, valid, invalid, language))
+        for diag in batch.diagnostics:
+            sys.stdout.write(diag.format(language) + "\n")
+        sys.stdout.write(
+            _validate_summary(batch.files, len(batch.statuses), valid, invalid, language)
+        )
     raise typer.Exit(ExitCode.INVALID_DOCUMENT if invalid else ExitCode.CLEAN)
 
 
@@ -220,6 +246,7 @@ def _validate_summary(files: int, documents: int, valid: int, invalid: int, lang
 
 
 @app.command("lint")
+@_interruptible
 def lint_command(
     rules: Annotated[
         list[str],
@@ -281,33 +308,19 @@ class FailOn(StrEnum):
     never = "never"
 
 
-def _open_output(path: str, lang: Lang) -> IO[str]:
-    """``--output`` for writing, or exit 2 with why it cannot be."""
+def _open_output(path: str, lang: Lang) -> AtomicFile:
+    """``--output`` for writing (a temporary file beside it, renamed over it once the run
+    has completed: checker.outputs), or exit 2 with why it cannot be."""
+    from checker.outputs import AtomicFile
+
     try:
-        return open(path, "w", encoding="utf-8", newline="")  # the caller closes it
+        return AtomicFile(path)  # the caller commits or discards it
     except OSError as exc:
         reason = exc.strerror or str(exc)
         sys.stderr.write(
             f"无法写入 {path}：{reason}\n" if lang == "zh" else f"cannot write {path}: {reason}\n"
         )
         raise typer.Exit(ExitCode.USAGE) from None
-
-
-def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
-    """Ctrl-C outside a batch (loading rules, writing the report): exit 130, no traceback.
-
-    (click would print "Aborted!" and exit 1, which means findings.)
-    """
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> None:
-        try:
-            command(*args, **kwargs)
-        except KeyboardInterrupt:
-            sys.stderr.write("已中断 / interrupted\n")
-            raise typer.Exit(INTERRUPTED) from None
-
-    return run
 
 
 @app.command("import")
@@ -391,19 +404,15 @@ def _write_document(document: dict[str, Any], folder: Path | None) -> None:
             sys.stdout.write(line)
             sys.stdout.flush()
         return
-    target = folder / f"{document['meta']['id']}.json"
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    from checker.outputs import write_atomic
+
     data = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
     with _uninterrupted():
-        try:
-            temporary.write_bytes(data)
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        write_atomic(folder / f"{document['meta']['id']}.json", data)
 
 
 @app.command("templates")
+@_interruptible
 def templates_command(lang: LangOption = "zh") -> None:
     """列出已知模板 /
     list the known templates."""
@@ -515,20 +524,28 @@ def check_command(
     # ruleset, the engine live as long as the process) and collection resumes; it is on
     # again however the command ends.
     gc.disable()
+    from checker import signals
     from checker.api import check, for_template, load_rules, make_report
     from checker.diagnostics import RulecheckError
     from checker.documents import Batch, iter_sources
     from checker.evaluate import CELL_STATUSES, Results
+    from checker.outputs import ruleset_files
     from checker.report.progress import BatchProgress
     from checker.report.tabular import write_jsonl
+    from checker.signals import reader_gone
     from checker.waivers import load_waivers, resolve_today
 
     sink: IO[str] = sys.stdout
+    out: AtomicFile | None = None
     try:
+        if output:  # an input as the output: a usage error before anything is read
+            _refuse_inputs(output, paths, rules, waivers, schema)
         day = resolve_today(today)
         waived = load_waivers(waivers) if waivers else None
         schema, rules = for_template(paths, schema, rules)
         ruleset = load_rules(rules, schema=schema).select(select or (), ignore or ())
+        if output:  # and any file the ruleset includes
+            _refuse_inputs(output, [], [*ruleset_files(ruleset.ruleset)], None, None)
         sources = iter_sources(paths)
         for diag in ruleset.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
@@ -551,7 +568,8 @@ def check_command(
         # opened before the run: a path that cannot be written is a usage error now, not
         # after an hour of checking
         if output:
-            sink = _open_output(output, language)
+            out = _open_output(output, language)
+            sink = out.file
         drawing = not quiet and sys.stderr.isatty()
         with BatchProgress(total, language, enabled=drawing) as progress:
 
@@ -560,6 +578,8 @@ def check_command(
                     gc.freeze()
                     gc.enable()
                 progress.advance(batch, results)
+                if sink is sys.stdout and reader_gone(sys.stdout):  # `| head`: stop now
+                    raise BrokenPipeError(errno.EPIPE, "standard output closed")
                 if streaming:
                     part = make_report(batch, results, ruleset, waived, day)
                     with _uninterrupted():
@@ -593,14 +613,16 @@ def check_command(
             from checker.report.formats import write
 
             write(report, output_format.value, sink, language, shown)
+        if out is not None and not report.interrupted:  # complete: it replaces the old one
+            out.commit()
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
         raise typer.Exit(error.exit_code) from None
     finally:
         gc.enable()
-        if sink is not sys.stdout:
-            sink.close()
+        if out is not None:  # a failed or interrupted run: the old output as it was
+            out.discard()
     if report.interrupted:
         done = report.batch.valid_count + report.batch.invalid_count
         sys.stderr.write(
@@ -608,11 +630,16 @@ def check_command(
             if language == "zh"
             else f"interrupted: {done} documents checked, results incomplete\n"
         )
-        raise typer.Exit(INTERRUPTED)
+        if out is not None:
+            sys.stderr.write(
+                f"{output} 保持原样\n" if language == "zh" else f"{output} left as it was\n"
+            )
+        raise typer.Exit(signals.exit_code())
     raise typer.Exit(report.exit_code(fail_on.value))
 
 
 @app.command("waive")
+@_interruptible
 def waive_command(
     paths: Annotated[
         list[str],
@@ -669,6 +696,7 @@ def waive_command(
 
     from checker.api import check, for_template, load_rules
     from checker.diagnostics import RulecheckError
+    from checker.outputs import ruleset_files
     from checker.waive import (
         DEFAULT_JUSTIFICATION,
         append,
@@ -688,10 +716,12 @@ def waive_command(
     except ValueError:
         raise typer.BadParameter(f"{expires!r}: YYYY-MM-DD", param_hint="--expires") from None
     try:
+        _refuse_inputs(output, paths, rules, None, schema)  # the waiver file is read: as meant
         today = resolve_today()
         existing = load_waivers(output) if Path(output).exists() else None
         schema, rules = for_template(paths, schema, rules)
         ruleset = load_rules(rules, schema=schema).select(select or (), ignore or ())
+        _refuse_inputs(output, [], [*ruleset_files(ruleset.ruleset)], None, None)
         for diag in ruleset.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
         # every entry of the file counts, expired or not: an expired one is renewed by hand
@@ -730,6 +760,7 @@ def waive_command(
 
 
 @app.command("explain")
+@_interruptible
 def explain_command(
     rule_id: Annotated[
         str,
@@ -797,6 +828,7 @@ def explain_command(
 
 
 @app.command("coverage")
+@_interruptible
 def coverage_command(
     paths: Annotated[
         list[str],
@@ -808,49 +840,51 @@ def coverage_command(
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
     schema: SchemaOption = None,
-    batch_size: BatchSizeOption = BATCH_DOCUMENTS,
 ) -> None:
     """哪些数值单元格没有规则引用，按表统计覆盖率 /
     numeric cells no rule reads, per table."""
     from checker.api import for_template, load_rules
-    from checker.coverage import LISTED, CoverageSum, batch_coverage, render_text
+    from checker.coverage import compute_coverage, render_json, render_text
     from checker.diagnostics import RulecheckError
-    from checker.documents import iter_batches
+    from checker.documents import load_documents
+    from checker.evaluate import EVALUATED, evaluate
 
     language = _language(lang)
-    as_json = output_format is OutputFormat.json
-    invalid = 0
     try:
         schema, rules = for_template(paths, schema, rules)
         ruleset = load_rules(rules, schema=schema)
-        batches = iter_batches(paths, size=batch_size, schema=schema)
-        # batch by batch (memory bounded by the batch), the coverage summed: the output is
-        # the same whatever the batch size (JSON lists every uncovered cell: spooled)
-        summed = CoverageSum(ruleset.template, keep=0 if as_json else LISTED, spool=as_json)
-        with contextlib.closing(summed) as total:
-            first = True
-            for batch in batches:
-                if first:  # the arguments were usable
-                    for diag in ruleset.diagnostics:
-                        sys.stderr.write(diag.format(language) + "\n")
-                    first = False
-                for diag in batch.diagnostics:
-                    sys.stderr.write(diag.format(language) + "\n")
-                invalid += batch.invalid_count
-                total.add(batch_coverage(ruleset.ruleset, ruleset.template, batch))
-                del batch  # freed before the next batch is loaded
-            if as_json:
-                total.write_json(sys.stdout)
-            else:
-                sys.stdout.write(render_text(total.coverage(), language))
+        batch = load_documents(paths, schema=schema)
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
         raise typer.Exit(error.exit_code) from None
-    raise typer.Exit(ExitCode.INVALID_DOCUMENT if invalid else ExitCode.CLEAN)
+    for diag in (*ruleset.diagnostics, *batch.diagnostics):
+        sys.stderr.write(diag.format(language) + "\n")
+    results = evaluate(
+        ruleset.ruleset,
+        ruleset.template,
+        batch.documents,
+        batch.tables,
+        batch.statements,
+        cells_for=EVALUATED,  # coverage reads every evaluated result's cells
+    )
+    coverage = compute_coverage(
+        ruleset.ruleset,
+        ruleset.template,
+        results.frame,
+        batch.documents,
+        batch.tables,
+        batch.statements,
+    )
+    if output_format is OutputFormat.json:
+        sys.stdout.write(render_json(coverage))
+    else:
+        sys.stdout.write(render_text(coverage, language))
+    raise typer.Exit(ExitCode.INVALID_DOCUMENT if batch.invalid_count else ExitCode.CLEAN)
 
 
 @app.command("test")
+@_interruptible
 def test_command(
     rules: Annotated[
         list[str],
@@ -912,6 +946,9 @@ def main() -> None:
     """
     global _debug
     _debug = "--debug" in sys.argv[1:]
+    from checker import signals
+
+    signal.signal(signal.SIGTERM, signals.terminate)  # stops as Ctrl-C does (exit 143)
     try:
         _app_for(sys.argv[1:])(prog_name="rulecheck")
     except SystemExit as done:
@@ -919,7 +956,7 @@ def main() -> None:
         raise
     except KeyboardInterrupt:
         sys.stderr.write("已中断 / interrupted\n")
-        raise SystemExit(INTERRUPTED) from None
+        raise SystemExit(signals.exit_code()) from None
     except Exception as exc:
         if _debug:
             raise
@@ -959,7 +996,7 @@ def _uninterrupted() -> Iterator[None]:
     if mask is None:
         yield
         return
-    held = mask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
@@ -978,13 +1015,21 @@ def _hard_exit(done: SystemExit) -> None:
     code = done.code
     if code is None:
         code = 0
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the report's reader has gone (`| head -1`): exit 141
+        from checker import signals
+
+        signals.drop_stdout()
+        code = done.code = signals.PIPE_CLOSED
+    except (OSError, ValueError):
+        return
     processes = sys.modules.get("multiprocessing")  # not imported: no worker was started
     if not isinstance(code, int) or (processes is not None and processes.active_children()):
         return
     try:
-        sys.stdout.flush()
         sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe (rulecheck ... | head): exit normally
+    except (OSError, ValueError):  # a closed pipe (rulecheck ... 2>&1 | head): exit normally
         return
     os._exit(code)
 

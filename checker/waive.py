@@ -12,9 +12,7 @@ expired (``check`` reports it: renew it or delete it).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Final
 
 import polars as pl
 
+from checker.outputs import AtomicFile
 from checker.report.json import fingerprint
 from checker.rowkeys import ROW_KEY
 from checker.waivers import FINDING_STATUSES, load_waivers, toml_string
@@ -103,28 +102,11 @@ def append(path: str | os.PathLike[str], entries: str, header: str) -> None:
     else:
         head = old + (b"\n" if old.endswith(b"\n") else b"\n\n")
     text = head + entries.encode("utf-8")
-    folder = target.resolve().parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(OSError):  # the old file's mode, else a new file's
-            os.chmod(temporary, target.stat().st_mode & 0o7777 if old is not None else _mode())
-        load_waivers(temporary)  # what check will read (raises, exit 3)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _mode() -> int:
-    """What ``open`` gives a new file: 0o666 less the umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    with AtomicFile(target, binary=True) as out:  # renamed over the file once read back
+        out.file.write(text)
+        out.file.flush()
+        if out.temporary is not None:
+            load_waivers(out.temporary)  # what check will read (raises, exit 3)
 
 
 __all__ = [

@@ -39,7 +39,7 @@ from checker.documents.schema import DocumentSchema, load_schema
 from checker.documents.sources import DEFAULT_MAX_BYTES, Source, _Raw, _read_source, iter_sources
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 # Frames are built per chunk of documents, to bound the memory held in Python objects.
 # Measured (2,000 documents, alternating runs): in one process chunks of 500 take ~20%
@@ -370,7 +370,8 @@ def _init_worker(raw: Mapping[str, Any], path: str) -> None:
     global _WORKER_SPEC
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for number in (signal.SIGINT, signal.SIGTERM):  # the parent's to handle: it shuts us down
+        signal.signal(number, signal.SIG_IGN)
     gc.disable()  # a worker only loads documents: JSON trees hold no cycles
     _WORKER_SPEC = DocumentSchema(raw, path)
 
@@ -429,9 +430,21 @@ def _iter_parallel(
                     chunk = _load_chunk(spec, done, max_bytes)
                 yield chunk
     except BaseException:  # includes Ctrl-C and a consumer that stops early (GeneratorExit)
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop_workers(pool)
         raise
     pool.shutdown(wait=False)  # all done: the workers exit (~0.3 s) while the caller goes on
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop loading now (Ctrl-C, SIGTERM, a consumer that stops early): the chunks under
+    way are not wanted, so their processes, which ignore both signals and hold only the
+    documents being read, are killed rather than waited for (a chunk takes seconds)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join(5)
 
 
 @contextmanager
