@@ -161,6 +161,16 @@ IgnoreOption = Annotated[
 ]
 
 
+BatchSizeOption = Annotated[
+    int,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="每批读取的文档数，内存随之增减\n\ndocuments read per batch (bounds memory)",
+    ),
+]
+
+
 @app.command("validate")
 @_interruptible
 def validate(
@@ -175,6 +185,7 @@ def validate(
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
     schema: SchemaOption = None,
+    batch_size: BatchSizeOption = BATCH_DOCUMENTS,
     max_bytes: Annotated[
         int | None,
         typer.Option(
@@ -187,51 +198,63 @@ def validate(
 ) -> None:
     """检查文档是否符合文档结构 /
     schema-check documents (exit 0 valid, 4 invalid, 2 usage)."""
+    import orjson
+
     from checker.api import for_template
     from checker.diagnostics import RulecheckError
-    from checker.documents import DEFAULT_MAX_BYTES, load_documents
+    from checker.documents import DEFAULT_MAX_BYTES, DocumentStatus, iter_batches
 
     language = _language(lang)
+
+    def item(status: DocumentStatus) -> str:  # a document's entry of the JSON list
+        entry = {
+            "path": status.path,
+            "id": status.id,
+            **({"line": status.line} if status.line is not None else {}),
+            "valid": status.valid,
+            "diagnostics": [d.to_dict(language) for d in status.diagnostics],
+        }
+        text = orjson.dumps(entry, option=orjson.OPT_INDENT_2).decode()
+        return "\n".join("    " + line for line in text.split("\n"))  # not splitlines: U+2028
+
+    # batch by batch (memory bounded by the batch), written as they come: the output is
+    # the same whatever the batch size
+    as_json = output_format is OutputFormat.json
+    files: int | None = None
+    documents = valid = 0
     try:
         schema, _ = for_template(paths, schema, with_rules=False)
-        batch = load_documents(
+        for batch in iter_batches(
             paths,
+            size=batch_size,
             schema=schema,
             max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
-        )
+        ):
+            if files is None:  # the first batch: the arguments were usable
+                files = batch.files
+                if as_json:
+                    sys.stdout.write('{\n  "documents": [')
+            for status in batch.statuses:
+                if as_json:
+                    sys.stdout.write(("\n" if not documents else ",\n") + item(status))
+                else:
+                    for diag in status.diagnostics:
+                        sys.stdout.write(diag.format(language) + "\n")
+                documents += 1
+                valid += status.valid
+            del batch  # freed before the next batch is loaded
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
         raise typer.Exit(error.exit_code) from None
-    valid, invalid = batch.valid_count, batch.invalid_count
-    if output_format is OutputFormat.json:
-        import orjson
-
-        payload = {
-            "documents": [
-                {
-                    "path": s.path,
-                    "id": s.id,
-                    **({"line": s.line} if s.line is not None else {}),
-                    "valid": s.valid,
-                    "diagnostics": [d.to_dict(language) for d in s.diagnostics],
-                }
-                for s in batch.statuses
-            ],
-            "summary": {
-                "files": batch.files,
-                "documents": len(batch.statuses),
-                "valid": valid,
-                "invalid": invalid,
-            },
-        }
-        sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+    files, invalid = files or 0, documents - valid
+    if as_json:
+        summary = {"files": files, "documents": documents, "valid": valid, "invalid": invalid}
+        whole = orjson.dumps({"documents": [], "summary": summary}, option=orjson.OPT_INDENT_2)
+        tail = whole.decode().split('"documents": []', 1)[1]
+        sys.stdout.write(("\n  ]" if documents else "]") + tail + "\n")
     else:
-        for diag in batch.diagnostics:
-            sys.stdout.write(diag.format(language) + "\n")
-        sys.stdout.write(
-            _validate_summary(batch.files, len(batch.statuses), valid, invalid, language)
-        )
+        sys.stdout.write(_validate_summary(files, documents, valid, invalid, language))
     raise typer.Exit(ExitCode.INVALID_DOCUMENT if invalid else ExitCode.CLEAN)
 
 
@@ -840,47 +863,46 @@ def coverage_command(
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
     schema: SchemaOption = None,
+    batch_size: BatchSizeOption = BATCH_DOCUMENTS,
 ) -> None:
     """哪些数值单元格没有规则引用，按表统计覆盖率 /
     numeric cells no rule reads, per table."""
     from checker.api import for_template, load_rules
-    from checker.coverage import compute_coverage, render_json, render_text
+    from checker.coverage import LISTED, CoverageSum, batch_coverage, render_text
     from checker.diagnostics import RulecheckError
-    from checker.documents import load_documents
-    from checker.evaluate import EVALUATED, evaluate
+    from checker.documents import iter_batches
 
     language = _language(lang)
+    as_json = output_format is OutputFormat.json
+    invalid = 0
     try:
         schema, rules = for_template(paths, schema, rules)
         ruleset = load_rules(rules, schema=schema)
-        batch = load_documents(paths, schema=schema)
+        batches = iter_batches(paths, size=batch_size, schema=schema)
+        # batch by batch (memory bounded by the batch), the coverage summed: the output is
+        # the same whatever the batch size (JSON lists every uncovered cell: spooled)
+        summed = CoverageSum(ruleset.template, keep=0 if as_json else LISTED, spool=as_json)
+        with contextlib.closing(summed) as total:
+            first = True
+            for batch in batches:
+                if first:  # the arguments were usable
+                    for diag in ruleset.diagnostics:
+                        sys.stderr.write(diag.format(language) + "\n")
+                    first = False
+                for diag in batch.diagnostics:
+                    sys.stderr.write(diag.format(language) + "\n")
+                invalid += batch.invalid_count
+                total.add(batch_coverage(ruleset.ruleset, ruleset.template, batch))
+                del batch  # freed before the next batch is loaded
+            if as_json:
+                total.write_json(sys.stdout)
+            else:
+                sys.stdout.write(render_text(total.coverage(), language))
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
         raise typer.Exit(error.exit_code) from None
-    for diag in (*ruleset.diagnostics, *batch.diagnostics):
-        sys.stderr.write(diag.format(language) + "\n")
-    results = evaluate(
-        ruleset.ruleset,
-        ruleset.template,
-        batch.documents,
-        batch.tables,
-        batch.statements,
-        cells_for=EVALUATED,  # coverage reads every evaluated result's cells
-    )
-    coverage = compute_coverage(
-        ruleset.ruleset,
-        ruleset.template,
-        results.frame,
-        batch.documents,
-        batch.tables,
-        batch.statements,
-    )
-    if output_format is OutputFormat.json:
-        sys.stdout.write(render_json(coverage))
-    else:
-        sys.stdout.write(render_text(coverage, language))
-    raise typer.Exit(ExitCode.INVALID_DOCUMENT if batch.invalid_count else ExitCode.CLEAN)
+    raise typer.Exit(ExitCode.INVALID_DOCUMENT if invalid else ExitCode.CLEAN)
 
 
 @app.command("test")

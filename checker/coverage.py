@@ -32,11 +32,13 @@ is not. Text cells (codes, names, indicator values) are not numeric cells.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -47,12 +49,16 @@ from checker.evaluate import prepare_statements, prepare_table
 from checker.template import Table, Template
 from checker.units import table_factors
 
+if TYPE_CHECKING:
+    from checker.documents import Batch
+
 STATEMENTS = "说明"  # the pseudo-table of prose figures, as in the results' cells
 _KEY = ["document", "table", "row", "column"]
 _KEY_SCHEMA = pl.Schema(
     {"document": pl.UInt32(), "table": pl.String(), "row": pl.UInt32(), "column": pl.String()}
 )
 _HALF = Decimal("0.005")
+LISTED = 200  # uncovered cells the text report lists (the rest only counted)
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,12 @@ class TableCoverage:
 
 @dataclass(frozen=True)
 class Coverage:
-    """Per-table coverage and the list of numeric cells no rule reads."""
+    """Per-table coverage and the list of numeric cells no rule reads.
+
+    The counts are exact; ``uncovered`` may list only the first of the cells no
+    rule reads (a run summed batch by batch keeps a few: see :class:`CoverageSum`),
+    their number is ``cells - covered``.
+    """
 
     tables: tuple[TableCoverage, ...]
     uncovered: pl.DataFrame  # document, id, table, row, column, value, label
@@ -448,6 +459,114 @@ def compute_coverage(
     )
 
 
+def batch_coverage(ruleset: ast.Ruleset, template: Template, batch: Batch) -> Coverage:
+    """Coverage of one batch of documents: every rule evaluated, then :func:`compute_coverage`."""
+    from checker.evaluate import EVALUATED, evaluate
+
+    results = evaluate(
+        ruleset,
+        template,
+        batch.documents,
+        batch.tables,
+        batch.statements,
+        cells_for=EVALUATED,  # coverage reads every evaluated result's cells
+    )
+    return compute_coverage(
+        ruleset,
+        template,
+        results.frame,
+        batch.documents,
+        batch.tables,
+        batch.statements,
+    )
+
+
+class CoverageSum:
+    """The coverage of a run taken batch by batch, summed as each batch's comes.
+
+    Every count is per document, so the sum is what one batch of all the
+    documents gives: cells and covered cells per table and documents exact, the
+    tables in the template's order. Of the cells no rule reads (in input order:
+    batches come in order), the first ``keep`` are held (``None``: all); with
+    ``spool`` every one is also written, as its item of :func:`render_json`, to a
+    temporary file, and :meth:`write_json` writes the whole JSON report. So
+    memory is bounded by the batch, not by the run.
+    """
+
+    def __init__(self, template: Template, *, keep: int | None = LISTED, spool: bool = False):
+        self._order = [t.role for t in template.tables] + [STATEMENTS]
+        self._counts: dict[str, tuple[int, int]] = {}
+        self._kept: list[pl.DataFrame] = []
+        self._held = 0
+        self._keep = keep
+        self._documents = 0
+        self._rules = 0
+        self._items = 0
+        self._spool: IO[str] | None = (
+            tempfile.TemporaryFile("w+", encoding="utf-8") if spool else None  # noqa: SIM115 (see close)
+        )
+
+    def add(self, part: Coverage) -> None:
+        """Add one batch's coverage (batches in input order)."""
+        for t in part.tables:
+            cells, covered = self._counts.get(t.table, (0, 0))
+            self._counts[t.table] = (cells + t.cells, covered + t.covered)
+        self._documents += part.documents
+        self._rules = part.rules
+        room = part.uncovered.height if self._keep is None else self._keep - self._held
+        if room > 0 or not self._kept:  # the first part even if empty: the frame's schema
+            first = part.uncovered.head(max(room, 0))
+            if self._keep is not None:  # a copy: a slice would hold on to the batch's buffers
+                first = pl.from_dicts(first.to_dicts(), schema=first.schema)
+            self._kept.append(first)
+            self._held += first.height
+        if self._spool is not None:
+            for item in _json_items(part.uncovered):
+                self._spool.write(("\n" if self._items == 0 else ",\n") + item)
+                self._items += 1
+
+    def coverage(self) -> Coverage:
+        """The coverage so far (``uncovered``: the cells held)."""
+        tables = tuple(
+            TableCoverage(name, *self._counts[name]) for name in self._order if name in self._counts
+        )
+        uncovered = (
+            pl.concat(self._kept, how="vertical_relaxed")
+            if self._kept
+            else pl.DataFrame(schema=_UNCOVERED_SCHEMA)
+        )
+        return Coverage(tables, uncovered, self._documents, self._rules)
+
+    def write_json(self, sink: IO[str]) -> None:
+        """The JSON report of the run, every uncovered cell listed (needs ``spool``)."""
+        if self._spool is None:
+            raise ValueError("CoverageSum(spool=True) lists every uncovered cell")
+        head, tail = _json_frame(self.coverage())
+        sink.write(head)
+        self._spool.flush()
+        self._spool.seek(0)
+        shutil.copyfileobj(self._spool, sink)
+        sink.write(("\n  ]" if self._items else "]") + tail)
+
+    def close(self) -> None:
+        """Remove the spool (``contextlib.closing``)."""
+        if self._spool is not None:
+            self._spool.close()
+
+
+_UNCOVERED_SCHEMA = pl.Schema(
+    {
+        "document": pl.UInt32(),
+        "id": pl.String(),
+        "table": pl.String(),
+        "row": pl.UInt32(),
+        "column": pl.String(),
+        "value": pl.Float64(),
+        "label": pl.String(),
+    }
+)
+
+
 def _row_label(table: Table) -> pl.Expr:
     parts = [table.label, table.code, *table.key]
     names = [p for i, p in enumerate(parts) if p and p not in parts[:i]]
@@ -523,7 +642,7 @@ _WORDS: dict[Lang, dict[str, str]] = {
 }
 
 
-def render_text(coverage: Coverage, lang: Lang = "zh", limit: int | None = 200) -> str:
+def render_text(coverage: Coverage, lang: Lang = "zh", limit: int | None = LISTED) -> str:
     """A per-table summary and the uncovered cells (at most ``limit`` listed)."""
     w = _WORDS[lang]
     name_width = max(
@@ -543,19 +662,20 @@ def render_text(coverage: Coverage, lang: Lang = "zh", limit: int | None = 200) 
         line(w["total"], str(coverage.cells), str(coverage.covered), f"{coverage.percent:.2f}%")
     )
     lines += ["", w["uncovered"] + ":"]
-    rows = coverage.uncovered.to_dicts()
-    if not rows:
+    # the cells listed: the uncovered frame may hold only the first of them (CoverageSum)
+    count = max(coverage.cells - coverage.covered, coverage.uncovered.height)
+    if not count:
         lines.append("  " + w["none"])
-    shown = rows if limit is None else rows[:limit]
-    for r in shown:
+    listed = coverage.uncovered if limit is None else coverage.uncovered.head(limit)
+    for r in listed.iter_rows(named=True):
         where = (
             f"{w['statement']}.{r['column']}"
             if r["table"] == STATEMENTS
             else f"{r['table']} {w['row']} {r['row']} [{r['label'] or ''}] .{r['column']}"
         )
         lines.append(f"  {r['id']}: {where} = {_number(r['value'])}")
-    if limit is not None and len(rows) > limit:
-        lines.append(f"  … (+{len(rows) - limit})")
+    if count > listed.height:
+        lines.append(f"  … (+{count - listed.height})")
     lines += [
         "",
         w["summary"].format(
@@ -571,6 +691,13 @@ def render_text(coverage: Coverage, lang: Lang = "zh", limit: int | None = 200) 
 
 def render_json(coverage: Coverage) -> str:
     """Machine-readable coverage: per table, total, and every uncovered cell."""
+    head, tail = _json_frame(coverage)
+    items = list(_json_items(coverage.uncovered))
+    return head + ("\n" + ",\n".join(items) + "\n  ]" if items else "]") + tail
+
+
+def _json_frame(coverage: Coverage) -> tuple[str, str]:
+    """The JSON report around its list of uncovered cells: up to its ``[``, after its ``]``."""
     payload: dict[str, Any] = {
         "tables": [
             {
@@ -586,21 +713,29 @@ def render_json(coverage: Coverage) -> str:
             "covered": coverage.covered,
             "percent": round(coverage.percent, 4),
         },
-        "uncovered": [
-            {
-                "document": r["id"],
-                "table": r["table"],
-                "row": r["row"],
-                "column": r["column"],
-                "label": r["label"],
-                "value": r["value"],
-            }
-            for r in coverage.uncovered.to_dicts()
-        ],
+        "uncovered": [],
         "documents": coverage.documents,
         "rules": coverage.rules,
     }
-    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    head, tail = text.split('"uncovered": []', 1)  # table names hold no quotes
+    return head + '"uncovered": [', tail + "\n"
+
+
+def _json_items(uncovered: pl.DataFrame) -> Iterator[str]:
+    """Each uncovered cell as its item of the JSON report's list (indented as in it)."""
+    for r in uncovered.iter_rows(named=True):
+        entry = {
+            "document": r["id"],
+            "table": r["table"],
+            "row": r["row"],
+            "column": r["column"],
+            "label": r["label"],
+            "value": r["value"],
+        }
+        text = json.dumps(entry, ensure_ascii=False, indent=2)
+        # split on "\n" only: a string may hold U+2028 or U+0085 (not escaped by json)
+        yield "\n".join("    " + line for line in text.split("\n"))
 
 
 def _number(value: float | None) -> str:
@@ -620,9 +755,12 @@ def _lpad(text: str, width: int) -> str:
 
 
 __all__ = [
+    "LISTED",
     "STATEMENTS",
     "Coverage",
+    "CoverageSum",
     "TableCoverage",
+    "batch_coverage",
     "compute_coverage",
     "numeric_cells",
     "referenced_cells",
