@@ -492,6 +492,7 @@ def explain_rule(
         results = chosen
     doc = reference.document_view(document, ruleset, template)
     half = precision / 2
+    results = [_undecided(rule, doc, half, r) for r in results]
     traces = tuple(_placed(_trace_result(rule, doc, half, r), document, rule) for r in results)
     meta = document.get("meta")
     named = meta.get("id") if isinstance(meta, Mapping) else None
@@ -502,7 +503,11 @@ def _placed(trace: RowTrace, document: Mapping[str, Any], rule: RuleNode) -> Row
     """The trace with where its row and each cell it read were published."""
 
     def step(s: Step) -> Step:
-        return replace(s, source=place_of(document, s.where)) if s.where else s
+        if not s.where:
+            return s
+        undecided = _unresolved_at(document, s.where)
+        reason = s.reason or (f"unresolved-cell:{undecided}" if undecided else None)
+        return replace(s, source=place_of(document, s.where), reason=reason)
 
     def judged(j: Judgement) -> Judgement:
         return replace(
@@ -521,6 +526,144 @@ def _placed(trace: RowTrace, document: Mapping[str, Any], rule: RuleNode) -> Row
     )
     judgement = judged(trace.judgement) if trace.judgement is not None else None
     return replace(trace, judgement=judgement, source=own)
+
+
+# --------------------------------------------------------------------------- undecided cells
+
+# What ``check`` does to a verdict on a figure the import could not place (checker.evidence):
+# a result that reads a cell left unresolved (its column undecided, read as null) is an error
+# naming the first such cell. The cells a result reads are those the engine lists as its
+# evidence (checker.compile: the check's, the ``when``'s and the row filter's operands; an
+# aggregate or ``in 表.列`` reads its whole column), walked here in the same order.
+
+_JUDGED = ("pass", "fail", "rounding")
+Read = tuple[str, int | None, str | None, str | None]  # table, row (None: any), column, label
+
+
+def _undecided(
+    rule: RuleNode, doc: reference._Doc, half: Decimal, result: reference.RefResult
+) -> reference.RefResult:
+    """``result`` as ``check`` reports it: an error if it reads an unresolved cell."""
+    if result.status not in _JUDGED:
+        return result
+    for table, row, column, label in _reads(rule, doc, half, result):
+        if column is not None and _unresolved(doc.doc, table, row, column):
+            named = label or f"{table}.{column}"
+            return replace(result, status="error", reason=f"unresolved-cell:{named}")
+    return result
+
+
+def _reads(
+    rule: RuleNode, doc: reference._Doc, half: Decimal, result: reference.RefResult
+) -> list[Read]:
+    if isinstance(rule, ast.Rollup):
+        total = f"sum({rule.code_column}*)"
+        return [
+            (rule.table, result.row, result.column, None),
+            (rule.table, None, result.column, total),
+        ]
+    table = doc.table(rule.scope_table) if rule.scope_table and rule.per_row else None
+    row = doc.rows(table.role)[result.row] if table is not None and result.row is not None else None
+    env = reference._Env(doc, half, row_table=table, row=row)
+    out: list[Read] = []
+    _judged_reads(rule.check, env, result.row, out)
+    for cond in (rule.when, rule.row_filter):
+        if cond is not None:
+            _cond_reads(cond, env, result.row, out)
+    return out
+
+
+def _judged_reads(cond: ast.Cond, env: reference._Env, at: int | None, out: list[Read]) -> None:
+    match cond:
+        case ast.Compare(left=left, right=right) if not (
+            reference.is_text(left, env) or reference.is_text(right, env)
+        ):
+            _expr_reads(left, env, at, out, as_text=False)
+            _expr_reads(right, env, at, out, as_text=False)
+        case ast.And(items=items) | ast.Or(items=items):
+            for item in items:
+                _judged_reads(item, env, at, out)
+        case _:
+            _cond_reads(cond, env, at, out)
+
+
+def _cond_reads(cond: ast.Cond, env: reference._Env, at: int | None, out: list[Read]) -> None:
+    match cond:
+        case ast.Compare(left=left, right=right):
+            as_text = reference.is_text(left, env) or reference.is_text(right, env)
+            _expr_reads(left, env, at, out, as_text=as_text)
+            _expr_reads(right, env, at, out, as_text=as_text)
+        case ast.And(items=items) | ast.Or(items=items):
+            for item in items:
+                _cond_reads(item, env, at, out)
+        case ast.Not(item=item):
+            _cond_reads(item, env, at, out)
+        case ast.Matches(operand=operand):
+            _expr_reads(operand, env, at, out, as_text=True)
+        case ast.StartsWith(operand=operand, prefix=prefix):
+            _expr_reads(operand, env, at, out, as_text=True)
+            _expr_reads(prefix, env, at, out, as_text=True)
+        case ast.InValues(operand=operand, values=values):
+            as_text = reference.is_text(operand, env)
+            for node in (operand, *(() if as_text else values)):
+                _expr_reads(node, env, at, out, as_text=as_text)
+        case ast.InColumn(operand=operand, table=role, column=column):
+            _expr_reads(operand, env, at, out, as_text=True)
+            out.append((role, None, column, f"{role}.{column}"))
+    # is null, is empty, exists: no cell listed
+
+
+def _expr_reads(
+    expr: ast.Expr, env: reference._Env, at: int | None, out: list[Read], *, as_text: bool
+) -> None:
+    match expr:
+        case ast.CellRef(table=role, column=column) if role is not None:
+            found = reference._find_row(env, expr)
+            out.append((role, found[0] if found else -1, column, reference._ref_text(expr)))
+        case ast.ColumnRef(column=column, outer=False) if env.row_table is not None:
+            out.append((env.row_table.role, at, column, column if as_text else None))
+        case ast.Aggregate(func=func, table=role, column=column):
+            out.append((role, None, column, f"{func}({role})"))
+        case ast.BinOp(left=left, right=right):
+            _expr_reads(left, env, at, out, as_text=False)
+            _expr_reads(right, env, at, out, as_text=False)
+        case ast.Neg(operand=operand):
+            _expr_reads(operand, env, at, out, as_text=False)
+        case ast.Call(func="length" | "amount", args=args):
+            _expr_reads(args[0], env, at, out, as_text=True)
+        case ast.Call(func="abs" | "round", args=args):
+            _expr_reads(args[0], env, at, out, as_text=False)
+        case ast.Call(func="pct" | "coalesce", args=args):
+            for arg in args:
+                _expr_reads(arg, env, at, out, as_text=False)
+    # a statement, a literal, wording(…), 上年(…) (another document): no table cell
+
+
+def _unresolved(document: Mapping[str, Any], role: str, row: int | None, column: str) -> bool:
+    """Whether the import left this cell (``row`` None: any cell of the column) unresolved."""
+    table = (document.get("tables") or {}).get(role)
+    provenance = table.get("provenance") if isinstance(table, Mapping) else None
+    places = provenance.get("rows") if isinstance(provenance, Mapping) else None
+    if not isinstance(places, list):
+        return False
+
+    def flagged(place: Any) -> bool:
+        cells = place.get("cells") if isinstance(place, Mapping) else None
+        cell = cells.get(column) if isinstance(cells, Mapping) else None
+        return isinstance(cell, Mapping) and bool(cell.get("unresolved"))
+
+    if row is None:
+        return any(flagged(p) for p in places)
+    return 0 <= row < len(places) and flagged(places[row])
+
+
+def _unresolved_at(document: Mapping[str, Any], pointer: str) -> str | None:
+    """``表.列`` when the cell at ``pointer`` was left unresolved by the import, else None."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    if len(parts) != 5 or parts[0] != "tables" or parts[2] != "rows" or not parts[3].isdigit():
+        return None
+    role, row, column = parts[1], int(parts[3]), parts[4]
+    return f"{role}.{column}" if _unresolved(document, role, row, column) else None
 
 
 def _trace_result(
@@ -622,7 +765,7 @@ def _tested(cond: ast.Cond) -> list[ast.Expr]:
 def _trace(expr: ast.Expr, env: reference._Env, depth: int, steps: list[Step]) -> None:
     """Append ``expr``'s steps, operands first (post-order), each with its interval."""
     if reference.is_text(expr, env) or (isinstance(expr, ast.Call) and expr.func == "length"):
-        if isinstance(expr, ast.Call):  # length(text): the text, then its length
+        if isinstance(expr, ast.Call) and expr.func == "length":  # the text, then its length
             _trace(expr.args[0], env, depth + 1, steps)
             val = reference.number(expr, env)
             steps.append(Step(depth, show(expr), val.v, val.lo, val.hi, op="length"))
@@ -727,6 +870,8 @@ def _where(expr: ast.Expr, env: reference._Env) -> str | None:
             return f"/tables/{_escape(scope.role)}/rows/{at}/{_escape(column)}"
         case ast.StatementRef(name=name):
             return f"/statements/{_escape(name)}/value"
+        case ast.Call(func="wording", args=(ast.StatementRef(name=name),)):
+            return f"/statements/{_escape(name)}/wording"
     return None
 
 
