@@ -352,6 +352,7 @@ class Step:
     reason: str | None = None
     taken: tuple[Any, ...] | None = None  # an aggregate: the values of the rows it took
     source: Mapping[str, Any] | None = None  # where the cell read was published (provenance)
+    printed: str | None = None  # a cell the import left unresolved: the text it saw there
 
     def to_dict(self) -> dict[str, Any]:
         value = self.value if isinstance(self.value, str) else _json_number(self.value)
@@ -361,7 +362,7 @@ class Step:
         if self.op is not None:
             out["op"] = self.op
             out["operands"] = [[_json_number(lo), _json_number(hi)] for lo, hi in self.operands]
-        for key in ("where", "reason"):
+        for key in ("where", "reason", "printed"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.source is not None:
@@ -506,8 +507,17 @@ def _placed(trace: RowTrace, document: Mapping[str, Any], rule: RuleNode) -> Row
         if not s.where:
             return s
         undecided = _unresolved_at(document, s.where)
-        reason = s.reason or (f"unresolved-cell:{undecided}" if undecided else None)
-        return replace(s, source=place_of(document, s.where), reason=reason)
+        s = replace(s, source=place_of(document, s.where))
+        if undecided is None:
+            return s
+        role, row, column = undecided
+        cell = _provenance_cells(document, role)[row].get(column) or {}
+        printed = cell.get("text")
+        return replace(
+            s,
+            reason=s.reason or f"unresolved-cell:{role}.{column}",
+            printed=printed if isinstance(printed, str) else None,
+        )
 
     def judged(j: Judgement) -> Judgement:
         return replace(
@@ -639,31 +649,37 @@ def _expr_reads(
     # a statement, a literal, wording(…), 上年(…) (another document): no table cell
 
 
-def _unresolved(document: Mapping[str, Any], role: str, row: int | None, column: str) -> bool:
-    """Whether the import left this cell (``row`` None: any cell of the column) unresolved."""
+def _provenance_cells(document: Mapping[str, Any], role: str) -> list[Mapping[str, Any]]:
+    """Per row of table ``role``, where the import found each of its cells (column → place)."""
     table = (document.get("tables") or {}).get(role)
     provenance = table.get("provenance") if isinstance(table, Mapping) else None
     places = provenance.get("rows") if isinstance(provenance, Mapping) else None
     if not isinstance(places, list):
-        return False
+        return []
+    cells = [p.get("cells") if isinstance(p, Mapping) else None for p in places]
+    return [c if isinstance(c, Mapping) else {} for c in cells]
 
-    def flagged(place: Any) -> bool:
-        cells = place.get("cells") if isinstance(place, Mapping) else None
-        cell = cells.get(column) if isinstance(cells, Mapping) else None
+
+def _unresolved(document: Mapping[str, Any], role: str, row: int | None, column: str) -> bool:
+    """Whether the import left this cell (``row`` None: any cell of the column) unresolved."""
+    rows = _provenance_cells(document, role)
+
+    def flagged(cells: Mapping[str, Any]) -> bool:
+        cell = cells.get(column)
         return isinstance(cell, Mapping) and bool(cell.get("unresolved"))
 
     if row is None:
-        return any(flagged(p) for p in places)
-    return 0 <= row < len(places) and flagged(places[row])
+        return any(flagged(c) for c in rows)
+    return 0 <= row < len(rows) and flagged(rows[row])
 
 
-def _unresolved_at(document: Mapping[str, Any], pointer: str) -> str | None:
-    """``表.列`` when the cell at ``pointer`` was left unresolved by the import, else None."""
+def _unresolved_at(document: Mapping[str, Any], pointer: str) -> tuple[str, int, str] | None:
+    """(table, row, column) when the cell at ``pointer`` was left unresolved, else None."""
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
     if len(parts) != 5 or parts[0] != "tables" or parts[2] != "rows" or not parts[3].isdigit():
         return None
     role, row, column = parts[1], int(parts[3]), parts[4]
-    return f"{role}.{column}" if _unresolved(document, role, row, column) else None
+    return (role, row, column) if _unresolved(document, role, row, column) else None
 
 
 def _trace_result(
@@ -790,6 +806,10 @@ def _trace(expr: ast.Expr, env: reference._Env, depth: int, steps: list[Step]) -
         case ast.Call(args=args):  # amount(text, unit): the text, then the amount it states
             _trace(args[0], env, depth + 1, steps)
             _operation(expr, env, depth, steps, "amount", ())
+        case ast.Related(relation=relation) if env.doc.related(relation) is None:
+            # the run holds no such document: no value (check shows —), and why
+            val = reference.number(expr, env)
+            steps.append(Step(depth, show(expr), None, reason=val.reason))
         case ast.Aggregate() as agg:
             val = reference.number(agg, env)
             rows = reference._matching_rows(agg, env)
@@ -960,6 +980,8 @@ def _step_line(step: Step, lang: Lang, indent: int) -> str:
         text += f"    {_taken_text(step, lang)}"
     if step.reason:
         text += f"    ({reason_message(step.reason, lang)})"
+    if step.printed is not None:
+        text += f'    印为 "{step.printed}"' if lang == "zh" else f'    printed "{step.printed}"'
     return text
 
 
