@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from checker import resources
 from checker.diagnostics import ExitCode, Lang
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def _root(
 ) -> None:
     global _debug
     _debug = debug
+    resources.DEBUG = debug  # notes such as "cache folder not used"
 
 
 _LANGS = ("zh", "en")

@@ -17,9 +17,9 @@ Public API: :func:`parse_text`, :func:`parse_file`, :func:`read_rules_file`,
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -38,7 +38,9 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
+from lark.grammar import Rule as LarkRule
 from lark.indenter import Indenter
+from lark.lexer import TerminalDef
 
 from checker.ast import (
     RELATIONS,
@@ -76,7 +78,7 @@ from checker.ast import (
     String,
 )
 from checker.diagnostics import Diagnostic, Location, register
-from checker.resources import cache_dir, grammar_path
+from checker.resources import grammar_path
 
 # --------------------------------------------------------------------------- limits
 
@@ -475,22 +477,19 @@ class _RulesIndenter(Indenter):
                 yield Token(self.DEDENT_type, "", 0, 1, 1, 1, 1, 0)
 
 
-def _cache_file(grammar: str) -> str | None:
-    """Where lark may cache the built parser (None: no writable cache directory)."""
-    folder = cache_dir()
-    if folder is None:
-        return None
-    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
-    return str(folder / f"rules-grammar-{digest}-lark{lark.__version__}.pickle")
-
-
 _LOCK = threading.Lock()
 _INDENTER = _RulesIndenter()
 
 
 @cache
 def parser() -> Lark:
-    """The rule-language parser, built once per process (and cached on disk by lark)."""
+    """The rule-language parser, built once per process (and kept in the cache folder).
+
+    Not with lark's own ``cache=``, which reads back an unsigned pickle: the built
+    parser's tables are stored through :mod:`checker.diskcache`, whose entries are
+    verified before they are unpickled."""
+    from checker import diskcache
+
     grammar = grammar_path().read_text(encoding="utf-8")
     options: dict[str, Any] = {
         "parser": "lalr",
@@ -499,13 +498,26 @@ def parser() -> Lark:
         "maybe_placeholders": False,
         "propagate_positions": False,  # spans come from tokens: 3x faster
     }
-    cache_file = _cache_file(grammar)
-    if cache_file is not None:
+    given = {k: v for k, v in options.items() if k in _LOAD_OPTIONS}  # not stored, given again
+    built_with = sorted((k, v) for k, v in options.items() if k not in _LOAD_OPTIONS)
+    key = diskcache.digest(grammar, lark.__version__, sys.version, repr(built_with))
+    entry = diskcache.entry("grammar", key)
+    stored = diskcache.read(entry)
+    if isinstance(stored, dict):
         try:
-            return Lark(grammar, cache=cache_file, **options)
-        except Exception:  # a corrupt or unwritable cache must not stop us
+            loaded = Lark._load_from_dict(stored["data"], stored["memo"], **given)  # type: ignore[no-untyped-call]
+            return cast(Lark, loaded)
+        except Exception:  # another lark's tables: build afresh
             pass
-    return Lark(grammar, **options)
+    built = Lark(grammar, **options)
+    data, memo = built.memo_serialize([TerminalDef, LarkRule])
+    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_OPTIONS}
+    diskcache.write(entry, {"data": data, "memo": memo})
+    return built
+
+
+# lark's options a parser loaded from its tables takes again (lark.lark._LOAD_ALLOWED_OPTIONS)
+_LOAD_OPTIONS = frozenset({"postlex", "propagate_positions", "transformer", "lexer_callbacks"})
 
 
 # --------------------------------------------------------------------------- reading files
