@@ -153,6 +153,41 @@ RulesOption = Annotated[
     ),
 ]
 
+IncludeRootOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include-root",
+        metavar="DIR",
+        help="include 还可读取的目录\n\n"
+        "let includes reach *.rules under DIR too (default: the ruleset's folder tree only)",
+        show_default=False,
+    ),
+]
+MaxBytesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-bytes",
+        metavar="N",
+        help="输入文件大小上限（字节）\n\nsize limit of each input file "
+        "(bytes: documents, rules, waivers, schemas, case files, PDFs; default 64 MiB)",
+        show_default=False,
+    ),
+]
+
+
+def _input_limits(max_bytes: int | None, include_root: list[str] | None = None) -> int:
+    """``--max-bytes`` and ``--include-root`` for every file the command reads; the limit."""
+    from checker.files import max_bytes as limit
+    from checker.files import set_max_bytes
+    from checker.rulefiles import set_include_roots
+
+    if max_bytes is not None and max_bytes < 1:
+        raise typer.BadParameter(f"{max_bytes}: ≥ 1", param_hint="--max-bytes")
+    set_max_bytes(max_bytes)
+    set_include_roots(include_root)
+    return limit()
+
+
 SelectOption = Annotated[
     list[str] | None,
     typer.Option("--select", help="只运行这些规则编号或前缀\n\nonly these rule ids or prefixes"),
@@ -188,15 +223,7 @@ def validate(
     lang: LangOption = "zh",
     schema: SchemaOption = None,
     batch_size: BatchSizeOption = BATCH_DOCUMENTS,
-    max_bytes: Annotated[
-        int | None,
-        typer.Option(
-            "--max-bytes",
-            min=1,
-            help="单个文档的大小上限（字节，默认 64 MiB）/ per-document size limit (bytes)",
-            show_default=False,
-        ),
-    ] = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """检查文档是否符合文档结构 /
     schema-check documents (exit 0 valid, 4 invalid, 2 usage)."""
@@ -204,9 +231,10 @@ def validate(
 
     from checker.api import for_template
     from checker.diagnostics import RulecheckError
-    from checker.documents import DEFAULT_MAX_BYTES, DocumentStatus, iter_batches
+    from checker.documents import DocumentStatus, iter_batches
 
     language = _language(lang)
+    limit = _input_limits(max_bytes)
 
     def item(status: DocumentStatus) -> str:  # a document's entry of the JSON list
         entry = {
@@ -226,12 +254,7 @@ def validate(
     documents = valid = 0
     try:
         schema, _ = for_template(paths, schema, with_rules=False)
-        for batch in iter_batches(
-            paths,
-            size=batch_size,
-            schema=schema,
-            max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
-        ):
+        for batch in iter_batches(paths, size=batch_size, schema=schema, max_bytes=limit):
             if files is None:  # the first batch: the arguments were usable
                 files = batch.files
                 if as_json:
@@ -283,6 +306,8 @@ def lint_command(
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
     schema: SchemaOption = None,
+    include_root: IncludeRootOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """静态检查规则文件 /
     check rule files statically (exit 0 clean, 3 errors, 2 usage)."""
@@ -291,6 +316,7 @@ def lint_command(
     from checker.template import Template
 
     language = _language(lang)
+    _input_limits(max_bytes, include_root)
     template: Template | None = None
     if schema is not None:
         from checker.documents import load_schema
@@ -376,6 +402,7 @@ def import_command(
         bool, typer.Option("--quiet", "-q", help="不显示进度\n\nno progress bar")
     ] = False,
     lang: LangOption = "zh",
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """把公开的文档读成 JSON 文档 /
     import published documents (exit 0 ok, 4 unreadable)."""
@@ -384,6 +411,7 @@ def import_command(
     from checker.report.progress import CountProgress
 
     language = _language(lang)
+    _input_limits(max_bytes)
     targets = import_arguments(paths)
     folder = None if output == "-" else Path(output)
     if folder is not None:
@@ -529,6 +557,8 @@ def check_command(
             help="每批检查的文档数，内存随之增减\n\ndocuments checked per batch (bounds memory)",
         ),
     ] = BATCH_DOCUMENTS,
+    include_root: IncludeRootOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """按规则检查文档 /
     check documents against a ruleset (exit 0 clean, 1 findings).
@@ -538,6 +568,7 @@ def check_command(
     import gc
 
     language = _language(lang)
+    limit = _input_limits(max_bytes, include_root)
     shown = list(show) if show else ["fail", "error"]
     allowed = {"fail", "error", "rounding", "pass", "skipped", "waived"}
     if any(s not in allowed for s in shown):
@@ -621,6 +652,7 @@ def check_command(
                 keep=keep,
                 retain=("fail", "error") if streaming else None,
                 batch_size=batch_size,
+                max_bytes=limit,
                 on_batch=on_batch,
                 interruptible=True,
             )
@@ -708,6 +740,8 @@ def waive_command(
     ignore: IgnoreOption = None,
     lang: LangOption = "zh",
     schema: SchemaOption = None,
+    include_root: IncludeRootOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """为当前未豁免的结果写豁免 /
     write waivers for the current unwaived findings.
@@ -732,6 +766,7 @@ def waive_command(
     from checker.waivers import load_waivers, resolve_today
 
     language = _language(lang)
+    limit = _input_limits(max_bytes, include_root)
     given = {"--justification": justification, "--author": author}
     for name, value in given.items():
         if value is not None and not value.strip():
@@ -758,6 +793,7 @@ def waive_command(
             waivers=existing,
             today=date.min,
             keep=("fail", "error"),
+            max_bytes=limit,
         )
         for diag in report.document_diagnostics:
             sys.stderr.write(diag.format(language) + "\n")
@@ -805,13 +841,15 @@ def explain_command(
         typer.Option(
             "--row",
             min=0,
-            help="只解释这一行（报告中的 row，从 0 开始）/ only this row (0-based, as reported)",
+            help="只解释这一行（从 0 开始）\n\nonly this row (0-based, as reported)",
             show_default=False,
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
     schema: SchemaOption = None,
+    include_root: IncludeRootOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """解释一条规则：原文、引用的单元格、在文档上的每一步计算 /
     explain one rule, step by step.
@@ -823,6 +861,7 @@ def explain_command(
     from checker.explain import explain_rule, find_rules, read_document, render_json, render_text
 
     language = _language(lang)
+    _input_limits(max_bytes, include_root)
     try:
         if document:
             schema, rules = for_template([document], schema, rules)
@@ -866,6 +905,8 @@ def coverage_command(
     lang: LangOption = "zh",
     schema: SchemaOption = None,
     batch_size: BatchSizeOption = BATCH_DOCUMENTS,
+    include_root: IncludeRootOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """哪些数值单元格没有规则引用，按表统计覆盖率 /
     numeric cells no rule reads, per table."""
@@ -875,12 +916,13 @@ def coverage_command(
     from checker.documents import iter_batches
 
     language = _language(lang)
+    limit = _input_limits(max_bytes, include_root)
     as_json = output_format is OutputFormat.json
     invalid = 0
     try:
         schema, rules = for_template(paths, schema, rules)
         ruleset = load_rules(rules, schema=schema)
-        batches = iter_batches(paths, size=batch_size, schema=schema)
+        batches = iter_batches(paths, size=batch_size, schema=schema, max_bytes=limit)
         # batch by batch (memory bounded by the batch), the coverage summed: the output is
         # the same whatever the batch size (JSON lists every uncovered cell: spooled)
         summed = CoverageSum(ruleset.template, keep=0 if as_json else LISTED, spool=as_json)
@@ -929,6 +971,8 @@ def test_command(
         ),
     ] = False,
     schema: SchemaOption = None,
+    include_root: IncludeRootOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """运行规则的测试用例 /
     run the rules' test cases (exit 0 all hold, 1 mismatch)."""
@@ -938,6 +982,7 @@ def test_command(
     from checker.ruletest import render_json, render_text, run_tests
 
     language = _language(lang)
+    _input_limits(max_bytes, include_root)
     unusable = unusable_paths(rules)  # a path that names no rule file: a usage error
     if unusable:
         for diag in unusable:

@@ -9,6 +9,7 @@ reaches is reported (it would be silently ignored by ``check``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import unicodedata
@@ -19,6 +20,7 @@ from typing import Any
 
 from checker.ast import Rollup, Ruleset
 from checker.diagnostics import Diagnostic, Lang, Location, severity_word
+from checker.files import InputFileError, read_input
 from checker.resolve import load_ruleset, sort_diagnostics
 from checker.syntax import parse_file
 from checker.template import Template, load_template
@@ -177,19 +179,21 @@ def _width(text: str) -> int:
 
 
 class SourceCache:
-    """Source lines of rule files, read on demand for the caret display (never fails)."""
+    """Source lines of rule files (``*.rules``), read on demand for the caret display
+    (never fails)."""
 
     def __init__(self) -> None:
         self._lines: dict[str, list[str] | None] = {}
 
     def line(self, file: str, number: int) -> str | None:
         if file not in self._lines:
-            try:
-                data = Path(file).read_bytes()
-                text = data.decode("utf-8-sig", errors="replace")
-                self._lines[file] = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            except OSError:
-                self._lines[file] = None
+            self._lines[file] = None
+            # only a rule file's lines are ever shown (never /etc/passwd's, whatever points
+            # at it), and only a regular file under the size limit is read
+            if file.endswith(".rules"):
+                with contextlib.suppress(InputFileError):
+                    text = read_input(file).decode("utf-8-sig", errors="replace")
+                    self._lines[file] = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         lines = self._lines[file]
         if lines is None or not 1 <= number <= len(lines):
             return None

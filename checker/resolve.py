@@ -221,6 +221,15 @@ register(
             "{path} 没有被 ruleset.rules 包含",
             "{path} is not included by ruleset.rules",
         ),
+        "rules.resolve.include-outside": (
+            "被包含的 {path} 在规则集目录 {root} 之外，未读取（可用 --include-root 允许另一目录）",
+            "included {path} is outside the ruleset's folder {root}: not read "
+            "(allow another folder with --include-root)",
+        ),
+        "rules.resolve.include-not-rules": (
+            "被包含的 {path} 不是规则文件（*.rules），未读取",
+            "included {path} is not a rule file (*.rules): not read",
+        ),
         "rules.resolve.directory-include": (
             "被包含的 {path} 是目录，不是文件",
             "included {path} is a directory, not a file",
@@ -252,6 +261,8 @@ class _Loader:
     parsed: dict[str, Ruleset] = field(default_factory=dict)  # key: resolved path
     order: list[str] = field(default_factory=list)  # includes before includers
     included: set[str] = field(default_factory=set)
+    # the folders includes may reach (resolved); None: anywhere (resolve_text, tests)
+    trees: list[Path] | None = None
 
     @staticmethod
     def key(path: Path) -> str:
@@ -279,6 +290,8 @@ class _Loader:
                     )
                 )
                 return
+            if not self.allowed(path, key, via):
+                return
             if path.is_dir():
                 self.diagnostics.append(
                     Diagnostic("rules.resolve.directory-include", _loc(via), {"path": str(path)})
@@ -302,6 +315,54 @@ class _Loader:
         chain.pop()
         self.order.append(key)
 
+    def allowed(self, path: Path, key: str, via: Span) -> bool:
+        """An include may name only a ``*.rules`` file inside the ruleset's folder tree
+        (its resolved path, symlinks followed): nothing else is read, so no diagnostic
+        ever shows a line of a file that is not a rule file."""
+        if self.trees is not None and not any(Path(key).is_relative_to(t) for t in self.trees):
+            root = str(self.trees[0]) if self.trees else "-"
+            self.diagnostics.append(
+                Diagnostic(
+                    "rules.resolve.include-outside", _loc(via), {"path": str(path), "root": root}
+                )
+            )
+            return False
+        if not path.name.endswith(".rules"):
+            self.diagnostics.append(
+                Diagnostic("rules.resolve.include-not-rules", _loc(via), {"path": str(path)})
+            )
+            return False
+        return True
+
+
+def include_trees(
+    paths: Sequence[str | Path], include_roots: Sequence[str | Path] | None = None
+) -> list[Path]:
+    """The folders the includes of rules loaded from ``paths`` may reach (resolved).
+
+    A folder given is its own tree; a file's tree is its folder. A file or folder
+    inside the bundled rulesets has them all as its tree (``部门预算-上海`` includes
+    ``../共用/``). ``include_roots`` (``--include-root``) adds folders; by default the
+    ones :func:`checker.rulefiles.set_include_roots` set.
+    """
+    from checker.resources import rulesets_dir
+    from checker.rulefiles import extra_include_roots
+
+    try:
+        bundled: Path | None = rulesets_dir().resolve()
+    except (OSError, FileNotFoundError):
+        bundled = None
+    trees: list[Path] = []
+    for raw in paths:
+        p = Path(_Loader.key(Path(raw)))
+        tree = p if p.is_dir() else p.parent
+        if bundled is not None and tree.is_relative_to(bundled):
+            tree = bundled
+        trees.append(tree)
+    extra = extra_include_roots() if include_roots is None else include_roots
+    trees.extend(Path(_Loader.key(Path(r))) for r in extra)
+    return list(dict.fromkeys(trees))
+
 
 def load_ruleset(
     paths: Sequence[str | Path] | str | Path,
@@ -309,10 +370,13 @@ def load_ruleset(
     *,
     known_statements: Iterable[str] | None = None,
     read: list[str] | None = None,
+    include_roots: Sequence[str | Path] | None = None,
 ) -> tuple[Ruleset, list[Diagnostic]]:
     """Read rule files (or folders), follow includes, resolve against ``template``.
 
-    ``read``, when given, is extended with every file parsed (for caches).
+    ``read``, when given, is extended with every file parsed (for caches). An
+    include reaches only ``*.rules`` files inside the folders :func:`include_trees`
+    names for ``paths`` and ``include_roots``.
 
     Every file is parsed once, however often it is named or included. The
     result is one resolved :class:`Ruleset` (rules with errors left out) and
@@ -321,7 +385,7 @@ def load_ruleset(
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    loader = _Loader()
+    loader = _Loader(trees=include_trees(paths, include_roots))
     roots: list[Path] = []
     for raw in paths:
         p = Path(raw)

@@ -20,7 +20,7 @@ from checker import diskcache
 from checker.ast import Ruleset
 from checker.diagnostics import Diagnostic
 from checker.resources import grammar_path
-from checker.rulefiles import rule_files
+from checker.rulefiles import extra_include_roots, rule_files
 from checker.template import Template
 
 _SOURCES = ("ast.py", "syntax.py", "resolve.py", "template.py", "diagnostics.py", "rulecache.py")
@@ -33,9 +33,11 @@ def _code_digest() -> str:
 
 
 def _file_digest(path: str) -> str | None:
+    from checker.files import InputFileError, read_input
+
     try:
-        return diskcache.digest(Path(path).read_bytes())
-    except OSError:
+        return diskcache.digest(read_input(path))
+    except InputFileError:
         return None
 
 
@@ -83,6 +85,7 @@ def load_ruleset_keyed(
         _code_digest(),
         repr(template),
         repr(sorted(known) if known is not None else None),
+        repr([os.path.abspath(r) for r in extra_include_roots()]),  # --include-root
         *(os.path.abspath(p) for p in chosen),
     )
     entry = diskcache.entry("rulesets", key)

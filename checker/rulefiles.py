@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -17,3 +18,17 @@ def rule_files(path: str | Path) -> list[Path]:
             return [entry]
         return sorted(q for q in p.rglob("*.rules") if q.is_file())
     return [p]
+
+
+_extra_roots: tuple[str, ...] = ()
+
+
+def set_include_roots(roots: Sequence[str | Path] | None) -> None:
+    """Folders an ``include`` may reach besides the ruleset's own tree (``--include-root``)."""
+    global _extra_roots
+    _extra_roots = tuple(str(r) for r in roots or ())
+
+
+def extra_include_roots() -> tuple[str, ...]:
+    """The folders :func:`set_include_roots` set."""
+    return _extra_roots

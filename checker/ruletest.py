@@ -47,6 +47,7 @@ from checker.diagnostics import (
     register,
 )
 from checker.documents import Batch, load_objects, load_schema, repeated_keys
+from checker.files import InputFileError, read_input
 from checker.resolve import rule_files
 
 __all__ = [
@@ -234,7 +235,7 @@ def find_case_files(paths: Sequence[str | os.PathLike[str]], rules: Rules) -> li
     found: dict[str, Path] = {}
 
     def add(path: Path) -> None:
-        if path.is_file():
+        if path.exists() and not path.is_dir():  # a FIFO or a device: refused when read
             found.setdefault(os.path.abspath(path), path)
 
     sources = [q for p in paths for q in rule_files(Path(p))]
@@ -317,11 +318,15 @@ def read_case_file(path: str | os.PathLike[str]) -> tuple[CaseFile | None, list[
     out and reported; the others are kept.
     """
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        error = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    try:  # a regular file under --max-bytes (a FIFO or a device is refused)
+        text = read_input(path).decode("utf-8")
+    except InputFileError as exc:
+        if exc.code != "input.unreadable":
+            return None, [exc.diagnostic()]
+        error = str(exc.details["reason"])
         return None, [Diagnostic("test.read-error", Location(file), {"error": error})]
+    except UnicodeDecodeError as exc:
+        return None, [Diagnostic("test.read-error", Location(file), {"error": str(exc)})]
     try:
         raw = json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -555,9 +560,13 @@ def run_case_file(
         own = case.base != case_file.base
         where = Location(case.file, pointer=f"{case.place}/base" if own else "/base")
         try:
-            data: bytes | None = case.base.read_bytes()
-        except OSError:
-            diagnostics.append(Diagnostic("test.base-missing", where, {"base": str(case.base)}))
+            data: bytes | None = read_input(case.base)
+        except InputFileError as exc:
+            if exc.code == "input.unreadable":
+                args = {"base": str(case.base)}
+                diagnostics.append(Diagnostic("test.base-missing", where, args))
+            else:
+                diagnostics.append(exc.diagnostic(case.file))
             data = None
         if data is not None:
             parsed, problems = parse_document(data, str(case.base))

@@ -17,7 +17,6 @@ Public API: :func:`parse_text`, :func:`parse_file`, :func:`read_rules_file`,
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import threading
@@ -83,7 +82,6 @@ from checker.resources import grammar_path
 # --------------------------------------------------------------------------- limits
 
 MAX_LINE_LENGTH = 10_000  # characters; longer lines are reported, not parsed
-MAX_FILE_SIZE = 16 * 1024 * 1024  # bytes
 MAX_BRACKET_DEPTH = 40  # ( [ nesting
 MAX_PREFIX_RUN = 20  # consecutive - + not
 MAX_BLOCK_DEPTH = 16  # nested scopes
@@ -524,26 +522,17 @@ _LOAD_OPTIONS = frozenset({"postlex", "propagate_positions", "transformer", "lex
 
 
 def read_rules_file(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
-    """The text of a rule file, or None with a diagnostic (missing, unreadable, not UTF-8)."""
+    """The text of a rule file, or None with a diagnostic (missing, unreadable, not a
+    regular file, over the ``--max-bytes`` limit, not UTF-8)."""
+    from checker.files import InputFileError, read_input
+
     name = str(path)
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_SIZE:
-            return None, [
-                Diagnostic(
-                    "rules.io.too-large",
-                    Location(name),
-                    {"size": size, "limit": MAX_FILE_SIZE},
-                )
-            ]
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return None, [Diagnostic("rules.io.not-found", Location(name), {"path": name})]
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        return None, [
-            Diagnostic("rules.io.unreadable", Location(name), {"path": name, "reason": reason})
-        ]
+        data = read_input(path)
+    except InputFileError as exc:
+        if exc.missing:
+            return None, [Diagnostic("rules.io.not-found", Location(name), {"path": name})]
+        return None, [exc.diagnostic()]
     return decode_rules(data, name)
 
 

@@ -237,11 +237,17 @@ def load_waivers(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
 
 
 def _read(path: str) -> tuple[list[Waiver], list[Diagnostic]]:
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        error = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    from checker.files import InputFileError, read_input_text
+
+    try:  # a regular file under --max-bytes (a FIFO or a device is refused)
+        text = read_input_text(path)
+    except InputFileError as exc:
+        if exc.code != "input.unreadable":
+            return [], [exc.diagnostic()]
+        error = str(exc.details["reason"])
         return [], [Diagnostic("waiver.read-error", Location(path), {"error": error})]
+    except UnicodeDecodeError as exc:
+        return [], [Diagnostic("waiver.read-error", Location(path), {"error": str(exc)})]
     lines = text.splitlines()
     import tomllib  # only for a run with waivers
 

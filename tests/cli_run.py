@@ -11,11 +11,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def rulecheck(
-    *args: str, stdin: bytes | None = None, cwd: Path | None = None, columns: int = 200
+    *args: str,
+    stdin: bytes | None = None,
+    cwd: Path | None = None,
+    columns: int = 200,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """``rulecheck ARGS...`` in a subprocess (the checkout's code, a terminal ``columns``
-    wide), with ``stdin`` as its standard input."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": str(columns)}
+    wide, ``env`` added to the environment), with ``stdin`` as its standard input, killed
+    after ``timeout`` seconds."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": str(columns), **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "checker.cli", *args],
         input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
@@ -25,7 +31,7 @@ def rulecheck(
         errors="replace",
         cwd=cwd or ROOT,
         env=env,
-        timeout=120,
+        timeout=timeout,
     )
     assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
     return proc

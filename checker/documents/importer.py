@@ -171,10 +171,25 @@ def _refuse(code: str, file: str, **args: Any) -> RulecheckError:
     )
 
 
+def _regular_input(file: str) -> None:
+    """A part that exists must be a regular file under ``--max-bytes`` (a FIFO or a device
+    is refused, never read); a missing one is reported by the caller."""
+    from checker.files import InputFileError, open_input
+
+    if Path(file).is_dir():
+        return
+    try:
+        open_input(file).close()
+    except InputFileError as exc:
+        if exc.code != "input.unreadable":
+            raise RulecheckError([exc.diagnostic()], ExitCode.INVALID_DOCUMENT) from None
+
+
 def _pages(files: Sequence[str]) -> list[tuple[str, PageLayout]]:
     from checker.documents.textdump import read_text_dump
 
     for file in files:  # every part is there before any is read
+        _regular_input(file)
         if not Path(file).is_file():
             if len(files) > 1:
                 raise _refuse("import.missing-file", file, arg="+".join(files))

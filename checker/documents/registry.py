@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -87,10 +88,12 @@ def first_template(paths: list[str]) -> KnownTemplate | None:
             from checker.documents.importer import recognised_template
 
             return find_template(recognised_template(source.name))
-        try:
-            with open(source.path, "rb") as handle:
+        from checker.files import InputFileError, open_input
+
+        try:  # a FIFO or a device is not waited on (reading reports it)
+            with open_input(source.path, sys.maxsize) as handle:
                 head = handle.read(_PEEK)
-        except OSError:
+        except (InputFileError, OSError):
             return None
         match = _TEMPLATE.search(head)
         if match is None:

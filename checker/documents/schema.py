@@ -426,10 +426,15 @@ def _schema_error(path: str, detail: str) -> RulecheckError:
 
 @cache
 def _load_schema_cached(path: str, mtime_ns: int) -> DocumentSchema:
-    try:
-        with open(path, "rb") as handle:
-            raw = orjson.loads(handle.read())
-    except (OSError, orjson.JSONDecodeError) as exc:
+    from checker.files import InputFileError, read_input
+
+    try:  # a regular file under --max-bytes (a FIFO or a device is refused)
+        raw = orjson.loads(read_input(path))
+    except InputFileError as exc:
+        if exc.code != "input.unreadable":
+            raise RulecheckError([exc.diagnostic()], ExitCode.USAGE) from None
+        raise _schema_error(path, str(exc.details["reason"])) from None
+    except orjson.JSONDecodeError as exc:
         raise _schema_error(path, str(exc)) from None
     if not isinstance(raw, dict):
         raise _schema_error(path, "not a JSON object")

@@ -19,8 +19,10 @@ import orjson
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.documents.importer import is_importable, split_parts
+from checker.files import DEFAULT_MAX_BYTES as _DEFAULT_LIMIT
+from checker.files import InputFileError, open_input
 
-DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
+DEFAULT_MAX_BYTES: Final = _DEFAULT_LIMIT
 """Documents larger than this are rejected without being read."""
 
 STDIN_NAME: Final = "<stdin>"
@@ -147,14 +149,23 @@ def _read_source(source: Source, max_bytes: int, stdin: IO[bytes] | None) -> Ite
         yield from _read_stream(stream, source, stem, max_bytes)
         return
     try:
-        # read-only, never written; a 1 MiB buffer: NDJSON lines are ~100 KB, and
-        # readline() on the default 8 KiB buffer copied each one several times
-        with open(source.path, "rb", buffering=_READ_BUFFER) as handle:
+        # read-only, never written, and only a regular file (a FIFO or a device is
+        # refused, never waited on); a 1 MiB buffer: NDJSON lines are ~100 KB, and
+        # readline() on the default 8 KiB buffer copied each one several times. An
+        # NDJSON file may be larger than the limit: each line is held to it.
+        with open_input(source.path, sys.maxsize, buffering=_READ_BUFFER) as handle:
             size = os.fstat(handle.fileno()).st_size
             if source.mode == "json" and size > max_bytes:
                 yield _too_large(source.name, None, stem, size, max_bytes)
                 return
             yield from _read_stream(handle, source, stem, max_bytes, size or None)
+    except InputFileError as exc:
+        if exc.code == "input.unreadable":
+            args = {"error": exc.details["reason"]}
+            diag = Diagnostic("doc.read-error", Location(source.name), args)
+        else:
+            diag = exc.diagnostic()
+        yield _Raw(source.name, None, stem, None, diag)
     except OSError as exc:
         diag = Diagnostic(
             "doc.read-error", Location(source.name), {"error": exc.strerror or str(exc)}
