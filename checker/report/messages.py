@@ -13,6 +13,10 @@ _REASONS: dict[str, tuple[str, str]] = {
     "division-by-zero": ("除数为零", "division by zero"),
     "no-value": ("单元格为空，无法计算", "an operand is empty"),
     "no-amount": ("“{detail}”中没有金额", "no amount in “{detail}”"),
+    "unresolved-cell": (
+        "读到导入无法确定所属列的单元格 {detail}（见导入说明），不作判断",
+        "reads {detail}, a cell the import could not place (see the import notes): not judged",
+    ),
     "needs-document": (
         "需要同一单位的{detail}文档，本次检查中没有，未检查",
         "needs the same body's {detail} document, which this run does not hold: not checked",
