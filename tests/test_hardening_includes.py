@@ -18,9 +18,10 @@ TIMEOUT = 120
 RULE = 'in 收支总表:\n  rule T-01 "收入总计 = 支出总计":\n    收入总计 = 支出总计\n'
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CompletedProcess[str]:
-    """``rulecheck ARGS --lang en`` in ``cwd`` (its own cache folder), killed after TIMEOUT s."""
-    own = {"RULECHECK_CACHE_DIR": str(cwd / "cache"), **(env or {})}
+def run(*args: str, cwd: Path, cache: Path | None = None) -> CompletedProcess[str]:
+    """``rulecheck ARGS --lang en`` in ``cwd`` with its own cache folder (``cwd/cache``),
+    killed after TIMEOUT s."""
+    own = {"RULECHECK_CACHE_DIR": str(cache or cwd / "cache")}
     return rulecheck(*args, "--lang", "en", cwd=cwd, env=own, timeout=TIMEOUT)
 
 
@@ -83,9 +84,9 @@ def test_include_root_widens(tmp_path: Path) -> None:
     assert {r.meta.id for r in ruleset.rules} == {"T-01", "T-02"} and not diagnostics
 
 
-def test_bundled_rulesets_reach_the_shared_folder() -> None:
+def test_bundled_rulesets_reach_the_shared_folder(tmp_path: Path) -> None:
     shanghai = rulesets_dir() / "部门预算-上海"
     assert include_trees([shanghai]) == [rulesets_dir().resolve()]
-    proc = run("lint", "rulesets", cwd=ROOT)
+    proc = run("lint", "rulesets", cwd=ROOT, cache=tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:]
-    assert run("lint", str(shanghai), cwd=ROOT).returncode == 0
+    assert run("lint", str(shanghai), cwd=ROOT, cache=tmp_path).returncode == 0
