@@ -34,6 +34,7 @@ import polars as pl
 
 from checker import ast
 from checker.collecting import ENGINE
+from checker.regex import anchored
 from checker.template import LABEL_PREFIX_PATTERN, Table, Template, normalize_label
 
 DEC = pl.Decimal(38, 4)
@@ -947,7 +948,7 @@ def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
         case ast.Matches(operand=operand, pattern=pattern):
             got = text(operand, ctx)
             ctx.cells.append(_text_cell("", pl.lit(None), None, pl.lit(pattern), "matches"))
-            return got.str.contains(f"^(?:{pattern})$").fill_null(False)
+            return got.str.contains(anchored(pattern)).fill_null(False)
         case ast.StartsWith(operand=operand, prefix=prefix):
             return text(operand, ctx).str.starts_with(text(prefix, ctx)).fill_null(False)
         case ast.InValues(operand=operand, values=values, negated=negated):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from checker import ast
+from checker import ast, regex
 from checker.template import Table, Template, normalize_label
 from checker.units import table_factors, table_halves
 
@@ -461,7 +461,7 @@ def boolean(cond: ast.Cond, env: _Env) -> bool:
             return (not empty) if negated else empty
         case ast.Matches(operand=operand, pattern=pattern):
             s = text(operand, env)
-            return s is not None and re.fullmatch(pattern, s) is not None
+            return s is not None and regex.fullmatch(pattern, s)
         case ast.StartsWith(operand=operand, prefix=prefix):
             s, p = text(operand, env), text(prefix, env)
             return s is not None and p is not None and s.startswith(p)

@@ -77,6 +77,8 @@ from checker.ast import (
     String,
 )
 from checker.diagnostics import Diagnostic, Location, register
+from checker.regex import pattern_error
+from checker.regex import unsupported as regex_unsupported
 from checker.resources import grammar_path
 
 # --------------------------------------------------------------------------- limits
@@ -584,9 +586,6 @@ def _depth_and_poison(node: object) -> tuple[int, bool]:
     return deepest, False
 
 
-# look-around and back-references: Python has them, the Polars (Rust) regex engine does not
-_UNSUPPORTED_REGEX = re.compile(r"\(\?<?[=!]|\\[1-9]")
-
 _INVALID = String("\x00invalid")  # placeholder for a sub-expression already reported
 _INVALID_COND = IsNull(_INVALID)
 
@@ -1060,13 +1059,13 @@ class _Builder(Transformer[Token, Any]):
         if not isinstance(pattern, String):
             self.error("rules.syntax.regex-literal", args[1].span)
             return _INVALID_COND
-        try:
-            re.compile(pattern.value)
-        except re.error as exc:
-            self.error("rules.syntax.bad-regex", pattern.span, reason=str(exc))
-            return _INVALID_COND
-        if _UNSUPPORTED_REGEX.search(pattern.value):
+        # the engine check runs (Polars / Rust regex) decides, so lint and check agree
+        reason = pattern_error(pattern.value)
+        if reason is not None and regex_unsupported(reason):
             self.error("rules.syntax.regex-unsupported", pattern.span)
+            return _INVALID_COND
+        if reason is not None:
+            self.error("rules.syntax.bad-regex", pattern.span, reason=reason)
             return _INVALID_COND
         return Matches(operand, pattern.value, span)
 
