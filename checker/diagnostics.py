@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
+from checker.display import inert
+
 Severity = Literal["error", "warning", "info"]
 Lang = Literal["zh", "en"]
 
@@ -91,10 +93,12 @@ class Diagnostic:
         return None if self.hint is None else _render(self.hint, self.hint_args, lang)
 
     def format(self, lang: Lang = "zh") -> str:
-        """``file:line:col: 错误: message`` (plus the hint on its own line)."""
-        text = f"{self.location}: {severity_word(self.severity, lang)}: {self.message(lang)}"
+        """``file:line:col: 错误: message`` (plus the hint on its own line), control
+        characters from its arguments shown escaped (:func:`checker.display.inert`)."""
+        where = inert(str(self.location))
+        text = f"{where}: {severity_word(self.severity, lang)}: {inert(self.message(lang))}"
         hint = self.hint_message(lang)
-        return text if hint is None else f"{text}\n  {hint}"
+        return text if hint is None else f"{text}\n  {inert(hint)}"
 
     def to_dict(self, lang: Lang = "zh") -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from checker.diagnostics import Lang, severity_word
+from checker.display import inert
 from checker.report.locate import DocumentLines, display_path, finding_pointer, place
 from checker.report.messages import STATUS_WORDS, cell_value, result_message
 from checker.report.sarif import finding_statuses, waived_flag
@@ -92,7 +93,7 @@ def _message(row: dict[str, Any], lang: Lang) -> str:
         + cell_value(cell, lang, decimals)
         for cell in row.get("cells") or []
     ]
-    return "\n".join(lines)
+    return "\n".join(inert(line) for line in lines)  # a document's newline shows as \\n
 
 
 def annotation_lines(report: Report, lang: Lang = "zh", *, include_rounding: bool = False) -> str:
@@ -105,7 +106,7 @@ def annotation_lines(report: Report, lang: Lang = "zh", *, include_rounding: boo
                 level,
                 command(
                     level,
-                    diag.message(lang),
+                    inert(diag.message(lang)),
                     file=display_path(diag.location.file),
                     line=diag.location.line,
                     title=diag.code,
@@ -122,9 +123,9 @@ def annotation_lines(report: Report, lang: Lang = "zh", *, include_rounding: boo
                 command(
                     level,
                     _message(row, lang),
-                    file=display_path(path) if path else None,
+                    file=inert(display_path(path)) if path else None,
                     line=lines.line(row, finding_pointer(row)) if path else None,
-                    title=f"{row['rule']} {row.get('title') or ''}".strip(),
+                    title=inert(f"{row['rule']} {row.get('title') or ''}".strip()),
                 ),
             )
         )
@@ -152,7 +153,7 @@ def annotation_lines(report: Report, lang: Lang = "zh", *, include_rounding: boo
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    return inert(str(text).replace("|", "\\|").replace("\r", "").replace("\n", "<br>"))
 
 
 def summary_markdown(report: Report, lang: Lang = "zh", *, include_rounding: bool = False) -> str:

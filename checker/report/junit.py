@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from checker.diagnostics import Diagnostic, Lang
+from checker.display import xml_safe
 from checker.report.json import _pointer
 from checker.report.locate import place
 from checker.report.messages import cell_value, result_message
@@ -157,5 +158,9 @@ def _set_counts(element: ET.Element, counts: dict[str, int]) -> None:
 def render_junit(report: Report, lang: Lang = "zh") -> str:
     """The JUnit XML document as text (UTF-8, with its declaration)."""
     tree = junit_tree(report, lang)
+    for element in tree.iter():  # any document string: still well-formed XML
+        element.text = None if element.text is None else xml_safe(element.text)
+        for key, value in element.attrib.items():
+            element.set(key, xml_safe(value))
     ET.indent(tree)
     return ET.tostring(tree, encoding="unicode", xml_declaration=True) + "\n"

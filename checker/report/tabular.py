@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING
 import polars as pl
 
 from checker.diagnostics import Lang
+from checker.display import inert_frame
 from checker.report.json import DEFAULT_INCLUDE, result_dict
 from checker.report.messages import result_message
 from checker.report.sarif import waived_flag
@@ -107,8 +108,9 @@ def csv_frame(
 
 
 def render_csv(report: Report, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
-    """The CSV text (header first)."""
-    return csv_frame(report, lang, include=include).write_csv()
+    """The CSV text (header first); control characters from documents shown escaped, so no
+    quoted field puts a line of a document's choosing into a CI log."""
+    return inert_frame(csv_frame(report, lang, include=include)).write_csv()
 
 
 def render_jsonl(report: Report, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:

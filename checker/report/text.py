@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 import polars as pl
 
 from checker.diagnostics import Lang, severity_word
+from checker.display import inert
 from checker.report.locate import place, rule_place
 from checker.report.messages import STATUS_WORDS, cell_value, result_message, source_label
 
@@ -64,12 +65,15 @@ class Output:
 
     def print(self, *lines: Line) -> None:
         """Print lines (several at once: each print costs rich a measure of the console)."""
+        # text from documents is inert: a control character or escape is shown, not obeyed
         if self._console is None:
-            self._file.write("".join("".join(t for t, _ in line) + "\n" for line in lines))
+            self._file.write("".join("".join(inert(t) for t, _ in line) + "\n" for line in lines))
             return
         from rich.text import Text
 
-        self._console.print(Text("\n").join(Text.assemble(*line) for line in lines))
+        self._console.print(
+            Text("\n").join(Text.assemble(*((inert(t), s) for t, s in line)) for line in lines)
+        )
 
 
 def _document_line(doc: dict[str, Any], lang: Lang) -> Line:
@@ -90,11 +94,11 @@ def render(
 ) -> None:
     """Print the report."""
     shown = list(show)
-    for diag in report.document_diagnostics:
-        out.print([(diag.format(lang), "magenta")])
+    for diag in report.document_diagnostics:  # format() escapes; its own newline: the hint's
+        out.print(*([(part, "magenta")] for part in diag.format(lang).split("\n")))
     for diag in report.waiver_diagnostics:
         style = "bold red" if diag.severity == "error" else "yellow"
-        out.print([(diag.format(lang), style)])
+        out.print(*([(part, style)] for part in diag.format(lang).split("\n")))
     frame = report.frame
     per_doc = report.results.per_document()
     many = per_doc.height > MANY_DOCUMENTS
