@@ -48,6 +48,7 @@ from checker.diagnostics import (
 )
 from checker.documents import Batch, load_objects, load_schema, repeated_keys
 from checker.files import InputFileError, read_input
+from checker.nesting import too_deep, too_deep_diagnostic
 from checker.resolve import rule_files
 
 __all__ = [
@@ -334,6 +335,10 @@ def read_case_file(path: str | os.PathLike[str]) -> tuple[CaseFile | None, list[
         return None, [Diagnostic("test.json", where, {"detail": exc.msg})]
     except ValueError as exc:
         return None, [Diagnostic("test.json", Location(file), {"detail": str(exc)})]
+    except RecursionError:  # nested past what the parser recurses: past the limit too
+        return None, [too_deep_diagnostic(file)]
+    if too_deep(raw):
+        return None, [too_deep_diagnostic(file)]
     problems = list(_duplicates(raw, "", file))
     if problems:
         return None, problems

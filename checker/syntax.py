@@ -77,6 +77,7 @@ from checker.ast import (
     String,
 )
 from checker.diagnostics import Diagnostic, Location, register
+from checker.documents.amounts import MAX_AMOUNT
 from checker.regex import pattern_error
 from checker.regex import unsupported as regex_unsupported
 from checker.resources import grammar_path
@@ -291,6 +292,11 @@ register(
             "{what} is declared more than once in this file",
         ),
         "rules.syntax.bad-number": ("数字 {text} 无效", "invalid number {text}"),
+        "rules.syntax.number-range": (
+            f"数字 {{text}} 不可用：金额精确到 0.0001，绝对值不超过 {MAX_AMOUNT:,}",
+            f"the number {{text}} cannot be judged: amounts carry 4 decimals and are at most "
+            f"{MAX_AMOUNT:,} in absolute value",
+        ),
         "rules.syntax.alias-op": ("alias 应写作 alias 短名 = 表名", "write alias 短名 = 表名"),
         "rules.syntax.statement-name": (
             "说明 后面应跟陈述名，如 说明.支出.基本支出占比",
@@ -586,6 +592,7 @@ def _depth_and_poison(node: object) -> tuple[int, bool]:
     return deepest, False
 
 
+_SCALE_STEP = Decimal("0.0001")  # amounts' 4 decimals (checker.documents.amounts.SCALE)
 _INVALID = String("\x00invalid")  # placeholder for a sub-expression already reported
 _INVALID_COND = IsNull(_INVALID)
 
@@ -843,7 +850,12 @@ class _Builder(Transformer[Token, Any]):
     # ---- literals
 
     def number(self, children: list[Token]) -> Expr:
-        return self._number(children[0])
+        number = self._number(children[0])
+        value = number.value  # a figure judging can hold: 4 decimals, |x| <= MAX_AMOUNT
+        if abs(value) > MAX_AMOUNT or value != value.quantize(_SCALE_STEP):
+            self.error("rules.syntax.number-range", number.span, text=str(children[0]))
+            return _INVALID
+        return number
 
     def _number(self, tok: Token) -> Number:
         span = self.tspan(tok)

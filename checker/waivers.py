@@ -50,6 +50,7 @@ from typing import Any, Final
 import polars as pl
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
+from checker.nesting import too_deep, too_deep_diagnostic
 from checker.rowkeys import ROW_KEY
 
 TODAY_ENV: Final = "RULECHECK_TODAY"  # YYYY-MM-DD: the date expiry is judged against (tests)
@@ -255,6 +256,10 @@ def _read(path: str) -> tuple[list[Waiver], list[Diagnostic]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return [], [_syntax_error(path, str(exc), lines)]
+    except RecursionError:  # nested past what the parser recurses: past the limit too
+        return [], [too_deep_diagnostic(path)]
+    if too_deep(data):
+        return [], [too_deep_diagnostic(path)]
     problems: list[Diagnostic] = []
     for key in data:
         if key != "waiver":

@@ -7,6 +7,7 @@ one per non-blank line.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import sys
@@ -40,6 +41,10 @@ register(
             "no .json / .ndjson / .jsonl file under {path}",
         ),
         "doc.no-paths": ("没有给出要读取的文档", "no document paths given"),
+        "doc.folder-unreadable": (
+            "无法读取文件夹 {path}：{error}；其中的文档未检查",
+            "cannot read the folder {path}: {error}; the documents in it were not checked",
+        ),
         "doc.read-error": ("无法读取文件：{error}", "cannot read the file: {error}"),
         "doc.too-large": (
             "文档过大（{size} 字节，上限 {limit} 字节），未读取；可用 --max-bytes 调高上限",
@@ -70,10 +75,12 @@ def iter_sources(paths: Sequence[str]) -> list[Source]:
         raise RulecheckError([Diagnostic("doc.no-paths", Location("rulecheck"))], ExitCode.USAGE)
     out: list[Source] = []
     problems: list[Diagnostic] = []
-    seen: set[str] = set()
+    seen: set[object] = set()
 
-    def add_file(path: Path) -> None:
-        key = os.path.abspath(path)  # no syscalls: a directory walk may list 100,000 files
+    def add_file(path: Path, ident: Ident | None = None) -> None:
+        # no syscalls: a directory walk may list 100,000 files; a walked file is known by
+        # its folder's identity and its name (two ways into a folder: read once)
+        key = ident or os.path.abspath(path)
         if key in seen:
             return
         seen.add(key)
@@ -85,11 +92,12 @@ def iter_sources(paths: Sequence[str]) -> list[Source]:
 
     def add_dir(path: Path) -> bool:
         found = sorted(
-            (p for p in path.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file()),
-            key=lambda p: p.as_posix(),
+            ((p, ident) for p, is_dir, ident in walk(path, problems) if not is_dir),
+            key=lambda found: found[0].as_posix(),
         )
-        for p in found:
-            add_file(p)
+        found = [(p, ident) for p, ident in found if _is_document(p)]
+        for p, ident in found:
+            add_file(p, ident)
         return bool(found)
 
     for given in paths:
@@ -111,19 +119,108 @@ def iter_sources(paths: Sequence[str]) -> list[Source]:
         elif path.exists():
             add_file(path)
         elif glob.has_magic(given):
-            matches = sorted(glob.glob(given, recursive=True))
-            files = [Path(m) for m in matches if Path(m).is_file()]
-            dirs = [Path(m) for m in matches if Path(m).is_dir()]
-            for f in files:
-                add_file(f)
+            matches = _glob(given, problems)
+            files = [(Path(m), i) for m, d, i in matches if not d and Path(m).is_file()]
+            dirs = [Path(m) for m, is_dir, _ in matches if is_dir]
+            for f, ident in files:
+                add_file(f, ident)
             found = [add_dir(d) for d in dirs]
             if not files and not any(found):
                 problems.append(Diagnostic("doc.not-found", Location(given), {"path": given}))
         else:
             problems.append(Diagnostic("doc.not-found", Location(given), {"path": given}))
-    if problems:
-        raise RulecheckError(problems, ExitCode.USAGE)
+    if problems:  # a path that names nothing is a usage error; a folder unreadable, input's
+        usage = any(p.code != "doc.folder-unreadable" for p in problems)
+        raise RulecheckError(problems, ExitCode.USAGE if usage else ExitCode.INVALID_DOCUMENT)
     return out
+
+
+def _is_document(path: Path) -> bool:
+    return path.suffix.lower() in DOCUMENT_SUFFIXES
+
+
+Ident = tuple[int, int, str]  # a walked file: its folder's device and inode, its name
+
+
+def walk(root: Path, problems: list[Diagnostic]) -> Iterator[tuple[Path, bool, Ident]]:
+    """Every file and folder below *root* as ``(path, is_dir, ident)``, symbolic links
+    followed but each folder walked once (a link loop ends; two ways into a folder list
+    its files once); a folder that cannot be listed is a ``doc.folder-unreadable``
+    problem, never skipped in silence."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, tuple[int, int]]] = []
+    try:
+        info = root.stat()
+        seen.add((info.st_dev, info.st_ino))
+        stack.append((root, (info.st_dev, info.st_ino)))
+    except OSError as exc:
+        args = {"path": str(root), "error": exc.strerror or str(exc)}
+        problems.append(Diagnostic("doc.folder-unreadable", Location(str(root)), args))
+    while stack:
+        folder, here = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            args = {"path": str(folder), "error": exc.strerror or str(exc)}
+            problems.append(Diagnostic("doc.folder-unreadable", Location(str(folder)), args))
+            continue
+        below: list[tuple[Path, tuple[int, int]]] = []
+        for entry in entries:
+            path = folder / entry.name
+            try:
+                is_dir = entry.is_dir()
+                if not is_dir and not entry.is_file():
+                    continue  # a dangling link, a FIFO, a device: not a document
+                target = entry.stat() if is_dir else None
+            except OSError:  # a looping link: not a folder to walk
+                continue
+            if target is not None:
+                key = (target.st_dev, target.st_ino)
+                if key in seen:
+                    continue
+                seen.add(key)
+                below.append((path, key))
+            yield path, is_dir, (*here, entry.name)
+        stack.extend(reversed(below))
+
+
+def _glob(pattern: str, problems: list[Diagnostic]) -> list[tuple[str, bool, Ident | None]]:
+    """``glob.glob(pattern, recursive=True)``, sorted, as ``(path, is_dir, ident)``; a
+    ``**`` walks with :func:`walk`, so a symbolic-link loop ends and lists each file once."""
+    parts = Path(pattern).parts
+    if "**" not in parts:  # no recursion: the standard glob cannot loop
+        return [(m, os.path.isdir(m), None) for m in sorted(glob.glob(pattern))]
+    cut = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    base, wanted = parts[:cut], parts[cut:]
+    root = Path(*base) if base else Path(".")
+    if not root.is_dir():
+        return []
+    found: list[tuple[tuple[str, ...], bool, Ident | None]] = [((), True, None)]
+    found += [(p.relative_to(root).parts, d, ident) for p, d, ident in walk(root, problems)]
+    return sorted(
+        (os.path.join(*base, *rel), is_dir, ident)
+        for rel, is_dir, ident in found
+        if (base or rel) and _matches(rel, wanted)
+    )
+
+
+def _matches(parts: Sequence[str], wanted: Sequence[str]) -> bool:
+    """Whether the path components *parts* match the glob components *wanted* as
+    ``glob.glob`` matches them: ``**`` is any number of folders, hidden names only by a
+    component that starts with a dot."""
+    if not wanted:
+        return not parts
+    head, rest = wanted[0], wanted[1:]
+    if head == "**":
+        return any(
+            _matches(parts[i:], rest)
+            for i in range(len(parts) + 1)
+            if not any(p.startswith(".") for p in parts[:i])
+        )
+    if not parts or (parts[0].startswith(".") and not head.startswith(".")):
+        return False
+    return fnmatch.fnmatchcase(parts[0], head) and _matches(parts[1:], rest)
 
 
 @dataclass(frozen=True)
