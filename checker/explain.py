@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from checker import ast, reference
+from checker import ast, pointers, reference
 from checker.diagnostics import (
     Diagnostic,
     ExitCode,
@@ -530,7 +530,7 @@ def _placed(trace: RowTrace, document: Mapping[str, Any], rule: RuleNode) -> Row
 
     role = rule.table if isinstance(rule, ast.Rollup) else rule.scope_table
     own = (
-        place_of(document, f"/tables/{_escape(role)}/rows/{trace.row}")
+        place_of(document, pointers.build("tables", role, "rows", trace.row))
         if role is not None and trace.row is not None
         else None
     )
@@ -675,7 +675,7 @@ def _unresolved(document: Mapping[str, Any], role: str, row: int | None, column:
 
 def _unresolved_at(document: Mapping[str, Any], pointer: str) -> tuple[str, int, str] | None:
     """(table, row, column) when the cell at ``pointer`` was left unresolved, else None."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    parts = pointers.parse(pointer)
     if len(parts) != 5 or parts[0] != "tables" or parts[2] != "rows" or not parts[3].isdigit():
         return None
     role, row, column = parts[1], int(parts[3]), parts[4]
@@ -699,7 +699,7 @@ def _trace_rollup(rule: ast.Rollup, doc: reference._Doc, result: reference.RefRe
     table = doc.table(rule.table)
     rows = doc.rows(rule.table)
     parent = rows[result.row] if result.row is not None else None
-    pointer = f"/tables/{_escape(rule.table)}/rows/{result.row}/{_escape(str(result.column))}"
+    pointer = pointers.build("tables", rule.table, "rows", result.row, result.column)
     code = str(parent.get(rule.code_column)) if parent is not None else "?"
     cell = f"{rule.table}[{code}].{result.column}"
     level = next((n for n in rule.levels if n > len(code)), 0)
@@ -878,7 +878,7 @@ def _where(expr: ast.Expr, env: reference._Env) -> str | None:
             if column is None:
                 values = env.doc.table(role).value
                 column = next((c for c in values if cells.get(c) is not None), values[0])
-            return f"/tables/{_escape(role)}/rows/{index}/{_escape(column)}"
+            return pointers.build("tables", role, "rows", index, column)
         case ast.ColumnRef(column=column, outer=outer):
             scope, current = (env.outer_table, env.outer_row) if outer else (env.row_table, env.row)
             if scope is None or current is None:
@@ -887,16 +887,12 @@ def _where(expr: ast.Expr, env: reference._Env) -> str | None:
             at = next((i for i, r in enumerate(rows) if r is current), None)
             if at is None:
                 return None
-            return f"/tables/{_escape(scope.role)}/rows/{at}/{_escape(column)}"
+            return pointers.build("tables", scope.role, "rows", at, column)
         case ast.StatementRef(name=name):
-            return f"/statements/{_escape(name)}/value"
+            return pointers.build("statements", name, "value")
         case ast.Call(func="wording", args=(ast.StatementRef(name=name),)):
-            return f"/statements/{_escape(name)}/wording"
+            return pointers.build("statements", name, "wording")
     return None
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 # --------------------------------------------------------------------------- source text

@@ -36,6 +36,7 @@ from typing import Any, Final
 import orjson
 import polars as pl
 
+from checker import pointers
 from checker.api import Rules, check_batch
 from checker.diagnostics import (
     Diagnostic,
@@ -256,10 +257,6 @@ def find_case_files(paths: Sequence[str | os.PathLike[str]], rules: Rules) -> li
 # --------------------------------------------------------------------------- reading
 
 
-def _pointer_part(key: object) -> str:
-    return "/" + str(key).replace("~", "~0").replace("/", "~1")
-
-
 def _type_error(file: str, pointer: str, field: str, zh: str, en: str) -> Diagnostic:
     args = {"field": field, "expected_zh": zh, "expected_en": en}
     return Diagnostic("test.field-type", Location(file, pointer=pointer), args)
@@ -275,7 +272,7 @@ def _unknown_keys(
             out.append(
                 Diagnostic(
                     "test.field-unknown",
-                    Location(file, pointer=place + _pointer_part(key)),
+                    Location(file, pointer=place + pointers.build(key)),
                     {"field": key, "allowed": ", ".join(allowed)},
                     hint="hint.did-you-mean" if near else None,
                     hint_args={"name": near[0]} if near else {},
@@ -303,10 +300,10 @@ def _reject_constant(token: str) -> Any:
 def _duplicates(node: Any, place: str, file: str) -> Iterable[Diagnostic]:
     if isinstance(node, _Duplicates):
         for key in node.repeated:
-            where = Location(file, pointer=place + _pointer_part(key))
+            where = Location(file, pointer=place + pointers.build(key))
             yield Diagnostic("test.duplicate-key", where, {"key": key})
         for key, value in node.items():
-            yield from _duplicates(value, place + _pointer_part(key), file)
+            yield from _duplicates(value, place + pointers.build(key), file)
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _duplicates(value, f"{place}/{i}", file)
@@ -435,7 +432,7 @@ def _read_case(
     else:
         for rule, status in expect.items():
             if status not in STATUSES:
-                where = Location(file, pointer=f"{place}/expect{_pointer_part(rule)}")
+                where = Location(file, pointer=f"{place}/expect{pointers.build(rule)}")
                 args = {"case": label, "rule": rule, "value": status}
                 problems.append(Diagnostic("test.status", where, args))
     if problems:
@@ -478,7 +475,7 @@ def _walk(document: Any, pointer: str, for_set: bool) -> tuple[Any, str]:
         raise _BadPointer("指向整个文档", "it names the whole document")
     if not pointer.startswith("/"):
         raise _BadPointer("不以 / 开头", "it does not start with /")
-    steps = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    steps = pointers.parse(pointer)
     node = document
     at = ""
     for i, step in enumerate(steps):
@@ -508,7 +505,7 @@ def _walk(document: Any, pointer: str, for_set: bool) -> tuple[Any, str]:
         else:
             zh, en = _KINDS.get(type(node), ("值", "a value"))
             raise _BadPointer(f"{here} 是{zh}，没有 {step}", f"{here} is {en}: it has no {step}")
-        at += _pointer_part(step)
+        at += pointers.build(step)
     raise AssertionError("unreachable: a pointer starting with / has a last step")
 
 
@@ -660,7 +657,7 @@ def _judge(
     for rule, expected in case.expect:
         actual = outcomes.get((index, rule))
         got.append((rule, actual))
-        where = Location(case.file, pointer=f"{case.place}/expect{_pointer_part(rule)}")
+        where = Location(case.file, pointer=f"{case.place}/expect{pointers.build(rule)}")
         args = {"case": case.name, "rule": rule, "expected": expected, "actual": actual}
         if rule not in known:
             near = difflib.get_close_matches(rule, sorted(known), n=1, cutoff=0.6)

@@ -38,10 +38,10 @@ from typing import Any, Final
 
 import polars as pl
 
+from checker import pointers
 from checker.collecting import SMALL_BATCH, collect_plans
 from checker.diagnostics import Diagnostic, Location, register
 from checker.documents.amounts import _ULPS, MAX_AMOUNT, SCALE, _inexact
-from checker.documents.parsing import _pointer
 from checker.documents.provenance import ProvenancePour, source_file
 from checker.documents.schema import _READ_DTYPES, Column, DocumentSchema, _show
 
@@ -254,9 +254,8 @@ def _safe_frame(
             except _FRAME_ERRORS as error:
                 detail = str(error).splitlines()[0] if str(error) else type(error).__name__
                 file, line = where[owner]
-                diag = Diagnostic(
-                    "doc.frame", Location(file, line, pointer=_pointer(path)), {"detail": detail}
-                )
+                loc = Location(file, line, pointer=pointers.build(*path))
+                diag = Diagnostic("doc.frame", loc, {"detail": detail})
                 problems.setdefault(owner, []).append((section, diag))
                 cleaned.extend([{}] * count)
         return _frame(cleaned, columns)
@@ -419,7 +418,7 @@ def _report_inexact(
             parts = [*path, record[key], name] if key else [*path, name]
             diag = Diagnostic(
                 "doc.amount-range" if too_big else "doc.decimals",
-                Location(file, line, pointer=_pointer(parts)),
+                Location(file, line, pointer=pointers.build(*parts)),
                 {"value": _show(value), "limit": MAX_AMOUNT},
             )
             problems.setdefault(document, []).append((section, diag))

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import orjson
 
+from checker import pointers
 from checker.diagnostics import Diagnostic, Location, register
 
 PARSER_DEPTH_LIMIT: Final = 1024  # orjson's nesting limit
@@ -325,12 +326,8 @@ def _duplicate_keys(data: bytes) -> list[tuple[str, str]]:
         path, node = stack.pop()
         if isinstance(node, dict):
             if isinstance(node, _PairsObject):
-                found.extend((_pointer([*path, k]), k) for k in node.duplicates)
+                found.extend((pointers.build(*path, k), k) for k in node.duplicates)
             stack.extend(([*path, k], v) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend(([*path, i], v) for i, v in enumerate(node))
     return sorted(found)
-
-
-def _pointer(path: Sequence[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)

@@ -22,6 +22,8 @@ from typing import Any, Final
 
 import polars as pl
 
+from checker import pointers
+
 _BOX: Final = pl.List(pl.Float64)
 SCHEMA: Final[dict[str, pl.DataType]] = {
     "document": pl.UInt32(),
@@ -187,7 +189,7 @@ def place_of(document: Mapping[str, Any], pointer: str) -> dict[str, Any] | None
     """Where the cell at a JSON pointer (``/tables/<role>/rows/<i>/<column>`` or
     ``/statements/<name>/value``) of one document was published: ``file`` and ``page``,
     ``bbox`` or ``line`` (only the fields known), or None."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    parts = pointers.parse(pointer)
     file = source_file(document.get("meta"))
     found: dict[str, Any] = {}
     try:

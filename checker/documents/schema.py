@@ -25,9 +25,10 @@ from typing import Any, Final, Literal
 import orjson
 import polars as pl
 
+from checker import pointers
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.documents.amounts import MAX_AMOUNT, _inexact
-from checker.documents.parsing import _KIND_WORDS, _kind_of, _pointer
+from checker.documents.parsing import _KIND_WORDS, _kind_of
 from checker.resources import schema_path
 from checker.template import Template, template_from_schema
 
@@ -164,8 +165,7 @@ class DocumentSchema:
             if not isinstance(ref, str) or not ref.startswith("#"):
                 break
             target: Any = self.raw
-            for part in ref[1:].split("/")[1:]:
-                part = part.replace("~1", "/").replace("~0", "~")
+            for part in pointers.parse(ref[1:]):
                 target = target.get(part, {}) if isinstance(target, Mapping) else {}
             merged = {k: v for k, v in node.items() if k != "$ref"}
             node = {**target, **merged} if isinstance(target, Mapping) else merged
@@ -266,7 +266,7 @@ class DocumentSchema:
                 continue
             yield Diagnostic(
                 code,
-                Location(file, line, pointer=_pointer(path)),
+                Location(file, line, pointer=pointers.build(*path)),
                 {"value": _show(value), "limit": MAX_AMOUNT},
             )
 
@@ -274,7 +274,7 @@ class DocumentSchema:
         self, error: Any, document: object, file: str, line: int | None, seen: set[tuple[str, str]]
     ) -> Iterator[Diagnostic]:
         path = list(error.absolute_path)
-        pointer = _pointer(path)
+        pointer = pointers.build(*path)
         keyword = error.validator
         instance = error.instance
 
@@ -287,7 +287,7 @@ class DocumentSchema:
                     continue
                 seen.add((pointer, key))
                 code = "doc.required-table" if path == ["tables"] else "doc.required"
-                yield Diagnostic(code, loc(_pointer([*path, key])), {"key": key})
+                yield Diagnostic(code, loc(pointers.build(*path, key)), {"key": key})
             return
         if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(
             instance, Mapping
@@ -301,7 +301,7 @@ class DocumentSchema:
                 if (pointer, key) in seen:
                     continue
                 seen.add((pointer, key))
-                yield self._unknown(path, key, known, loc(_pointer([*path, key])))
+                yield self._unknown(path, key, known, loc(pointers.build(*path, key)))
             if extras:
                 return
         if keyword == "type":
@@ -455,8 +455,7 @@ def _document_order(document: object, pointer: str) -> tuple[Any, ...]:
     """A sort key that orders JSON pointers as their targets appear in the document."""
     key: list[Any] = []
     node: Any = document
-    for raw in pointer.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
+    for part in pointers.parse(pointer):
         if isinstance(node, dict):
             keys = list(node)
             key.append(keys.index(part) if part in node else len(keys))

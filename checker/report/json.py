@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from checker import __version__
+from checker import __version__, pointers
 from checker.diagnostics import Lang
+from checker.report.locate import rule_place
 from checker.report.messages import result_message, source_dict
 
 if TYPE_CHECKING:
@@ -16,25 +17,6 @@ if TYPE_CHECKING:
 
 REPORT_FORMAT = "rulecheck-report/1"
 DEFAULT_INCLUDE = ("fail", "error", "rounding")
-
-
-def _pointer(table: str, row: int | None, column: str | None) -> str | None:
-    if table == "说明":
-        return f"/statements/{_escape(column or '')}/value"
-    if row is None:
-        return None
-    pointer = f"/tables/{_escape(table)}/rows/{row}"
-    return pointer + (f"/{_escape(column)}" if column else "")
-
-
-def _rule_place(file: str | None, line: int | None) -> str:
-    from checker.report.locate import rule_place  # locate reads this module's pointers
-
-    return rule_place(file, line)
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _number(value: float | None) -> float | None:
@@ -51,7 +33,7 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
             "value": _number(c["value"]),
             "ref": c["ref"],
             **({"text": c["text"]} if c.get("text") is not None else {}),
-            "pointer": _pointer(c["table"], c["row"], c["column"]),
+            "pointer": pointers.cell(c["table"], c["row"], c["column"]),
             "source": source_dict(c),
         }
         for c in (row.get("cells") or [])
@@ -80,7 +62,7 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "message": result_message(row, lang),
         "cells": cells,
         "source": source_dict(row.get("source")),
-        "rule_location": _rule_place(row.get("rule_file"), row.get("rule_line")),
+        "rule_location": rule_place(row.get("rule_file"), row.get("rule_line")),
         "fingerprint": fingerprint(row),
         "waived": bool(row.get("waived")),
     }

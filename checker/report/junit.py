@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from checker import pointers
 from checker.diagnostics import Diagnostic, Lang
 from checker.display import xml_safe
-from checker.report.json import _pointer
 from checker.report.locate import place
 from checker.report.messages import cell_value, result_message
 
@@ -44,7 +44,7 @@ def result_lines(row: dict[str, Any], lang: Lang) -> list[str]:
     lines = [head]
     for cell in row.get("cells") or []:
         label = cell["ref"] or f"{cell['table']}.{cell['column']}"
-        pointer = _pointer(cell["table"], cell["row"], cell["column"])
+        pointer = pointers.cell(cell["table"], cell["row"], cell["column"])
         lines.append(
             f"  {label} = {cell_value(cell, lang, row.get('decimals'))}"
             + (f"  {pointer}" if pointer else "")

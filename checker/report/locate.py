@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from checker import pointers
 from checker.diagnostics import Lang
-from checker.report.json import _pointer as pointer
 from checker.report.messages import source_label
 
 # strings, punctuation, newlines, and runs of anything else (numbers, true/false/null)
@@ -26,8 +26,7 @@ _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\],:\n]|[^\s{}\[\],:"]+')
 def _key(token: str) -> str:
     import orjson
 
-    key = orjson.loads(token)
-    return str(key).replace("~", "~0").replace("/", "~1")
+    return pointers.escape(str(orjson.loads(token)))
 
 
 def pointer_lines(text: str) -> dict[str, int]:
@@ -108,9 +107,9 @@ def finding_pointer(row: dict[str, Any]) -> str | None:
     else its first cell with a pointer."""
     table, at = row.get("rule_table"), row.get("row")
     if table is not None and at is not None:
-        return pointer(table, at, row.get("column"))
+        return pointers.cell(table, at, row.get("column"))
     for cell in row.get("cells") or []:
-        found = pointer(cell["table"], cell["row"], cell["column"])
+        found = pointers.cell(cell["table"], cell["row"], cell["column"])
         if found is not None:
             return found
     return None

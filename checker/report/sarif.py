@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from checker import __version__, ast
+from checker import __version__, ast, pointers
 from checker.diagnostics import Lang
-from checker.report.json import _pointer, fingerprint
+from checker.report.json import fingerprint
 from checker.report.locate import (
     DocumentLines,
     file_uri,
@@ -148,7 +148,7 @@ def _result(
         )
     cells = []
     for cell in row.get("cells") or []:
-        cell_pointer = _pointer(cell["table"], cell["row"], cell["column"])
+        cell_pointer = pointers.cell(cell["table"], cell["row"], cell["column"])
         label = cell["ref"] or f"{cell['table']}.{cell['column']}"
         place = source_dict(cell)
         cells.append(
