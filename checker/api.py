@@ -18,15 +18,15 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from checker import ast, diskcache, signals
-from checker.diagnostics import Diagnostic, ExitCode, Lang, Location, RulecheckError, register
+from checker import signals
+from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.documents import (
     BATCH_DOCUMENTS,
     DEFAULT_MAX_BYTES,
@@ -37,10 +37,11 @@ from checker.documents import (
 )
 from checker.evaluate import CELL_STATUSES, Engine, Results
 from checker.evidence import with_sources
+from checker.report.model import Report as Report  # defined there, the API's as before
 from checker.resources import rulesets_dir
 from checker.rowkeys import attach_row_keys
 from checker.rulecache import load_ruleset_keyed
-from checker.template import Template
+from checker.ruleset import Rules as Rules  # defined there, the API's as before
 from checker.waivers import Waivers, apply_waivers, load_waivers, resolve_today
 
 DEFAULT_RULESET = "部门预算"
@@ -51,84 +52,8 @@ register(
             "{path} 属于模板 {template}，但没有随附的规则集：请用 --rules 指定规则",
             "{path} is of template {template}, which has no bundled ruleset: give --rules",
         ),
-        "rules.select-unknown": (
-            "{option} {pattern}：规则集中没有这个编号，也没有以它开头的编号",
-            "{option} {pattern}: no rule of the ruleset has this id or starts with it",
-        ),
     }
 )
-
-
-@dataclass(frozen=True)
-class Rules:
-    """A resolved ruleset with the template it was resolved against."""
-
-    ruleset: ast.Ruleset
-    template: Template
-    diagnostics: tuple[Diagnostic, ...] = ()
-    paths: tuple[str, ...] = ()
-    # the ruleset's content digest (rulecache.ruleset_digest), when known: the compiled
-    # engine's cache key; None makes Engine.cached compute it
-    digest: str | None = None
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Rules:
-        """Keep rules whose id equals or starts with a ``select`` entry and no ``ignore`` entry.
-
-        An entry naming no rule of the ruleset raises :class:`RulecheckError` (exit 2, usage)
-        with a did-you-mean: a misspelt id would otherwise select nothing, or ignore nothing,
-        in silence.
-        """
-        wanted, unwanted = tuple(select), tuple(ignore)
-        if not wanted and not unwanted:
-            return self
-        unknown = [
-            _unknown_rule(option, pattern, self.ruleset.rules)
-            for option, patterns in (("--select", wanted), ("--ignore", unwanted))
-            for pattern in patterns
-            if not any(
-                _matches(r.meta.id, r.meta.id.split("[", 1)[0], pattern) for r in self.ruleset.rules
-            )
-        ]
-        if unknown:
-            raise RulecheckError(unknown, ExitCode.USAGE)
-
-        def keep(rule_id: str) -> bool:
-            base = rule_id.split("[", 1)[0]
-            chosen = not wanted or any(_matches(rule_id, base, w) for w in wanted)
-            return chosen and not any(_matches(rule_id, base, u) for u in unwanted)
-
-        rules = tuple(r for r in self.ruleset.rules if keep(r.meta.id))
-        digest = None
-        if self.digest is not None:
-            digest = diskcache.digest(self.digest, *(r.meta.id for r in rules))
-        return replace(self, ruleset=replace(self.ruleset, rules=rules), digest=digest)
-
-
-def _matches(rule_id: str, base: str, pattern: str) -> bool:
-    return rule_id == pattern or base == pattern or rule_id.startswith(pattern)
-
-
-def _unknown_rule(option: str, pattern: str, rules: Sequence[ast.Rule | ast.Rollup]) -> Diagnostic:
-    """``--select``/``--ignore`` ``pattern`` matches no rule: the nearest ids and prefixes."""
-    from checker.syntax import closest, did_you_mean
-
-    names: dict[str, None] = {}
-    for rule in rules:
-        base = rule.meta.id.split("[", 1)[0]
-        prefix = base.rpartition("-")[0]
-        names.update(dict.fromkeys((f"{prefix}-", base) if prefix else (base,)))
-    near = closest(pattern, list(names), key=str.casefold)
-    return Diagnostic(
-        "rules.select-unknown",
-        Location("rulecheck"),
-        {"option": option, "pattern": pattern},
-        hint="rules.hint.did-you-mean" if near else None,
-        hint_args=did_you_mean(near) if near else {},
-    )
 
 
 def default_rules_path(kind: str = DEFAULT_RULESET) -> Path:
@@ -183,161 +108,6 @@ def load_rules(
     if rules.errors:
         raise RulecheckError(rules.errors, ExitCode.INVALID_RULES)
     return rules
-
-
-@dataclass(frozen=True)
-class Report:
-    """The outcome of checking documents against rules (R validate's ``confront``)."""
-
-    results: Results
-    batch: Batch
-    rules: Rules
-    document_diagnostics: list[Diagnostic] = field(default_factory=list)
-    waivers: Waivers | None = None
-    # expired (errors: they fail the run), unused and duplicate (warnings) waivers
-    waiver_diagnostics: list[Diagnostic] = field(default_factory=list)
-    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM: results of the batches done so far
-
-    @property
-    def frame(self) -> pl.DataFrame:
-        """Every result: one row per (document, rule, row, column), ``waived`` and its waiver."""
-        return self.results.frame
-
-    def findings(self, fail_on: str = "error", include_rounding: bool = False) -> pl.DataFrame:
-        """Unwaived fail/error results at or above ``fail_on`` (error | warning | info)."""
-        found = self.results.findings(fail_on, include_rounding)
-        return found.filter(~pl.col("waived")) if "waived" in found.columns else found
-
-    def waived(self) -> pl.DataFrame:
-        """The findings a waiver covers (status kept; justification, author, expiry, file:line)."""
-        frame = self.frame
-        return frame.filter(pl.col("waived")) if "waived" in frame.columns else frame.clear()
-
-    def summary(self) -> dict[str, int]:
-        """Counts per status, plus documents checked and invalid, and ``not_applicable``:
-        the (document, rule) pairs without a result (see :meth:`not_applicable`)."""
-        counts = self.results.counts()
-        return {
-            "documents": self.batch.valid_count,
-            "invalid_documents": self.batch.invalid_count,
-            "rules": len(self.rules.ruleset.rules),
-            **counts,
-            "not_applicable": int(self.not_applicable().get_column("documents").sum()),
-            "waived": self.waived().height,
-        }
-
-    def not_applicable(self) -> pl.DataFrame:
-        """The rules that found nothing to check in some documents (no result at all, e.g. a
-        roll-up in a table with no parent rows): ``rule``, ``title``, ``rule_file``,
-        ``rule_line`` and ``documents``, the number of documents checked it has no result for.
-        """
-        rules = self.rules.ruleset.rules
-        checked = self.results.documents.height
-        return (
-            pl.DataFrame(
-                {
-                    "rule": [r.meta.id for r in rules],
-                    "title": [r.meta.title for r in rules],
-                    "rule_file": [r.span.file for r in rules],
-                    "rule_line": [r.span.line for r in rules],
-                },
-                schema={
-                    "rule": pl.Utf8,
-                    "title": pl.Utf8,
-                    "rule_file": pl.Utf8,
-                    "rule_line": pl.Int64,
-                },
-            )
-            .join(self.results.rule_documents(), on="rule", how="left")
-            .with_columns(
-                (checked - pl.col("documents").fill_null(0).cast(pl.Int64)).alias("documents")
-            )
-            .filter(pl.col("documents") > 0)
-        )
-
-    def batch_summary(self, limit: int = 10) -> dict[str, Any]:
-        """Unwaived fail/error results per rule (most first) and the ``limit`` worst documents."""
-        found = self.frame.filter(pl.col("status").is_in(["fail", "error"]))
-        if "waived" in found.columns:
-            found = found.filter(~pl.col("waived"))
-        fail, error = (pl.col("status") == "fail").sum(), (pl.col("status") == "error").sum()
-        by_rule = (
-            found.group_by("rule")
-            .agg(
-                pl.col("title").first(),
-                pl.col("severity").first(),
-                fail.alias("fail"),
-                error.alias("error"),
-                pl.col("document").n_unique().alias("documents"),
-            )
-            .sort(pl.col("fail") + pl.col("error"), "rule", descending=[True, False])
-        )
-        worst = (
-            found.group_by("document")
-            .agg(
-                pl.col("id").first(),
-                pl.col("path").first(),
-                fail.alias("fail"),
-                error.alias("error"),
-            )
-            .sort(pl.col("fail") + pl.col("error"), "document", descending=[True, False])
-            .head(limit)
-            .drop("document")
-        )
-        return {"rules": by_rule.to_dicts(), "worst_documents": worst.to_dicts()}
-
-    def exit_code(self, fail_on: str = "error") -> ExitCode:
-        """1 when a finding at or above ``fail_on`` exists, 4 for invalid documents, else 0."""
-        if self.batch.invalid_count:
-            return ExitCode.INVALID_DOCUMENT
-        expired = any(d.code == "waiver.expired" for d in self.waiver_diagnostics)
-        if fail_on != "never" and (expired or self.findings(fail_on).height):
-            return ExitCode.FINDINGS
-        return ExitCode.CLEAN
-
-    def to_dict(self, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> dict[str, Any]:
-        """The JSON report (schemas/report.schema.json)."""
-        from checker.report.json import report_dict
-
-        return report_dict(self, lang, include=include)
-
-    def to_json(self, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
-        """The JSON report as text."""
-        import orjson
-
-        return orjson.dumps(
-            self.to_dict(lang, include=include), option=orjson.OPT_INDENT_2
-        ).decode()
-
-    def to_jsonl(self, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
-        """One JSON result a line (the fields of a result in the JSON report)."""
-        from checker.report.tabular import render_jsonl
-
-        return render_jsonl(self, lang, include=include)
-
-    def to_csv(self, lang: Lang = "zh", *, include: Iterable[str] | None = None) -> str:
-        """One result a row, flat columns."""
-        from checker.report.tabular import render_csv
-
-        return render_csv(self, lang, include=include)
-
-    def to_sarif(self, lang: Lang = "zh", *, include_rounding: bool = False) -> str:
-        """SARIF 2.1.0: fail/error results (and rounding on request) at their cells."""
-        from checker.report.sarif import render_sarif
-
-        return render_sarif(self, lang, include_rounding=include_rounding)
-
-    def to_junit(self, lang: Lang = "zh") -> str:
-        """JUnit XML: a testsuite per document, a testcase per rule."""
-        from checker.report.junit import render_junit
-
-        return render_junit(self, lang)
-
-    def to_github(self, lang: Lang = "zh", *, include_rounding: bool = False) -> str:
-        """GitHub Actions annotations (within GitHub's limits), then a Markdown summary."""
-        from checker.report.github import render_github
-
-        return render_github(self, lang, include_rounding=include_rounding)
 
 
 def check(

@@ -23,6 +23,9 @@ import typer
 
 from checker import resources
 from checker.diagnostics import ExitCode, Lang
+from checker.report.formats import NAMES as REPORT_FORMATS
+from checker.report.formats import Name as ReportFormat
+from checker.report.formats import get as report_format
 
 if TYPE_CHECKING:
     from checker.outputs import AtomicFile
@@ -338,18 +341,6 @@ def lint_command(
     raise typer.Exit(ExitCode.INVALID_RULES if result.errors else ExitCode.CLEAN)
 
 
-class CheckFormat(StrEnum):
-    """``--format`` of ``check``."""
-
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    junit = "junit"
-    sarif = "sarif"
-    github = "github"
-
-
 class FailOn(StrEnum):
     """``--fail-on``: the lowest severity whose findings make the run exit 1."""
 
@@ -506,13 +497,13 @@ def check_command(
         ),
     ] = FailOn.error,
     output_format: Annotated[
-        CheckFormat,
+        ReportFormat,
         typer.Option(
             "--format",
             metavar="FORMAT",
-            help="输出格式\n\noutput format: text json jsonl csv junit sarif github",
+            help=f"输出格式\n\noutput format: {' '.join(REPORT_FORMATS)}",
         ),
-    ] = CheckFormat.text,
+    ] = "text",
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="写入文件\n\nwrite to a file", show_default=False),
@@ -586,11 +577,15 @@ def check_command(
     from checker.documents import Batch, iter_sources
     from checker.evaluate import CELL_STATUSES, Results
     from checker.outputs import ruleset_files
+    from checker.report.formats import Options
     from checker.report.progress import BatchProgress
-    from checker.report.tabular import write_jsonl
     from checker.signals import reader_gone
     from checker.waivers import load_waivers, resolve_today
 
+    chosen = report_format(output_format)
+    # styles only for a terminal (or FORCE_COLOR, as rich has it); a file gets plain lines
+    color = not output and (sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")))
+    options = Options.shown(shown, color=color)
     sink: IO[str] = sys.stdout
     out: AtomicFile | None = None
     try:
@@ -613,14 +608,14 @@ def check_command(
         # nothing
         cells_for = (
             set(shown) | ({"fail", "error"} if "waived" not in shown else CELL_STATUSES)
-            if output_format is CheckFormat.text
+            if chosen.cells_of_shown
             else include
         )
         # JUnit needs every rule's outcome per document; the others only what they list
-        keep = None if output_format is CheckFormat.junit else include
+        keep = None if chosen.every_outcome else include
         # JSON Lines stream out batch by batch; the run then holds only what decides its
         # exit
-        streaming = output_format is CheckFormat.jsonl
+        streaming = chosen.streams
         # opened before the run: a path that cannot be written is a usage error now, not
         # after an hour of checking
         if output:
@@ -639,7 +634,7 @@ def check_command(
                 if streaming:
                     part = make_report(batch, results, ruleset, waived, day)
                     with _uninterrupted():
-                        write_jsonl(part, sink, language, include=include)
+                        chosen.write(part, sink, language, options)
                         sink.flush()
 
             report = check(
@@ -656,20 +651,11 @@ def check_command(
                 on_batch=on_batch,
                 interruptible=True,
             )
-        if output_format is not CheckFormat.text:
+        if not chosen.cells_of_shown:
             for diag in report.waiver_diagnostics:  # text lists them with the findings
                 sys.stderr.write(diag.format(language) + "\n")
-        if output_format is CheckFormat.text:
-            from checker.report.text import Output, render
-
-            # styles only for a terminal (or FORCE_COLOR, as rich has it); a file gets
-            # plain lines
-            color = not output and (sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")))
-            render(report, Output(sink, color), language, show=shown)
-        elif not streaming:
-            from checker.report.formats import write
-
-            write(report, output_format.value, sink, language, shown)
+        if not streaming:
+            chosen.write(report, sink, language, options)
         if out is not None and not report.interrupted:  # complete: it replaces the old one
             out.commit()
     except RulecheckError as error:

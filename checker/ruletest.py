@@ -37,7 +37,7 @@ import orjson
 import polars as pl
 
 from checker import pointers
-from checker.api import Rules, check_batch
+from checker.api import check_batch
 from checker.diagnostics import (
     Diagnostic,
     ExitCode,
@@ -51,6 +51,7 @@ from checker.documents import Batch, load_objects, load_schema, repeated_keys
 from checker.files import InputFileError, read_input
 from checker.nesting import too_deep, too_deep_diagnostic
 from checker.resolve import rule_files
+from checker.ruleset import Rules
 
 __all__ = [
     "CASE_SUFFIX",

@@ -21,7 +21,7 @@ from typing import Final
 import polars as pl
 
 from checker.outputs import AtomicFile
-from checker.report.json import fingerprint
+from checker.report.model import fingerprint
 from checker.rowkeys import ROW_KEY
 from checker.waivers import FINDING_STATUSES, load_waivers, toml_string
 

@@ -1,47 +1,173 @@
-"""``rulecheck check --format``: write a report in one of the machine-readable formats."""
+"""The report formats by name: ``rulecheck check --format NAME`` and ``Report.to_<name>``
+both render through :data:`FORMATS`, the one list of them.
+
+Cheap to import (the CLI reads the names at start-up): each renderer is imported when
+its format is used.
+"""
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterable
-from typing import IO, TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Literal, get_args
 
 from checker.diagnostics import Lang
 
 if TYPE_CHECKING:
-    from checker.api import Report
+    from checker.report.model import Report
 
-FORMATS = ("json", "jsonl", "csv", "junit", "sarif", "github")
+# the formats' names, in the order ``--help`` lists them (``--format`` accepts these)
+Name = Literal["text", "json", "jsonl", "csv", "junit", "sarif", "github"]
+NAMES: tuple[Name, ...] = get_args(Name)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a format is asked for; each reads the fields it has a use for."""
+
+    # json, jsonl, csv: the statuses listed (None: fail, error and rounding)
+    include: Iterable[str] | None = None
+    # sarif, github: rounding differences reported as findings too
+    include_rounding: bool = False
+    # github: the file the Markdown summary goes to (None: after the annotations)
+    summary_path: str | None = None
+    # text: the statuses listed, and rich's styles (a terminal)
+    show: tuple[str, ...] = ("fail", "error")
+    color: bool = False
+
+    @classmethod
+    def shown(cls, show: Iterable[str], *, color: bool = False) -> Options:
+        """``check``'s options from ``--show``: ``rounding`` adds rounding differences to
+        the SARIF and GitHub findings; JSON, JSON Lines and CSV always carry them. The
+        GitHub summary goes to ``$GITHUB_STEP_SUMMARY`` when that is set."""
+        shown = tuple(show)
+        return cls(
+            include=set(shown) | {"fail", "error", "rounding"},  # as the JSON report
+            include_rounding="rounding" in shown,
+            summary_path=os.environ.get("GITHUB_STEP_SUMMARY") or None,
+            show=shown,
+            color=color,
+        )
+
+
+Render = Callable[["Report", Lang, Options], str]
+Write = Callable[["Report", IO[str], Lang, Options], None]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One format: its text (``Report.to_<name>``) and how ``check`` writes it."""
+
+    name: Name
+    render: Render
+    # check writes the text with a final newline (the JSON and SARIF texts end without)
+    newline: bool = False
+    # written straight to the stream rather than rendered whole first
+    stream: Write | None = None
+    # check writes it batch by batch, as each is done (the run keeps only what decides
+    # its exit)
+    streams: bool = False
+    # needs every rule's outcome per document, not only the results it lists
+    every_outcome: bool = False
+    # lists the operands' cells only under the results it shows
+    cells_of_shown: bool = False
+
+    def write(self, report: Report, out: IO[str], lang: Lang, options: Options) -> None:
+        """Write the report to the text stream ``out``."""
+        if self.stream is not None:
+            self.stream(report, out, lang, options)
+        else:
+            out.write(self.render(report, lang, options) + ("\n" if self.newline else ""))
+
+
+def _write_text(report: Report, out: IO[str], lang: Lang, options: Options) -> None:
+    from checker.report.text import Output, render
+
+    render(report, Output(out, options.color), lang, show=options.show)
+
+
+def _text(report: Report, lang: Lang, options: Options) -> str:
+    buffer = io.StringIO()
+    _write_text(report, buffer, lang, options)
+    return buffer.getvalue()
+
+
+def _json(report: Report, lang: Lang, options: Options) -> str:
+    import orjson
+
+    dumped = orjson.dumps(report.to_dict(lang, include=options.include), option=orjson.OPT_INDENT_2)
+    return dumped.decode()
+
+
+def _write_jsonl(report: Report, out: IO[str], lang: Lang, options: Options) -> None:
+    from checker.report.tabular import write_jsonl
+
+    write_jsonl(report, out, lang, include=options.include)
+
+
+def _jsonl(report: Report, lang: Lang, options: Options) -> str:
+    buffer = io.StringIO()
+    _write_jsonl(report, buffer, lang, options)
+    return buffer.getvalue()
+
+
+def _csv(report: Report, lang: Lang, options: Options) -> str:
+    from checker.report.tabular import render_csv
+
+    return render_csv(report, lang, include=options.include)
+
+
+def _junit(report: Report, lang: Lang, options: Options) -> str:
+    from checker.report.junit import render_junit
+
+    return render_junit(report, lang)
+
+
+def _sarif(report: Report, lang: Lang, options: Options) -> str:
+    from checker.report.sarif import render_sarif
+
+    return render_sarif(report, lang, include_rounding=options.include_rounding)
+
+
+def _github(report: Report, lang: Lang, options: Options) -> str:
+    from checker.report.github import render_github
+
+    return render_github(
+        report, lang, include_rounding=options.include_rounding, summary_path=options.summary_path
+    )
+
+
+FORMATS: dict[Name, Format] = {
+    f.name: f
+    for f in (
+        Format("text", _text, stream=_write_text, cells_of_shown=True),
+        Format("json", _json, newline=True),
+        Format("jsonl", _jsonl, stream=_write_jsonl, streams=True),
+        Format("csv", _csv),
+        Format("junit", _junit, every_outcome=True),
+        Format("sarif", _sarif, newline=True),
+        Format("github", _github),
+    )
+}
+assert tuple(FORMATS) == NAMES, "a format for each name, in the same order"
+
+
+def get(name: str) -> Format:
+    """The format called ``name`` (ValueError naming those there are, for another)."""
+    for found in FORMATS.values():
+        if found.name == name:
+            return found
+    raise ValueError(f"unknown format {name!r}: {', '.join(NAMES)}")
+
+
+def render(report: Report, name: str, lang: Lang, options: Options) -> str:
+    """The report as the text of format ``name`` (``Report.to_<name>``)."""
+    return get(name).render(report, lang, options)
 
 
 def write(report: Report, name: str, out: IO[str], lang: Lang, show: Iterable[str]) -> None:
-    """Write ``report`` as ``name`` (one of ``FORMATS``) to the text stream ``out``.
-
-    ``show``: the ``--show`` statuses (``rounding`` adds rounding differences to the
-    SARIF and GitHub findings; JSON, JSON Lines and CSV always carry them).
-    The GitHub summary goes to ``$GITHUB_STEP_SUMMARY`` when that is set.
-    """
-    shown = set(show)
-    include = shown | {"fail", "error", "rounding"}  # as the JSON report
-    rounding = "rounding" in shown
-    if name == "jsonl":
-        from checker.report.tabular import write_jsonl
-
-        write_jsonl(report, out, lang, include=include)
-        return
-    if name == "github":
-        from checker.report.github import render_github
-
-        summary = os.environ.get("GITHUB_STEP_SUMMARY") or None
-        text = render_github(report, lang, include_rounding=rounding, summary_path=summary)
-    elif name == "csv":
-        text = report.to_csv(lang, include=include)
-    elif name == "junit":
-        text = report.to_junit(lang)
-    elif name == "sarif":
-        text = report.to_sarif(lang, include_rounding=rounding) + "\n"
-    elif name == "json":
-        text = report.to_json(lang, include=include) + "\n"
-    else:
-        raise ValueError(f"unknown format {name!r}: {', '.join(FORMATS)}")
-    out.write(text)
+    """Write ``report`` as ``name`` to the text stream ``out``, as ``check --format`` does
+    (``show``: the ``--show`` statuses; see :meth:`Options.shown`)."""
+    get(name).write(report, out, lang, Options.shown(show))

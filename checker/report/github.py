@@ -11,7 +11,7 @@ follows the annotations.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -19,10 +19,7 @@ from checker.diagnostics import Lang, severity_word
 from checker.display import inert
 from checker.report.locate import DocumentLines, display_path, finding_pointer, place
 from checker.report.messages import STATUS_WORDS, cell_value, result_message
-from checker.report.sarif import finding_statuses, waived_flag
-
-if TYPE_CHECKING:
-    from checker.api import Report
+from checker.report.model import Report, finding_statuses, waived_flag
 
 LIMITS = {"error": 10, "warning": 10, "notice": 10}
 SUMMARY_ROWS = 200

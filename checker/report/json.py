@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-import polars as pl
+from typing import Any
 
 from checker import __version__, pointers
 from checker.diagnostics import Lang
 from checker.report.locate import rule_place
 from checker.report.messages import result_message, source_dict
-
-if TYPE_CHECKING:
-    from checker.api import Report
+from checker.report.model import DEFAULT_INCLUDE, Report, fingerprint
 
 REPORT_FORMAT = "rulecheck-report/1"
-DEFAULT_INCLUDE = ("fail", "error", "rounding")
 
 
 def _number(value: float | None) -> float | None:
@@ -79,22 +74,12 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
     return entry
 
 
-def fingerprint(row: dict[str, Any]) -> dict[str, Any]:
-    """What a ``[[waiver]]`` names to waive this result: document id, rule id and the row's
-    key (``checker.rowkeys``), or its index where the row has no key."""
-    found = {"document": row.get("id"), "rule": row["rule"]}
-    if row.get("row_key") is not None:
-        return {**found, "key": row["row_key"]}
-    return found if row.get("row") is None else {**found, "row": row["row"]}
-
-
 def report_dict(
     report: Report, lang: Lang = "zh", *, include: Iterable[str] | None = None
 ) -> dict[str, Any]:
     """The whole report: tool, summary, per-document summaries, results, document diagnostics."""
     statuses = list(include) if include is not None else list(DEFAULT_INCLUDE)
-    frame = report.frame
-    shown = frame.filter(pl.col("status").is_in(statuses))
+    shown = report.shown(statuses)
     per_document = report.results.per_document()
     return {
         "format": REPORT_FORMAT,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -21,9 +21,7 @@ from checker.diagnostics import Diagnostic, Lang
 from checker.display import xml_safe
 from checker.report.locate import place
 from checker.report.messages import cell_value, result_message
-
-if TYPE_CHECKING:
-    from checker.api import Report
+from checker.report.model import Report
 
 _COUNT_WORDS = {
     "fail": ("{n} 处不符", "fails in {n} place{s}"),

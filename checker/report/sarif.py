@@ -4,13 +4,12 @@ located at its cell in the document file, with the rule's place as a related loc
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
 from checker import __version__, ast, pointers
 from checker.diagnostics import Lang
-from checker.report.json import fingerprint
 from checker.report.locate import (
     DocumentLines,
     file_uri,
@@ -20,25 +19,13 @@ from checker.report.locate import (
     rule_text,
 )
 from checker.report.messages import cell_value, result_message, source_dict, source_label
-
-if TYPE_CHECKING:
-    from checker.api import Report
+from checker.report.model import Report, finding_statuses, fingerprint
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-
-
-def finding_statuses(include_rounding: bool) -> list[str]:
-    """The statuses the CI formats report: fail and error, rounding on request."""
-    return ["fail", "error"] + (["rounding"] if include_rounding else [])
-
-
-def waived_flag(frame: pl.DataFrame) -> pl.Expr:
-    """True where a waiver covers the result (frames checked without waivers: never)."""
-    return pl.col("waived").fill_null(False) if "waived" in frame.columns else pl.lit(False)
 
 
 def _rule_descriptor(rule: ast.Rule | ast.Rollup) -> dict[str, Any]:

@@ -4,18 +4,15 @@ the JSON report) and CSV (one result a row, flat columns)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import polars as pl
 
 from checker.diagnostics import Lang
 from checker.display import inert_frame
-from checker.report.json import DEFAULT_INCLUDE, result_dict
+from checker.report.json import result_dict
 from checker.report.messages import result_message
-from checker.report.sarif import waived_flag
-
-if TYPE_CHECKING:
-    from checker.api import Report
+from checker.report.model import Report, waived_flag
 
 CHUNK_ROWS = 10_000
 CSV_COLUMNS = (
@@ -43,11 +40,6 @@ CSV_COLUMNS = (
 )
 
 
-def _shown(report: Report, include: Iterable[str] | None) -> pl.DataFrame:
-    statuses = list(include) if include is not None else list(DEFAULT_INCLUDE)
-    return report.frame.filter(pl.col("status").is_in(statuses))
-
-
 def write_jsonl(
     report: Report, out: IO[str], lang: Lang = "zh", *, include: Iterable[str] | None = None
 ) -> int:
@@ -55,7 +47,7 @@ def write_jsonl(
     import orjson
 
     written = 0
-    for chunk in _shown(report, include).iter_slices(CHUNK_ROWS):
+    for chunk in report.shown(include).iter_slices(CHUNK_ROWS):
         out.write(
             "".join(
                 orjson.dumps(result_dict(row, lang)).decode() + "\n"
@@ -70,7 +62,7 @@ def csv_frame(
     report: Report, lang: Lang = "zh", *, include: Iterable[str] | None = None
 ) -> pl.DataFrame:
     """The CSV's frame: one result a row; cells as ``ref=value; …``."""
-    shown = _shown(report, include)
+    shown = report.shown(include)
     wanted = ("status", "lhs", "rhs", "diff", "tolerance", "reason", "op", "decimals")
     present = [c for c in wanted if c in shown.columns]
     messages = [result_message(r, lang) for r in shown.select(present).iter_rows(named=True)]

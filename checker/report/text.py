@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import polars as pl
 
@@ -13,9 +13,7 @@ from checker.diagnostics import Lang, severity_word
 from checker.display import inert
 from checker.report.locate import place, rule_place
 from checker.report.messages import STATUS_WORDS, cell_value, result_message, source_label
-
-if TYPE_CHECKING:
-    from checker.api import Report
+from checker.report.model import Report
 
 _STYLE = {"fail": "bold red", "error": "bold magenta", "rounding": "yellow", "pass": "green"}
 
