@@ -342,8 +342,9 @@ def include_trees(
 
     A folder given is its own tree; a file's tree is its folder. A file or folder
     inside the bundled rulesets has them all as its tree (``部门预算-上海`` includes
-    ``../共用/``). ``include_roots`` (``--include-root``) adds folders; by default the
-    ones :func:`checker.rulefiles.set_include_roots` set.
+    ``../共用/``), and so has a ruleset folder directly inside any folder named
+    ``rulesets`` (a checkout's copy of them). ``include_roots`` (``--include-root``)
+    adds folders; by default the ones :func:`checker.rulefiles.set_include_roots` set.
     """
     from checker.resources import rulesets_dir
     from checker.rulefiles import extra_include_roots
@@ -358,6 +359,10 @@ def include_trees(
         tree = p if p.is_dir() else p.parent
         if bundled is not None and tree.is_relative_to(bundled):
             tree = bundled
+        elif tree.parent.name == "rulesets":
+            # a ruleset of a `rulesets/` collection laid out like the bundled one (a
+            # checkout's, when the installed copy is elsewhere) reaches its siblings
+            tree = tree.parent
         trees.append(tree)
     extra = extra_include_roots() if include_roots is None else include_roots
     trees.extend(Path(_Loader.key(Path(r))) for r in extra)
