@@ -46,6 +46,7 @@ from checker import ast
 from checker.compile import BLOCK, Context, Planner, boolean, to_float
 from checker.diagnostics import Lang
 from checker.evaluate import prepare_statements, prepare_table
+from checker.syntax import descendants
 from checker.template import Table, Template
 from checker.units import table_factors
 
@@ -173,22 +174,11 @@ def _unscaled(value: pl.Expr) -> pl.Expr:
 # --------------------------------------------------------------------------- what rules read
 
 
-def _walk(node: object) -> Iterator[object]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        yield item
-        if isinstance(item, tuple | list):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(getattr(item, f) for f in item.__dataclass_fields__)
-
-
 def _aggregates(rule: ast.Rule) -> list[ast.Aggregate]:
     found: list[ast.Aggregate] = []
     seen: set[ast.Aggregate] = set()
     for part in (rule.check, rule.when, rule.row_filter):
-        for node in _walk(part):
+        for node in descendants(part):
             if (
                 isinstance(node, ast.Aggregate)
                 and node.func != "count"
@@ -201,11 +191,12 @@ def _aggregates(rule: ast.Rule) -> list[ast.Aggregate]:
 
 
 def _correlated(agg: ast.Aggregate) -> bool:
-    return any(isinstance(n, ast.ColumnRef) and n.outer for n in _walk(agg.where))
+    return any(isinstance(n, ast.ColumnRef) and n.outer for n in descendants(agg.where))
 
 
 def _outer_columns(agg: ast.Aggregate) -> list[str]:
-    return sorted({n.column for n in _walk(agg.where) if isinstance(n, ast.ColumnRef) and n.outer})
+    found = descendants(agg.where)
+    return sorted({n.column for n in found if isinstance(n, ast.ColumnRef) and n.outer})
 
 
 def _listed_cells(results: pl.DataFrame, template: Template) -> pl.DataFrame:

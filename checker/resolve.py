@@ -28,7 +28,7 @@ import contextlib
 import itertools
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -73,8 +73,8 @@ from checker.syntax import (
     STATEMENT_PREFIXES,
     UNITS,
     closest,
+    descendants,
     did_you_mean,
-    iter_children,
     parse_file,
     parse_text,
 )
@@ -705,17 +705,12 @@ class Resolver:
         return out
 
     def _uses_var(self, rule: Rule, var: str) -> bool:
-        stack: list[object] = [rule.check, rule.when, rule.row_filter]
-        while stack:
-            node = stack.pop()
-            if node is None:
-                continue
-            if isinstance(node, Name) and var in node.parts:
-                return True
-            if isinstance(node, CellRef | Aggregate | InColumn) and node.column == var:
-                return True
-            stack.extend(iter_children(node))
-        return False
+        return any(
+            (isinstance(node, Name) and var in node.parts)
+            or (isinstance(node, CellRef | Aggregate | InColumn) and node.column == var)
+            for part in (rule.check, rule.when, rule.row_filter)
+            for node in descendants(part)
+        )
 
     def _resolve_one(self, rule: Rule, scope: Table | None, ctx: _Ctx) -> Rule | None:
         errors_before = self.rule_errors
@@ -954,7 +949,7 @@ class Resolver:
             case Related(relation=relation, operand=operand):
                 value, kind = self.expr(operand, ctx)
                 self.need(kind, "amount", operand, relation)
-                if any(isinstance(n, ColumnRef) for n in _descendants(value)):
+                if any(isinstance(n, ColumnRef) for n in descendants(value)):
                     # another document has no "current row": document-level values only
                     self.error("rules.resolve.related-row", e.span, relation=relation)
                     raise _Failed
@@ -1371,15 +1366,6 @@ def resolve(
         span=header.span,
     )
     return ruleset, resolver.diagnostics
-
-
-def _descendants(node: object) -> Iterator[object]:
-    """``node`` and every AST node below it."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        yield item
-        stack.extend(iter_children(item))
 
 
 def default_precision(ruleset: Ruleset) -> Decimal:

@@ -577,6 +577,15 @@ def iter_children(node: object) -> Iterator[object]:
             yield value
 
 
+def descendants(node: object) -> Iterator[object]:
+    """``node`` and every AST node below it (depth first, last child first)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        stack.extend(iter_children(item))
+
+
 def _depth_and_poison(node: object) -> tuple[int, bool]:
     """Iteratively: the depth of ``node``'s tree and whether it holds an invalid placeholder."""
     deepest = 0
