@@ -211,10 +211,28 @@ def iter_check(
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)
     kept = None if keep is None else tuple(keep)
     for batch in iter_batches(paths, size=batch_size, schema=schema, max_bytes=max_bytes):
+        # A pass that reads a figure the import could not place is no verdict either: in a
+        # batch holding such a figure the passes are kept with their cells until the
+        # evidence step has regraded them (a cost only imported documents with an import
+        # note ever pay).
+        undecided = "pass" not in cells_for and _undecided(batch)
         results = engine.run(
-            batch.documents, batch.tables, batch.statements, cells_for=cells_for, keep=kept
+            batch.documents,
+            batch.tables,
+            batch.statements,
+            cells_for=(*cells_for, "pass") if undecided else cells_for,
+            keep=(*kept, "pass") if undecided and kept is not None else kept,
         )
-        yield batch, _evidence(results, batch, rules)
+        results = _evidence(results, batch, rules)
+        if undecided and kept is not None and "pass" not in kept:
+            results = replace(results, frame=results.frame.filter(pl.col("status") != "pass"))
+        yield batch, results
+
+
+def _undecided(batch: Batch) -> bool:
+    """Whether the batch holds a cell the import left unresolved."""
+    found = batch.provenance.get_column("unresolved", default=None)
+    return found is not None and bool(found.any())
 
 
 def _evidence(results: Results, batch: Batch, rules: Rules) -> Results:

@@ -337,9 +337,9 @@ RowKey = tuple[str, int, str]  # table, source line, side (收支) or ""
 _T7_FIGURE = (
     "支出经济分类汇总表's figure after the empty 政府性基金 cell (lines 374-375, 393-395, 411) "
     "is unresolved: by position 国有资本经营预算, read a cell short 上年结转结余, both adding "
-    "up (pin above); the transcription has it as 上年结转结余. A rule reading the "
-    "unresolved cell is an error naming it (unresolved-cell:…), never a verdict; one "
-    "reading the other candidate column (JJ-25: 上年结转结余, left empty) still judges"
+    "up (pin above); the transcription has it as 上年结转结余. Both candidate cells are "
+    "unresolved, so a rule reading either (a pass in the transcription included) is an "
+    "error naming it (unresolved-cell:…), never a verdict on a guess"
 )
 
 # Every finding in which checking the import differs from checking the transcription:
@@ -350,8 +350,16 @@ FINDING_PINS: dict[tuple[str, str, str, int | None], str] = {
     ("transcription", "JJ-01", "rounding", 374): _T7_FIGURE,
     ("transcription", "JJ-01", "rounding", 375): _T7_FIGURE,
     **{("import", "JJ-01", "error", line): _T7_FIGURE for line in T7_AMBIGUOUS},
-    # 经济表[合计].上年结转结余 (unresolved) against 收支总表's 27.11
-    ("import", "JJ-25", "fail", None): _T7_FIGURE,
+    # 经济表[合计].上年结转结余 against 收支总表's 27.11: fails by 27.11 if read as empty
+    ("import", "JJ-25", "error", None): _T7_FIGURE,
+    # passes in the transcription that read a candidate column (JJ-10/11: the 合计 row
+    # against the sum of the coded / department rows; JJ-24: 国有资本经营预算 against 表一)
+    **{
+        ("import", f"{rule}[{column}]", "error", None): _T7_FIGURE
+        for rule in ("JJ-10", "JJ-11")
+        for column in ("上年结转结余", "国有资本经营预算")
+    },
+    ("import", "JJ-24", "error", None): _T7_FIGURE,
 }
 
 
@@ -504,3 +512,30 @@ def test_rows_printed_a_cell_short_are_said_and_never_silent() -> None:
         "line": 307,
         "text": "3,820.30",
     }
+
+
+def test_a_pass_reading_an_undecided_figure_is_an_error_as_explain_says() -> None:
+    """A verdict that reads a figure the import could not place is no verdict, whatever it
+    would be: the rules that pass on the transcription but read 支出经济分类汇总表's
+    undecided columns are errors in ``check`` (counted as such) exactly as ``explain`` says,
+    whether or not the run keeps its passes."""
+    from checker.api import check, load_rules
+    from checker.documents.importer import import_document
+    from checker.explain import explain_rule, find_rules
+
+    rules = load_rules()
+    every = check([str(SEED)], rules, keep=None)
+    findings = check([str(SEED)], rules)
+    for report in (every, findings):
+        frame = report.frame
+        errors = frame.filter(frame["status"] == "error")
+        assert report.summary()["error"] == errors.height
+        undecided = set(errors.filter(errors["reason"].str.starts_with("unresolved-cell:"))["rule"])
+        assert {"JJ-24", "JJ-10[上年结转结余]", "JJ-11[国有资本经营预算]"} <= undecided
+    assert every.summary() == findings.summary()
+    document = import_document(str(SEED)).document
+    (jj24,) = find_rules(rules.ruleset, "JJ-24")
+    explained = explain_rule(jj24, rules.ruleset, rules.template, document)
+    assert [(t.verdict.status, t.verdict.reason) for t in explained.rows] == [
+        ("error", "unresolved-cell:支出经济分类汇总表[合计].国有资本经营预算")
+    ]

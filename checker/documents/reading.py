@@ -765,8 +765,8 @@ class Reader:
                 rec[col.name] = value
             else:
                 rec[col.name] = label_text(text) or None
-            if text:
-                box = _union(p.box.rounded() for p in parts if p.text)
+            if text or unresolved:  # (an undecided column's other candidate: no text)
+                box = _union(p.box.rounded() for p in parts if p.text or p.unresolved)
                 # a text dump's cell is where its line is (its box is in line space)
                 line = parts[0].line
                 cells[col.name] = (

@@ -413,7 +413,10 @@ def _rebuilt(
     for cell in grid.cells:
         if cell.row in moved:
             continue
-        if cell.col in unresolved.get(cell.row, ()):
+        # the empty cell one to the right of an undecided figure is its other candidate:
+        # unresolved too, so a rule reading either column is told, never judged on a guess
+        doubt = unresolved.get(cell.row, set())
+        if cell.col in doubt or (cell.col - 1 in doubt and not cell.text):
             cell = replace(cell, unresolved=True)
         cells.append(cell)
     for r, (_, texts) in moved.items():
