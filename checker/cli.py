@@ -84,6 +84,9 @@ def _language(lang: str) -> Lang:
 
 INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it (SIGTERM 143: checker.signals)
 BATCH_DOCUMENTS = 2_000  # = checker.documents.BATCH_DOCUMENTS (not imported: cold start)
+# coverage holds every result's operand cells, ~1.5 MB a seed-sized document: 250 a batch
+# peaks at ~1.6 GB where 2,000 peaked at 7 GB, at the same speed (bench/RESULTS.md)
+COVERAGE_BATCH = 250
 
 
 def _refuse_inputs(
@@ -890,7 +893,7 @@ def coverage_command(
     output_format: FormatOption = OutputFormat.text,
     lang: LangOption = "zh",
     schema: SchemaOption = None,
-    batch_size: BatchSizeOption = BATCH_DOCUMENTS,
+    batch_size: BatchSizeOption = COVERAGE_BATCH,
     include_root: IncludeRootOption = None,
     max_bytes: MaxBytesOption = None,
 ) -> None:

@@ -24,7 +24,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -39,6 +38,7 @@ from checker.diagnostics import (
     register,
     severity_word,
 )
+from checker.display import inert
 from checker.documents.provenance import place_of
 from checker.report.messages import STATUS_WORDS, reason_message, result_message, source_label
 from checker.report.text import _rule_lines
@@ -925,9 +925,11 @@ def read_document(
     """
     from checker.documents import load_documents
     from checker.documents.importer import import_document, is_importable
+    from checker.files import max_bytes, read_input
 
-    stdin = BytesIO(sys.stdin.buffer.read()) if path == "-" else None
-    batch = load_documents([path], schema=schema, stdin=stdin, jobs=1)
+    limit = max_bytes()  # --max-bytes, as check reads it (one byte over is refused there)
+    stdin = BytesIO(sys.stdin.buffer.read(limit + 1)) if path == "-" else None
+    batch = load_documents([path], schema=schema, max_bytes=limit, stdin=stdin, jobs=1)
     if len(batch.statuses) != 1:
         args = {"path": path, "count": len(batch.statuses)}
         diag = Diagnostic("explain.one-document", Location(path), args)
@@ -937,7 +939,7 @@ def read_document(
         raise RulecheckError(list(status.diagnostics), ExitCode.INVALID_DOCUMENT)
     if stdin is None and is_importable(status.path):  # a PDF or text dump: as imported
         return import_document(status.path).document, status.id, status.path
-    data = stdin.getvalue() if stdin is not None else Path(status.path).read_bytes()
+    data = stdin.getvalue() if stdin is not None else read_input(status.path, limit)
     if status.line is not None:
         data = data.splitlines()[status.line - 1]
     return orjson.loads(data), status.id, status.path
@@ -1053,7 +1055,7 @@ def _render_one(e: Explanation, lang: Lang) -> str:
         out.append(f"  {w('references')}")
         out.extend(f"    {_reference_line(r, lang)}" for r in e.references)
     if e.document is None and e.path is None:
-        return "\n".join(out)
+        return "\n".join(map(inert, out))
     out.append("")
     out.append(f"{w('document')} {e.document}  ({e.path})")
     if not e.rows:
@@ -1079,7 +1081,8 @@ def _render_one(e: Explanation, lang: Lang) -> str:
             )
         if trace.judgement is not None:
             out.extend(_judgement_lines(trace.judgement, lang, 2, top=True))
-    return "\n".join(out)
+    # a document's strings (id, path, keys, cell texts) shown inert, as in check's text
+    return "\n".join(map(inert, out))
 
 
 def _scope(rule: RuleNode, lang: Lang) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -189,3 +190,49 @@ __all__ = [
     "read_input_text",
     "set_max_bytes",
 ]
+
+
+Ident = tuple[int, int, str]  # a walked file: its folder's device and inode, its name
+
+
+def walk_tree(
+    root: Path, unreadable: Callable[[Path, OSError], None]
+) -> Iterator[tuple[Path, bool, Ident]]:
+    """Every file and folder below *root* as ``(path, is_dir, ident)``, in name order,
+    symbolic links followed but each folder walked once (a link loop ends; two ways into
+    a folder list its files once). A folder that cannot be listed (*root* included) is
+    passed to ``unreadable`` with its error: the caller says so, never skips it in silence."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, tuple[int, int]]] = []
+    try:
+        info = root.stat()
+        seen.add((info.st_dev, info.st_ino))
+        stack.append((root, (info.st_dev, info.st_ino)))
+    except OSError as exc:
+        unreadable(root, exc)
+    while stack:
+        folder, here = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            unreadable(folder, exc)
+            continue
+        below: list[tuple[Path, tuple[int, int]]] = []
+        for entry in entries:
+            path = folder / entry.name
+            try:
+                is_dir = entry.is_dir()
+                if not is_dir and not entry.is_file():
+                    continue  # a dangling link, a FIFO, a device: not an input file
+                target = entry.stat() if is_dir else None
+            except OSError:  # a looping link: not a folder to walk
+                continue
+            if target is not None:
+                key = (target.st_dev, target.st_ino)
+                if key in seen:
+                    continue
+                seen.add(key)
+                below.append((path, key))
+            yield path, is_dir, (*here, entry.name)
+        stack.extend(reversed(below))

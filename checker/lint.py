@@ -22,6 +22,7 @@ from checker.ast import Rollup, Ruleset
 from checker.diagnostics import Diagnostic, Lang, Location, severity_word
 from checker.files import InputFileError, read_input
 from checker.resolve import load_ruleset, sort_diagnostics
+from checker.rulefiles import Unreadable, rules_below, unreadable_diagnostics
 from checker.syntax import parse_file
 from checker.template import Template, load_template
 
@@ -45,9 +46,9 @@ class LintResult:
         return sum(d.severity == "warning" for d in self.diagnostics)
 
 
-def _expand(path: Path) -> list[Path]:
+def _expand(path: Path, unreadable: Unreadable | None = None) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.rules") if p.is_file())
+        return rules_below(path, unreadable)
     return [path]
 
 
@@ -81,8 +82,10 @@ def lint(paths: Sequence[str | Path], template: Template | None = None) -> LintR
     files: list[Path] = []
     for raw in paths:
         p = Path(raw)
-        expanded = _expand(p)
-        if p.is_dir() and not expanded:
+        unreadable: Unreadable = []
+        expanded = _expand(p, unreadable)
+        result.diagnostics.extend(unreadable_diagnostics(unreadable))
+        if p.is_dir() and not expanded and not unreadable:
             result.diagnostics.append(
                 Diagnostic("rules.io.no-rule-files", Location(str(p)), {"path": str(p)})
             )

@@ -68,6 +68,7 @@ from checker.ast import (
     String,
 )
 from checker.diagnostics import Diagnostic, Location, register
+from checker.rulefiles import Unreadable, unreadable_diagnostics
 from checker.rulefiles import rule_files as rule_files  # re-exported: public API
 from checker.syntax import (
     STATEMENT_PREFIXES,
@@ -395,8 +396,10 @@ def load_ruleset(
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = rule_files(p)
-            if not found:
+            unreadable: Unreadable = []
+            found = rule_files(p, unreadable)
+            loader.diagnostics.extend(unreadable_diagnostics(unreadable))
+            if not found and not unreadable:
                 loader.diagnostics.append(
                     Diagnostic("rules.io.no-rule-files", Location(str(p)), {"path": str(p)})
                 )

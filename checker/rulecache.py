@@ -20,7 +20,7 @@ from checker import diskcache
 from checker.ast import Ruleset
 from checker.diagnostics import Diagnostic
 from checker.resources import grammar_path
-from checker.rulefiles import extra_include_roots, rule_files
+from checker.rulefiles import Unreadable, extra_include_roots, rule_files
 from checker.template import Template
 
 _SOURCES = ("ast.py", "syntax.py", "resolve.py", "template.py", "diagnostics.py", "rulecache.py")
@@ -43,7 +43,11 @@ def _file_digest(path: str) -> str | None:
 
 def _listing(path: Path) -> list[str] | None:
     """What a folder argument stands for (None for a file: its digest covers it)."""
-    return [str(q) for q in rule_files(path)] if path.is_dir() else None
+    if not path.is_dir():
+        return None
+    unreadable: Unreadable = []
+    listed = [str(q) for q in rule_files(path, unreadable)]
+    return listed + [f"unreadable:{p}" for p, _ in unreadable]  # (resolve reports them)
 
 
 def _still_valid(stored: dict[str, Any], paths: Sequence[Path]) -> bool:

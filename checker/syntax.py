@@ -153,6 +153,10 @@ register(
             "rule file too large ({size} bytes, limit {limit})",
         ),
         "rules.io.empty": ("规则文件为空：没有任何规则", "empty rule file: no rules"),
+        "rules.io.folder-unreadable": (
+            "无法读取文件夹 {path}：{reason}；其中的规则文件未读取",
+            "cannot read the folder {path}: {reason}; the rule files in it were not read",
+        ),
         "rules.io.no-rule-files": (
             "目录 {path} 中没有 .rules 文件",
             "no .rules files in directory {path}",

@@ -117,6 +117,21 @@ def test_oversized_waiver_file_and_document(place: Path) -> None:
     assert "budget-document.schema.json" not in proc.stdout + proc.stderr
 
 
+def test_explain_document_is_held_to_max_bytes(place: Path) -> None:
+    """``explain --document`` reads its document under --max-bytes as ``check`` does, from
+    a file or from standard input."""
+    size = (place / "doc.json").stat().st_size
+    for document, stdin in (("doc.json", None), ("-", (place / "doc.json").read_bytes())):
+        args = ("explain", "T-01", "-r", "r.rules", "--document", document)
+        proc = rulecheck(
+            *args, "--max-bytes", "100", "--lang", "en", cwd=place, stdin=stdin, timeout=TIMEOUT
+        )
+        assert proc.returncode == 4, (proc.stdout, proc.stderr)
+        assert "raise the limit with --max-bytes" in proc.stdout + proc.stderr
+        ok = rulecheck(*args, "--max-bytes", str(size), cwd=place, stdin=stdin, timeout=TIMEOUT)
+        assert ok.returncode == 0, (ok.stdout, ok.stderr)
+
+
 def test_read_input(tmp_path: Path) -> None:
     path = tmp_path / "a.rules"
     path.write_bytes(b"12345")

@@ -60,6 +60,17 @@ def test_text_output_shows_controls_escaped(planted: tuple[Path, Path]) -> None:
     assert "\\n::error file=x::pwned\\x1b[31m" in out  # shown, escaped
 
 
+def test_explain_text_shows_controls_escaped(planted: tuple[Path, Path]) -> None:
+    """``explain --document`` traces the planted cell's row: its text shown escaped too."""
+    doc, rules = planted
+    done = rulecheck("explain", "RX", "-r", str(rules), "--document", str(doc), "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "\x1b" not in out and "\x07" not in out and "\x00" not in out and "\u202e" not in out
+    _no_command_lines(out)
+    assert "\\n::error file=x::pwned\\x1b[31m" in out  # the id and the cell, escaped
+
+
 def test_github_annotations_are_encoded(planted: tuple[Path, Path]) -> None:
     out = _run(planted, "github")
     _no_command_lines(out)

@@ -31,19 +31,25 @@ def tree(tmp_path: Path) -> Path:
     return docs
 
 
+def _unlistable(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``folder`` made one that cannot be listed, for any user (root reads a chmod-000
+    folder): ``os.scandir`` of it fails as for a folder without read permission."""
+    real = os.scandir
+
+    def scandir(path: os.PathLike[str] | str) -> object:
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    return folder
+
+
 def test_unreadable_subfolder_is_an_error_in_process(
     tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Any user (root reads a chmod-000 folder): the listing itself fails."""
-    real = os.scandir
-    blocked = tree / "sub"
-
-    def scandir(path: os.PathLike[str] | str) -> object:
-        if Path(path) == blocked:
-            raise PermissionError(13, "Permission denied")
-        return real(path)
-
-    monkeypatch.setattr(sources.os, "scandir", scandir)
+    blocked = _unlistable(tree / "sub", monkeypatch)
     with pytest.raises(RulecheckError) as caught:
         sources.iter_sources([str(tree)])
     assert caught.value.exit_code == ExitCode.INVALID_DOCUMENT
@@ -60,6 +66,46 @@ def test_unreadable_subfolder_cli(tree: Path) -> None:
     finally:
         blocked.chmod(0o755)
     assert done.returncode == 4, done.stderr
+    assert "cannot read the folder" in done.stderr
+
+
+@pytest.fixture
+def rule_tree(tmp_path: Path) -> Path:
+    """rules/a.rules and rules/sub/b.rules (no ruleset.rules: the folder is walked)."""
+    folder = tmp_path / "rules"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.rules").write_text(RULES, encoding="utf-8")
+    (folder / "sub" / "b.rules").write_text(RULES.replace("rule A", "rule B"), encoding="utf-8")
+    return folder
+
+
+def test_unreadable_rule_subfolder_is_an_error(
+    rule_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule folder whose subfolder cannot be listed: loading and linting it say so (an
+    error naming the folder), never check with the rules that could be read."""
+    from checker.lint import lint
+    from checker.resolve import load_ruleset
+    from checker.template import load_template
+
+    blocked = _unlistable(rule_tree / "sub", monkeypatch)
+    _, diagnostics = load_ruleset([rule_tree], load_template(None))
+    linted = lint([rule_tree]).diagnostics
+    for found in (diagnostics, linted):
+        unreadable = [d for d in found if d.code == "rules.io.folder-unreadable"]
+        assert [d.severity for d in unreadable] == ["error"], found
+        assert str(blocked) in unreadable[0].message("en")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod-000 folder")
+def test_unreadable_rule_subfolder_cli(rule_tree: Path) -> None:
+    blocked = rule_tree / "sub"
+    blocked.chmod(0)
+    try:
+        done = rulecheck("check", str(SEED), "-r", str(rule_tree), "--lang", "en")
+    finally:
+        blocked.chmod(0o755)
+    assert done.returncode == 3, done.stderr
     assert "cannot read the folder" in done.stderr
 
 

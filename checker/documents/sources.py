@@ -21,7 +21,7 @@ import orjson
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.documents.importer import is_importable, split_parts
 from checker.files import DEFAULT_MAX_BYTES as _DEFAULT_LIMIT
-from checker.files import InputFileError, open_input
+from checker.files import Ident, InputFileError, open_input, walk_tree
 
 DEFAULT_MAX_BYTES: Final = _DEFAULT_LIMIT
 """Documents larger than this are rejected without being read."""
@@ -139,50 +139,15 @@ def _is_document(path: Path) -> bool:
     return path.suffix.lower() in DOCUMENT_SUFFIXES
 
 
-Ident = tuple[int, int, str]  # a walked file: its folder's device and inode, its name
-
-
 def walk(root: Path, problems: list[Diagnostic]) -> Iterator[tuple[Path, bool, Ident]]:
-    """Every file and folder below *root* as ``(path, is_dir, ident)``, symbolic links
-    followed but each folder walked once (a link loop ends; two ways into a folder list
-    its files once); a folder that cannot be listed is a ``doc.folder-unreadable``
-    problem, never skipped in silence."""
-    seen: set[tuple[int, int]] = set()
-    stack: list[tuple[Path, tuple[int, int]]] = []
-    try:
-        info = root.stat()
-        seen.add((info.st_dev, info.st_ino))
-        stack.append((root, (info.st_dev, info.st_ino)))
-    except OSError as exc:
-        args = {"path": str(root), "error": exc.strerror or str(exc)}
-        problems.append(Diagnostic("doc.folder-unreadable", Location(str(root)), args))
-    while stack:
-        folder, here = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError as exc:
-            args = {"path": str(folder), "error": exc.strerror or str(exc)}
-            problems.append(Diagnostic("doc.folder-unreadable", Location(str(folder)), args))
-            continue
-        below: list[tuple[Path, tuple[int, int]]] = []
-        for entry in entries:
-            path = folder / entry.name
-            try:
-                is_dir = entry.is_dir()
-                if not is_dir and not entry.is_file():
-                    continue  # a dangling link, a FIFO, a device: not a document
-                target = entry.stat() if is_dir else None
-            except OSError:  # a looping link: not a folder to walk
-                continue
-            if target is not None:
-                key = (target.st_dev, target.st_ino)
-                if key in seen:
-                    continue
-                seen.add(key)
-                below.append((path, key))
-            yield path, is_dir, (*here, entry.name)
-        stack.extend(reversed(below))
+    """:func:`checker.files.walk_tree` with a folder that cannot be listed reported as a
+    ``doc.folder-unreadable`` problem, never skipped in silence."""
+
+    def unreadable(folder: Path, exc: OSError) -> None:
+        args = {"path": str(folder), "error": exc.strerror or str(exc)}
+        problems.append(Diagnostic("doc.folder-unreadable", Location(str(folder)), args))
+
+    return walk_tree(root, unreadable)
 
 
 def _glob(pattern: str, problems: list[Diagnostic]) -> list[tuple[str, bool, Ident | None]]:
