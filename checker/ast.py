@@ -184,22 +184,11 @@ class Aggregate:
     column_span: Span | None = field(default=None, compare=False)
 
 
-ScalarFunc = Literal[
-    "abs",  # abs(x)
-    "round",  # round(x, digits)
-    "pct",  # pct(part, whole) = part / whole * 100
-    "amount",  # amount(text, 万元): the amount a text like "≤80万元" states, in that unit
-    "length",  # length(text)
-    "coalesce",  # coalesce(a, b, …)
-    "wording",  # wording(说明.名称): the statement's direction word as printed (text)
-]
-
-
 @dataclass(frozen=True)
 class Call:
-    """A scalar function call."""
+    """A call of a function returning a value (``abs``, ``wording`` …: checker.functions)."""
 
-    func: ScalarFunc
+    func: str
     args: tuple[Expr, ...]
     span: Span = NOWHERE
 
@@ -292,11 +281,12 @@ class IsEmpty:
 
 
 @dataclass(frozen=True)
-class Matches:
-    """``matches(text, "regex")``: the whole text matches."""
+class Predicate:
+    """A call of a function returning a condition: ``matches(text, "regex")``,
+    ``contains(text, "…")`` (checker.functions)."""
 
-    operand: Expr
-    pattern: str
+    func: str
+    args: tuple[Expr, ...]
     span: Span = NOWHERE
 
 
@@ -347,7 +337,7 @@ Cond: TypeAlias = (
     | Not
     | IsNull
     | IsEmpty
-    | Matches
+    | Predicate
     | StartsWith
     | InValues
     | InColumn

@@ -24,21 +24,21 @@ an operand cannot be evaluated (missing row, division by zero).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import polars as pl
 
 from checker import ast
 from checker.collecting import ENGINE
-from checker.regex import anchored
+from checker.functions import FUNCTIONS, Function, arguments, returns
+from checker.intervals import DEC, F64, Num, to_float
+from checker.intervals import distinct as _distinct
+from checker.intervals import first_reason as _reason
+from checker.intervals import lit_dec as _lit_dec
 from checker.template import LABEL_PREFIX_PATTERN, Table, Template, normalize_label
-
-DEC = pl.Decimal(38, 4)
-F64 = pl.Float64
 
 PASS, ROUNDING, FAIL, ERROR, SKIPPED = 0, 1, 2, 3, 4
 # Typed literals: an untyped one is coerced while Polars plans, every time it runs.
@@ -49,9 +49,6 @@ STATUS_NAMES = ("pass", "rounding", "fail", "error", "skipped")
 
 LABEL = "__label"  # normalised label column added to every table frame
 BLOCK = "__block"  # unit block number (rows after the n-th subtotal row)
-
-_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
-_AMOUNT_TEXT = r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(亿元|万元|元)"
 
 
 class CompileError(Exception):
@@ -75,84 +72,9 @@ def normalize_label_expr(expr: pl.Expr) -> pl.Expr:
 # --------------------------------------------------------------------------- values
 
 
-@dataclass(frozen=True)
-class Num:
-    """A compiled numeric value: the value, its interval, and why it may be missing."""
-
-    v: pl.Expr
-    lo: pl.Expr
-    hi: pl.Expr
-    exact: bool = True  # Decimal (True) or Float64 (False)
-    reason: pl.Expr | None = None  # Utf8 "code:detail" when it cannot be evaluated
-    # False only where ``v`` is known never to be null (a published amount, a literal),
-    # which spares the comparison its "no value" test.
-    nullable: bool = True
-
-    const: Decimal | None = None  # the value, for a literal
-
-    def as_float(self) -> Num:
-        if not self.exact:
-            return self
-        if self.const is not None:
-            f = pl.lit(float(self.const), F64)
-            return Num(f, f, f, False, None, False, self.const)
-        return Num(
-            to_float(self.v),
-            to_float(self.lo),
-            to_float(self.hi),
-            False,
-            self.reason,
-            self.nullable,
-        )
-
-
-def to_float(value: pl.Expr) -> pl.Expr:
-    """Decimal → Float64, correctly rounded like Python's ``float(Decimal)``.
-
-    Polars' cast divides the (exact, below 2**53) scaled integer by an exact power
-    of ten, one correctly rounded operation: the same double as parsing the text
-    (checked on 600,000 random amounts, and by the differential property test).
-    Arithmetic spelled out here instead may be rewritten into a multiplication by
-    0.0001, which is not.
-    """
-    return value.cast(F64)
-
-
-_QUANTUM = Decimal(1).scaleb(-(DEC.scale or 0))
-
-
-@cache
-def _lit_dec(value: Decimal | int) -> pl.Expr:
-    """A Decimal literal of the amounts' type: typed as it is made where it fits the scale
-    (a cast is one more expression node for Polars to plan and run every time)."""
-    d = Decimal(value)
-    try:
-        fits = d == d.quantize(_QUANTUM)
-    except ArithmeticError:
-        fits = False
-    return pl.lit(d, dtype=DEC) if fits else pl.lit(d).cast(DEC)
-
-
-def _distinct(exprs: Iterable[pl.Expr | None]) -> list[pl.Expr]:
-    """The expressions, without Nones and without repeats (``meta.eq``), in order."""
-    found: list[pl.Expr] = []
-    for e in exprs:
-        if e is not None and not any(e.meta.eq(f) for f in found):
-            found.append(e)
-    return found
-
-
 def _same(a: pl.Expr | None, b: pl.Expr | None) -> bool:
     """Whether two optional expressions are the same (both absent, or ``meta.eq``)."""
     return (a is None and b is None) or (a is not None and b is not None and a.meta.eq(b))
-
-
-def _reason(*reasons: pl.Expr | None) -> pl.Expr | None:
-    """The first present reason (the same expression listed twice counts once)."""
-    present = _distinct(reasons)
-    if not present:
-        return None
-    return present[0] if len(present) == 1 else pl.coalesce(present)
 
 
 def _published(value: pl.Expr, half: Decimal) -> Num:
@@ -405,9 +327,7 @@ class Planner:
             targets = docs.select(pl.col("document").alias("__target"), *keys).unique(
                 subset=list(keys), keep="first", maintain_order=True
             )
-            pairs = wanted.join(targets, on=list(keys), how="left").select(
-                "document", "__target"
-            )
+            pairs = wanted.join(targets, on=list(keys), how="left").select("document", "__target")
             theirs = base.select(
                 pl.col("document").alias("__target"),
                 *(pl.col(n).alias(f"__{relation}__{n}") for n in sorted(names)),
@@ -485,6 +405,12 @@ class Context:
             name = self.planner.related(self.related, name)
         self.columns_used.add(name)
         return pl.col(name)
+
+    def statement_wording(self, name: str) -> pl.Expr:
+        """The direction word the prose prints with a statement (``wording(说明.…)``)."""
+        wording = self.w(self.planner.statement_wording(name))
+        self.cells.append(_text_cell("说明", pl.lit(None), name, wording, f"wording(说明.{name})"))
+        return wording
 
     def half_of(self, role: str | None) -> Decimal:
         """The rounding half-width of a figure of table ``role`` (its own unit's, in the
@@ -788,71 +714,22 @@ def _outer_columns(node: object) -> set[str]:
 
 
 def _call(func: str, args: Sequence[ast.Expr], ctx: Context, span: ast.Span) -> Num:
-    if func == "abs":
-        n = number(args[0], ctx)
-        zero = _lit_dec(0) if n.exact else pl.lit(0.0)
-        lo = pl.when(n.lo >= 0).then(n.lo).when(n.hi <= 0).then(-n.hi).otherwise(zero)
-        hi = pl.max_horizontal(n.lo.abs(), n.hi.abs())
-        return Num(n.v.abs(), lo, hi, n.exact, n.reason, n.nullable)
-    if func == "round":
-        n = number(args[0], ctx)
-        digits = int(args[1].value) if len(args) > 1 and isinstance(args[1], ast.Number) else 0
-        if n.exact:  # Decimal: half-even
-            return Num(
-                n.v.round(digits),
-                n.lo.round(digits),
-                n.hi.round(digits),
-                True,
-                n.reason,
-                n.nullable,
-            )
-        scale, back = float(10**digits), 1.0 / 10**digits  # float: half-up, spelled out
+    spec = FUNCTIONS.get(func)
+    if spec is not None and spec.expand is not None:
+        return number(spec.expand(args, span), ctx)
+    if spec is None or spec.polars is None or spec.result != "amount":
+        raise CompileError(f"not a number: {func}", span)
+    result: Num = spec.polars(ctx, *_arguments(spec, args, ctx))
+    return result
 
-        def half_up(x: pl.Expr) -> pl.Expr:
-            shifted: pl.Expr = (x * scale + 0.5).floor()
-            return shifted.mul(back)
 
-        return Num(half_up(n.v), half_up(n.lo), half_up(n.hi), False, n.reason, n.nullable)
-    if func == "pct":
-        part, whole = number(args[0], ctx), number(args[1], ctx)
-        ratio = ctx.bind(_div(part, whole, ctx))
-        d = _lit_dec(100)
-        hundred = Num(d, d, d, nullable=False, const=Decimal(100))
-        return ctx.bind(_mul(ratio, hundred, ctx))
-    if func == "coalesce":
-        nums = [number(a, ctx) for a in args]
-        return Num(
-            pl.coalesce([n.v for n in nums]),
-            pl.coalesce([n.lo for n in nums]),
-            pl.coalesce([n.hi for n in nums]),
-            all(n.exact for n in nums),
-            _reason(*(n.reason for n in nums)),
-            all(n.nullable for n in nums),
-        )
-    if func == "length":
-        v = text(args[0], ctx).str.len_chars().cast(pl.Int64).cast(DEC)
-        return Num(v, v, v)
-    if func == "amount":
-        unit = args[1].value if len(args) > 1 and isinstance(args[1], ast.String) else "万元"
-        source = text(args[0], ctx)
-        number_text = source.str.extract(_AMOUNT_TEXT, 1).str.replace_all(",", "")
-        unit_text = ctx.let(source.str.extract(_AMOUNT_TEXT, 2))
-        raw = ctx.let(number_text.cast(DEC, strict=False))
-        factor = pl.lit(None, DEC)
-        converted = [
-            pl.when(unit_text == name).then(
-                raw * pl.lit(scale / _UNITS[unit]).cast(pl.Decimal(38, 8))
-            )
-            for name, scale in _UNITS.items()
-        ]
-        v = ctx.let(pl.coalesce([*converted, factor]).cast(DEC))
-        reason = (
-            pl.when(v.is_null())
-            .then(pl.lit("no-amount:") + source.fill_null(""))
-            .otherwise(pl.lit(None, pl.Utf8))
-        )
-        return Num(v, v, v, True, reason)
-    raise CompileError(f"unknown function {func}", span)
+def _arguments(spec: Function, args: Sequence[ast.Expr], ctx: Context) -> list[Any]:
+    """A call's arguments as its implementation takes them (:func:`functions.arguments`);
+    a pattern is listed with the operands, as what the text was tested against."""
+    for param, arg in spec.bind(args):
+        if param.kind == "pattern" and isinstance(arg, ast.String):
+            ctx.cells.append(_text_cell("", pl.lit(None), None, pl.lit(arg.value), spec.name))
+    return arguments(spec, args, lambda a: number(a, ctx), lambda a: text(a, ctx))
 
 
 def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
@@ -873,11 +750,10 @@ def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
                 _text_cell(ref.table, ctx.w(row), ref.column, ctx.w(value), _ref_text(ref))
             )
             return ctx.w(value)
-        case ast.Call(func="wording", args=(ast.StatementRef(name=name),)):
-            wording = ctx.w(ctx.planner.statement_wording(name))
-            ctx.cells.append(
-                _text_cell("说明", pl.lit(None), name, wording, f"wording(说明.{name})")
-            )
+        case ast.Call(func=func, args=args) if returns(func, "text"):
+            spec = FUNCTIONS[func]
+            assert spec.polars is not None
+            wording: pl.Expr = spec.polars(ctx, *_arguments(spec, args, ctx))
             return wording
     raise CompileError(f"not text: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
 
@@ -885,8 +761,10 @@ def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
 def is_text(expr: ast.Expr, ctx: Context) -> bool:
     """Whether ``expr`` is text (a string literal or a text column/cell)."""
     match expr:
-        case ast.String() | ast.Call(func="wording"):
+        case ast.String():
             return True
+        case ast.Call(func=func):
+            return returns(func, "text")
         case ast.ColumnRef(column=column, outer=outer):
             table = ctx.outer_table if outer else ctx.row_table
             col = table.column(column) if table is not None else None
@@ -945,10 +823,11 @@ def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
         case ast.IsEmpty(table=role, negated=negated):
             empty = ctx.w(ctx.planner.empty(role))
             return empty.not_() if negated else empty
-        case ast.Matches(operand=operand, pattern=pattern):
-            got = text(operand, ctx)
-            ctx.cells.append(_text_cell("", pl.lit(None), None, pl.lit(pattern), "matches"))
-            return got.str.contains(anchored(pattern)).fill_null(False)
+        case ast.Predicate(func=func, args=args):
+            spec = FUNCTIONS[func]
+            assert spec.polars is not None
+            holds: pl.Expr = spec.polars(ctx, *_arguments(spec, args, ctx))
+            return holds
         case ast.StartsWith(operand=operand, prefix=prefix):
             return text(operand, ctx).str.starts_with(text(prefix, ctx)).fill_null(False)
         case ast.InValues(operand=operand, values=values, negated=negated):
@@ -957,9 +836,7 @@ def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
                 inside = text(operand, ctx).is_in(options).fill_null(False)
                 listed = "、".join(options[:_SHOWN_VALUES]) + ("…" if len(options) > 8 else "")
                 ctx.cells.append(
-                    _cell_struct(
-                        "", pl.lit(None), None, pl.lit(len(options)), "in", pl.lit(listed)
-                    )
+                    _cell_struct("", pl.lit(None), None, pl.lit(len(options)), "in", pl.lit(listed))
                 )
             else:
                 n = number(operand, ctx)
@@ -975,9 +852,7 @@ def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
                 head.list.len() > _SHOWN_VALUES
             ).then(pl.lit("…")).otherwise(pl.lit(""))
             ctx.cells.append(
-                _cell_struct(
-                    role, pl.lit(None), column, head.list.len(), f"{role}.{column}", shown
-                )
+                _cell_struct(role, pl.lit(None), column, head.list.len(), f"{role}.{column}", shown)
             )
             return inside.not_() if negated else inside
         case ast.Exists(ref=ref):
@@ -999,7 +874,7 @@ def _raw(expr: ast.Expr, ctx: Context) -> pl.Expr:
         case ast.StatementRef(name=name):
             value, _found = ctx.planner.statement(name)
             return ctx.w(value)
-        case ast.Call(func="wording"):
+        case ast.Call(func=func) if returns(func, "text"):
             return text(expr, ctx)
     return number(expr, ctx).v
 

@@ -43,9 +43,10 @@ from typing import IO, TYPE_CHECKING, Any
 import polars as pl
 
 from checker import ast
-from checker.compile import BLOCK, Context, Planner, boolean, to_float
+from checker.compile import BLOCK, Context, Planner, boolean
 from checker.diagnostics import Lang
 from checker.evaluate import prepare_statements, prepare_table
+from checker.intervals import to_float
 from checker.syntax import descendants
 from checker.template import Table, Template
 from checker.units import table_factors

@@ -22,7 +22,6 @@ from checker.collecting import SMALL_BATCH, collect_plans
 from checker.compile import (
     BLOCK,
     CELL_DTYPE,
-    DEC,
     LABEL,
     STATUS_NAMES,
     CompiledRule,
@@ -44,6 +43,7 @@ from checker.compile import (
     rollup_results,
     table_plan,
 )
+from checker.intervals import DEC
 from checker.template import Table, Template
 from checker.units import table_factors, table_halves
 
@@ -278,7 +278,17 @@ def _code_digest() -> str:
 
     here = Path(__file__).parent
     return diskcache.source_digest(
-        *(here / n for n in ("ast.py", "compile.py", "evaluate.py", "units.py"))
+        *(
+            here / n
+            for n in (
+                "ast.py",
+                "intervals.py",
+                "functions.py",
+                "compile.py",
+                "evaluate.py",
+                "units.py",
+            )
+        )
     )
 
 

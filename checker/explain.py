@@ -40,6 +40,7 @@ from checker.diagnostics import (
 )
 from checker.display import inert
 from checker.documents.provenance import place_of
+from checker.functions import FUNCTIONS
 from checker.report.messages import STATUS_WORDS, reason_message, result_message, source_label
 from checker.report.text import _rule_lines
 from checker.template import Table, Template
@@ -173,8 +174,8 @@ def show(node: ast.Expr | ast.Cond | None) -> str:
             return f"{show(operand)} is {'not ' if negated else ''}null"
         case ast.IsEmpty(table=table, negated=negated):
             return f"{table} is {'not ' if negated else ''}empty"
-        case ast.Matches(operand=operand, pattern=pattern):
-            return f'matches({show(operand)}, "{pattern}")'
+        case ast.Predicate(func=func, args=args):
+            return f"{func}({', '.join(show(a) for a in args)})"
         case ast.StartsWith(operand=operand, prefix=prefix):
             return f"{show(operand)} startswith {show(prefix)}"
         case ast.InValues(operand=operand, values=values, negated=negated):
@@ -608,8 +609,9 @@ def _cond_reads(cond: ast.Cond, env: reference._Env, at: int | None, out: list[R
                 _cond_reads(item, env, at, out)
         case ast.Not(item=item):
             _cond_reads(item, env, at, out)
-        case ast.Matches(operand=operand):
-            _expr_reads(operand, env, at, out, as_text=True)
+        case ast.Predicate(func=func, args=args):
+            for kind, arg in _valued(func, args):
+                _expr_reads(arg, env, at, out, as_text=kind == "text")
         case ast.StartsWith(operand=operand, prefix=prefix):
             _expr_reads(operand, env, at, out, as_text=True)
             _expr_reads(prefix, env, at, out, as_text=True)
@@ -639,14 +641,17 @@ def _expr_reads(
             _expr_reads(right, env, at, out, as_text=False)
         case ast.Neg(operand=operand):
             _expr_reads(operand, env, at, out, as_text=False)
-        case ast.Call(func="length" | "amount", args=args):
-            _expr_reads(args[0], env, at, out, as_text=True)
-        case ast.Call(func="abs" | "round", args=args):
-            _expr_reads(args[0], env, at, out, as_text=False)
-        case ast.Call(func="pct" | "coalesce", args=args):
-            for arg in args:
-                _expr_reads(arg, env, at, out, as_text=False)
+        case ast.Call(func=func, args=args):
+            for kind, arg in _valued(func, args):
+                _expr_reads(arg, env, at, out, as_text=kind == "text")
     # a statement, a literal, wording(…), 上年(…) (another document): no table cell
+
+
+def _valued(func: str, args: Sequence[ast.Expr]) -> list[tuple[str, ast.Expr]]:
+    """A call's arguments that are values (amounts, texts), with their kind: what it
+    reads (a literal unit, pattern or number of digits is part of the rule)."""
+    pairs = FUNCTIONS[func].bind(args)
+    return [(p.kind, a) for p, a in pairs if p.kind in ("amount", "text")]
 
 
 def _provenance_cells(document: Mapping[str, Any], role: str) -> list[Mapping[str, Any]]:
@@ -765,8 +770,10 @@ def _tested(cond: ast.Cond) -> list[ast.Expr]:
     match cond:
         case ast.Compare(left=left, right=right):
             return [left, right]
-        case ast.IsNull(operand=o) | ast.Matches(operand=o) | ast.InValues(operand=o):
+        case ast.IsNull(operand=o) | ast.InValues(operand=o):
             return [o]
+        case ast.Predicate(func=func, args=args):
+            return [a for _, a in _valued(func, args)]
         case ast.InColumn(operand=o):
             return [o]
         case ast.StartsWith(operand=o, prefix=p):
@@ -780,12 +787,7 @@ def _tested(cond: ast.Cond) -> list[ast.Expr]:
 
 def _trace(expr: ast.Expr, env: reference._Env, depth: int, steps: list[Step]) -> None:
     """Append ``expr``'s steps, operands first (post-order), each with its interval."""
-    if reference.is_text(expr, env) or (isinstance(expr, ast.Call) and expr.func == "length"):
-        if isinstance(expr, ast.Call) and expr.func == "length":  # the text, then its length
-            _trace(expr.args[0], env, depth + 1, steps)
-            val = reference.number(expr, env)
-            steps.append(Step(depth, show(expr), val.v, val.lo, val.hi, op="length"))
-            return
+    if reference.is_text(expr, env):
         text = reference.text(expr, env)
         steps.append(Step(depth, show(expr), text, where=_where(expr, env)))
         return
@@ -798,14 +800,12 @@ def _trace(expr: ast.Expr, env: reference._Env, depth: int, steps: list[Step]) -
         case ast.Neg(operand=operand):
             _trace(operand, env, depth + 1, steps)
             _operation(expr, env, depth, steps, "neg", (_bounds(operand, env),))
-        case ast.Call(func=func, args=args) if func != "amount":
-            numeric = [a for a in args if not (func == "round" and a is args[-1] and len(args) > 1)]
-            for arg in numeric:
+        case ast.Call(func=func, args=args):  # its values (texts, amounts), then its own
+            valued = _valued(func, args)
+            for _, arg in valued:
                 _trace(arg, env, depth + 1, steps)
-            _operation(expr, env, depth, steps, func, tuple(_bounds(a, env) for a in numeric))
-        case ast.Call(args=args):  # amount(text, unit): the text, then the amount it states
-            _trace(args[0], env, depth + 1, steps)
-            _operation(expr, env, depth, steps, "amount", ())
+            amounts = tuple(_bounds(a, env) for kind, a in valued if kind == "amount")
+            _operation(expr, env, depth, steps, func, amounts)
         case ast.Related(relation=relation) if env.doc.related(relation) is None:
             # the run holds no such document: no value (check shows —), and why
             val = reference.number(expr, env)

@@ -11,54 +11,20 @@ never used to check documents in production.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
-from checker import ast, regex
+from checker import ast
+from checker.functions import FUNCTIONS, Function, arguments, returns
+from checker.intervals import QUANTUM, Number, Val, lift
+from checker.intervals import to_decimal as _dec
+from checker.intervals import to_py_float as _f
 from checker.template import Table, Template, normalize_label
 from checker.units import table_factors, table_halves
 
-QUANTUM = Decimal("0.0001")
-_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
-_AMOUNT_TEXT = re.compile(r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(亿元|万元|元)")
-
 Row = Mapping[str, Any]
-Number = Any  # Decimal (exact) or float (after * and /)
-
-
-class Missing(Exception):
-    """An operand cannot be evaluated; ``reason`` is ``code:detail``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Val:
-    """A value with its rounding interval and an optional error reason."""
-
-    v: Number  # None when it cannot be evaluated
-    lo: Number
-    hi: Number
-    exact: bool = True
-    reason: str | None = None
-
-    def as_float(self) -> Val:
-        if not self.exact:
-            return self
-        return Val(_f(self.v), _f(self.lo), _f(self.hi), False, self.reason)
-
-
-def _f(x: Number | None) -> float | None:
-    return None if x is None else float(x)
-
-
-def _dec(x: Any) -> Decimal:
-    return Decimal(str(x)).quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
 @dataclass(frozen=True)
@@ -143,6 +109,12 @@ class _Env:
     row: Row | None = None
     outer_table: Table | None = None
     outer_row: Row | None = None
+
+    def statement_wording(self, name: str) -> str | None:
+        """The direction word the prose prints with a statement (``wording(说明.…)``)."""
+        statement = (self.doc.doc.get("statements") or {}).get(name)
+        wording = None if statement is None else statement.get("wording")
+        return None if wording is None else str(wording)
 
 
 def _cell(value: Any, half: Decimal) -> Val:
@@ -235,11 +207,6 @@ def _neg(x: Number | None) -> Number | None:
     return None if x is None else -x
 
 
-def _lift(f: Any, *xs: Any) -> Any:
-    """Apply ``f`` unless an argument is missing (Polars' null propagation)."""
-    return None if any(x is None for x in xs) else f(*xs)
-
-
 def _add(a: Val, b: Val, op: str) -> Val:
     if a.exact != b.exact:
         a, b = a.as_float(), b.as_float()
@@ -247,12 +214,10 @@ def _add(a: Val, b: Val, op: str) -> Val:
     if op == "+":
         add = lambda x, y: x + y  # noqa: E731
         return Val(
-            _lift(add, a.v, b.v), _lift(add, a.lo, b.lo), _lift(add, a.hi, b.hi), a.exact, reason
+            lift(add, a.v, b.v), lift(add, a.lo, b.lo), lift(add, a.hi, b.hi), a.exact, reason
         )
     sub = lambda x, y: x - y  # noqa: E731
-    return Val(
-        _lift(sub, a.v, b.v), _lift(sub, a.lo, b.hi), _lift(sub, a.hi, b.lo), a.exact, reason
-    )
+    return Val(lift(sub, a.v, b.v), lift(sub, a.lo, b.hi), lift(sub, a.hi, b.lo), a.exact, reason)
 
 
 def _mul(a: Val, b: Val) -> Val:
@@ -324,52 +289,17 @@ def _aggregate(agg: ast.Aggregate, env: _Env) -> Val:
 
 
 def _call(func: str, args: tuple[ast.Expr, ...], env: _Env) -> Val:
-    if func == "abs":
-        n = number(args[0], env)
-        zero: Number = Decimal(0).quantize(QUANTUM) if n.exact else 0.0
-        lo = hi = None
-        if n.lo is not None and n.hi is not None:
-            lo = n.lo if n.lo >= 0 else (-n.hi if n.hi <= 0 else zero)
-            hi = max(abs(n.lo), abs(n.hi))
-        return Val(_lift(abs, n.v), lo, hi, n.exact, n.reason)
-    if func == "round":
-        n = number(args[0], env)
-        digits = int(args[1].value) if len(args) > 1 and isinstance(args[1], ast.Number) else 0
-        v, lo, hi = (_round(x, digits) for x in (n.v, n.lo, n.hi))
-        return Val(v, lo, hi, n.exact, n.reason)
-    if func == "pct":
-        hundred = _dec(100)
-        return _mul(
-            _div(number(args[0], env), number(args[1], env)), Val(hundred, hundred, hundred)
-        )
-    if func == "coalesce":
-        vals = [number(a, env) for a in args]
-        return vals[0]
-    if func == "length":
-        s = text(args[0], env)
-        v = _dec(len(s)) if s is not None else None
-        return Val(v, v, v)
-    if func == "amount":
-        unit = args[1].value if len(args) > 1 and isinstance(args[1], ast.String) else "万元"
-        source = text(args[0], env)
-        m = _AMOUNT_TEXT.search(source) if source is not None else None
-        if m is None:
-            return Val(None, None, None, True, f"no-amount:{source or ''}")
-        raw = Decimal(m.group(1).replace(",", ""))
-        v = (raw * (_UNITS[m.group(2)] / _UNITS[unit])).quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
-        return Val(v, v, v)
-    raise TypeError(func)
+    spec = FUNCTIONS[func]
+    if spec.expand is not None:
+        return number(spec.expand(args, ast.NOWHERE), env)
+    assert spec.python is not None and spec.result == "amount", func
+    result: Val = spec.python(env, *_arguments(spec, args, env))
+    return result
 
 
-def _round(x: Number | None, digits: int) -> Number | None:
-    if x is None:
-        return None
-    if isinstance(x, Decimal):
-        return x.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN).quantize(QUANTUM)
-    shifted = x * float(10**digits) + 0.5
-    if not math.isfinite(shifted):
-        return shifted * (1.0 / 10**digits)
-    return math.floor(shifted) * (1.0 / 10**digits)
+def _arguments(spec: Function, args: tuple[ast.Expr, ...], env: _Env) -> list[Any]:
+    """A call's arguments as its implementation takes them (:func:`functions.arguments`)."""
+    return arguments(spec, args, lambda a: number(a, env), lambda a: text(a, env))
 
 
 def text(expr: ast.Expr, env: _Env) -> str | None:
@@ -388,18 +318,21 @@ def text(expr: ast.Expr, env: _Env) -> str | None:
                 return None
             value = found[1].get(ref.column) if ref.column else None
             return None if value is None else str(value)
-        case ast.Call(func="wording", args=(ast.StatementRef(name=name),)):
-            statement = (env.doc.doc.get("statements") or {}).get(name)
-            wording = None if statement is None else statement.get("wording")
-            return None if wording is None else str(wording)
+        case ast.Call(func=func, args=args) if returns(func, "text"):
+            spec = FUNCTIONS[func]
+            assert spec.python is not None
+            got: str | None = spec.python(env, *_arguments(spec, args, env))
+            return got
     raise TypeError(type(expr).__name__)
 
 
 def is_text(expr: ast.Expr, env: _Env) -> bool:
     """Mirror of ``compile.is_text``."""
     match expr:
-        case ast.String() | ast.Call(func="wording"):
+        case ast.String():
             return True
+        case ast.Call(func=func):
+            return returns(func, "text")
         case ast.ColumnRef(column=column, outer=outer):
             table = env.outer_table if outer else env.row_table
             col = table.column(column) if table is not None else None
@@ -459,9 +392,10 @@ def boolean(cond: ast.Cond, env: _Env) -> bool:
                 row.get(c) is not None for row in env.doc.rows(role) for c in table.amount_columns
             )
             return (not empty) if negated else empty
-        case ast.Matches(operand=operand, pattern=pattern):
-            s = text(operand, env)
-            return s is not None and regex.fullmatch(pattern, s)
+        case ast.Predicate(func=func, args=args):
+            spec = FUNCTIONS[func]
+            assert spec.python is not None
+            return bool(spec.python(env, *_arguments(spec, args, env)))
         case ast.StartsWith(operand=operand, prefix=prefix):
             s, p = text(operand, env), text(prefix, env)
             return s is not None and p is not None and s.startswith(p)
@@ -498,7 +432,7 @@ def _raw(expr: ast.Expr, env: _Env) -> Any:
         case ast.StatementRef(name=name):
             statement = (env.doc.doc.get("statements") or {}).get(name)
             return None if statement is None else statement.get("value")
-        case ast.Call(func="wording"):
+        case ast.Call(func=func) if returns(func, "text"):
             return text(expr, env)
     return number(expr, env).v
 

@@ -51,12 +51,12 @@ from checker.ast import (
     InValues,
     IsEmpty,
     IsNull,
-    Matches,
     Name,
     Neg,
     Not,
     Number,
     Or,
+    Predicate,
     Related,
     Rollup,
     RowKey,
@@ -68,6 +68,7 @@ from checker.ast import (
     String,
 )
 from checker.diagnostics import Diagnostic, Location, register
+from checker.functions import FUNCTIONS, LITERAL_KINDS
 from checker.rulefiles import Unreadable, unreadable_diagnostics
 from checker.rulefiles import rule_files as rule_files  # re-exported: public API
 from checker.syntax import (
@@ -836,10 +837,8 @@ class Resolver:
             case IsEmpty(table=name, negated=negated):
                 table = self.table(name, c.table_span or c.span)
                 return IsEmpty(table.role, negated, c.span, table_span=c.table_span)
-            case Matches(operand=operand, pattern=pattern):
-                value, kind = self.expr(operand, ctx)
-                self.need(kind, "text", operand, "matches")
-                return Matches(value, pattern, c.span)
+            case Predicate(func=func, args=args):
+                return Predicate(func, self.arguments(func, args, ctx), c.span)
             case StartsWith(operand=operand, prefix=prefix):
                 value, kind = self.expr(operand, ctx)
                 self.need(kind, "text", operand, "startswith")
@@ -973,22 +972,32 @@ class Resolver:
         return out
 
     def call(self, e: Call, ctx: _Ctx) -> tuple[Expr, Kind]:
-        resolved = self.exprs(e.args, ctx)
-        args = [v for v, _ in resolved]
-        kinds = [k for _, k in resolved]
-        func = e.func
-        if func in ("abs", "round", "pct", "coalesce"):
-            for a, k in zip(e.args, kinds, strict=True):
-                self.need(k, "amount", a, func)
-        elif func in ("amount", "length"):
-            self.need(kinds[0], "text", e.args[0], func)
-        elif func == "wording":
-            # a statement's direction word as printed (增加 / 减少 / 持平 …): text
-            if not isinstance(args[0], StatementRef):
-                self.error("rules.resolve.wording-of-statement", e.args[0].span)
-                raise _Failed
-            return Call(func, tuple(args), e.span), "text"
-        return Call(func, tuple(args), e.span), "amount"
+        result = FUNCTIONS[e.func].result
+        kind: Kind = "text" if result == "text" else "amount"
+        return Call(e.func, self.arguments(e.func, e.args, ctx), e.span), kind
+
+    def arguments(self, func: str, args: Sequence[Expr], ctx: _Ctx) -> tuple[Expr, ...]:
+        """A function's arguments resolved, each of the kind its parameter takes
+        (checker.functions; literal ones were checked when parsed)."""
+        out: list[Expr] = []
+        failed = False
+        for param, arg in FUNCTIONS[func].bind(args):
+            if param.kind in LITERAL_KINDS:
+                out.append(arg)
+                continue
+            try:
+                value, kind = self.expr(arg, ctx)
+                if param.kind == "statement" and not isinstance(value, StatementRef):
+                    self.error("rules.resolve.wording-of-statement", arg.span)
+                    raise _Failed
+                if param.kind in ("amount", "text"):
+                    self.need(kind, param.kind, arg, func)
+                out.append(value)
+            except _Failed:
+                failed = True  # keep going: report every error of the call
+        if failed:
+            raise _Failed
+        return tuple(out)
 
     def aggregate(self, e: Aggregate, ctx: _Ctx) -> Aggregate:
         table = self.table(e.table, e.table_span or e.span)

@@ -23,7 +23,15 @@ from checker.resources import grammar_path
 from checker.rulefiles import Unreadable, extra_include_roots, rule_files
 from checker.template import Template
 
-_SOURCES = ("ast.py", "syntax.py", "resolve.py", "template.py", "diagnostics.py", "rulecache.py")
+_SOURCES = (
+    "ast.py",
+    "syntax.py",
+    "functions.py",
+    "resolve.py",
+    "template.py",
+    "diagnostics.py",
+    "rulecache.py",
+)
 
 
 @cache

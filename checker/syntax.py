@@ -60,13 +60,13 @@ from checker.ast import (
     InValues,
     IsEmpty,
     IsNull,
-    Matches,
     Meta,
     Name,
     Neg,
     Not,
     Number,
     Or,
+    Predicate,
     Related,
     Rollup,
     RowKey,
@@ -78,6 +78,7 @@ from checker.ast import (
 )
 from checker.diagnostics import Diagnostic, Location, register
 from checker.documents.amounts import MAX_AMOUNT
+from checker.functions import AGGREGATES, FUNCTIONS, Function
 from checker.regex import pattern_error
 from checker.regex import unsupported as regex_unsupported
 from checker.resources import grammar_path
@@ -94,10 +95,6 @@ MAX_ERRORS_PER_FILE = 50  # then the rest of the file is skipped, with a note
 MAX_CACHED_CHUNK = 20_000  # characters: statements up to this size are memoised
 
 UNITS = ("元", "万元", "亿元")
-AGGREGATES = ("sum", "count", "min", "max")
-SCALAR_FUNCTIONS = ("abs", "round", "pct", "amount", "length", "coalesce", "wording")
-CONDITION_FUNCTIONS = ("matches",)
-FUNCTIONS = AGGREGATES + SCALAR_FUNCTIONS + CONDITION_FUNCTIONS
 STATEMENT_PREFIXES = ("说明",)  # 说明.支出.基本支出占比 is a statement reference
 
 KEYWORDS = [
@@ -228,8 +225,8 @@ register(
             "regular expressions cannot use look-around (?= (?! (?<= (?<! or back-references \\1",
         ),
         "rules.syntax.regex-literal": (
-            "matches 的第二个参数必须是字符串字面量",
-            "the second argument of matches must be a string literal",
+            "{name} 的正则表达式必须是字符串字面量",
+            "the regular expression of {name} must be a string literal",
         ),
         "rules.syntax.bad-unit": (
             "未知的金额单位 {unit}（可用：元、万元、亿元）",
@@ -308,6 +305,11 @@ register(
         ),
         "rules.hint.expected": ("期望：{expected_zh}", "expected: {expected_en}"),
         "rules.hint.did-you-mean": ("您是不是要写 {candidates}？", "did you mean {candidates}?"),
+        "rules.hint.unknown-function": ("可用的函数：{known_zh}", "the functions are {known_en}"),
+        "rules.hint.unknown-function-near": (
+            "您是不是要写 {candidates}？可用的函数：{known_zh}",
+            "did you mean {candidates}? The functions are {known_en}",
+        ),
         "rules.hint.unclosed": (
             "第 {line} 行第 {column} 列的 {bracket} 没有闭合",
             "the {bracket} at line {line}, column {column} is not closed",
@@ -616,7 +618,7 @@ _COND_TYPES = (
     Not,
     IsNull,
     IsEmpty,
-    Matches,
+    Predicate,
     StartsWith,
     InValues,
     InColumn,
@@ -701,6 +703,19 @@ def closest(
 def did_you_mean(candidates: Sequence[str]) -> dict[str, Any]:
     """Arguments of the did-you-mean hint."""
     return {"candidates": " / ".join(f"“{c}”" for c in candidates)}
+
+
+def unknown_function(name: str) -> dict[str, Any]:
+    """The arguments of an unknown-function error: its name, and a hint naming the
+    nearest known functions and listing them all (checker.functions, the related
+    documents' 上年 …)."""
+    names = (*FUNCTIONS, *RELATIONS)
+    cands = closest(name, names)
+    listing = {"known_zh": "、".join(names), "known_en": ", ".join(names)}
+    if cands:
+        hint_args = did_you_mean(cands) | listing
+        return {"name": name, "hint": "rules.hint.unknown-function-near", "hint_args": hint_args}
+    return {"name": name, "hint": "rules.hint.unknown-function", "hint_args": listing}
 
 
 # --------------------------------------------------------------------------- tree → AST
@@ -1008,26 +1023,17 @@ class _Builder(Transformer[Token, Any]):
             if not self._arity(func, args, "1", len(args) == 1, fspan) or args[0].extra:
                 return _INVALID
             return Related(func, self.as_expr(args[0].value), span)
-        if func not in FUNCTIONS:
-            cands = closest(func, (*FUNCTIONS, *RELATIONS))
-            self.error(
-                "rules.syntax.unknown-function",
-                fspan,
-                name=func,
-                hint="rules.hint.did-you-mean" if cands else None,
-                hint_args=did_you_mean(cands) if cands else {},
-            )
+        spec = FUNCTIONS.get(func)
+        if spec is None:
+            self.error("rules.syntax.unknown-function", fspan, **unknown_function(func))
             return _INVALID
         if func not in AGGREGATES:
             for a in args:
                 if a.extra is not None:
                     self.error("rules.syntax.where-misplaced", a.span)
                     return _INVALID
-        if func in AGGREGATES:
-            return self._aggregate(func, args, span, fspan)
-        if func == "matches":
-            return self._matches(args, span, fspan)
-        return self._scalar(func, args, span, fspan)
+            return self._function(spec, args, span, fspan)
+        return self._aggregate(func, args, span, fspan)
 
     def _arity(self, func: str, args: list[_Item], expected: str, ok: bool, span: Span) -> bool:
         if not ok:
@@ -1076,51 +1082,49 @@ class _Builder(Transformer[Token, Any]):
             column_span=self._parts_span(target, 1),
         )
 
-    def _matches(self, args: list[_Item], span: Span, fspan: Span) -> Cond:
-        if not self._arity("matches", args, "2", len(args) == 2, fspan):
-            return _INVALID_COND
-        operand = self.as_expr(args[0].value)
-        pattern = args[1].value
+    def _function(self, spec: Function, args: list[_Item], span: Span, fspan: Span) -> Any:
+        """A call of a registered function: its arity, and each literal argument as its
+        parameter's kind requires (checker.functions); a condition → Predicate."""
+        if not self._arity(spec.name, args, spec.arity(), spec.accepts(len(args)), fspan):
+            return _INVALID_COND if spec.result == "condition" else _INVALID
+        values: list[Expr] = []
+        for param, a in spec.bind(args):
+            value: Expr | None
+            if param.kind == "unit":
+                value = self._unit_arg(a)
+            elif param.kind == "pattern":
+                value = self._pattern_arg(spec.name, a)
+            else:
+                value = self.as_expr(a.value)
+            if param.kind == "digits" and not (
+                isinstance(value, Number) and value.value == value.value.to_integral()
+            ):
+                self.error("rules.syntax.round-digits", a.span)
+                value = None
+            if value is None or value is _INVALID:
+                return _INVALID_COND if spec.result == "condition" else _INVALID
+            values.append(value)
+        left_out = spec.params[len(args) :]
+        values += [Number(p.default, fspan) for p in left_out if p.default is not None]
+        if spec.result == "condition":
+            return Predicate(spec.name, tuple(values), span)
+        return Call(spec.name, tuple(values), span)
+
+    def _pattern_arg(self, func: str, a: _Item) -> String | None:
+        """A regular expression: a string literal the engine check runs accepts."""
+        pattern = a.value
         if not isinstance(pattern, String):
-            self.error("rules.syntax.regex-literal", args[1].span)
-            return _INVALID_COND
+            self.error("rules.syntax.regex-literal", a.span, name=func)
+            return None
         # the engine check runs (Polars / Rust regex) decides, so lint and check agree
         reason = pattern_error(pattern.value)
         if reason is not None and regex_unsupported(reason):
             self.error("rules.syntax.regex-unsupported", pattern.span)
-            return _INVALID_COND
+            return None
         if reason is not None:
             self.error("rules.syntax.bad-regex", pattern.span, reason=reason)
-            return _INVALID_COND
-        return Matches(operand, pattern.value, span)
-
-    def _scalar(self, func: str, args: list[_Item], span: Span, fspan: Span) -> Expr:
-        n = len(args)
-        ok = {
-            "abs": (n == 1, "1"),
-            "round": (n in (1, 2), "1–2"),
-            "pct": (n == 2, "2"),
-            "amount": (n == 2, "2"),
-            "length": (n == 1, "1"),
-            "coalesce": (n >= 1, "≥1"),
-            "wording": (n == 1, "1"),
-        }[func]
-        if not self._arity(func, args, ok[1], ok[0], fspan):
-            return _INVALID
-        values: list[Expr] = []
-        for i, a in enumerate(args):
-            if func == "amount" and i == 1:
-                values.append(self._unit_arg(a))
-            else:
-                values.append(self.as_expr(a.value))
-        if func == "round":
-            if n == 1:
-                values.append(Number(Decimal(0), fspan))
-            digits = values[1]
-            if not (isinstance(digits, Number) and digits.value == digits.value.to_integral()):
-                self.error("rules.syntax.round-digits", args[-1].span)
-                return _INVALID
-        return Call(cast(Any, func), tuple(values), span)
+            return None
+        return pattern
 
     def _unit_arg(self, a: _Item) -> Expr:
         value = a.value

@@ -130,7 +130,10 @@ def t3_filter(outer: bool) -> st.SearchStrategy[ast.Cond]:
             st.sampled_from(T3_AMOUNTS),
             st.sampled_from([0, 10, 1000]),
         ),
-        st.just(ast.Matches(code_col, "208[0-9]*")),
+        st.just(ast.Predicate("matches", (code_col, ast.String("208[0-9]*")))),
+        st.sampled_from(["08", "1", "2080101"]).map(
+            lambda part: ast.Predicate("contains", (code_col, ast.String(part)))
+        ),
         # a product or quotient in a filter: compiled inline (the filter runs outside
         # the rule's frame, where a rule's temporaries are not)
         st.builds(

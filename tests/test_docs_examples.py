@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.functions import FUNCTIONS
 from checker.resolve import resolve_text
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
@@ -56,6 +57,8 @@ def test_the_reference_has_examples_of_every_construct() -> None:
         "`",
     ):
         assert construct in body, construct
+    for name in FUNCTIONS:  # every function of the registry, in an example
+        assert f"{name}(" in body, name
 
 
 @pytest.mark.parametrize(

@@ -24,12 +24,12 @@ from checker.ast import (
     InValues,
     IsEmpty,
     IsNull,
-    Matches,
     Name,
     Neg,
     Not,
     Number,
     Or,
+    Predicate,
     Rollup,
     RowKey,
     Rule,
@@ -388,7 +388,7 @@ def test_predicates() -> None:
     assert isinstance(check, And)
     kinds = [type(item) for item in check.items]
     assert kinds == [
-        Matches,
+        Predicate,
         InValues,
         InColumn,
         InColumn,
@@ -398,7 +398,7 @@ def test_predicates() -> None:
         Exists,
         Not,
     ]
-    assert check.items[0] == Matches(name("编码"), "^[0-9]{21}$")
+    assert check.items[0] == Predicate("matches", (name("编码"), String("^[0-9]{21}$")))
     assert check.items[2] == InColumn(name("单位代码"), "收入总表", "单位代码")
     assert isinstance(check.items[3], InColumn) and check.items[3].negated
     assert check.items[6] == IsEmpty("表", negated=True)
