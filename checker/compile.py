@@ -24,7 +24,7 @@ an operand cannot be evaluated (missing row, division by zero).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -34,18 +34,27 @@ import polars as pl
 from checker import ast
 from checker.collecting import ENGINE
 from checker.functions import FUNCTIONS, Function, arguments, returns
-from checker.intervals import DEC, F64, Num, to_float
+from checker.intervals import DEC, DECIMALS, F64, Num, to_float
 from checker.intervals import distinct as _distinct
 from checker.intervals import first_reason as _reason
 from checker.intervals import lit_dec as _lit_dec
+from checker.judging import (
+    FAIL,
+    OP_CODES,
+    OPERATORS,
+    PASS,
+    SKIPPED,
+    exact_polars,
+    meets,
+    status_polars,
+    within,
+)
+from checker.judging import STATUS as _STATUS
 from checker.template import LABEL_PREFIX_PATTERN, Table, Template, normalize_label
 
-PASS, ROUNDING, FAIL, ERROR, SKIPPED = 0, 1, 2, 3, 4
 # Typed literals: an untyped one is coerced while Polars plans, every time it runs.
-_STATUS = [pl.lit(code, pl.UInt8) for code in range(5)]
 _F0, _F1 = pl.lit(0.0, pl.Float64), pl.lit(1.0, pl.Float64)
 _INF, _NEG_INF = pl.lit(float("inf"), pl.Float64), pl.lit(float("-inf"), pl.Float64)
-STATUS_NAMES = ("pass", "rounding", "fail", "error", "skipped")
 
 LABEL = "__label"  # normalised label column added to every table frame
 BLOCK = "__block"  # unit block number (rows after the n-th subtotal row)
@@ -782,16 +791,6 @@ def is_text(expr: ast.Expr, ctx: Context) -> bool:
 # --------------------------------------------------------------------------- conditions
 
 
-_OPS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
-    "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
 def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
     """Compile a condition to a Boolean expression (filters, ``when``): exact values."""
     match cond:
@@ -802,11 +801,12 @@ def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
                     return a.eq_missing(b)
                 if op == "!=":
                     return a.ne_missing(b)
-                return _OPS[op](a, b).fill_null(False)
+                held: pl.Expr = OPERATORS[op].holds(a, b)
+                return held.fill_null(False)
             x, y = number(left, ctx), number(right, ctx)
             if x.exact != y.exact:
                 x, y = x.as_float(), y.as_float()
-            ok = _OPS[op](x.v, y.v)
+            ok: pl.Expr = OPERATORS[op].holds(x.v, y.v)
             missing = _reason(x.reason, y.reason)
             if missing is not None:
                 ok = ok & missing.is_null()
@@ -900,19 +900,10 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
                 a, b = a.as_float(), b.as_float()
             # each side's value, and the bounds the comparison reads, are read by the status
             # and again by the output
-            a = ctx.share(a, lo=op in ("=", "<", "<="), hi=op in ("=", ">", ">="))
-            b = ctx.share(b, lo=op in ("=", ">", ">="), hi=op in ("=", "<", "<="))
-            if a.exact:
-                exact = _OPS[op](a.v, b.v)
-            else:
-                # Computed with division: "exact" means equal at the stated precision;
-                # a strict or != comparison holds only beyond it (within it: rounding)
-                close = (a.v - b.v).abs() <= float(ctx.half)
-                if op in ("<", ">", "!="):
-                    exact = (_OPS[op](a.v, b.v) if op != "!=" else pl.lit(True)) & close.not_()
-                else:
-                    exact = _OPS[op](a.v, b.v) | close
-            meet = _meet(op, a.lo, a.hi, b.lo, b.hi, exact)
+            lo, hi = OPERATORS[op].reads
+            a, b = ctx.share(a, lo=lo, hi=hi), ctx.share(b, lo=hi, hi=lo)
+            exact = exact_polars(op, a, b, ctx.half)
+            meet = meets(op, a.lo, a.hi, b.lo, b.hi, exact)
             nulls = [n.v.is_null() for n in (a, b) if n.nullable]
             no_value = (
                 pl.when(pl.any_horizontal(nulls) if len(nulls) > 1 else nulls[0])
@@ -924,7 +915,7 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             reason = _reason(a.reason, b.reason, no_value)
             if reason is not None:  # read by the status and shown: computed once
                 reason = ctx.let(reason)
-            return Judged(_verdict(exact, meet, reason), a, b, reason)
+            return Judged(status_polars(exact, meet, reason), a, b, reason)
         case ast.And(items=items):
             parts = [judge(i, ctx) for i in items]
             status = pl.max_horizontal([p.status for p in parts])
@@ -935,34 +926,6 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             return _combine(parts, status)
     ok = boolean(cond, ctx)
     return Judged(pl.when(ok).then(_STATUS[PASS]).otherwise(_STATUS[FAIL]), None, None, None)
-
-
-def _meet(
-    op: str, a_lo: pl.Expr, a_hi: pl.Expr, b_lo: pl.Expr, b_hi: pl.Expr, exact: pl.Expr
-) -> pl.Expr:
-    """Whether the sides' rounding intervals allow ``a op b`` (``!=``: only exactly)."""
-    if op == "=":
-        return (a_lo <= b_hi) & (b_lo <= a_hi)
-    if op in ("<", "<="):
-        return _OPS[op](a_lo, b_hi)
-    if op in (">", ">="):
-        return _OPS[op](a_hi, b_lo)
-    return exact
-
-
-def _verdict(exact: pl.Expr, meet: pl.Expr, reason: pl.Expr | None = None) -> pl.Expr:
-    """error when an operand has a reason; else pass when exact, rounding when only the
-    intervals meet, fail otherwise."""
-    graded = (
-        pl.when(exact)
-        .then(_STATUS[PASS])
-        .when(meet)
-        .then(_STATUS[ROUNDING])
-        .otherwise(_STATUS[FAIL])
-    )
-    if reason is None:
-        return graded
-    return pl.when(reason.is_not_null()).then(_STATUS[ERROR]).otherwise(graded)
 
 
 def _combine(parts: list[Judged], status: pl.Expr) -> Judged:
@@ -1229,7 +1192,7 @@ def rollup_levels(
         n = pl.col(f"__n_{column}").cast(pl.Int64).cast(DEC)
         rhs = Num(total, total - n * half, total + n * half)
         exact = lhs.v == rhs.v
-        status = _verdict(exact, _meet("=", lhs.lo, lhs.hi, rhs.lo, rhs.hi, exact))
+        status = status_polars(exact, meets("=", lhs.lo, lhs.hi, rhs.lo, rhs.hi, exact))
         cells = [
             _cell_struct(rollup.table, pl.col("row"), column, value),
             _cell_struct(rollup.table, pl.lit(None), column, total, f"sum({rollup.code_column}*)"),
@@ -1383,7 +1346,7 @@ def _linear_terms(
     match expr:
         case ast.Number(value=literal):
             exponent = Decimal(literal).as_tuple().exponent
-            if not isinstance(exponent, int) or exponent < -4:
+            if not isinstance(exponent, int) or exponent < -DECIMALS:
                 return False  # finer than the 4 decimals amounts carry: the expression path
             constants[side] += sign * Decimal(literal)
             return True
@@ -1444,7 +1407,6 @@ class LinearProgram:
     whens: tuple[pl.Expr, ...]  # each conditional rule's condition, named by rule index
 
 
-_OP_CODES = {name: code for code, name in enumerate(_OPS)}
 _KEY_SHIFT = 32  # document · 2**32 + rule index: one integer key for the group-by
 
 
@@ -1488,7 +1450,7 @@ def linear_program(rules: Sequence[LinearRule], leaves: dict[str, Leaf]) -> Line
     table = pl.DataFrame(
         {
             "rule_index": list(range(len(rules))),
-            "op": [_OP_CODES[r.op] for r in rules],
+            "op": [OP_CODES[r.op] for r in rules],
             "half": [r.half for r in rules],
             "c0": [r.constants[0] for r in rules],
             "c1": [r.constants[1] for r in rules],
@@ -1597,20 +1559,15 @@ def linear_plan(program: LinearProgram, wide: pl.LazyFrame) -> pl.LazyFrame:
     )
     rule = program.rules
     # The comparison is a column. With d = lhs − rhs and w the sum of both sides' half
-    # widths, the interval tests of _meet reduce to d against ±w: = meets when |d| <= w,
-    # < when d < w, <= when d <= w, > when d > −w, >= when d >= −w (!= only exactly).
+    # widths, the interval tests reduce to d against ±w (judging.within).
     d, w, op = pl.col("__d"), pl.col("__w"), pl.col("op")
-    tests = {
-        "=": (d == zero, d.abs() <= w),
-        "!=": (d != zero, d != zero),
-        "<": (d < zero, d < w),
-        "<=": (d <= zero, d <= w),
-        ">": (d > zero, d > -w),
-        ">=": (d >= zero, d >= -w),
-    }
-    exact = pl.coalesce([pl.when(op == _OP_CODES[name]).then(t[0]) for name, t in tests.items()])
-    meet = pl.coalesce([pl.when(op == _OP_CODES[name]).then(t[1]) for name, t in tests.items()])
-    status = _verdict(exact, meet, pl.col("reason"))
+    exact = pl.coalesce(
+        [pl.when(op == OP_CODES[name]).then(o.holds(d, zero)) for name, o in OPERATORS.items()]
+    )
+    meet = pl.coalesce(
+        [pl.when(op == OP_CODES[name]).then(within(name, d, w, zero)) for name in OPERATORS]
+    )
+    status = status_polars(exact, meet, pl.col("reason"))
     applies_now = pl.when(pl.col("has_when")).then(pl.col("applies").fill_null(False))
     status = pl.when(applies_now.otherwise(True)).then(status).otherwise(SKIPPED)
     (a, _, _), (b, _, _) = _sides()

@@ -23,7 +23,6 @@ from checker.compile import (
     BLOCK,
     CELL_DTYPE,
     LABEL,
-    STATUS_NAMES,
     CompiledRule,
     Leaf,
     LinearProgram,
@@ -44,6 +43,7 @@ from checker.compile import (
     table_plan,
 )
 from checker.intervals import DEC
+from checker.judging import STATUS_NAMES
 from checker.template import Table, Template
 from checker.units import table_factors, table_halves
 
@@ -284,6 +284,7 @@ def _code_digest() -> str:
                 "ast.py",
                 "intervals.py",
                 "functions.py",
+                "judging.py",
                 "compile.py",
                 "evaluate.py",
                 "units.py",

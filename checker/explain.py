@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from checker import ast, pointers, reference
+from checker import ast, judging, pointers, reference
 from checker.diagnostics import (
     Diagnostic,
     ExitCode,
@@ -1007,7 +1007,7 @@ def _judging(j: Judgement, lang: Lang) -> str:
     a, b = j.lhs[-1], j.rhs[-1]
     text = f"{_interval(a.lo, a.hi)} {j.op} {_interval(b.lo, b.hi)}"
     if j.op == "=" and None not in (a.lo, a.hi, b.lo, b.hi):
-        meet = a.lo <= b.hi and b.lo <= a.hi
+        meet = judging.meets("=", a.lo, a.hi, b.lo, b.hi, exact=False)
         words = (
             ("区间相交", "区间不相交") if lang == "zh" else ("intervals meet", "intervals apart")
         )

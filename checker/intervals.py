@@ -2,7 +2,7 @@
 
 A published amount ``v`` stands for ``[v − p/2, v + p/2]`` (``p`` the precision); an
 empty cell is an exact 0; literals and counts are exact; sums and differences are
-interval arithmetic on exact decimals (4 decimals: :data:`SCALE`), products and
+interval arithmetic on exact decimals (4 of them: :data:`DECIMALS`), products and
 quotients on floats. :class:`Num` is such a value as Polars expressions
 (:mod:`checker.compile`), :class:`Val` as Python numbers (:mod:`checker.reference`, the
 oracle the differential tests hold the engine to). :mod:`checker.judging` judges them;
@@ -19,9 +19,12 @@ from typing import Any
 
 import polars as pl
 
-SCALE = 4  # decimals an amount carries (the documents' figures, literals, precisions)
-QUANTUM = Decimal(1).scaleb(-SCALE)  # 0.0001
-DEC = pl.Decimal(38, SCALE)
+from checker.documents.amounts import SCALE
+
+# amounts carry 4 decimals (checker.documents.amounts): figures, literals, precisions
+QUANTUM = Decimal(1) / SCALE  # 0.0001
+DECIMALS = -int(QUANTUM.as_tuple().exponent)  # 4
+DEC = pl.Decimal(38, DECIMALS)
 F64 = pl.Float64
 
 

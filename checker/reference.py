@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from checker import ast
+from checker import ast, judging
 from checker.functions import FUNCTIONS, Function, arguments, returns
 from checker.intervals import QUANTUM, Number, Val, lift
 from checker.intervals import to_decimal as _dec
 from checker.intervals import to_py_float as _f
+from checker.judging import OPERATORS, STATUS_NAMES, judge_python
 from checker.template import Table, Template, normalize_label
 from checker.units import table_factors, table_halves
 
@@ -347,17 +348,7 @@ def is_text(expr: ast.Expr, env: _Env) -> bool:
 
 
 def _compare(op: str, a: Any, b: Any) -> bool:
-    if op == "=":
-        return bool(a == b)
-    if op == "!=":
-        return bool(a != b)
-    if op == "<":
-        return bool(a < b)
-    if op == "<=":
-        return bool(a <= b)
-    if op == ">":
-        return bool(a > b)
-    return bool(a >= b)
+    return bool(OPERATORS[op].holds(a, b))
 
 
 def boolean(cond: ast.Cond, env: _Env) -> bool:
@@ -437,8 +428,10 @@ def _raw(expr: ast.Expr, env: _Env) -> Any:
     return number(expr, env).v
 
 
-PASS, ROUNDING, FAIL, ERROR, SKIPPED = "pass", "rounding", "fail", "error", "skipped"
-_ORDER = [PASS, ROUNDING, FAIL, ERROR, SKIPPED]
+PASS, FAIL, ERROR, SKIPPED = (
+    STATUS_NAMES[c] for c in (judging.PASS, judging.FAIL, judging.ERROR, judging.SKIPPED)
+)
+_ORDER = list(STATUS_NAMES)
 
 
 @dataclass(frozen=True)
@@ -462,25 +455,7 @@ def judge(cond: ast.Cond, env: _Env) -> _Judged:
             reason = _first(a.reason, b.reason, no_value)
             if reason is not None:
                 return _Judged(ERROR, a, b, reason)
-            assert a.lo is not None and a.hi is not None and b.lo is not None and b.hi is not None
-            exact = _compare(op, a.v, b.v)
-            if not a.exact:
-                gap = abs(a.v - b.v)
-                close = gap <= float(env.half)
-                # a strict or != comparison holds only beyond the precision (within: rounding)
-                if op in ("<", ">", "!="):
-                    exact = (exact or op == "!=") and not close
-                else:
-                    exact = exact or close
-            if op == "=":
-                meet = a.lo <= b.hi and b.lo <= a.hi
-            elif op in ("<", "<="):
-                meet = _compare(op, a.lo, b.hi)
-            elif op in (">", ">="):
-                meet = _compare(op, a.hi, b.lo)
-            else:
-                meet = exact
-            status = PASS if exact else (ROUNDING if meet else FAIL)
+            status = judge_python(op, a, b, env.half)
             return _Judged(status, a, b, None)
         case ast.And(items=items) | ast.Or(items=items):
             parts = [judge(i, env) for i in items]
@@ -577,9 +552,7 @@ def _evaluate_rollup(
                 total = sum(values, Decimal(0).quantize(QUANTUM))
                 rhs = Val(total, total - half * len(values), total + half * len(values))
                 assert lhs.lo is not None and lhs.hi is not None
-                exact = lhs.v == rhs.v
-                meet = lhs.lo <= rhs.hi and rhs.lo <= lhs.hi
-                status = PASS if exact else (ROUNDING if meet else FAIL)
+                status = judge_python("=", lhs, rhs, half)
                 results.append(
                     _result(index, rollup.meta.id, i, column, _Judged(status, lhs, rhs, None))
                 )

@@ -27,6 +27,8 @@ _SOURCES = (
     "ast.py",
     "syntax.py",
     "functions.py",
+    "intervals.py",
+    "judging.py",
     "resolve.py",
     "template.py",
     "diagnostics.py",

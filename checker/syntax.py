@@ -79,6 +79,8 @@ from checker.ast import (
 from checker.diagnostics import Diagnostic, Location, register
 from checker.documents.amounts import MAX_AMOUNT
 from checker.functions import AGGREGATES, FUNCTIONS, Function
+from checker.intervals import QUANTUM
+from checker.judging import valid_precision
 from checker.regex import pattern_error
 from checker.regex import unsupported as regex_unsupported
 from checker.resources import grammar_path
@@ -607,7 +609,6 @@ def _depth_and_poison(node: object) -> tuple[int, bool]:
     return deepest, False
 
 
-_SCALE_STEP = Decimal("0.0001")  # amounts' 4 decimals (checker.documents.amounts.SCALE)
 _INVALID = String("\x00invalid")  # placeholder for a sub-expression already reported
 _INVALID_COND = IsNull(_INVALID)
 
@@ -880,7 +881,7 @@ class _Builder(Transformer[Token, Any]):
     def number(self, children: list[Token]) -> Expr:
         number = self._number(children[0])
         value = number.value  # a figure judging can hold: 4 decimals, |x| <= MAX_AMOUNT
-        if abs(value) > MAX_AMOUNT or value != value.quantize(_SCALE_STEP):
+        if abs(value) > MAX_AMOUNT or value != value.quantize(QUANTUM):
             self.error("rules.syntax.number-range", number.span, text=str(children[0]))
             return _INVALID
         return number
@@ -1176,7 +1177,7 @@ class _Builder(Transformer[Token, Any]):
         """A precision judging supports: positive, a whole number of 0.0001 (the scale
         amounts are stored at); else an error (and the default, so parsing goes on)."""
         value = number.value
-        if value <= 0 or value % Decimal("0.0001") != 0:
+        if not valid_precision(value):
             self.error("rules.syntax.precision-range", number.span, value=str(value))
             return Ruleset.DEFAULT_PRECISION
         return value

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checker.diagnostics import Lang
+from checker.judging import OPERATORS
 
 _REASONS: dict[str, tuple[str, str]] = {
     "missing-cell": ("找不到单元格 {detail}", "cell {detail} not found"),
@@ -73,14 +74,8 @@ def reason_message(reason: str | None, lang: Lang) -> str | None:
 
 
 def _holds(op: str, a: float, b: float) -> bool:
-    return {
-        "=": a == b,
-        "!=": a != b,
-        "<": a < b,
-        "<=": a <= b,
-        ">": a > b,
-        ">=": a >= b,
-    }.get(op, False)
+    o = OPERATORS.get(op)
+    return o is not None and bool(o.holds(a, b))
 
 
 def result_message(row: Mapping[str, Any], lang: Lang) -> str:
