@@ -30,9 +30,7 @@ def _check(*args: str, env: dict[str, str] | None = None) -> Any:
     return done
 
 
-def _waiver(
-    document: str, rule: str, row: int | str | None, expires: str, **extra: str
-) -> str:
+def _waiver(document: str, rule: str, row: int | str | None, expires: str, **extra: str) -> str:
     """A ``[[waiver]]``: ``row`` an index (``row = 21``) or a row key (``key = "…"``)."""
     lines = ["[[waiver]]", f"document = {json.dumps(document, ensure_ascii=False)}"]
     lines.append(f"rule = {json.dumps(rule, ensure_ascii=False)}")
