@@ -139,17 +139,9 @@ KEYWORDS = [
 register(
     {
         "rules.io.not-found": ("找不到规则文件 {path}", "rule file not found: {path}"),
-        "rules.io.unreadable": (
-            "无法读取规则文件 {path}：{reason}",
-            "cannot read {path}: {reason}",
-        ),
         "rules.io.not-utf8": (
             "规则文件不是 UTF-8 编码（第 {offset} 字节无法解码）",
             "the rule file is not UTF-8 (byte {offset} cannot be decoded)",
-        ),
-        "rules.io.too-large": (
-            "规则文件过大（{size} 字节，上限 {limit}）",
-            "rule file too large ({size} bytes, limit {limit})",
         ),
         "rules.io.empty": ("规则文件为空：没有任何规则", "empty rule file: no rules"),
         "rules.io.folder-unreadable": (
