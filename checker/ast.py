@@ -244,6 +244,27 @@ class Compare:
 
 
 @dataclass(frozen=True)
+class Between:
+    """``x between a and b``: ``a <= x <= b``, both ends included.
+
+    Judged as its two comparisons (:meth:`bounds`), rounding intervals and all: the
+    worse of the two verdicts, the bound it concerns shown against ``x``.
+    """
+
+    operand: Expr
+    low: Expr
+    high: Expr
+    span: Span = NOWHERE
+
+    def bounds(self) -> tuple[Compare, Compare]:
+        """``x >= a`` and ``x <= b``."""
+        return (
+            Compare(">=", self.operand, self.low, self.span),
+            Compare("<=", self.operand, self.high, self.span),
+        )
+
+
+@dataclass(frozen=True)
 class And:
     items: tuple[Cond, ...]
     span: Span = NOWHERE
@@ -332,6 +353,7 @@ class Exists:
 
 Cond: TypeAlias = (
     Compare
+    | Between
     | And
     | Or
     | Not

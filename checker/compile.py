@@ -811,6 +811,8 @@ def boolean(cond: ast.Cond, ctx: Context) -> pl.Expr:
             if missing is not None:
                 ok = ok & missing.is_null()
             return ok.fill_null(False)
+        case ast.Between():
+            return pl.all_horizontal([boolean(c, ctx) for c in cond.bounds()])
         case ast.And(items=items):
             return pl.all_horizontal([boolean(i, ctx) for i in items])
         case ast.Or(items=items):
@@ -916,6 +918,8 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             if reason is not None:  # read by the status and shown: computed once
                 reason = ctx.let(reason)
             return Judged(status_polars(exact, meet, reason), a, b, reason)
+        case ast.Between():
+            return _between(cond, ctx)
         case ast.And(items=items):
             parts = [judge(i, ctx) for i in items]
             status = pl.max_horizontal([p.status for p in parts])
@@ -926,6 +930,25 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             return _combine(parts, status)
     ok = boolean(cond, ctx)
     return Judged(pl.when(ok).then(_STATUS[PASS]).otherwise(_STATUS[FAIL]), None, None, None)
+
+
+def _between(cond: ast.Between, ctx: Context) -> Judged:
+    """``x between a and b``: ``x >= a`` and ``x <= b`` judged as any comparison, the worse
+    verdict; ``x`` is shown against the bound that verdict concerns (``a`` on a tie)."""
+    low, high = (judge(c, ctx) for c in cond.bounds())
+    assert low.lhs is not None and low.rhs is not None and high.rhs is not None
+    # (not temporaries: a comparison of literals is a scalar, which a frame does not take)
+    low_status, high_status = low.status, high.status
+    upper = high_status > low_status
+    a, b = low.rhs.as_float(), high.rhs.as_float()
+    bound = Num(
+        pl.when(upper).then(b.v).otherwise(a.v),
+        pl.when(upper).then(b.lo).otherwise(a.lo),
+        pl.when(upper).then(b.hi).otherwise(a.hi),
+        False,
+    )
+    status = pl.max_horizontal(low_status, high_status)
+    return Judged(status, low.lhs, bound, _reason(low.reason, high.reason))
 
 
 def _combine(parts: list[Judged], status: pl.Expr) -> Judged:

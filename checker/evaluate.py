@@ -207,7 +207,7 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup], precision: Decimal) -> pl.D
                 r.table if isinstance(r, ast.Rollup) else (r.scope_table if r.per_row else None)
                 for r in rules
             ],
-            "op": [_shown_op(r) for r in rules],
+            "op": [shown_op(r) for r in rules],
             # the decimals its figures are published with: amounts are shown with them
             "decimals": [
                 _decimals(r.precision if r.precision is not None else precision) for r in rules
@@ -233,13 +233,17 @@ def _check_lines(rule: ast.Rule | ast.Rollup) -> list[int]:
     return [span.line, max(span.end_line, span.line)]
 
 
-def _shown_op(rule: ast.Rule | ast.Rollup) -> str:
+def shown_op(rule: ast.Rule | ast.Rollup) -> str:
     """The comparison whose two sides a result shows as lhs and rhs (roll-ups: ``=``)."""
     if isinstance(rule, ast.Rollup):
         return "="
     check: ast.Cond = rule.check
     while isinstance(check, ast.And | ast.Or) and check.items:
-        check = next((i for i in check.items if isinstance(i, ast.Compare)), check.items[0])
+        check = next(
+            (i for i in check.items if isinstance(i, ast.Compare | ast.Between)), check.items[0]
+        )
+    if isinstance(check, ast.Between):  # x against the bound its verdict concerns
+        return "between"
     return check.op if isinstance(check, ast.Compare) else "="
 
 

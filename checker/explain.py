@@ -40,6 +40,7 @@ from checker.diagnostics import (
 )
 from checker.display import inert
 from checker.documents.provenance import place_of
+from checker.evaluate import shown_op
 from checker.functions import FUNCTIONS
 from checker.report.messages import STATUS_WORDS, reason_message, result_message, source_label
 from checker.report.text import _rule_lines
@@ -164,6 +165,8 @@ def show(node: ast.Expr | ast.Cond | None) -> str:
             return f"{relation}({show(operand)})"
         case ast.Compare(op=op, left=left, right=right):
             return f"{show(left)} {op} {show(right)}"
+        case ast.Between(operand=operand, low=low, high=high):
+            return f"{show(operand)} between {show(low)} and {show(high)}"
         case ast.And(items=items):
             return " and ".join(_wrap(i, ast.Or) for i in items)
         case ast.Or(items=items):
@@ -416,6 +419,7 @@ class RowTrace:
     when: bool | None = None
     judgement: Judgement | None = None
     source: Mapping[str, Any] | None = None  # where the row was published (provenance)
+    op: str = "="  # the comparison the verdict's two sides are shown with (evaluate.shown_op)
 
     @property
     def diff(self) -> float | None:
@@ -443,6 +447,7 @@ class RowTrace:
             "diff": self.diff,
             "tolerance": self.tolerance,
             "reason": v.reason,
+            "op": self.op,
         }
 
 
@@ -495,7 +500,10 @@ def explain_rule(
     doc = reference.document_view(document, ruleset, template)
     half = precision / 2
     results = [_undecided(rule, doc, half, r) for r in results]
-    traces = tuple(_placed(_trace_result(rule, doc, half, r), document, rule) for r in results)
+    op = shown_op(rule)
+    traces = tuple(
+        replace(_placed(_trace_result(rule, doc, half, r), document, rule), op=op) for r in results
+    )
     meta = document.get("meta")
     named = meta.get("id") if isinstance(meta, Mapping) else None
     return replace(base, document=document_id or named or "<document>", path=path, rows=traces)
@@ -594,6 +602,9 @@ def _judged_reads(cond: ast.Cond, env: reference._Env, at: int | None, out: list
         case ast.And(items=items) | ast.Or(items=items):
             for item in items:
                 _judged_reads(item, env, at, out)
+        case ast.Between():
+            for item in cond.bounds():
+                _judged_reads(item, env, at, out)
         case _:
             _cond_reads(cond, env, at, out)
 
@@ -606,6 +617,9 @@ def _cond_reads(cond: ast.Cond, env: reference._Env, at: int | None, out: list[R
             _expr_reads(right, env, at, out, as_text=as_text)
         case ast.And(items=items) | ast.Or(items=items):
             for item in items:
+                _cond_reads(item, env, at, out)
+        case ast.Between():
+            for item in cond.bounds():
                 _cond_reads(item, env, at, out)
         case ast.Not(item=item):
             _cond_reads(item, env, at, out)
@@ -757,6 +771,10 @@ def _judge(cond: ast.Cond, env: reference._Env, depth: int) -> Judgement:
         case ast.And(items=items) | ast.Or(items=items):
             judged = reference.judge(cond, env)
             parts = tuple(_judge(i, env, depth + 1) for i in items)
+            return Judgement(show(cond), judged.status, reason=judged.reason, parts=parts)
+        case ast.Between():  # its two comparisons, each traced
+            judged = reference.judge(cond, env)
+            parts = tuple(_judge(c, env, depth + 1) for c in cond.bounds())
             return Judgement(show(cond), judged.status, reason=judged.reason, parts=parts)
     holds = reference.boolean(cond, env)
     operands: list[Step] = []

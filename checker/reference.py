@@ -368,6 +368,8 @@ def boolean(cond: ast.Cond, env: _Env) -> bool:
             if x.reason or y.reason or x.v is None or y.v is None:
                 return False
             return _compare(op, x.v, y.v)
+        case ast.Between():
+            return all(boolean(c, env) for c in cond.bounds())
         case ast.And(items=items):
             return all(boolean(i, env) for i in items)
         case ast.Or(items=items):
@@ -457,6 +459,12 @@ def judge(cond: ast.Cond, env: _Env) -> _Judged:
                 return _Judged(ERROR, a, b, reason)
             status = judge_python(op, a, b, env.half)
             return _Judged(status, a, b, None)
+        case ast.Between():
+            low, high = (judge(c, env) for c in cond.bounds())
+            upper = _ORDER.index(high.status) > _ORDER.index(low.status)
+            status = high.status if upper else low.status
+            shown = high if upper else low
+            return _Judged(status, low.lhs, shown.rhs, _first(low.reason, high.reason))
         case ast.And(items=items) | ast.Or(items=items):
             parts = [judge(i, env) for i in items]
             pick = max if isinstance(cond, ast.And) else min

@@ -39,6 +39,7 @@ from checker.ast import (
     Aggregate,
     Alias,
     And,
+    Between,
     BinOp,
     Call,
     CellRef,
@@ -150,6 +151,14 @@ register(
         "rules.resolve.wording-of-statement": (
             "wording(…) 的参数须是说明中的数字（说明.名称）",
             "wording(…) takes a figure of the prose (说明.名称)",
+        ),
+        "rules.resolve.between-text": (
+            "between 比较的是金额，而 {name} 是文字",
+            "between compares amounts, but {name} is text",
+        ),
+        "rules.hint.between": (
+            "写作 x between 下限 and 上限，三者都是金额，例如 合计 between 0 and 100",
+            "write x between low and high, all three amounts, e.g. 合计 between 0 and 100",
         ),
         "rules.resolve.compare-types": (
             "不能比较文字与数字",
@@ -825,6 +834,23 @@ class Resolver:
                     )
                     raise _Failed
                 return Compare(op, lv, rv, c.span)
+            case Between(operand=operand, low=low, high=high):
+                sides = self.exprs((operand, low, high), ctx)
+                failed = False
+                for node, (_, kind) in zip((operand, low, high), sides, strict=True):
+                    if kind == "text":  # every side is reported
+                        literal = node.value if isinstance(node, String) else None
+                        self.error(
+                            "rules.resolve.between-text",
+                            node.span,
+                            name=_text_of(node) if literal is None else f'"{literal}"',
+                            hint=None if literal is None else "rules.hint.between",
+                        )
+                        failed = True
+                if failed:
+                    raise _Failed
+                value, lo, hi = (v for v, _ in sides)
+                return Between(value, lo, hi, c.span)
             case And(items=items):
                 return And(tuple(self._each(items, ctx)), c.span)
             case Or(items=items):
@@ -1308,6 +1334,8 @@ def _text_of(node: Expr) -> str:
         return node.column
     if isinstance(node, CellRef):
         return f"{node.table}[{node.row.value}]" + (f".{node.column}" if node.column else "")
+    if isinstance(node, Call):
+        return f"{node.func}(…)"
     return "?"
 
 

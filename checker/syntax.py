@@ -46,6 +46,7 @@ from checker.ast import (
     Aggregate,
     Alias,
     And,
+    Between,
     BinOp,
     Call,
     CellRef,
@@ -131,6 +132,7 @@ KEYWORDS = [
     "null",
     "empty",
     "startswith",
+    "between",
     "exists",
 ]
 
@@ -606,6 +608,7 @@ _INVALID_COND = IsNull(_INVALID)
 
 _COND_TYPES = (
     Compare,
+    Between,
     And,
     Or,
     Not,
@@ -964,6 +967,10 @@ class _Builder(Transformer[Token, Any]):
             self.as_expr(children[0]), self.as_expr(children[2]), self.span_of(children)
         )
 
+    def between(self, children: list[Any]) -> Cond:
+        operand, low, high = (self.as_expr(c) for c in children[0::2])
+        return Between(operand, low, high, self.span_of(children))
+
     def in_values(self, children: list[Any]) -> Cond:
         negated = isinstance(children[1], Token) and children[1].type == "NOT"
         start = 4 if negated else 3
@@ -1121,6 +1128,8 @@ class _Builder(Transformer[Token, Any]):
 
     def _unit_arg(self, a: _Item) -> Expr:
         value = a.value
+        if value is _INVALID:  # already reported (an unknown function, say)
+            return cast(Expr, value)
         if isinstance(value, Name) and len(value.parts) == 1:
             text, span = value.parts[0], value.span
         elif isinstance(value, String):

@@ -209,6 +209,7 @@ def conditions(per_row: bool) -> st.SearchStrategy[ast.Cond]:
     extra: list[st.SearchStrategy[ast.Cond]] = [
         compare,
         compare,
+        st.builds(ast.Between, nums, nums, nums),
         st.builds(lambda neg: ast.IsEmpty(T9, neg), st.booleans()),
         st.builds(lambda ref: ast.Exists(ref), t1_cell),
         st.builds(lambda ref, neg: ast.IsNull(ref, neg), t1_cell, st.booleans()),

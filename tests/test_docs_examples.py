@@ -50,6 +50,7 @@ def test_the_reference_has_examples_of_every_construct() -> None:
         " is empty",
         "exists ",
         " in (",
+        " between ",
         "row.",
         "说明.",
         "100,000",

@@ -105,6 +105,14 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     if status == "fail" and _holds(op, lhs, rhs):
         # a compound check (and/or, a text part) failed elsewhere than the values shown
         return "条件不成立" if lang == "zh" else "the condition does not hold"
+    if op == "between" and status in ("fail", "rounding"):
+        # x against the bound it broke (x between a and b)
+        within = status == "rounding"
+        if lang == "zh":
+            tail = f"在舍入误差 ±{fmt(tol)} 之内" if within else f"超出舍入误差 ±{fmt(tol)}"
+            return f"{fmt(lhs, d)} 越过界限 {fmt(rhs, d)}，相差 {fmt(diff, d)}，{tail}"
+        tail = f"within rounding ±{fmt(tol)}" if within else f"beyond rounding ±{fmt(tol)}"
+        return f"{fmt(lhs, d)} is past the bound {fmt(rhs, d)}: off by {fmt(diff, d)}, {tail}"
     if op != "=" and status in ("fail", "rounding"):
         within = status == "rounding"
         if lang == "zh":

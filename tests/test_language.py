@@ -1,0 +1,78 @@
+"""The language's newer constructs (docs/rules.md): their rule tests (tests/language/, a
+passing and a failing case each) and the diagnostics for their misuse, in both languages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from checker.cli import app
+from checker.diagnostics import Diagnostic
+from checker.resolve import resolve_text
+
+LANGUAGE = Path(__file__).resolve().parent / "language"
+
+
+@pytest.fixture(scope="module")
+def rule_tests() -> tuple[int, dict[str, Any]]:
+    done = CliRunner().invoke(
+        app, ["test", str(LANGUAGE), "--require-coverage", "--format", "json", "--lang", "en"]
+    )
+    return done.exit_code, json.loads(done.stdout)
+
+
+def test_every_rule_test_holds_with_a_passing_and_a_failing_case(
+    rule_tests: tuple[int, dict[str, Any]],
+) -> None:
+    code, report = rule_tests
+    assert code == 0, [c["problems"] for c in report["cases"] if not c["holds"]]
+    assert report["diagnostics"] == []
+    assert report["coverage"]["without_pass"] == [] and report["coverage"]["without_fail"] == []
+
+
+@pytest.mark.parametrize(("construct", "rules"), [("between", ("FW-01", "FW-02"))])
+def test_each_construct_has_its_cases(
+    rule_tests: tuple[int, dict[str, Any]], construct: str, rules: tuple[str, ...]
+) -> None:
+    _, report = rule_tests
+    held: dict[str, set[str]] = {"pass": set(), "fail": set()}
+    for case in report["cases"]:
+        if not case["file"].endswith(f"{construct}.cases.json"):
+            continue
+        for rule, expected in case["expect"].items():
+            if expected in held and case["outcomes"][rule] == expected:
+                held[expected].add(rule)
+    assert held["pass"] >= set(rules) and held["fail"] >= set(rules)
+
+
+# --------------------------------------------------------------------------- misuse
+
+
+def _diagnostics(text: str) -> list[Diagnostic]:
+    _, found = resolve_text(text, "t.rules")
+    return found
+
+
+def _one(text: str, code: str) -> Diagnostic:
+    found = [d for d in _diagnostics(text) if d.code == code]
+    assert found, [d.format("en") for d in _diagnostics(text)]
+    return found[0]
+
+
+def test_between_on_text_is_an_error_in_both_languages() -> None:
+    text = 'for each row in 部门支出总体情况表:\n  rule X-01 "t": 名称 between 1 and "2"\n'
+    found = [d for d in _diagnostics(text) if d.code == "rules.resolve.between-text"]
+    assert [d.location.column for d in found] == [18, 35]  # each side that is text
+    assert "between compares amounts, but 名称 is text" in found[0].format("en")
+    assert "between 比较的是金额，而 名称 是文字" in found[0].format("zh")
+    assert "write x between low and high" in found[1].format("en")
+
+
+def test_between_without_and_is_a_syntax_error_naming_and() -> None:
+    text = 'rule X-01 "t": 部门收支总体情况表[收入总计] between 1\n'
+    found = _one(text, "rules.syntax.unexpected-token")
+    assert "expected: and" in found.format("en") and "期望：and" in found.format("zh")
