@@ -75,10 +75,12 @@ OP_CODES = {symbol: code for code, symbol in enumerate(OPERATORS)}
 
 
 def valid_precision(value: Decimal) -> bool:
-    """Whether a ``precision`` can be judged: positive, a whole number of 0.0001 (the
-    scale amounts carry). A finer one would give a zero-width interval where amounts
-    are stored and a non-zero one where literals are not."""
-    return value > 0 and value % QUANTUM == 0
+    """Whether a ``precision`` can be judged: positive, and its half — the rounding
+    interval's half-width, added to and taken from amounts — a whole number of 0.0001,
+    the scale amounts carry (so a multiple of 0.0002). A finer half would be rounded away
+    where amounts are decimals (a zero-width interval for 0.0001) and kept where they
+    are not (the reference evaluator, floats after division)."""
+    return value > 0 and (value / 2) % QUANTUM == 0
 
 
 # --------------------------------------------------------------------------- generic

@@ -192,9 +192,11 @@ register(
         ),
         "rules.syntax.unknown-function": ("未知函数 {name}", "unknown function {name}"),
         "rules.syntax.precision-range": (
-            "精度 {value} 不可用：金额精确到 0.0001，精度须为正数且是 0.0001 的整数倍",
-            "precision {value} cannot be judged: amounts carry 4 decimals, so a precision"
-            " must be positive and a multiple of 0.0001",
+            "精度 {value} 不可用：金额精确到 0.0001，舍入区间的半宽（精度的一半）也须如此，"
+            "所以精度须为正数且是 0.0002 的整数倍（如 0.01、0.1、1）",
+            "precision {value} cannot be judged: amounts carry 4 decimals and so must the"
+            " rounding interval's half-width (half the precision): a precision is positive"
+            " and a multiple of 0.0002 (such as 0.01, 0.1, 1)",
         ),
         "rules.syntax.arity": (
             "{name} 需要 {expected} 个参数，这里有 {got} 个",

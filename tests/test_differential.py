@@ -239,11 +239,20 @@ def conditions(per_row: bool) -> st.SearchStrategy[ast.Cond]:
     )
 
 
+# Every precision the language accepts (checker.judging.valid_precision: a positive
+# multiple of 0.0002), the usual ones most often; up to 1,000,000.
+precisions = st.one_of(
+    st.sampled_from([Decimal("0.01"), Decimal("0.1"), Decimal("1")]),
+    st.integers(min_value=1, max_value=5 * 10**9).map(lambda k: k * Decimal("0.0002")),
+    st.integers(min_value=1, max_value=50).map(lambda k: k * Decimal("0.0002")),
+)
+
+
 @st.composite
 def rules(draw: st.DrawFn, index: int) -> ast.Rule | ast.Rollup:
     meta = ast.Meta(f"R{index}", f"规则{index}")
     kind = draw(st.sampled_from(["doc", "doc", "row", "row", "rollup", "t12"]))
-    precision = draw(st.sampled_from([None, Decimal("0.01"), Decimal("0.1"), Decimal("1")]))
+    precision = draw(st.one_of(st.none(), precisions))
     if kind == "rollup":
         return ast.Rollup(meta, T3, "科目编码", (3, 5, 7), precision=precision)
     if kind == "t12":
@@ -271,7 +280,10 @@ def rules(draw: st.DrawFn, index: int) -> ast.Rule | ast.Rollup:
 @st.composite
 def rulesets(draw: st.DrawFn) -> ast.Ruleset:
     count = draw(st.integers(min_value=12, max_value=20))
-    return ast.Ruleset("<hypothesis>", rules=tuple(draw(rules(i)) for i in range(count)))
+    precision = draw(st.one_of(st.none(), precisions))
+    return ast.Ruleset(
+        "<hypothesis>", precision=precision, rules=tuple(draw(rules(i)) for i in range(count))
+    )
 
 
 # --------------------------------------------------------------------------- the property

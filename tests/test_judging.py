@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from frames import TEMPLATE, frames
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.evaluate import evaluate
 from checker.resolve import resolve_text
@@ -167,3 +169,189 @@ def test_a_precision_finer_than_amounts_carry_is_refused(precision: str) -> None
         f'precision {precision}\nrule R "t": {T1}[收入总计] = 1\n', "<test>", TEMPLATE
     )
     assert "rules.syntax.precision-range" in [d.code for d in diagnostics]
+
+
+# --------------------------------------------------------------------------- the table
+#
+# Every operator at and around each boundary, on every path a comparison takes: the
+# linear plan (sums of figures as data), compiled expressions, and the reference
+# evaluator. The expected statuses are written out here from the language's definition
+# (docs/rules.md, "Comparisons and how they are judged"), not from checker.judging.
+
+OPS = ("=", "!=", "<", "<=", ">", ">=")
+Q = Decimal("0.0001")  # what amounts carry: the finest step between two figures
+
+
+def spec_exact(op: str, d: Decimal, w: Decimal) -> str:
+    """Sums and differences of published figures: ``d = lhs − rhs``, ``w`` the two sides'
+    total half-width."""
+    passes = {"=": d == 0, "!=": d != 0, "<": d < 0, "<=": d <= 0, ">": d > 0, ">=": d >= 0}
+    rounding = {"=": abs(d) <= w, "!=": False, "<": d < w, "<=": d <= w, ">": d > -w}
+    rounding[">="] = d >= -w
+    return "pass" if passes[op] else "rounding" if rounding[op] else "fail"
+
+
+def spec_division(op: str, d: Decimal, h: Decimal) -> str:
+    """After a division, one published figure against an exact literal: "exact" is equal at
+    the stated precision (``|d| ≤ h``, ``h = p/2``), which the figure's interval also is."""
+    close = abs(d) <= h
+    if op == "=":
+        return "pass" if close else "fail"
+    if op == "!=":
+        return "fail" if close else "pass"
+    below = op in ("<", "<=")
+    beyond = d < -h if below else d > h  # holds beyond the precision
+    if op in ("<=", ">="):
+        return "pass" if beyond or close else "fail"
+    within = d < h if below else d > -h  # the interval reaches across
+    return "pass" if beyond else "rounding" if within else "fail"
+
+
+def _three_paths(
+    rules: str, docs: list[dict[str, Any]], *, linear: bool
+) -> dict[str, list[tuple[str, str]]]:
+    """(rule, status) per document, sorted, from the linear plan (``linear``: every rule
+    takes it), the compiled expressions and the reference evaluator."""
+    from checker.evaluate import Engine
+    from checker.reference import evaluate_documents
+
+    ruleset, diagnostics = resolve_text(rules, "<test>", TEMPLATE)
+    assert not diagnostics, [d.format("en") for d in diagnostics]
+    ids, tables, statements = frames(docs)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, as_data in (("linear", True), ("expressions", False)):
+        engine = Engine(ruleset, TEMPLATE, linear=as_data)
+        assert len(engine.linear) == (len(ruleset.rules) if as_data and linear else 0)
+        frame = engine.run(ids, tables, statements, cells_for=()).frame
+        rows = frame.sort("document", "rule").iter_rows(named=True)
+        out[name] = [(f"{r['document']}:{r['rule']}", r["status"]) for r in rows]
+    ref = sorted(
+        (f"{r.document}:{r.rule}", r.status) for r in evaluate_documents(ruleset, TEMPLATE, docs)
+    )
+    out["reference"] = ref
+    return out
+
+
+def _offsets(w: Decimal) -> list[Decimal]:
+    """At and around each boundary (0, ±w), as far as figures of 4 decimals can be."""
+    near = {x + e for x in (Decimal(0), w, -w) for e in (-Q, Decimal(0), Q)}
+    near |= {2 * w + Q, -2 * w - Q}
+    return sorted(x for x in near if x % Q == 0)
+
+
+BASE = Decimal(1000)
+SHAPES = {  # right side, and how many published figures the comparison holds
+    "一个数与字面量": ("1000", 1),
+    "两个数": ("来源0", 2),
+    "一个数与两数之和": ("来源0 + 来源1 - 来源1", 4),
+}
+
+
+def _exact_case(precision: Decimal) -> tuple[str, list[dict[str, Any]], dict[str, str]]:
+    """Rules, documents and the expected status of each result, for one precision."""
+    rules = f"precision {precision}\nin {T1}:\n"
+    for s, (rhs, _) in enumerate(SHAPES.values()):
+        for i, op in enumerate(OPS):
+            rules += f'  rule S{s}O{i} "t": 收入总计 {op} {rhs}\n'
+    docs: list[dict[str, Any]] = []
+    want: dict[str, str] = {}
+    for s, (_, figures) in enumerate(SHAPES.values()):
+        w = figures * precision / 2
+        for d in _offsets(w):
+            docs.append(_doc(float(BASE + d), [float(BASE), 7.0]))
+            for i, op in enumerate(OPS):
+                want[f"{len(docs) - 1}:S{s}O{i}"] = spec_exact(op, d, w)
+    return rules, docs, want  # each document is expected of its own shape's rules
+
+
+PRECISIONS = ["0.0002", "0.0004", "0.001", "0.0026", "0.01", "0.05", "0.1", "0.25", "1"]
+PRECISIONS += ["3", "100", "10000", "123.4566"]
+
+
+def _check_exact(precision: Decimal) -> None:
+    rules, docs, want = _exact_case(precision)
+    for path, got in _three_paths(rules, docs, linear=True).items():
+        mine = {k: v for k, v in got if k in want}
+        wrong = {k: (v, mine.get(k)) for k, v in want.items() if mine.get(k) != v}
+        assert not wrong, (path, precision, wrong)
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_every_operator_at_each_boundary_exact_decimals(precision: str) -> None:
+    _check_exact(Decimal(precision))
+
+
+def _division_case(
+    precision: Decimal, offsets: list[Decimal]
+) -> tuple[str, list[dict[str, Any]], dict[str, str]]:
+    rules = f"precision {precision}\nin {T1}:\n"
+    for i, op in enumerate(OPS):
+        rules += f'  rule D{i} "t": 收入总计 / 1 {op} {BASE}\n'
+    docs, want = [], {}
+    for d in offsets:
+        docs.append(_doc(float(BASE + d), []))
+        for i, op in enumerate(OPS):
+            want[f"{len(docs) - 1}:D{i}"] = spec_division(op, d, precision / 2)
+    return rules, docs, want
+
+
+def _check_division(precision: Decimal, offsets: list[Decimal]) -> None:
+    rules, docs, want = _division_case(precision, offsets)
+    for path, got in _three_paths(rules, docs, linear=False).items():
+        mine = {k: v for k, v in got if k in want}
+        wrong = {k: (v, mine.get(k)) for k, v in want.items() if mine.get(k) != v}
+        assert not wrong, (path, precision, wrong)
+
+
+# precisions whose half is a binary fraction: the boundary itself is exact in floats
+@pytest.mark.parametrize("precision", ["0.125", "0.25", "0.5", "1", "2", "64"])
+def test_every_operator_at_each_boundary_after_division(precision: str) -> None:
+    h = Decimal(precision) / 2
+    offsets = sorted({x + e for x in (Decimal(0), h, -h) for e in (-Q, Decimal(0), Q)})
+    _check_division(Decimal(precision), offsets)
+
+
+precisions = st.integers(min_value=1, max_value=5 * 10**9).map(lambda k: k * 2 * Q)
+
+
+@settings(max_examples=25, deadline=None)
+@given(precision=precisions)
+def test_every_operator_at_each_boundary_any_precision(precision: Decimal) -> None:
+    """Any precision the language accepts (a positive multiple of 0.0002, here up to
+    1,000,000): exactly at the boundaries on exact decimals, around them after division."""
+    _check_exact(precision)
+    h = precision / 2
+    candidates = {Decimal(0), 2 * h + Q, *(s * h + e for s in (1, -1) for e in (-Q, Q))}
+    # within a float's error of a boundary the verdict may go either way: not asserted
+    offsets = sorted(d for d in {c.quantize(Q) for c in candidates} if abs(abs(d) - h) >= Q / 2)
+    _check_division(precision, offsets)
+
+
+@pytest.mark.parametrize(
+    ("precision", "valid"),
+    [
+        ("0.0002", True),
+        ("0.015", True),
+        ("1", True),
+        ("123.4566", True),
+        ("100000000", True),
+        ("0", False),
+        ("0.00001", False),
+        ("0.00015", False),
+        # half of 0.0001 is finer than amounts carry: the engine's intervals had zero
+        # width (rounded to 4 decimals), the reference's not (table test, 0.0001)
+        ("0.0001", False),
+        ("0.0003", False),
+        ("123.4567", False),
+    ],
+)
+def test_which_precisions_are_accepted(precision: str, valid: bool) -> None:
+    from checker.judging import valid_precision
+
+    assert valid_precision(Decimal(precision)) is valid
+    for text in (f"precision {precision}\n", f'rule R "t":\n  precision {precision}\n  1 = 1\n'):
+        _, diagnostics = resolve_text(
+            text + f'rule S "t": {T1}[收入总计] = 1\n', "<test>", TEMPLATE
+        )
+        codes = [d.code for d in diagnostics]
+        assert ("rules.syntax.precision-range" in codes) is (not valid), (text, codes)
