@@ -135,6 +135,15 @@ class StatementRef:
 
 
 @dataclass(frozen=True)
+class MetaRef:
+    """One of the document's own fields: ``meta.year``, ``meta.department`` (the schema's
+    ``meta`` object; a number is an exact amount, a string is text)."""
+
+    field: str
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
 class ColumnVar:
     """The loop variable of ``for each amount column c in 表`` (parsed form only)."""
 
@@ -220,6 +229,7 @@ Expr: TypeAlias = (
     | CellRef
     | ColumnRef
     | StatementRef
+    | MetaRef
     | ColumnVar
     | BinOp
     | Neg

@@ -164,6 +164,7 @@ class Planner:
         self._tables: dict[str, _TableNeeds] = {}
         self._statements: dict[str, pl.Expr] = {}
         self._statement_bools: set[str] = set()
+        self._meta: dict[str, str] = {}  # meta field → its W column
         self._empty_tables: dict[str, str] = {}
 
     def _name(self, key: Any) -> str:
@@ -262,6 +263,10 @@ class Planner:
         self._statement_bools.add(base + "_f")
         return base + "_v", base + "_f"
 
+    def meta(self, field: str) -> str:
+        """W column: the document's ``meta.<field>`` (an amount as a Decimal, or text)."""
+        return self._meta.setdefault(field, f"__meta_{field}")
+
     def statement_wording(self, name: str) -> str:
         """W column: a prose statement's direction word as printed (增加 / 减少 / 持平 …)."""
         base = self._name(("stmt-wording", name))
@@ -282,7 +287,7 @@ class Planner:
         """The wide frame: one row per document, one column per planned quantity (and
         those read in related documents, from their rows: :meth:`_with_related`)."""
         meta = documents
-        wide = documents.select("document")
+        wide = documents.select("document", *self._meta_columns(documents))
         fill: dict[str, pl.Expr] = {}
         for role, needs in self._tables.items():
             if not needs.aggs:
@@ -310,6 +315,19 @@ class Planner:
         if fill:
             wide = wide.with_columns([e.alias(n) for n, e in fill.items()])
         return self._with_related(wide, meta) if self._related else wide
+
+    def _meta_columns(self, documents: pl.LazyFrame) -> list[pl.Expr]:
+        """The ``meta`` fields rules read, from the documents frame (null where absent)."""
+        if not self._meta:
+            return []
+        have = documents.collect_schema()
+        out = []
+        for given, name in self._meta.items():
+            spec = self.template.meta_field(given)
+            dtype = DEC if spec is not None and spec.kind == "amount" else pl.Utf8
+            value = pl.col(given).cast(dtype) if given in have else pl.lit(None, dtype)
+            out.append(value.alias(name))
+        return out
 
     def _with_related(self, wide: pl.LazyFrame, meta: pl.LazyFrame) -> pl.LazyFrame:
         """Each related document's quantities beside the document's own: one self-join per
@@ -514,6 +532,17 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
                 .otherwise(pl.lit(None, pl.Utf8))
             )
             return Num(n.v, n.lo, n.hi, True, missing, nullable=False)
+        case ast.MetaRef(field=meta_field):
+            given = ctx.w(ctx.planner.meta(meta_field))
+            label = f"meta.{meta_field}"
+            ctx.cells.append(_cell_struct("meta", pl.lit(None), meta_field, given, label))
+            missing = (  # an exact figure, not a published one: no rounding interval
+                pl.when(given.is_null())
+                .then(pl.lit(f"missing-meta:meta.{meta_field}"))
+                .otherwise(pl.lit(None, pl.Utf8))
+            )
+            v = given.fill_null(_lit_dec(0))
+            return Num(v, v, v, True, missing, nullable=False)
         case ast.Aggregate() as agg:
             return _aggregate(agg, ctx)
         case ast.Call(func=func, args=args):
@@ -764,6 +793,11 @@ def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
             assert spec.polars is not None
             wording: pl.Expr = spec.polars(ctx, *_arguments(spec, args, ctx))
             return wording
+        case ast.MetaRef(field=meta_field):
+            given = ctx.w(ctx.planner.meta(meta_field))
+            label = f"meta.{meta_field}"
+            ctx.cells.append(_text_cell("meta", pl.lit(None), meta_field, given, label))
+            return given
     raise CompileError(f"not text: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
 
 
@@ -774,6 +808,9 @@ def is_text(expr: ast.Expr, ctx: Context) -> bool:
             return True
         case ast.Call(func=func):
             return returns(func, "text")
+        case ast.MetaRef(field=meta_field):
+            spec = ctx.planner.template.meta_field(meta_field)
+            return spec is not None and spec.kind != "amount"
         case ast.ColumnRef(column=column, outer=outer):
             table = ctx.outer_table if outer else ctx.row_table
             col = table.column(column) if table is not None else None
@@ -876,6 +913,8 @@ def _raw(expr: ast.Expr, ctx: Context) -> pl.Expr:
         case ast.StatementRef(name=name):
             value, _found = ctx.planner.statement(name)
             return ctx.w(value)
+        case ast.MetaRef(field=meta_field):
+            return ctx.w(ctx.planner.meta(meta_field))
         case ast.Call(func=func) if returns(func, "text"):
             return text(expr, ctx)
     return number(expr, ctx).v

@@ -151,6 +151,8 @@ def show(node: ast.Expr | ast.Cond | None) -> str:
             return f"row.{column}" if outer else column
         case ast.StatementRef(name=name):
             return f"说明.{name}"
+        case ast.MetaRef(field=meta_field):
+            return f"meta.{meta_field}"
         case ast.BinOp(op=op, left=left, right=right):
             return f"{_operand(left, op, False)} {op} {_operand(right, op, True)}"
         case ast.Neg(operand=operand):
@@ -241,7 +243,7 @@ def _json_number(value: Any) -> float | None:
 class Reference:
     """One thing a rule reads, resolved against the template."""
 
-    kind: str  # cell | column | statement | aggregate | table
+    kind: str  # cell | column | statement | meta | aggregate | table
     text: str  # as printed by :func:`show`
     table: str | None = None
     published: str | None = None  # the table's first published name
@@ -308,6 +310,8 @@ def _reference(node: object, template: Template) -> Reference | None:
             return _column_ref(template, role, column, show(node) if outer else f"{role}.{column}")
         case ast.StatementRef():
             return Reference("statement", show(node))
+        case ast.MetaRef():
+            return Reference("meta", show(node))
         case ast.Aggregate(table=role, column=column):
             if column is None:  # count(表 …)
                 return Reference("aggregate", show(node), role, _published(template.table(role)))
@@ -908,6 +912,8 @@ def _where(expr: ast.Expr, env: reference._Env) -> str | None:
             return pointers.build("tables", scope.role, "rows", at, column)
         case ast.StatementRef(name=name):
             return pointers.build("statements", name, "value")
+        case ast.MetaRef(field=meta_field):
+            return pointers.build("meta", meta_field)
         case ast.Call(func="wording", args=(ast.StatementRef(name=name),)):
             return pointers.build("statements", name, "wording")
     return None

@@ -64,6 +64,11 @@ class _Doc:
         # the run's documents by (body, year, kind): what 上年(…) … read (ast.RELATIONS)
         self.index: Mapping[tuple[Any, Any, Any], _Doc] = {}
 
+    def meta(self, field: str) -> Any:
+        """The document's ``meta.<field>`` (None where it has none)."""
+        meta = self.doc.get("meta")
+        return meta.get(field) if isinstance(meta, Mapping) else None
+
     def related(self, relation: str) -> _Doc | None:
         """The document ``relation`` names, if the run holds it."""
         meta = self.doc.get("meta") or {}
@@ -191,6 +196,13 @@ def number(expr: ast.Expr, env: _Env) -> Val:
                 zero = Decimal(0).quantize(QUANTUM)
                 return Val(zero, zero, zero, True, f"missing-statement:说明.{name}")
             return _cell(statements[name].get("value"), env.half)
+        case ast.MetaRef(field=meta_field):
+            value = env.doc.meta(meta_field)
+            if value is None:
+                zero = Decimal(0).quantize(QUANTUM)
+                return Val(zero, zero, zero, True, f"missing-meta:meta.{meta_field}")
+            v = _dec(value)
+            return Val(v, v, v)  # exact: the document's own meta_field, not a rounded figure
         case ast.Aggregate() as agg:
             return _aggregate(agg, env)
         case ast.Call(func=func, args=args):
@@ -324,6 +336,9 @@ def text(expr: ast.Expr, env: _Env) -> str | None:
             assert spec.python is not None
             got: str | None = spec.python(env, *_arguments(spec, args, env))
             return got
+        case ast.MetaRef(field=meta_field):
+            value = env.doc.meta(meta_field)
+            return None if value is None else str(value)
     raise TypeError(type(expr).__name__)
 
 
@@ -334,6 +349,9 @@ def is_text(expr: ast.Expr, env: _Env) -> bool:
             return True
         case ast.Call(func=func):
             return returns(func, "text")
+        case ast.MetaRef(field=meta_field):
+            spec = env.doc.template.meta_field(meta_field)
+            return spec is not None and spec.kind != "amount"
         case ast.ColumnRef(column=column, outer=outer):
             table = env.outer_table if outer else env.row_table
             col = table.column(column) if table is not None else None
@@ -425,6 +443,8 @@ def _raw(expr: ast.Expr, env: _Env) -> Any:
         case ast.StatementRef(name=name):
             statement = (env.doc.doc.get("statements") or {}).get(name)
             return None if statement is None else statement.get("value")
+        case ast.MetaRef(field=meta_field):
+            return env.doc.meta(meta_field)
         case ast.Call(func=func) if returns(func, "text"):
             return text(expr, env)
     return number(expr, env).v

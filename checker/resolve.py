@@ -52,6 +52,7 @@ from checker.ast import (
     InValues,
     IsEmpty,
     IsNull,
+    MetaRef,
     Name,
     Neg,
     Not,
@@ -86,6 +87,7 @@ from checker.template import Table, Template, load_template, normalize_label, st
 Kind = Literal["amount", "text", "any"]
 
 MAX_INCLUDE_DEPTH = 32
+META_PREFIX = "meta"  # meta.year: a field of the document's own meta object
 
 register(
     {
@@ -151,6 +153,15 @@ register(
         "rules.resolve.wording-of-statement": (
             "wording(…) 的参数须是说明中的数字（说明.名称）",
             "wording(…) takes a figure of the prose (说明.名称)",
+        ),
+        "rules.resolve.document-value-in-where": (
+            "汇总的 where 只能读被汇总的行（它们的列，以及 row.列）：{what} 是整份文档的值",
+            "an aggregate's where reads only the rows it aggregates (their columns, and"
+            " row.列): {what} is a value of the whole document",
+        ),
+        "rules.resolve.unknown-meta": (
+            "文档没有字段 meta.{name}：可用的有 {known}",
+            "documents have no field meta.{name}: the known ones are {known_en}",
         ),
         "rules.resolve.between-text": (
             "between 比较的是金额，而 {name} 是文字",
@@ -953,6 +964,9 @@ class Resolver:
                 return self.outer(e, ctx)
             case StatementRef():
                 return e, "amount"
+            case MetaRef(field=field):
+                found = self.template.meta_field(field)
+                return e, "text" if found is not None and found.kind == "text" else "amount"
             case BinOp(op=op, left=left, right=right):
                 failed = False
                 parts: list[Expr] = []
@@ -1038,6 +1052,7 @@ class Resolver:
             inner = replace(ctx, agg=table)
             where = self.cond(e.where, inner)
             self.never_applies(where, table)
+            self.rows_only(where)
         return Aggregate(
             e.func,
             table.role,
@@ -1047,6 +1062,17 @@ class Resolver:
             table_span=e.table_span,
             column_span=e.column_span,
         )
+
+    def rows_only(self, where: Cond) -> None:
+        """An aggregate's filter is computed on the rows it aggregates (per document, all at
+        once): it can read their columns (and ``row.列``), not a value of the whole
+        document, which is computed from those same rows."""
+        for node in descendants(where):
+            what = _document_value(node)
+            if what is not None:
+                span = getattr(node, "span", where.span)
+                self.error("rules.resolve.document-value-in-where", span, what=what)
+                raise _Failed
 
     def cell(self, ref: CellRef, ctx: _Ctx) -> tuple[CellRef, Kind]:
         table = self.table(ref.table or "", ref.table_span or ref.span)
@@ -1133,6 +1159,10 @@ class Resolver:
                 )
             return StatementRef(statement, n.span), "amount"
 
+        # meta.year: the document's own fields
+        if parts[0] == META_PREFIX:
+            return self.meta(n, parts, joined)
+
         # the loop variable of `for each amount column c`
         if ctx.col_var is not None and ctx.col_value is not None:
             if parts == (ctx.col_var,):
@@ -1182,6 +1212,28 @@ class Resolver:
 
         self.unknown_name(n, parts, ctx, spans)
         raise _Failed
+
+    def meta(self, n: Name, parts: tuple[str, ...], joined: Any) -> tuple[Expr, Kind]:
+        """``meta.名``: a field of the document's ``meta`` object the template declares."""
+        known = [c.name for c in self.template.meta]
+        field = ".".join(parts[1:])
+        found = self.template.meta_field(field) if len(parts) == 2 else None
+        if found is None:
+            cands = closest(field, known) if field else []
+            self.error(
+                "rules.resolve.unknown-meta",
+                joined(1) if len(parts) > 1 else n.span,
+                name=field or "",
+                known="、".join(known) or "—",
+                known_en=", ".join(known) or "—",
+                **(
+                    {"hint": "rules.hint.did-you-mean", "hint_args": did_you_mean(cands)}
+                    if cands
+                    else {}
+                ),
+            )
+            raise _Failed
+        return MetaRef(found.name, n.span), "amount" if found.kind == "amount" else "text"
 
     def scoped_row(
         self, n: Name, parts: tuple[str, ...], scope: Table, spans: Sequence[Span]
@@ -1327,6 +1379,27 @@ class Resolver:
         return None
 
 
+def _document_value(node: object) -> str | None:
+    """How a message names ``node`` if it is a value of the whole document (a cell, a
+    statement, a meta field, an aggregate, a table test …), else None."""
+    match node:
+        case CellRef() | StatementRef() | MetaRef():
+            return _text_of(node)
+        case Aggregate(func=func):
+            return f"{func}(…)"
+        case Call(func=func) if any(p.kind == "statement" for p in FUNCTIONS[func].params):
+            return f"{func}(…)"  # wording(说明.…)
+        case Related(relation=relation):
+            return f"{relation}(…)"
+        case IsEmpty(table=table):
+            return f"{table} is empty"
+        case InColumn(table=table, column=column):
+            return f"in {table}.{column}"
+        case Exists(ref=ref):
+            return f"exists {_text_of(ref)}"
+    return None
+
+
 def _text_of(node: Expr) -> str:
     if isinstance(node, Name):
         return node.text
@@ -1336,6 +1409,10 @@ def _text_of(node: Expr) -> str:
         return f"{node.table}[{node.row.value}]" + (f".{node.column}" if node.column else "")
     if isinstance(node, Call):
         return f"{node.func}(…)"
+    if isinstance(node, StatementRef):
+        return f"说明.{node.name}"
+    if isinstance(node, MetaRef):
+        return f"meta.{node.field}"
     return "?"
 
 

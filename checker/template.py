@@ -71,6 +71,13 @@ class Template:
     tables: tuple[Table, ...]
     # the statement names the prose may state (schema: properties.statements.x-names)
     statements: tuple[str, ...] = ()
+    # the document's own fields a rule may read as meta.名 (schema: properties.meta; its
+    # scalar properties but id, which names the file rather than the body)
+    meta: tuple[Column, ...] = ()
+
+    def meta_field(self, name: str) -> Column | None:
+        """The ``meta`` field called ``name``, or None."""
+        return next((c for c in self.meta if c.name == name), None)
 
     def table(self, role: str) -> Table | None:
         """The table with role ``role``, or None."""
@@ -171,7 +178,36 @@ def template_from_schema(schema: Mapping[str, Any], schema_file: str = "<schema>
         schema_file=schema_file,
         tables=tuple(tables),
         statements=tuple(schema["properties"].get("statements", {}).get("x-names", ())),
+        meta=_meta_fields(schema),
     )
+
+
+def _local(schema: Mapping[str, Any], node: Any) -> Mapping[str, Any]:
+    """``node`` with a local ``$ref`` (``#/$defs/meta``) followed."""
+    for _ in range(8):
+        ref = node.get("$ref") if isinstance(node, Mapping) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            break
+        target: Any = schema
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, Mapping) else {}
+        node = target
+    return node if isinstance(node, Mapping) else {}
+
+
+def _meta_fields(schema: Mapping[str, Any]) -> tuple[Column, ...]:
+    """The scalar fields of the schema's ``meta`` object (numbers are amounts), but ``id``."""
+    meta = _local(schema, schema.get("properties", {}).get("meta"))
+    fields = []
+    for name, spec in meta.get("properties", {}).items():
+        spec = _local(schema, spec)
+        types = spec.get("type")
+        types = [types] if isinstance(types, str) else list(types or [])
+        if name == "id" or not types or not set(types) <= {"string", "integer", "number", "null"}:
+            continue
+        kind: ColumnKind = "text" if "string" in types else "amount"
+        fields.append(Column(name, kind))
+    return tuple(fields)
 
 
 @cache

@@ -49,4 +49,15 @@ def frames(
         {"document": list(range(len(docs))), "id": [f"d{i}" for i in range(len(docs))]},
         schema={"document": pl.UInt32, "id": pl.Utf8},
     )
+    # the meta fields the documents give, as the loader's documents frame holds them
+    given = [f for f in TEMPLATE.meta if any(f.name in (d.get("meta") or {}) for d in docs)]
+    if given:
+        ids = ids.with_columns(
+            pl.Series(
+                f.name,
+                [(d.get("meta") or {}).get(f.name) for d in docs],
+                pl.Int64 if f.kind == "amount" else pl.Utf8,
+            )
+            for f in given
+        )
     return ids, tables, statements

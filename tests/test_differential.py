@@ -3,9 +3,9 @@
 Hypothesis draws random documents (the bundled template's tables, random
 figures, empty cells, missing rows, indicator texts, statements) and random
 resolved rules covering every construct of the AST: cell references by label
-and code, statements, arithmetic, every aggregate with filters, correlated
-aggregates, every function, every condition, ``when``, per-row rules with
-filters, column templates and roll-ups. Every (document, rule, row, column)
+and code, statements, the documents' own fields (meta), arithmetic, every
+aggregate with filters, correlated aggregates, every function, every condition,
+``when``, per-row rules with filters, column templates and roll-ups. Every (document, rule, row, column)
 result must have the same status, values, intervals and error reason.
 """
 
@@ -77,7 +77,12 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         name: {"value": _num(draw(amounts))}
         for name in draw(st.lists(st.sampled_from(STATEMENTS), unique=True))
     }
+    meta = {
+        "year": draw(st.sampled_from([2021, 2022, 2023, None])),
+        "kind": draw(st.sampled_from(["部门预算", "部门决算"])),
+    }
     return {
+        "meta": {k: v for k, v in meta.items() if v is not None},
         "tables": {
             T1: {"name": T1, "rows": t1},
             T2: {"name": T2, "rows": t2},
@@ -112,6 +117,7 @@ t3_cell = st.builds(
     st.sampled_from([None, *T3_AMOUNTS[:4]]),
 )
 statement = st.sampled_from([*STATEMENTS, "没有.这个"]).map(ast.StatementRef)
+year = st.just(ast.MetaRef("year"))  # the document's own field: exact, may be missing
 t3_column = st.sampled_from(T3_AMOUNTS).map(lambda c: ast.ColumnRef(None, c))
 code_col = ast.ColumnRef(None, "科目编码")
 
@@ -176,6 +182,7 @@ def numbers(per_row: bool) -> st.SearchStrategy[ast.Expr]:
         t1_cell,
         t3_cell,
         statement,
+        year,
         aggregate(per_row),
     ]
     if per_row:
@@ -213,6 +220,11 @@ def conditions(per_row: bool) -> st.SearchStrategy[ast.Cond]:
         st.builds(lambda neg: ast.IsEmpty(T9, neg), st.booleans()),
         st.builds(lambda ref: ast.Exists(ref), t1_cell),
         st.builds(lambda ref, neg: ast.IsNull(ref, neg), t1_cell, st.booleans()),
+        st.builds(
+            lambda kind: ast.Compare("=", ast.MetaRef("kind"), ast.String(kind)),
+            st.sampled_from(["部门预算", "部门决算"]),
+        ),
+        st.builds(lambda neg: ast.IsNull(ast.MetaRef("year"), neg), st.booleans()),
         st.builds(
             lambda neg: ast.InColumn(
                 ast.CellRef(T2, ast.RowKey("单位035"), "单位代码"), T2, "单位代码", neg

@@ -51,6 +51,7 @@ def test_the_reference_has_examples_of_every_construct() -> None:
         "exists ",
         " in (",
         " between ",
+        "meta.year",
         "row.",
         "说明.",
         "100,000",

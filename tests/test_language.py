@@ -34,7 +34,9 @@ def test_every_rule_test_holds_with_a_passing_and_a_failing_case(
     assert report["coverage"]["without_pass"] == [] and report["coverage"]["without_fail"] == []
 
 
-@pytest.mark.parametrize(("construct", "rules"), [("between", ("FW-01", "FW-02"))])
+@pytest.mark.parametrize(
+    ("construct", "rules"), [("between", ("FW-01", "FW-02")), ("meta", ("NF-01", "NF-02"))]
+)
 def test_each_construct_has_its_cases(
     rule_tests: tuple[int, dict[str, Any]], construct: str, rules: tuple[str, ...]
 ) -> None:
@@ -76,3 +78,32 @@ def test_between_without_and_is_a_syntax_error_naming_and() -> None:
     text = 'rule X-01 "t": 部门收支总体情况表[收入总计] between 1\n'
     found = _one(text, "rules.syntax.unexpected-token")
     assert "expected: and" in found.format("en") and "期望：and" in found.format("zh")
+
+
+def test_an_unknown_meta_field_lists_the_known_ones() -> None:
+    found = _one('rule X-01 "t": meta.yaer >= 2023\n', "rules.resolve.unknown-meta")
+    en, zh = found.format("en"), found.format("zh")
+    assert "documents have no field meta.yaer: the known ones are department," in en
+    assert "year" in en and "did you mean “year”?" in en
+    assert "文档没有字段 meta.yaer：可用的有 department、" in zh
+    assert (found.location.line, found.location.column) == (1, 21)  # at the field's name
+    assert _one('rule X-01 "t": meta = 1\n', "rules.resolve.unknown-meta")
+
+
+def test_meta_fields_have_their_kinds() -> None:
+    text = 'rule X-01 "t": meta.kind >= 2023\n'  # kind is text
+    assert _one(text, "rules.resolve.compare-types")
+    assert _diagnostics('rule X-01 "t": meta.year + 1 >= 2023 and meta.kind = "部门预算"\n') == []
+
+
+def test_a_document_value_inside_an_aggregates_where_is_an_error() -> None:
+    for inside, shown in (
+        ("合计 > 部门收支总体情况表[收入总计]", "部门收支总体情况表[收入总计].金额"),
+        ("meta.year > 2020", "meta.year"),
+        ("单位代码 in 部门收入总体情况表.单位代码", "in 部门收入总体情况表.单位代码"),
+        ("部门收入总体情况表 is empty", "部门收入总体情况表 is empty"),
+    ):
+        text = f'rule X-01 "t": sum(部门支出总体情况表.合计 where {inside}) >= 0\n'
+        found = _one(text, "rules.resolve.document-value-in-where")
+        assert f"{shown} is a value of the whole document" in found.format("en"), inside
+        assert f"{shown} 是整份文档的值" in found.format("zh")

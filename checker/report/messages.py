@@ -11,6 +11,7 @@ from checker.judging import OPERATORS
 _REASONS: dict[str, tuple[str, str]] = {
     "missing-cell": ("找不到单元格 {detail}", "cell {detail} not found"),
     "missing-statement": ("说明中没有数字 {detail}", "the prose states no figure {detail}"),
+    "missing-meta": ("文档没有填写 {detail}", "the document gives no {detail}"),
     "division-by-zero": ("除数为零", "division by zero"),
     "no-value": ("单元格为空，无法计算", "an operand is empty"),
     "no-amount": ("“{detail}”中没有金额", "no amount in “{detail}”"),
@@ -50,6 +51,8 @@ def cell_value(cell: Mapping[str, Any], lang: Lang, decimals: int | None = None)
     """An operand as the report shows it: an amount, a text as printed (“036003”), a set
     a value was looked for in (its first values and size), a pattern (/…/)."""
     text, value = cell.get("text"), cell.get("value")
+    if text is None and str(cell.get("ref") or "").startswith("meta.") and value is not None:
+        return f"{value:.4f}".rstrip("0").rstrip(".")  # a document field (a year): as given
     if text is None:
         counted = str(cell.get("ref") or "").startswith("count(")
         return fmt(value, None if counted else decimals)
