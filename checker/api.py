@@ -124,6 +124,8 @@ def check(
     on_batch: Callable[[Batch, Results], None] | None = None,
     interruptible: bool = False,
     retain: Iterable[str] | None = None,
+    tables_for: Iterable[str] = (),
+    tables_max: int | None = None,
 ) -> Report:
     """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them.
 
@@ -138,6 +140,10 @@ def check(
     ``interrupted`` set.
 
     ``cells_for``: the statuses whose results carry their operands' cells.
+    ``tables_for``: with ``keep``, the statuses whose documents keep their tables, prose
+    figures and provenance in the report (the HTML report draws them), the first
+    ``tables_max`` such documents in input order (None: all); the others keep only their
+    documents' rows and statuses.
     ``waivers``: waiver files (or loaded :class:`Waivers`); ``today`` judges their
     expiry (default ``$RULECHECK_TODAY``, else the clock).
     """
@@ -145,6 +151,8 @@ def check(
         schema, wanted = for_template(paths, schema)
         rules = load_rules(wanted, schema=schema)
     chosen = _waivers(waivers)
+    drawn = list(tables_for)
+    room = tables_max  # documents that may still keep their tables
     parts: list[tuple[Batch, Results]] = []
     interrupted = False
     with _deferred_interrupt(interruptible) as stop:
@@ -162,11 +170,16 @@ def check(
             if retain is not None:
                 held = results.frame.filter(pl.col("status").is_in(list(retain)))
                 results = replace(results, frame=held)
-            parts.append((_light(batch) if keep is not None else batch, results))
+            if keep is not None:
+                kept = _documents_with(results, drawn, room)
+                batch = _light(batch, kept)
+                if room is not None and kept is not None:
+                    room -= kept.len()
+            parts.append((batch, results))
             if stop.is_set():  # Ctrl-C: this batch is done, stop here (closing the loaders)
                 interrupted = True
                 break
-    batch, results = _combine(parts, rules, schema)
+    batch, results = _combine(parts, rules, schema, drawn=keep is not None and bool(drawn))
     report = make_report(batch, results, rules, chosen, today)
     return replace(report, interrupted=interrupted)
 
@@ -242,21 +255,46 @@ def _evidence(results: Results, batch: Batch, rules: Rules) -> Results:
     return replace(placed, frame=attach_row_keys(placed.frame, batch.tables, rules.template))
 
 
-def _light(batch: Batch) -> Batch:
-    """A batch without its table frames (what a report still needs: documents, statuses)."""
-    empty = {role: frame.clear() for role, frame in batch.tables.items()}
+def _documents_with(
+    results: Results, statuses: list[str], most: int | None = None
+) -> pl.Series | None:
+    """The documents holding a result of one of ``statuses``, the first ``most`` of them
+    (None for no status)."""
+    if not statuses:
+        return None
+    found = results.frame.filter(pl.col("status").is_in(statuses))
+    documents = found.get_column("document").unique().sort()
+    return documents if most is None else documents.head(max(0, most))
+
+
+def _light(batch: Batch, documents: pl.Series | None = None) -> Batch:
+    """A batch without its table frames (what a report still needs: documents, statuses),
+    except the rows of ``documents``, whose tables, prose figures and provenance stay."""
+    if documents is None or documents.is_empty():
+        return replace(
+            batch,
+            tables={role: frame.clear() for role, frame in batch.tables.items()},
+            statements=batch.statements.clear(),
+            provenance=batch.provenance.clear(),
+        )
+    kept = pl.col("document").is_in(documents.implode())
     return replace(
         batch,
-        tables=empty,
-        statements=batch.statements.clear(),
-        provenance=batch.provenance.clear(),
+        tables={role: frame.filter(kept) for role, frame in batch.tables.items()},
+        statements=batch.statements.filter(kept),
+        provenance=batch.provenance.filter(kept),
     )
 
 
 def _combine(
-    parts: list[tuple[Batch, Results]], rules: Rules, schema: str | os.PathLike[str] | None
+    parts: list[tuple[Batch, Results]],
+    rules: Rules,
+    schema: str | os.PathLike[str] | None,
+    *,
+    drawn: bool = False,
 ) -> tuple[Batch, Results]:
-    """One batch and one results object from consecutive batches."""
+    """One batch and one results object from consecutive batches: without tables, or with
+    the tables each part kept (``drawn``: see ``tables_for``)."""
     if len(parts) == 1:
         return parts[0]
     if not parts:  # interrupted before the first batch was done
@@ -266,12 +304,26 @@ def _combine(
         return empty, engine.run(empty.documents, {}, None)
     batches = [b for b, _ in parts]
     documents = pl.concat([b.documents for b in batches], how="vertical_relaxed")
+
+    def joined(frames: list[pl.DataFrame]) -> pl.DataFrame:  # the rows kept (_light)
+        return pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
+
     batch = replace(
-        _light(batches[0]),
+        batches[0] if drawn else _light(batches[0]),
         documents=documents,
         table_info=pl.concat([b.table_info for b in batches], how="vertical_relaxed"),
         statuses=[status for b in batches for status in b.statuses],
     )
+    if drawn:
+        batch = replace(
+            batch,
+            tables={
+                role: joined([b.tables[role] for b in batches if role in b.tables])
+                for role in batches[0].tables
+            },
+            statements=joined([b.statements for b in batches]),
+            provenance=joined([b.provenance for b in batches]),
+        )
     totals: dict[str, int] = {}
     for _, r in parts:
         for name, n in r.counts().items():

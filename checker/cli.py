@@ -649,6 +649,8 @@ def check_command(
                 today=day,
                 keep=keep,
                 retain=("fail", "error") if streaming else None,
+                tables_for=chosen.tables_of,
+                tables_max=chosen.tables_max,
                 batch_size=batch_size,
                 max_bytes=limit,
                 on_batch=on_batch,

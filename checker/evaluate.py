@@ -188,7 +188,7 @@ class Results:
         return {name: int(got.get(name, 0)) for name in STATUS_NAMES}
 
 
-def _decimals(precision: Decimal) -> int:
+def printed_decimals(precision: Decimal) -> int:
     """How many decimals a figure of this precision is printed with (0.01 → 2, 1 → 0)."""
     exponent = precision.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 2
@@ -210,7 +210,8 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup], precision: Decimal) -> pl.D
             "op": [shown_op(r) for r in rules],
             # the decimals its figures are published with: amounts are shown with them
             "decimals": [
-                _decimals(r.precision if r.precision is not None else precision) for r in rules
+                printed_decimals(r.precision if r.precision is not None else precision)
+                for r in rules
             ],
         },
         schema={

@@ -18,8 +18,12 @@ from checker.diagnostics import Lang
 if TYPE_CHECKING:
     from checker.report.model import Report
 
+# the HTML report draws the tables of this many documents with marks at most (the first in
+# input order; its index lists every document): a page a browser still opens
+DRAWN_DOCUMENTS = 200
+
 # the formats' names, in the order ``--help`` lists them (``--format`` accepts these)
-Name = Literal["text", "json", "jsonl", "csv", "junit", "sarif", "github"]
+Name = Literal["text", "json", "jsonl", "csv", "junit", "sarif", "github", "html"]
 NAMES: tuple[Name, ...] = get_args(Name)
 
 
@@ -73,6 +77,10 @@ class Format:
     every_outcome: bool = False
     # lists the operands' cells only under the results it shows
     cells_of_shown: bool = False
+    # the statuses whose documents it draws, and how many of them at most: check keeps
+    # those documents' tables
+    tables_of: tuple[str, ...] = ()
+    tables_max: int | None = None
 
     def write(self, report: Report, out: IO[str], lang: Lang, options: Options) -> None:
         """Write the report to the text stream ``out``."""
@@ -139,6 +147,12 @@ def _github(report: Report, lang: Lang, options: Options) -> str:
     )
 
 
+def _html(report: Report, lang: Lang, options: Options) -> str:
+    from checker.report.html import render_html
+
+    return render_html(report, lang)
+
+
 FORMATS: dict[Name, Format] = {
     f.name: f
     for f in (
@@ -149,6 +163,7 @@ FORMATS: dict[Name, Format] = {
         Format("junit", _junit, every_outcome=True),
         Format("sarif", _sarif, newline=True),
         Format("github", _github),
+        Format("html", _html, tables_of=("fail", "error", "rounding"), tables_max=DRAWN_DOCUMENTS),
     )
 }
 assert tuple(FORMATS) == NAMES, "a format for each name, in the same order"

@@ -35,6 +35,12 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+def status_word(status: str, lang: Lang) -> str:
+    """A result status as the reports name it (不符 / fail …)."""
+    zh, en = STATUS_WORDS.get(status, (status, status))
+    return zh if lang == "zh" else en
+
+
 def fmt(value: float | None, decimals: int | None = None) -> str:
     """A figure as people write it: with the decimals it is published with (``-1.00``),
     else up to 4 decimals without float noise."""

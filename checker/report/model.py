@@ -20,6 +20,10 @@ from checker.waivers import Waivers
 # the statuses a report lists unless told otherwise (JSON, JSON Lines, CSV)
 DEFAULT_INCLUDE = ("fail", "error", "rounding")
 
+# a run of more documents is a batch: the text report gives a line only to documents with
+# failures, the HTML report draws only the marked rows of a table
+MANY_DOCUMENTS = 20
+
 
 def finding_statuses(include_rounding: bool) -> list[str]:
     """The statuses the CI formats report: fail and error, rounding on request."""
@@ -188,6 +192,10 @@ class Report:
     def to_text(self, lang: Lang = "zh", *, show: Iterable[str] = ("fail", "error")) -> str:
         """The text report ``check`` prints (plain, no styles), listing the ``show`` statuses."""
         return self._render("text", lang, show=tuple(show))
+
+    def to_html(self, lang: Lang = "zh") -> str:
+        """One self-contained HTML page: the documents' tables with the cells marked."""
+        return self._render("html", lang)
 
     def _render(self, name: str, lang: Lang, **options: Any) -> str:
         """Format ``name`` of ``checker.report.formats`` (imported here: the formats import

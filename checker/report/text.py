@@ -12,8 +12,8 @@ import polars as pl
 from checker.diagnostics import Lang, severity_word
 from checker.display import inert
 from checker.report.locate import place, rule_place
-from checker.report.messages import STATUS_WORDS, cell_value, result_message, source_label
-from checker.report.model import Report
+from checker.report.messages import cell_value, result_message, source_label, status_word
+from checker.report.model import MANY_DOCUMENTS, Report
 
 _STYLE = {"fail": "bold red", "error": "bold magenta", "rounding": "yellow", "pass": "green"}
 
@@ -35,11 +35,6 @@ def checked_source(path: str | None, first: int | None, last: int | None) -> str
     end = min(last or first, len(lines), first + 5)  # a long check: its first lines
     picked = [lines[i - 1].strip() for i in range(first, end + 1) if 0 < i <= len(lines)]
     return " ".join(p for p in picked if p) or None
-
-
-def _word(status: str, lang: Lang) -> str:
-    zh, en = STATUS_WORDS.get(status, (status, status))
-    return zh if lang == "zh" else en
 
 
 Segment = tuple[str, str]  # text, and its rich style ("" for none)
@@ -76,7 +71,7 @@ class Output:
 
 def _document_line(doc: dict[str, Any], lang: Lang) -> Line:
     counts = ", ".join(
-        f"{_word(s, lang)} {doc.get(s, 0)}"
+        f"{status_word(s, lang)} {doc.get(s, 0)}"
         for s in ("pass", "rounding", "fail", "error", "skipped")
     )
     return [(str(doc["id"]), "bold"), (f"  {counts}", "")]
@@ -150,9 +145,6 @@ def render(
     out.print([(_summary_line(summary, lang) + waived_note + rounding_hint, "")])
 
 
-MANY_DOCUMENTS = 20  # above this, documents without failures get no line of their own
-
-
 def _batch_lines(batch: dict[str, Any], lang: Lang) -> list[Line]:
     """Failures per rule (top 10) and the worst documents."""
     zh = lang == "zh"
@@ -219,7 +211,7 @@ def _result_lines(row: dict[str, Any], lang: Lang) -> list[Line]:
     where_in = place(row, lang)
     at = f"  {where_in}" if where_in else ""
     head: Line = [
-        (_word(status, lang), _STYLE.get(status, "")),
+        (status_word(status, lang), _STYLE.get(status, "")),
         (
             f" {row['rule']} {severity_word(row.get('severity') or 'error', lang)} "
             f"{row.get('title') or ''}  ",
