@@ -222,6 +222,16 @@ class Related:
     span: Span = NOWHERE
 
 
+@dataclass(frozen=True)
+class LetRef:
+    """A value named by ``let`` in the rule, where it is used (resolved form): its name,
+    and its value, evaluated where it is used as if written there."""
+
+    name: str
+    value: Expr
+    span: Span = NOWHERE
+
+
 Expr: TypeAlias = (
     Number
     | String
@@ -236,6 +246,7 @@ Expr: TypeAlias = (
     | Aggregate
     | Call
     | Related
+    | LetRef
 )
 
 # --------------------------------------------------------------------------- conditions
@@ -378,6 +389,18 @@ Cond: TypeAlias = (
 
 # --------------------------------------------------------------------------- rules
 
+
+@dataclass(frozen=True)
+class Let:
+    """``let 名 = 值`` in a rule: a named intermediate value the rule's lets (later ones),
+    ``when`` and check may use by name. Parsed: ``value`` as written; resolved: bound."""
+
+    name: str
+    value: Expr
+    span: Span = NOWHERE
+    name_span: Span | None = field(default=None, compare=False)
+
+
 Severity = Literal["error", "warning", "info"]
 
 
@@ -407,6 +430,7 @@ class Rule:
       rules carry explicit ``CellRef``s).
     * ``when``: a precondition; where false the result is ``skipped``.
     * ``precision``: the rounding unit of published amounts (None: the ruleset's).
+    * ``lets``: its ``let`` lines, in order (resolved: their uses are ``LetRef`` nodes).
     """
 
     meta: Meta
@@ -416,6 +440,7 @@ class Rule:
     row_filter: Cond | None = None
     when: Cond | None = None
     precision: Decimal | None = None
+    lets: tuple[Let, ...] = ()
     column_var: ColumnVar | None = None  # parsed form: `for each amount column c in 表`
     column_var_table: str | None = None
     span: Span = NOWHERE

@@ -543,6 +543,11 @@ def number(expr: ast.Expr, ctx: Context) -> Num:
             )
             v = given.fill_null(_lit_dec(0))
             return Num(v, v, v, True, missing, nullable=False)
+        case ast.LetRef(name=name, value=value):
+            at = len(ctx.cells)  # the named value is listed before the cells it reads
+            n = number(value, ctx)
+            ctx.cells.insert(at, _cell_struct("", pl.lit(None), None, n.v, name))
+            return n
         case ast.Aggregate() as agg:
             return _aggregate(agg, ctx)
         case ast.Call(func=func, args=args):
@@ -798,6 +803,11 @@ def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
             label = f"meta.{meta_field}"
             ctx.cells.append(_text_cell("meta", pl.lit(None), meta_field, given, label))
             return given
+        case ast.LetRef(name=name, value=value):
+            at = len(ctx.cells)
+            named = text(value, ctx)
+            ctx.cells.insert(at, _text_cell("", pl.lit(None), None, named, name))
+            return named
     raise CompileError(f"not text: {type(expr).__name__}", getattr(expr, "span", ast.NOWHERE))
 
 
@@ -811,6 +821,8 @@ def is_text(expr: ast.Expr, ctx: Context) -> bool:
         case ast.MetaRef(field=meta_field):
             spec = ctx.planner.template.meta_field(meta_field)
             return spec is not None and spec.kind != "amount"
+        case ast.LetRef(value=value):
+            return is_text(value, ctx)
         case ast.ColumnRef(column=column, outer=outer):
             table = ctx.outer_table if outer else ctx.row_table
             col = table.column(column) if table is not None else None
@@ -915,6 +927,8 @@ def _raw(expr: ast.Expr, ctx: Context) -> pl.Expr:
             return ctx.w(value)
         case ast.MetaRef(field=meta_field):
             return ctx.w(ctx.planner.meta(meta_field))
+        case ast.LetRef(value=value):
+            return _raw(value, ctx)
         case ast.Call(func=func) if returns(func, "text"):
             return text(expr, ctx)
     return number(expr, ctx).v
@@ -1414,6 +1428,8 @@ def _linear_terms(
             return True
         case ast.Neg(operand=operand):
             return _linear_terms(operand, -sign, side, ctx, terms, constants, leaves)
+        case ast.LetRef(value=named):
+            return _linear_terms(named, sign, side, ctx, terms, constants, leaves)
         case ast.BinOp(op="+" | "-" as op, left=left, right=right):
             return _linear_terms(left, sign, side, ctx, terms, constants, leaves) and (
                 _linear_terms(

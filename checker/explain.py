@@ -153,6 +153,8 @@ def show(node: ast.Expr | ast.Cond | None) -> str:
             return f"说明.{name}"
         case ast.MetaRef(field=meta_field):
             return f"meta.{meta_field}"
+        case ast.LetRef(name=name):
+            return name
         case ast.BinOp(op=op, left=left, right=right):
             return f"{_operand(left, op, False)} {op} {_operand(right, op, True)}"
         case ast.Neg(operand=operand):
@@ -662,6 +664,8 @@ def _expr_reads(
         case ast.Call(func=func, args=args):
             for kind, arg in _valued(func, args):
                 _expr_reads(arg, env, at, out, as_text=kind == "text")
+        case ast.LetRef(value=value):
+            _expr_reads(value, env, at, out, as_text=as_text)
     # a statement, a literal, wording(…), 上年(…) (another document): no table cell
 
 
@@ -809,6 +813,14 @@ def _tested(cond: ast.Cond) -> list[ast.Expr]:
 
 def _trace(expr: ast.Expr, env: reference._Env, depth: int, steps: list[Step]) -> None:
     """Append ``expr``'s steps, operands first (post-order), each with its interval."""
+    if isinstance(expr, ast.LetRef):  # its value's steps, then the value by its name
+        _trace(expr.value, env, depth + 1, steps)
+        if reference.is_text(expr, env):
+            steps.append(Step(depth, expr.name, reference.text(expr, env), op="let"))
+            return
+        val = reference.number(expr, env)
+        steps.append(Step(depth, expr.name, val.v, val.lo, val.hi, "let", reason=val.reason))
+        return
     if reference.is_text(expr, env):
         text = reference.text(expr, env)
         steps.append(Step(depth, show(expr), text, where=_where(expr, env)))
@@ -1072,6 +1084,7 @@ def _render_one(e: Explanation, lang: Lang) -> str:
     out.append(f"  {w('precision')}  {_plain(e.precision)} (± {_plain(e.precision / 2)})")
     out.append(f"  {w('scope')}  {_scope(rule, lang)}")
     if isinstance(rule, ast.Rule):
+        out.extend(f"  let  {let.name} = {show(let.value)}" for let in rule.lets)
         if rule.when is not None:
             out.append(f"  {w('when')}  {show(rule.when)}")
         out.append(f"  {w('check')}  {show(rule.check)}")
@@ -1164,6 +1177,10 @@ def to_dict(e: Explanation, lang: Lang = "zh") -> dict[str, Any]:
         "scope": _scope(rule, lang),
         "check": show(rule.check) if isinstance(rule, ast.Rule) else None,
         "when": show(rule.when) if isinstance(rule, ast.Rule) and rule.when else None,
+        "lets": [
+            {"name": let.name, "value": show(let.value)}
+            for let in (rule.lets if isinstance(rule, ast.Rule) else ())
+        ],
         "references": [r.to_dict() for r in e.references],
     }
     if e.document is not None or e.path is not None:

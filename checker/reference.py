@@ -196,6 +196,8 @@ def number(expr: ast.Expr, env: _Env) -> Val:
                 zero = Decimal(0).quantize(QUANTUM)
                 return Val(zero, zero, zero, True, f"missing-statement:说明.{name}")
             return _cell(statements[name].get("value"), env.half)
+        case ast.LetRef(value=value):
+            return number(value, env)
         case ast.MetaRef(field=meta_field):
             value = env.doc.meta(meta_field)
             if value is None:
@@ -339,6 +341,8 @@ def text(expr: ast.Expr, env: _Env) -> str | None:
         case ast.MetaRef(field=meta_field):
             value = env.doc.meta(meta_field)
             return None if value is None else str(value)
+        case ast.LetRef(value=value):
+            return text(value, env)
     raise TypeError(type(expr).__name__)
 
 
@@ -352,6 +356,8 @@ def is_text(expr: ast.Expr, env: _Env) -> bool:
         case ast.MetaRef(field=meta_field):
             spec = env.doc.template.meta_field(meta_field)
             return spec is not None and spec.kind != "amount"
+        case ast.LetRef(value=value):
+            return is_text(value, env)
         case ast.ColumnRef(column=column, outer=outer):
             table = env.outer_table if outer else env.row_table
             col = table.column(column) if table is not None else None
@@ -445,6 +451,8 @@ def _raw(expr: ast.Expr, env: _Env) -> Any:
             return None if statement is None else statement.get("value")
         case ast.MetaRef(field=meta_field):
             return env.doc.meta(meta_field)
+        case ast.LetRef(value=value):
+            return _raw(value, env)
         case ast.Call(func=func) if returns(func, "text"):
             return text(expr, env)
     return number(expr, env).v

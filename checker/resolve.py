@@ -52,6 +52,8 @@ from checker.ast import (
     InValues,
     IsEmpty,
     IsNull,
+    Let,
+    LetRef,
     MetaRef,
     Name,
     Neg,
@@ -159,6 +161,24 @@ register(
             "an aggregate's where reads only the rows it aggregates (their columns, and"
             " row.列): {what} is a value of the whole document",
         ),
+        "rules.resolve.let-duplicate": (
+            "规则中 let {name} 重复定义",
+            "let {name} is defined twice in this rule",
+        ),
+        "rules.resolve.let-shadows": (
+            "let {name} 与{what_zh} {name} 同名：给这个值另起一个名字",
+            "let {name} has the name of {what_en} {name}: give the value another name",
+        ),
+        "rules.resolve.let-before-definition": (
+            "{name} 在定义之前被使用：let {name} 在后面",
+            "{name} is used before its definition: let {name} comes later",
+        ),
+        "rules.resolve.let-in-where": (
+            "汇总的 where 里不能用 let 定义的 {name}：where 只读被汇总的行",
+            "let value {name} cannot be used in an aggregate's where: it reads only the rows"
+            " aggregated",
+        ),
+        "rules.resolve.let-unused": ("let {name} 没有被使用", "let {name} is never used"),
         "rules.resolve.unknown-meta": (
             "文档没有字段 meta.{name}：可用的有 {known}",
             "documents have no field meta.{name}: the known ones are {known_en}",
@@ -489,6 +509,10 @@ class _Ctx:
     agg: Table | None = None  # inside an aggregate's where: its table
     col_var: str | None = None
     col_value: str | None = None  # the column the variable stands for in this expansion
+    # the rule's `let` values defined so far (name → bound value and kind), and the names
+    # its later `let` lines define (used here: before their definition)
+    lets: tuple[tuple[str, Expr, Kind], ...] = ()
+    pending: frozenset[str] = frozenset()
 
 
 _INDEXES: dict[int, tuple[Template, dict[str, Table]]] = {}
@@ -732,7 +756,7 @@ class Resolver:
         return any(
             (isinstance(node, Name) and var in node.parts)
             or (isinstance(node, CellRef | Aggregate | InColumn) and node.column == var)
-            for part in (rule.check, rule.when, rule.row_filter)
+            for part in (rule.check, rule.when, rule.row_filter, *(x.value for x in rule.lets))
             for node in descendants(part)
         )
 
@@ -747,6 +771,7 @@ class Resolver:
                     self.never_applies(row_filter, scope)
         except _Failed:
             pass
+        lets, ctx = self.lets(rule, ctx)
         try:
             if rule.when is not None:
                 when = self.cond(rule.when, ctx)
@@ -756,6 +781,7 @@ class Resolver:
             check = self.cond(rule.check, ctx)
         if self.rule_errors > errors_before or check is None:
             return None
+        self.unused_lets(lets, (check, when, *(x.value for x in lets)))
         per_row = rule.per_row and scope is not None
         return replace(
             rule,
@@ -764,7 +790,57 @@ class Resolver:
             per_row=per_row,
             row_filter=row_filter if per_row else None,
             when=when,
+            lets=tuple(lets),
         )
+
+    def lets(self, rule: Rule, ctx: _Ctx) -> tuple[list[Let], _Ctx]:
+        """The rule's ``let`` values bound in order (each sees the ones before it), and the
+        context its ``when`` and check are resolved in (every one defined)."""
+        bound: list[Let] = []
+        first: dict[str, Let] = {}
+        for i, let in enumerate(rule.lets):
+            span = let.name_span or let.span
+            if let.name in first:
+                where = first[let.name].span
+                self.error(
+                    "rules.resolve.let-duplicate",
+                    span,
+                    name=let.name,
+                    hint="rules.resolve.first-defined",
+                    hint_args={"where": f"{where.file}:{where.line}:{where.column}"},
+                )
+                continue
+            first[let.name] = let
+            self.let_name(let, span, ctx)
+            later = frozenset(x.name for x in rule.lets[i:])
+            try:
+                value, kind = self.expr(let.value, replace(ctx, pending=later))
+            except _Failed:
+                continue
+            bound.append(replace(let, value=value))
+            ctx = replace(ctx, lets=(*ctx.lets, (let.name, value, kind)))
+        return bound, replace(ctx, pending=frozenset())
+
+    def let_name(self, let: Let, span: Span, ctx: _Ctx) -> None:
+        """A ``let`` name must not hide a name the rule could mean otherwise: a column of
+        the current row, a table, 说明 / meta."""
+        row = ctx.scope if ctx.per_row else None
+        if row is not None and row.column(let.name) is not None:
+            what = (f"{row.role} 的列", f"a column of {row.role},")
+        elif self.lookup(let.name) is not None:
+            what = ("表", "the table")
+        elif let.name in (*STATEMENT_PREFIXES, META_PREFIX):
+            what = ("前缀", "the prefix")
+        else:
+            return
+        zh, en = what
+        self.error("rules.resolve.let-shadows", span, name=let.name, what_zh=zh, what_en=en)
+
+    def unused_lets(self, lets: Sequence[Let], parts: Iterable[object]) -> None:
+        used = {n.name for part in parts for n in descendants(part) if isinstance(n, LetRef)}
+        for let in lets:
+            if let.name not in used:
+                self.warning("rules.resolve.let-unused", let.name_span or let.span, name=let.name)
 
     def resolve_rollup(self, rollup: Rollup) -> Rollup | None:
         errors_before = self.rule_errors
@@ -1163,6 +1239,12 @@ class Resolver:
         if parts[0] == META_PREFIX:
             return self.meta(n, parts, joined)
 
+        # a value the rule named with `let`
+        if len(parts) == 1 and (ctx.lets or ctx.pending):
+            found = self.let_ref(n, ctx)
+            if found is not None:
+                return found
+
         # the loop variable of `for each amount column c`
         if ctx.col_var is not None and ctx.col_value is not None:
             if parts == (ctx.col_var,):
@@ -1212,6 +1294,19 @@ class Resolver:
 
         self.unknown_name(n, parts, ctx, spans)
         raise _Failed
+
+    def let_ref(self, n: Name, ctx: _Ctx) -> tuple[Expr, Kind] | None:
+        """``名`` a ``let`` line of the rule defines (None: no let of that name)."""
+        bound = next((x for x in reversed(ctx.lets) if x[0] == n.text), None)
+        if bound is None and n.text in ctx.pending:
+            self.error("rules.resolve.let-before-definition", n.span, name=n.text)
+            raise _Failed
+        if bound is None:
+            return None
+        if ctx.agg is not None:  # a filter runs on the aggregated rows, not the rule's own
+            self.error("rules.resolve.let-in-where", n.span, name=n.text)
+            raise _Failed
+        return LetRef(n.text, bound[1], n.span), bound[2]
 
     def meta(self, n: Name, parts: tuple[str, ...], joined: Any) -> tuple[Expr, Kind]:
         """``meta.名``: a field of the document's ``meta`` object the template declares."""

@@ -61,6 +61,7 @@ from checker.ast import (
     InValues,
     IsEmpty,
     IsNull,
+    Let,
     Meta,
     Name,
     Neg,
@@ -118,6 +119,7 @@ KEYWORDS = [
     "description",
     "source",
     "when",
+    "let",
     "in",
     "for",
     "each",
@@ -295,6 +297,11 @@ register(
             f"数字 {{text}} 不可用：金额精确到 0.0001，绝对值不超过 {MAX_AMOUNT:,}",
             f"the number {{text}} cannot be judged: amounts carry 4 decimals and are at most "
             f"{MAX_AMOUNT:,} in absolute value",
+        ),
+        "rules.syntax.let-op": ("let 应写作 let 名 = 值", "write let 名 = 值 (let name = value)"),
+        "rules.syntax.let-order": (
+            "let {name} 须写在 when 和检查条件之前：先定义值，再使用",
+            "let {name} must come before the when and the check: define a value, then use it",
         ),
         "rules.syntax.alias-op": ("alias 应写作 alias 短名 = 表名", "write alias 短名 = 表名"),
         "rules.syntax.statement-name": (
@@ -1185,6 +1192,14 @@ class _Builder(Transformer[Token, Any]):
             return Ruleset.DEFAULT_PRECISION
         return value
 
+    def let_line(self, children: list[Any]) -> _Item:
+        name, op, value = children[1], children[2], children[3]
+        span = self.span_of(children)
+        if _COMPARE_OPS.get(str(op)) != "=":
+            self.error("rules.syntax.let-op", self.tspan(op))
+        let = Let(name.text, self.as_expr(value), span, name_span=name.span)
+        return _Item("let", let, span)
+
     def when_line(self, children: list[Any]) -> _Item:
         return _Item("when", self.as_cond(children[1]), self.span_of(children))
 
@@ -1252,14 +1267,21 @@ class _Builder(Transformer[Token, Any]):
             when = whens[0]
         elif whens:
             when = And(tuple(whens), self.span_of(whens[0], whens[-1]))
+        lets = [b for b in body if b.kind == "let"]
+        first_use = next(i for i, b in enumerate(body) if b.kind in ("when", "check"))
+        for late in (b for b in body[first_use:] if b.kind == "let"):
+            # named values first, then what uses them: a rule reads top to bottom
+            self.error("rules.syntax.let-order", late.span, name=late.value.name)
+            ok = False
         rule = Rule(
             meta,
             check.value,
             when=when,
             precision=precisions[0] if precisions else None,
+            lets=tuple(b.value for b in lets),
             span=span,
         )
-        for part in (rule.check, rule.when):
+        for part in (rule.check, rule.when, *(let.value for let in rule.lets)):
             if part is None:
                 continue
             depth, poisoned = _depth_and_poison(part)
@@ -1282,7 +1304,7 @@ class _Builder(Transformer[Token, Any]):
         head, body = children[:colon], [c for c in children[colon + 1 :] if isinstance(c, _Item)]
         meta, ok = self._meta(head, body, "rollup")
         for b in body:
-            if b.kind in ("check", "when"):
+            if b.kind in ("check", "when", "let"):
                 self.error("rules.syntax.rollup-body", b.span)
                 ok = False
         table = ""

@@ -4,9 +4,10 @@ Hypothesis draws random documents (the bundled template's tables, random
 figures, empty cells, missing rows, indicator texts, statements) and random
 resolved rules covering every construct of the AST: cell references by label
 and code, statements, the documents' own fields (meta), arithmetic, every
-aggregate with filters, correlated aggregates, every function, every condition,
-``when``, per-row rules with filters, column templates and roll-ups. Every (document, rule, row, column)
-result must have the same status, values, intervals and error reason.
+aggregate with filters, correlated aggregates, every function, ``let`` values,
+every condition, ``when``, per-row rules with filters, column templates and
+roll-ups. Every (document, rule, row, column) result must have the same status,
+values, intervals and error reason.
 """
 
 from __future__ import annotations
@@ -202,6 +203,8 @@ def numbers(per_row: bool) -> st.SearchStrategy[ast.Expr]:
                 st.sampled_from([0, 1, 2]),
             ),
             st.builds(lambda a, b: ast.Call("pct", (a, b)), children, children),
+            # a let value: evaluated where it is used, as if written there
+            st.builds(lambda x: ast.LetRef("甲", x), children),
         )
 
     return st.recursive(leaf, extend, max_leaves=4)

@@ -52,6 +52,7 @@ def test_the_reference_has_examples_of_every_construct() -> None:
         " in (",
         " between ",
         "meta.year",
+        "let ",
         "row.",
         "说明.",
         "100,000",

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from checker import ast
 from checker.cli import app
 from checker.diagnostics import Diagnostic
 from checker.resolve import resolve_text
@@ -35,7 +36,12 @@ def test_every_rule_test_holds_with_a_passing_and_a_failing_case(
 
 
 @pytest.mark.parametrize(
-    ("construct", "rules"), [("between", ("FW-01", "FW-02")), ("meta", ("NF-01", "NF-02"))]
+    ("construct", "rules"),
+    [
+        ("between", ("FW-01", "FW-02")),
+        ("meta", ("NF-01", "NF-02")),
+        ("let", ("LT-01", "LT-02")),
+    ],
 )
 def test_each_construct_has_its_cases(
     rule_tests: tuple[int, dict[str, Any]], construct: str, rules: tuple[str, ...]
@@ -107,3 +113,90 @@ def test_a_document_value_inside_an_aggregates_where_is_an_error() -> None:
         found = _one(text, "rules.resolve.document-value-in-where")
         assert f"{shown} is a value of the whole document" in found.format("en"), inside
         assert f"{shown} 是整份文档的值" in found.format("zh")
+
+
+def _rule(*lines: str, scope: str | None = None) -> str:
+    body = "".join(f"  {line}\n" for line in lines)
+    text = f'rule X-01 "t":\n{body}'
+    if scope is None:
+        return text
+    return f"{scope}:\n" + "".join(f"  {line}\n" for line in text.splitlines())
+
+
+def test_let_misuse_is_reported_in_both_languages() -> None:
+    cell = "部门收支总体情况表[收入总计]"
+    cases = [
+        (
+            _rule(f"let a = {cell}", f"let a = {cell} * 2", "a = 1"),
+            "rules.resolve.let-duplicate",
+            "let a is defined twice in this rule",
+            "规则中 let a 重复定义",
+        ),
+        (
+            _rule("let a = b + 1", f"let b = {cell}", "a = 1"),
+            "rules.resolve.let-before-definition",
+            "b is used before its definition: let b comes later",
+            "b 在定义之前被使用",
+        ),
+        (
+            _rule("let a = a + 1", "a = 1"),
+            "rules.resolve.let-before-definition",
+            "a is used before its definition",
+            "a 在定义之前被使用",
+        ),
+        (
+            _rule("let 合计 = 1", "合计 = 1", scope="for each row in 部门支出总体情况表"),
+            "rules.resolve.let-shadows",
+            "let 合计 has the name of a column of 部门支出总体情况表, 合计",
+            "let 合计 与部门支出总体情况表 的列 合计 同名",
+        ),
+        (
+            _rule("let 说明 = 1", "说明 = 1"),
+            "rules.resolve.let-shadows",
+            "has the name of the prefix 说明",
+            "与前缀 说明 同名",
+        ),
+        (
+            _rule("let a = 1", "let b = 2", "b = 2"),
+            "rules.resolve.let-unused",
+            "let a is never used",
+            "let a 没有被使用",
+        ),
+        (
+            _rule("let a = 1", "sum(部门支出总体情况表.合计 where 合计 > a) >= 0"),
+            "rules.resolve.let-in-where",
+            "let value a cannot be used in an aggregate's where",
+            "汇总的 where 里不能用 let 定义的 a",
+        ),
+        (
+            _rule("when 1 = 1", "let a = 1", "a = 1"),
+            "rules.syntax.let-order",
+            "let a must come before the when and the check",
+            "let a 须写在 when 和检查条件之前",
+        ),
+        (
+            _rule("let a > 1", "a = 1"),
+            "rules.syntax.let-op",
+            "write let 名 = 值",
+            "let 应写作 let 名 = 值",
+        ),
+    ]
+    for text, code, en, zh in cases:
+        found = _one(text, code)
+        assert en in found.format("en"), (text, found.format("en"))
+        assert zh in found.format("zh"), (text, found.format("zh"))
+
+
+def test_a_let_value_is_resolved_where_it_is_used() -> None:
+    text = _rule(
+        "let 差额 = 部门收支总体情况表[收入总计] - 部门收支总体情况表[支出总计]",
+        "let 名称 = meta.department",
+        "when 名称 is not null",
+        "差额 = 0",
+    )
+    ruleset, found = resolve_text(text, "t.rules")
+    assert found == []
+    rule = ruleset.rules[0]
+    assert isinstance(rule, ast.Rule) and [let.name for let in rule.lets] == ["差额", "名称"]
+    assert isinstance(rule.check, ast.Compare) and isinstance(rule.check.left, ast.LetRef)
+    assert rule.check.left.value == rule.lets[0].value  # the value, as bound
