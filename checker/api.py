@@ -32,6 +32,7 @@ from checker.documents import (
     DEFAULT_MAX_BYTES,
     Batch,
     iter_batches,
+    load_frames,
     load_objects,
     load_schema,
 )
@@ -351,6 +352,25 @@ def check_documents(
     """Check documents already in memory (JSON-like dicts), loaded exactly as files are."""
     rules = rules if rules is not None else load_rules(schema=schema)
     batch = load_objects(documents, names, schema=schema)
+    return check_batch(batch, rules, waivers=waivers, today=today)
+
+
+def check_frames(
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    document: Mapping[str, Any] | None = None,
+    rules: Rules | None = None,
+    *,
+    schema: str | os.PathLike[str] | None = None,
+    name: str = "<frames>",
+    waivers: WaiversArg = None,
+    today: date | None = None,
+) -> Report:
+    """Check one document whose tables are Polars frames (``{role: frame}``, eager or
+    lazy), the rest of it (``meta``, the tables' titles and units, ``statements``) given
+    as ``document``; the frames are checked against the schema column by column first
+    (a bad one is reported in the report's diagnostics, exit 4, and not checked)."""
+    rules = rules if rules is not None else load_rules(schema=schema)
+    batch = load_frames(tables, document, schema=schema, name=name)
     return check_batch(batch, rules, waivers=waivers, today=today)
 
 

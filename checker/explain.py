@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -975,6 +976,10 @@ def read_document(
         raise RulecheckError(list(status.diagnostics), ExitCode.INVALID_DOCUMENT)
     if stdin is None and is_importable(status.path):  # a PDF or text dump: as imported
         return import_document(status.path).document, status.id, status.path
+    if stdin is None and Path(status.path).is_dir():  # columnar: its tables' rows from files
+        from checker.documents.columnar import as_document
+
+        return as_document(batch.schema, Path(status.path), limit), status.id, status.path
     data = stdin.getvalue() if stdin is not None else read_input(status.path, limit)
     if status.line is not None:
         data = data.splitlines()[status.line - 1]

@@ -158,7 +158,12 @@ def read_input(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
     cap = _limit_for(name) if limit is None else limit
     with open_input(name, cap) as handle:
         try:
-            data = handle.read(cap + 1)
+            # read as much as the file holds (one byte more shows that it grew), never a
+            # buffer of the limit's size: --max-bytes may be far above the memory there is
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(size, cap) + 1)
+            while len(data) <= cap and (more := handle.read(min(cap + 1 - len(data), 1 << 20))):
+                data += more
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise InputFileError(name, "input.unreadable", {"reason": reason}) from None

@@ -597,6 +597,26 @@ def test_workers_start_only_for_large_batches(
     assert started == [2]
 
 
+def test_worker_processes_end_with_the_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: the loading workers are gone (killed and reaped) once the documents are
+    loaded, and once a consumer stops after the first batch, not some time later."""
+    import multiprocessing
+
+    from checker.documents import batches, iter_batches
+
+    _mixed_batch(tmp_path)
+    monkeypatch.setattr(batches, "PARALLEL_CHUNK_DOCUMENTS", 2)
+    load_documents([str(tmp_path)], jobs=2)
+    assert multiprocessing.active_children() == []
+    stream = iter_batches([str(tmp_path)], size=2, jobs=2)
+    next(stream)
+    assert multiprocessing.active_children(), "no worker process was started"
+    stream.close()  # the consumer stops early
+    assert multiprocessing.active_children() == []
+
+
 def _die(*args: object) -> None:
     os._exit(3)
 

@@ -148,3 +148,13 @@ def test_read_input(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as missing:
         read_input(tmp_path / "nothing")
     assert missing.value.missing
+
+
+def test_a_limit_far_above_memory_reads_only_the_file(tmp_path: Path) -> None:
+    """--max-bytes 1 TiB (a columnar document's tables) must not allocate a buffer of the
+    limit's size for a small rule or waiver file (issue 20: it raised MemoryError)."""
+    from checker.files import read_input
+
+    small = tmp_path / "small.txt"
+    small.write_bytes(b"x" * 100)
+    assert read_input(small, 1 << 50) == b"x" * 100

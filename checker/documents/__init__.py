@@ -15,6 +15,7 @@ from checker.documents.batches import (
     DocumentStatus,
     iter_batches,
     load_documents,
+    load_frames,
     load_objects,
 )
 from checker.documents.parsing import parse_document, repeated_keys
@@ -36,6 +37,7 @@ __all__ = [
     "iter_batches",
     "iter_sources",
     "load_documents",
+    "load_frames",
     "load_objects",
     "load_schema",
     "parse_document",

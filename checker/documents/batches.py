@@ -24,13 +24,22 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import chain
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
 import orjson
 import polars as pl
 
 from checker.diagnostics import Diagnostic, Location
+from checker.documents.columnar import (
+    ColumnarInput,
+    check_columns,
+    from_frames,
+    read_folder,
+    skeleton_document,
+    table_frame,
+)
 from checker.documents.frames import _build, _finish_frames, _Frames, to_template_units
 from checker.documents.parsing import parse_document
 from checker.documents.provenance import EMPTY as EMPTY_PROVENANCE
@@ -241,8 +250,26 @@ def load_objects(
     return _load_items(spec, iter(items), len(objects), DEFAULT_MAX_BYTES, jobs=1)
 
 
-# (index, a JSON file still to read, or the bytes already read): one document to load
-_Item = tuple[int, Source | None, _Raw | None]
+def load_frames(
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    document: Mapping[str, Any] | None = None,
+    *,
+    schema: DocumentSchema | str | os.PathLike[str] | None = None,
+    name: str = "<frames>",
+) -> Batch:
+    """A batch of one document whose tables are Polars frames (one per table role) and
+    whose other parts (``meta``, the tables' ``name``/``unit``/``note``, ``statements``)
+    are ``document``, a JSON-like mapping: checked and framed as a columnar document's
+    folder is (checker.documents.columnar), so a frame that breaks the schema is
+    reported, never checked. ``name`` stands for the file name in diagnostics."""
+    spec = schema if isinstance(schema, DocumentSchema) else load_schema(schema)
+    given = from_frames(tables, document, name)
+    return _load_items(spec, iter([(0, None, given)]), 1, DEFAULT_MAX_BYTES, jobs=1)
+
+
+# (index, a file or folder still to read, or the bytes already read, or a columnar
+# document's frames): one document to load
+_Item = tuple[int, Source | None, _Raw | ColumnarInput | None]
 
 
 def _items(sources: list[Source], max_bytes: int, stdin: IO[bytes] | None) -> Iterator[_Item]:
@@ -254,7 +281,7 @@ def _items(sources: list[Source], max_bytes: int, stdin: IO[bytes] | None) -> It
     """
     index = 0
     for source in sources:
-        if source.mode == "json" and source.path is not None:
+        if source.mode in ("json", "columnar") and source.path is not None:
             yield index, source, None
             index += 1
             continue
@@ -270,7 +297,7 @@ def _head(items: Iterator[_Item], limit: int) -> tuple[list[_Item], bool]:
     for item in items:
         head.append(item)
         _, source, raw = item
-        if raw is not None:
+        if isinstance(raw, _Raw):
             total += len(raw.data or b"")
         elif source is not None and source.path is not None:
             with suppress(OSError):
@@ -281,7 +308,21 @@ def _head(items: Iterator[_Item], limit: int) -> tuple[list[_Item], bool]:
 
 
 def _batched(items: Iterator[_Item], size: int) -> Iterator[list[_Item]]:
-    while part := list(islice(items, max(size, 1))):
+    """Runs of up to ``size`` items; a columnar document is a run of its own (its rows
+    come from its files, not from JSON to pour with the others')."""
+    part: list[_Item] = []
+    for item in items:
+        if _is_columnar(item):
+            if part:
+                yield part
+                part = []
+            yield [item]
+            continue
+        part.append(item)
+        if len(part) >= max(size, 1):
+            yield part
+            part = []
+    if part:
         yield part
 
 
@@ -330,9 +371,12 @@ class _Chunk:
 
 def _load_chunk(spec: DocumentSchema, items: Sequence[_Item], max_bytes: int) -> _Chunk:
     """Read, parse, check and validate a run of documents, and pour the valid ones into frames."""
+    if len(items) == 1 and _is_columnar(items[0]):  # _batched gives it a chunk of its own
+        return _load_columnar(spec, items[0], max_bytes)
     statuses: list[DocumentStatus] = []
     valid: list[tuple[int, tuple[str, int | None], dict[str, Any]]] = []
-    for index, source, raw in items:
+    for index, source, given in items:
+        raw = given if isinstance(given, _Raw) else None
         if raw is None:
             assert source is not None
             raw = next(_read_source(source, max_bytes, None))  # a .json file: one document
@@ -342,15 +386,7 @@ def _load_chunk(spec: DocumentSchema, items: Sequence[_Item], max_bytes: int) ->
         else:
             assert raw.data is not None
             obj, diags = parse_document(raw.data, raw.file, line=raw.line)
-            other = (
-                other_template(obj.get("meta"), spec.template.name, raw.file, raw.line)
-                if obj is not None
-                else None
-            )
-            if other is not None:
-                diags = [other]
-            elif obj is not None and not spec.is_valid(obj):
-                diags = spec.explain(obj, raw.file, line=raw.line)
+            diags = diags or _schema_problems(spec, obj, raw.file, raw.line)
         doc_id = _document_id(obj, raw.default_id)
         found = (*diags, *raw.notes)  # import notes are warnings: valid all the same
         statuses.append(DocumentStatus(index, raw.file, doc_id, raw.line, not diags, found))
@@ -359,6 +395,88 @@ def _load_chunk(spec: DocumentSchema, items: Sequence[_Item], max_bytes: int) ->
     ids = {status.document: status.id for status in statuses}
     frames, problems = _build(spec, valid, ids)
     return _Chunk(statuses, frames, problems)
+
+
+def _schema_problems(
+    spec: DocumentSchema, obj: dict[str, Any] | None, file: str, line: int | None
+) -> list[Diagnostic]:
+    """A parsed document of another known template, or every way it breaks the schema."""
+    if obj is None:
+        return []
+    other = other_template(obj.get("meta"), spec.template.name, file, line)
+    if other is not None:
+        return [other]
+    return [] if spec.is_valid(obj) else spec.explain(obj, file, line=line)
+
+
+def _is_columnar(item: _Item) -> bool:
+    _, source, given = item
+    return isinstance(given, ColumnarInput) or (source is not None and source.mode == "columnar")
+
+
+def _load_columnar(spec: DocumentSchema, item: _Item, max_bytes: int) -> _Chunk:
+    """One columnar document (checker.documents.columnar): ``meta.json`` validated as a
+    document whose file tables have no rows, each table file column by column; then its
+    tables' rows read (lazily, only the schema's columns) into the chunk's frames."""
+    index, source, given = item
+    found: ColumnarInput | None
+    diags: list[Diagnostic]
+    if isinstance(given, ColumnarInput):
+        found, diags = given, []
+    else:
+        assert source is not None and source.path is not None
+        found, diags = read_folder(source.path, max_bytes)
+    name = found.file if found is not None else source.name if source is not None else "?"
+    doc_id = found.default_id if found is not None else Path(name).name
+    skeleton: dict[str, Any] | None = None
+    schemas: dict[str, pl.Schema] = {}
+    if found is not None:
+        skeleton, diags = skeleton_document(found)
+        diags += _schema_problems(spec, skeleton, found.file, None)
+        for table in found.tables:
+            try:
+                schemas[table.role] = table.frame.collect_schema()
+            except (pl.exceptions.PolarsError, OSError) as exc:
+                args = {"error": str(exc).strip().splitlines()[0] if str(exc).strip() else "?"}
+                diags.append(Diagnostic("doc.columnar-read", Location(table.file), args))
+                continue
+            diags += check_columns(spec, table, schemas[table.role])
+        doc_id = _document_id(skeleton, doc_id)
+    status = DocumentStatus(index, name, doc_id, None, not diags, tuple(diags))
+    if found is None or skeleton is None or diags:
+        frames, problems = _build(spec, [], {index: doc_id})
+        return _Chunk([status], frames, problems)
+    frames, problems = _build(spec, [(index, (name, None), skeleton)], {index: doc_id})
+    read = [
+        (table.role, table_frame(spec, table, schemas[table.role]))
+        for table in found.tables
+        if table.role in frames.tables
+    ]
+    try:
+        done = pl.collect_all([plan for _, plan in read])
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        args = {"error": str(exc).strip().splitlines()[0] if str(exc).strip() else "?"}
+        bad = DocumentStatus(
+            index,
+            name,
+            doc_id,
+            None,
+            False,
+            (Diagnostic("doc.columnar-read", Location(name), args),),
+        )
+        frames, problems = _build(spec, [], {index: doc_id})
+        return _Chunk([bad], frames, problems)
+    heights: dict[str, int] = {}
+    for (role, _), frame in zip(read, done, strict=True):
+        frames.tables[role] = frame
+        frames.table_spans[role] = ([index], [frame.height])
+        heights[role] = frame.height
+    frames.table_info = frames.table_info.with_columns(
+        pl.col("table")
+        .replace_strict(heights, default=pl.col("rows"), return_dtype=pl.UInt32)
+        .alias("rows")
+    )
+    return _Chunk([status], frames, problems)
 
 
 # -- worker processes
@@ -419,7 +537,7 @@ def _iter_parallel(
         for part in chain(parts, [None]):
             if part is not None:
                 try:
-                    pending.append((part, pool.submit(_work, part, max_bytes)))
+                    pending.append((part, _submit(pool, spec, part, max_bytes)))
                 except broken:  # the pool broke: load the rest here
                     pending.append((part, _failed()))
             while pending and (part is None or len(pending) > 2 * workers):
@@ -429,16 +547,31 @@ def _iter_parallel(
                 except broken:
                     chunk = _load_chunk(spec, done, max_bytes)
                 yield chunk
-    except BaseException:  # includes Ctrl-C and a consumer that stops early (GeneratorExit)
+    finally:  # done, Ctrl-C, or a consumer that stops early (GeneratorExit)
         _stop_workers(pool)
-        raise
-    pool.shutdown(wait=False)  # all done: the workers exit (~0.3 s) while the caller goes on
+
+
+def _submit(
+    pool: ProcessPoolExecutor, spec: DocumentSchema, part: list[_Item], max_bytes: int
+) -> Future[_Chunk]:
+    """A chunk for a worker; a columnar document is read here (its frames would only be
+    copied back from a worker), as a finished future in its place in the order."""
+    if len(part) == 1 and _is_columnar(part[0]):
+        from concurrent.futures import Future
+
+        future: Future[_Chunk] = Future()
+        future.set_result(_load_columnar(spec, part[0], max_bytes))
+        return future
+    return pool.submit(_work, part, max_bytes)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop loading now (Ctrl-C, SIGTERM, a consumer that stops early): the chunks under
-    way are not wanted, so their processes, which ignore both signals and hold only the
-    documents being read, are killed rather than waited for (a chunk takes seconds)."""
+    """End the worker processes with the loading: when every chunk is in, they are idle;
+    on Ctrl-C, SIGTERM or a consumer that stops early, the chunks under way are not
+    wanted. Either way they are killed (they ignore both signals and hold only documents
+    being read) and reaped here. (A pool shut down in the background,
+    ``shutdown(wait=False)``, left its workers running after the loading ended, and after
+    a run that ended before they did.)"""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:

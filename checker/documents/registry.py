@@ -90,8 +90,10 @@ def first_template(paths: list[str]) -> KnownTemplate | None:
             return find_template(recognised_template(source.name))
         from checker.files import InputFileError, open_input
 
+        # a columnar document's meta.json names it
+        path = source.path / "meta.json" if source.mode == "columnar" else source.path
         try:  # a FIFO or a device is not waited on (reading reports it)
-            with open_input(source.path, sys.maxsize) as handle:
+            with open_input(path, sys.maxsize) as handle:
                 head = handle.read(_PEEK)
         except (InputFileError, OSError):
             return None

@@ -191,6 +191,21 @@ class DocumentSchema:
             names.extend(n for n in self.known_properties(sub) if n not in names)
         return names
 
+    def row_schema(self, role: str) -> Mapping[str, Any]:
+        """The schema of one row of table ``role`` (``tables.<role>.rows.items``)."""
+        tables = self._property(self.raw, "tables") or {}
+        table = self._property(tables, role) or {}
+        rows = self._property(table, "rows") or {}
+        return self._resolve(rows.get("items", {}))
+
+    def property_schema(self, node: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+        """The schema of property ``name`` of ``node`` (through local $ref and allOf)."""
+        return self._property(node, name)
+
+    def definitions(self) -> dict[str, Any]:
+        """The schema's ``$defs`` / ``definitions``, so that a part of it validates alone."""
+        return {k: self.raw[k] for k in ("$defs", "definitions") if k in self.raw}
+
     def _columns(self, node: Mapping[str, Any]) -> tuple[Column, ...]:
         out = []
         for name in self.known_properties(node):

@@ -19,6 +19,7 @@ from typing import IO, Final, Literal
 import orjson
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
+from checker.documents.columnar import LAYOUT_FILE, is_columnar
 from checker.documents.importer import is_importable, split_parts
 from checker.files import DEFAULT_MAX_BYTES as _DEFAULT_LIMIT
 from checker.files import Ident, InputFileError, open_input, walk_tree
@@ -37,8 +38,9 @@ register(
             "{path}: no such file or directory, and no file matches it",
         ),
         "doc.no-files": (
-            "{path} 下没有 .json / .ndjson / .jsonl 文件",
-            "no .json / .ndjson / .jsonl file under {path}",
+            "{path} 下没有 .json / .ndjson / .jsonl 文件，也没有列式文档（含 meta.json 的文件夹）",
+            "no .json / .ndjson / .jsonl file and no columnar document (a folder with "
+            "meta.json) under {path}",
         ),
         "doc.no-paths": ("没有给出要读取的文档", "no document paths given"),
         "doc.folder-unreadable": (
@@ -61,7 +63,7 @@ class Source:
 
     name: str
     path: Path | None
-    mode: Literal["json", "ndjson", "auto", "import"]
+    mode: Literal["json", "ndjson", "auto", "import", "columnar"]
 
 
 def iter_sources(paths: Sequence[str]) -> list[Source]:
@@ -90,14 +92,32 @@ def iter_sources(paths: Sequence[str]) -> list[Source]:
         )
         out.append(Source(str(path), path, mode))
 
+    def add_columnar(path: Path) -> None:
+        key = os.path.abspath(path)
+        if key not in seen:
+            seen.add(key)
+            out.append(Source(str(path), path, "columnar"))
+
     def add_dir(path: Path) -> bool:
+        if is_columnar(path):
+            add_columnar(path)
+            return True
+        files = [(p, ident) for p, is_dir, ident in walk(path, problems) if not is_dir]
+        # a folder holding meta.json is one document (its tables' files), not a folder
+        # of documents
+        columnar = {p.parent for p, _ in files if p.name == LAYOUT_FILE}
         found = sorted(
-            ((p, ident) for p, is_dir, ident in walk(path, problems) if not is_dir),
+            [
+                *((p, ident) for p, ident in files if _is_document(p) and not _inside(p, columnar)),
+                *((p, None) for p in columnar if not _inside(p, columnar - {p})),
+            ],
             key=lambda found: found[0].as_posix(),
         )
-        found = [(p, ident) for p, ident in found if _is_document(p)]
         for p, ident in found:
-            add_file(p, ident)
+            if p in columnar:
+                add_columnar(p)
+            else:
+                add_file(p, ident)
         return bool(found)
 
     for given in paths:
@@ -137,6 +157,11 @@ def iter_sources(paths: Sequence[str]) -> list[Source]:
 
 def _is_document(path: Path) -> bool:
     return path.suffix.lower() in DOCUMENT_SUFFIXES
+
+
+def _inside(path: Path, folders: set[Path]) -> bool:
+    """Whether ``path`` lies in one of ``folders`` (columnar documents)."""
+    return any(parent in folders for parent in path.parents)
 
 
 def walk(root: Path, problems: list[Diagnostic]) -> Iterator[tuple[Path, bool, Ident]]:
