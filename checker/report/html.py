@@ -1057,6 +1057,8 @@ class _Page:
         if lhs is None and rhs is None:
             return
         d = f.get("decimals")
+        if all(v is None or float(v).is_integer() for v in (lhs, rhs)):
+            d = None  # counts (as the message shows them)
 
         def interval(lo: float | None, hi: float | None) -> str:
             return "" if lo is None or hi is None else f"[{fmt(lo)}, {fmt(hi)}]"
