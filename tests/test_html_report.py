@@ -341,3 +341,41 @@ def test_batch_index_and_marked_rows_only(
         ".filter(function(tr){return !tr.classList.contains('hidden')}).length"
     )
     assert visible == 1
+
+
+@needs_browser
+def test_waived_and_invalid_documents(browser: Browser, tmp_path: Path) -> None:
+    """A waived finding's cells are grey (not red) and the finding shows its waiver; an
+    invalid document of the run is listed with its message, as text."""
+    from datetime import date
+
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text(
+        '[[waiver]]\ndocument = "000_afa05cab7739910b"\nrule = "JJ-10[一般公共预算.财政拨款]"\n'
+        'justification = "已函询：<b>合计</b>"\nauthor = "张三"\nexpires = 2030-01-01\n',
+        encoding="utf-8",
+    )
+    bad = tmp_path / "<bad>.json"
+    bad.write_text('{"meta": {"id": "<bad>"}, "tables": 1}', encoding="utf-8")
+    report = check(
+        [str(SEED), str(bad)], load_rules(), waivers=str(waivers), today=date(2026, 1, 1)
+    )
+    page = tmp_path / "waived.html"
+    page.write_text(report.to_html(), encoding="utf-8")
+    browser.open(page)
+    cell = _cell(browser, _at(FAILING))
+    assert cell is not None and "waived" in cell["classes"].split()
+    assert "fail" not in cell["classes"].split()
+    finding = cell["links"][0][1:]
+    waiver = browser.evaluate(
+        f"document.getElementById({json.dumps(finding)}).querySelector('.waiver').textContent"
+    )
+    assert "已函询：<b>合计</b>" in waiver and "张三" in waiver
+    listed = browser.evaluate(
+        "Array.from(document.querySelectorAll('.diags li')).map(function(li){"
+        "return li.textContent})"
+    )
+    assert any("<bad>.json" in text for text in listed)
+    assert browser.evaluate("document.querySelectorAll('b').length") == browser.evaluate(
+        "document.querySelectorAll('.fh b').length"
+    ), "no <b> but the page's own"
