@@ -103,7 +103,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         " holding (the value each would need)",
     ),
     "suggested": ("建议值", "would need"),
-    "candidate": ("候选", "candidate"),
+    "candidate": ("候选（同样少的改动，任选其一）", "candidates (as few changes each: any one)"),
     "rounding-causes": ("尾差来源", "where the rounding differences come from"),
     "rounding-note": (
         "这些数字在自身舍入区间内的取值可解释下列尾差（不是错误）",
@@ -678,23 +678,32 @@ class _Page:
         self.w("</section>")
 
     def _localized_block(self, document: int, cells: list[Localized], key: str) -> None:
-        """最可能有误的单元格 (or 尾差来源): each candidate's cells, published → suggested,
-        with links to the cell and to the findings of the rules it explains; tied
-        candidates listed, not hidden."""
+        """最可能有误的单元格 (or 尾差来源, folded: not errors): each candidate's cells,
+        published → suggested, with links to the cell and to the findings of the rules it
+        explains; tied candidates listed (numbered), not hidden."""
         if not cells:
             return
-        note = "likely-note" if key == "likely" else "rounding-note"
-        css = "likely" if key == "likely" else "causes"
-        self.w(f'<div class="{css}"><h3>{self.t(key)}</h3><p class="note">{self.t(note)}</p>')
+        likely = key == "likely"
+        note = self.t("likely-note" if likely else "rounding-note")
         candidates = sorted({c.candidate for c in cells})
-        for candidate in candidates:
-            if len(candidates) > 1:
-                self.w(f'<p class="cand">{self.t("candidate")} {candidate + 1}</p>')
-            self.w("<ul>")
-            for cell in (c for c in cells if c.candidate == candidate):
-                self.w(self._localized_item(document, cell))
-            self.w("</ul>")
-        self.w("</div>")
+        if likely:
+            self.w(f'<div class="likely"><h3>{self.t(key)}</h3><p class="note">{note}</p>')
+        else:
+            self.w(
+                f'<details class="causes"><summary><b>{self.t(key)}</b> '
+                f'<span class="dim">({len(cells)})</span></summary><p class="note">{note}</p>'
+            )
+        if len(candidates) == 1:
+            items = (self._localized_item(document, c) for c in cells)
+            self.w("<ul>", *(f"<li>{item}</li>" for item in items), "</ul>")
+        else:
+            self.w(f'<p class="note">{self.t("candidate")}</p><ol class="cands">')
+            joiner = "；" if self.lang == "zh" else "; "
+            for candidate in candidates:
+                chosen = (c for c in cells if c.candidate == candidate)
+                self.w(f"<li>{joiner.join(self._localized_item(document, c) for c in chosen)}</li>")
+            self.w("</ol>")
+        self.w("</div>" if likely else "</details>")
 
     def _localized_item(self, document: int, cell: Localized) -> str:
         lang = self.lang
@@ -718,10 +727,9 @@ class _Page:
         rules = self._rule_links(document, cell.rules)
         published = source_label(cell.source, lang) if cell.source else None
         return (
-            f"<li>{label}：{values}"
+            f"{label}：{values}"
             + (f' <span class="dim">{_text(published)}</span>' if published else "")
             + (f' <span class="dim">{self.t("explains")}</span> {rules}' if rules else "")
-            + "</li>"
         )
 
     def _rule_links(self, document: int, rules: Sequence[str]) -> str:

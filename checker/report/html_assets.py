@@ -70,7 +70,9 @@ table.ops code{font-size:11px}
 .likely{border:2px solid var(--loc);padding:4px 12px;margin:8px 0;background:#f3f7ff}
 .causes{border:2px dashed #8d6e00;padding:4px 12px;margin:8px 0;background:#fffaf0}
 .note{color:#555;font-size:12px;margin:0}
-.cand{font-weight:bold;margin:4px 0 0}
+ol.cands li{margin:2px 0}
+td.loc-r .sugg{color:#7a5c00}
+.causes summary{cursor:pointer}
 table.index{background:#fff;font-size:13px}
 table.index th,table.index td{border:1px solid #ccc;padding:2px 6px}
 table.index th[data-sort]{cursor:pointer}
