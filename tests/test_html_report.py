@@ -158,6 +158,15 @@ def test_seed_failure_and_rounding_marked_in_the_page(
     )
     for figure in ("4,648.93", "4,649.93", "-1.00", "±0.18", "[4,648.925, 4,648.935]"):
         assert figure in arithmetic
+    # its operands link to what they read: the total's cell, and the summed column's heading
+    targets = browser.evaluate(
+        f"Array.from(document.getElementById({json.dumps(finding)})"
+        ".querySelectorAll('table.ops a')).map(function(a){"
+        "var t = document.getElementById(a.getAttribute('href').slice(1));"
+        "return t ? t.tagName + ' ' + t.textContent : null})"
+    )
+    assert targets[0].startswith("TD 4,648.93")
+    assert targets[1].startswith("TH 其中") and "Σ" in targets[1]
     browser.evaluate(f"location.hash = {json.dumps(finding)}")
     assert browser.evaluate(
         f"document.getElementById({json.dumps(failing['id'])}).classList.contains('hl')"

@@ -434,6 +434,10 @@ def _cell_id(document: int, table: int, row: int, column: int) -> str:
     return f"c{document}-{table}-{row}-{column}"
 
 
+def _header_id(document: int, table: int, column: int) -> str:
+    return f"h{document}-{table}-{column}"
+
+
 class _Page:
     """The page being written (a list of strings joined once)."""
 
@@ -795,7 +799,11 @@ class _Page:
                 if leaf >= 0:
                     summed = summed_columns.get(columns[leaf])
                     if summed:
-                        css = f' class="sum {_worst(summed, marks)}"'
+                        at = drawing.position[columns[leaf]]
+                        css = (
+                            f' class="sum {_worst(summed, marks)}"'
+                            f' id="{_header_id(document, drawing.index, at)}"'
+                        )
                         extra = (
                             f'<span class="sigma" title="{self.t("column-sum")}">Σ</span>'
                             + self._refs(summed)
@@ -976,21 +984,26 @@ class _Page:
             self._finding(document, f)
         self.w("</div>")
 
-    def _operand_target(self, document: int, cell: Mapping[str, Any], index: int) -> str:
+    def _operand_target(self, document: int, cell: Mapping[str, Any]) -> str:
+        """The id of what an operand reads on the page: its cell, a prose figure, or the
+        heading of the column whose total it is."""
         table, at, column = cell.get("table"), cell.get("row"), cell.get("column")
         if table == pointers.STATEMENTS_TABLE:
             return self.statement_ids.get((document, column or ""), "")
         drawing = self.drawings.get(table or "")
-        if drawing is None or at is None or column is None:
+        place = drawing.position.get(column or "") if drawing is not None else None
+        if drawing is None or place is None:
             return ""
-        place = drawing.position.get(column)
-        return "" if place is None else _cell_id(document, drawing.index, at, place)
+        if at is None:
+            summed = self.marks.columns.get((document, drawing.table.role), {})
+            return _header_id(document, drawing.index, place) if column in summed else ""
+        return _cell_id(document, drawing.index, at, place)
 
     def _finding(self, document: int, f: Mapping[str, Any]) -> None:
         lang = self.lang
         n, mark = f["n"], self.marks.status[f["n"]]
         cells = f.get("cells") or []
-        targets = [self._operand_target(document, c, i) for i, c in enumerate(cells)]
+        targets = [self._operand_target(document, c) for c in cells]
         where = place(dict(f), lang)
         severity = severity_word(f.get("severity") or "error", lang)
         self.w(
