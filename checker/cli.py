@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -28,7 +28,10 @@ from checker.report.formats import Name as ReportFormat
 from checker.report.formats import get as report_format
 
 if TYPE_CHECKING:
+    from checker.analysis import Analysis
     from checker.outputs import AtomicFile
+    from checker.ruleset import Rules
+    from checker.ruletest import SuiteResult
 
 _APP_SETTINGS: dict[str, Any] = {
     "name": "rulecheck",
@@ -940,6 +943,48 @@ def coverage_command(
     raise typer.Exit(ExitCode.INVALID_DOCUMENT if invalid else ExitCode.CLEAN)
 
 
+_Result = TypeVar("_Result")
+
+
+def _with_rules(
+    rules: list[str],
+    schema: str | None,
+    lang: str,
+    max_bytes: int | None,
+    include_root: list[str] | None,
+    run: Callable[[Rules, str | None], _Result],
+) -> tuple[_Result, Lang]:
+    """``run`` on the ruleset the paths name (resolved against ``--schema``, else, for a
+    bundled ruleset, its template's schema) and the schema used; the result and the
+    language. A path naming no rule file exits 2; bad input, its code; warnings to stderr."""
+    from checker.api import load_rules
+    from checker.diagnostics import RulecheckError
+    from checker.lint import unusable_paths
+
+    language = _language(lang)
+    _input_limits(max_bytes, include_root)
+    unusable = unusable_paths(rules)
+    if unusable:
+        for diag in unusable:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(ExitCode.USAGE)
+    try:
+        if schema is None and rules:
+            from checker.documents.registry import template_of_rules
+
+            found = template_of_rules(rules[0])
+            schema = str(found.schema_file) if found is not None else None
+        ruleset = load_rules(rules, schema=schema)
+        result = run(ruleset, schema)
+    except RulecheckError as error:
+        for diag in error.diagnostics:
+            sys.stderr.write(diag.format(language) + "\n")
+        raise typer.Exit(error.exit_code) from None
+    for diag in ruleset.diagnostics:
+        sys.stderr.write(diag.format(language) + "\n")
+    return result, language
+
+
 @app.command("test")
 @_interruptible
 def test_command(
@@ -967,35 +1012,44 @@ def test_command(
 ) -> None:
     """运行规则的测试用例 /
     run the rules' test cases (exit 0 all hold, 1 mismatch)."""
-    from checker.api import load_rules
-    from checker.diagnostics import RulecheckError
-    from checker.lint import unusable_paths
     from checker.ruletest import render_json, render_text, run_tests
 
-    language = _language(lang)
-    _input_limits(max_bytes, include_root)
-    unusable = unusable_paths(rules)  # a path that names no rule file: a usage error
-    if unusable:
-        for diag in unusable:
-            sys.stderr.write(diag.format(language) + "\n")
-        raise typer.Exit(ExitCode.USAGE)
-    try:
-        if schema is None and rules:  # a bundled ruleset: its template's schema
-            from checker.documents.registry import template_of_rules
+    def run(ruleset: Rules, schema: str | None) -> SuiteResult:
+        return run_tests(rules, ruleset, schema=schema, require_coverage=require_coverage)
 
-            found = template_of_rules(rules[0])
-            schema = str(found.schema_file) if found is not None else None
-        ruleset = load_rules(rules, schema=schema)
-        suite = run_tests(rules, ruleset, schema=schema, require_coverage=require_coverage)
-    except RulecheckError as error:
-        for diag in error.diagnostics:
-            sys.stderr.write(diag.format(language) + "\n")
-        raise typer.Exit(error.exit_code) from None
-    for diag in ruleset.diagnostics:
-        sys.stderr.write(diag.format(language) + "\n")
+    suite, language = _with_rules(rules, schema, lang, max_bytes, include_root, run)
     render = render_json if output_format is OutputFormat.json else render_text
     sys.stdout.write(render(suite, language))
     raise typer.Exit(suite.exit_code())
+
+
+@app.command("analyze")
+@_interruptible
+def analyze_command(
+    rules: Annotated[
+        list[str],
+        typer.Argument(help="规则文件或目录\n\nrule files or folders", show_default=False),
+    ],
+    output_format: FormatOption = OutputFormat.text,
+    lang: LangOption = "zh",
+    schema: SchemaOption = None,
+    include_root: IncludeRootOption = None,
+    max_bytes: MaxBytesOption = None,
+) -> None:
+    """分析规则集：矛盾、冗余、永不成立的 when、没有测试的规则 /
+    analyse a ruleset: contradictions, redundant rules, when conditions that never hold,
+    rules without tests (exit 0, 1 contradiction, 2 usage, 3 bad rules)."""
+    from checker.analysis import analyze
+    from checker.analysis.render import exit_code, render_json, render_text
+    from checker.documents import load_schema
+
+    def run(ruleset: Rules, schema: str | None) -> Analysis:
+        return analyze(ruleset, rules, load_schema(schema))
+
+    result, language = _with_rules(rules, schema, lang, max_bytes, include_root, run)
+    render = render_json if output_format is OutputFormat.json else render_text
+    sys.stdout.write(render(result, language))
+    raise typer.Exit(exit_code(result))
 
 
 def main() -> None:

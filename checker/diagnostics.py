@@ -113,6 +113,11 @@ class Diagnostic:
         return out
 
 
+def message(code: str, lang: Lang = "zh", **args: Any) -> str:
+    """A catalogue message in ``lang`` (for report text that is not a diagnostic)."""
+    return _render(code, args, lang)
+
+
 def _render(code: str, args: Mapping[str, Any], lang: Lang) -> str:
     zh, en = _CATALOG.get(code, (code, code))
     template = zh if lang == "zh" else en
