@@ -173,6 +173,18 @@ def test_counts_are_whole_numbers(tmp_path: Path) -> None:
     assert _contradictions(found) == {("N-1", "N-2"): True}
 
 
+def test_between_and_the_documents_own_fields(tmp_path: Path) -> None:
+    found = _analyse(
+        tmp_path,
+        'rule B-1 "区间": 收支表[收入总计] between 1 and 2\n'
+        'rule B-2 "至少 3": 收支表[收入总计] >= 3\n'
+        'rule Y-1 "年份不早于 2030": meta.year >= 2030\n'
+        'rule Y-2 "年份不晚于 2020": meta.year <= 2020\n',
+    )
+    # meta.year is the document's own field: exact, no rounding to reconcile the two
+    assert _contradictions(found) == {("B-1", "B-2"): True, ("Y-1", "Y-2"): True}
+
+
 def test_non_negative_only_where_the_schema_says(tmp_path: Path) -> None:
     # (< 0 would pass by rounding with both 0: their intervals reach below 0)
     text = 'rule M-1 "负数": 收支表[收入总计] + 收支表[支出总计] < -1\n'

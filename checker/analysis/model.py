@@ -43,6 +43,8 @@ from typing import Any, Literal
 
 from checker import ast
 from checker.explain import show
+from checker.functions import returns
+from checker.judging import OPERATORS
 from checker.template import Template, normalize_label
 from checker.units import table_halves
 
@@ -305,8 +307,11 @@ class _Reader:
                 t = self.template.table(table) if table else None
                 col = t.column(column) if t is not None and column is not None else None
                 return col is not None and col.kind != "amount"
-            case ast.Call(func="wording"):
-                return True
+            case ast.MetaRef(field=name):
+                meta = self.template.meta_field(name)
+                return meta is not None and meta.kind != "amount"
+            case ast.Call(func=func):
+                return returns(func, "text")
             case ast.Related(operand=operand):
                 return self._is_text(operand)
         return False
@@ -348,6 +353,15 @@ class _Reader:
                 return self._figure(place, shown, row.table, column, half, related)
             case ast.StatementRef(name=name):
                 return self._figure(("stmt", name), f"说明.{name}", None, None, half, related)
+            case ast.MetaRef(field=name):  # the document's own field: exact, not rounded
+                if self._is_text(expr):
+                    raise NotLinear("text")
+                key: VarKey = ("meta", name)
+                shown = f"meta.{name}"
+                if related is not None:
+                    key, shown = ("rel", related, key), f"{related}({shown})"
+                self._var(Var(key, shown))
+                return _Lin({key: Fraction(1)})
             case ast.Aggregate(func="sum" | "count" as func, table=table, column=column):
                 return self._aggregate(expr, func, table, column, half, row, related)
             case ast.Aggregate():
@@ -421,13 +435,13 @@ class _Reader:
     ) -> Constraint:
         if self._is_text(cmp.left) or self._is_text(cmp.right):
             raise NotLinear("text")
-        if cmp.op == "!=":
+        judged = OPERATORS[cmp.op]  # checker.judging: which way rounding lets it hold
+        if judged.side == "none":  # !=: holds only exactly, on both sides of 0
             raise NotLinear("not-equal")
         d = self.lin(cmp.left, half, row, None).add(self.lin(cmp.right, half, row, None), -1)
-        op = cmp.op
-        if op in (">", ">="):
+        if judged.side == "above":  # a > b, a >= b: b − a below 0
             d = d.scale(Fraction(-1))
-            op = "<" if op == ">" else "<="
+        op = "=" if judged.side == "both" else "<" if judged.strict else "<="
         if exact_only:
             d = _Lin(d.coefs, d.const)
         coefs = tuple(sorted(((k, v) for k, v in d.coefs.items() if v != 0), key=_order))
