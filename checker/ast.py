@@ -144,6 +144,13 @@ class MetaRef:
 
 
 @dataclass(frozen=True)
+class GroupKey:
+    """``group``: the key of the current group of a per-group rule (text)."""
+
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
 class ColumnVar:
     """The loop variable of ``for each amount column c in 表`` (parsed form only)."""
 
@@ -191,6 +198,8 @@ class Aggregate:
     span: Span = NOWHERE
     table_span: Span | None = field(default=None, compare=False)
     column_span: Span | None = field(default=None, compare=False)
+    # resolved, in a per-group rule: over the rows of the current group (of ``table``)
+    in_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,6 +249,7 @@ Expr: TypeAlias = (
     | ColumnRef
     | StatementRef
     | MetaRef
+    | GroupKey
     | ColumnVar
     | BinOp
     | Neg
@@ -431,6 +441,9 @@ class Rule:
     * ``when``: a precondition; where false the result is ``skipped``.
     * ``precision``: the rounding unit of published amounts (None: the ruleset's).
     * ``lets``: its ``let`` lines, in order (resolved: their uses are ``LetRef`` nodes).
+    * ``group_by`` set: a per-group rule (``for each group of 表 by 键``), evaluated once
+      per group of the rows of ``scope_table`` (satisfying ``row_filter``) that share the
+      key's value (per document; rows without a key are in no group); not ``per_row``.
     """
 
     meta: Meta
@@ -441,6 +454,7 @@ class Rule:
     when: Cond | None = None
     precision: Decimal | None = None
     lets: tuple[Let, ...] = ()
+    group_by: Expr | None = None
     column_var: ColumnVar | None = None  # parsed form: `for each amount column c in 表`
     column_var_table: str | None = None
     span: Span = NOWHERE

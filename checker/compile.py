@@ -57,6 +57,8 @@ _F0, _F1 = pl.lit(0.0, pl.Float64), pl.lit(1.0, pl.Float64)
 _INF, _NEG_INF = pl.lit(float("inf"), pl.Float64), pl.lit(float("-inf"), pl.Float64)
 
 LABEL = "__label"  # normalised label column added to every table frame
+GROUP = "__group"  # a per-group rule's frame: the group's key (one row per document and key)
+_GROUP_KEY = "__gkey"  # an aggregated table's rows: the key of the group each row joins
 BLOCK = "__block"  # unit block number (rows after the n-th subtotal row)
 
 
@@ -397,6 +399,10 @@ class Context:
     related: str | None = None
     # the rule reads a related document: its results are skipped when the run lacks it
     reads_related: list[str] = field(default_factory=list)
+    # a per-group rule: its grouping (its aggregates read the group's rows), and the
+    # expression ``group`` (the current key) reads here
+    group: GroupSpec | None = None
+    group_key: pl.Expr | None = None
 
     def bind(self, num: Num) -> Num:
         """Materialise a value as temporary columns, so expressions that use it several
@@ -590,6 +596,8 @@ def _related_label(expr: ast.Expr) -> str:
 def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
     table = ctx.planner.table(agg.table)
     label = f"{agg.func}({agg.table})"
+    if ctx.group is not None and (agg.in_group or _reads_group(agg.where)):
+        return _group_aggregate(agg, ctx)
     if agg.where is not None and _outer_columns(agg.where):
         if ctx.row_table is None:
             raise CompileError("row.列 outside a per-row rule", agg.span)
@@ -622,6 +630,97 @@ def _aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
 
 
 @dataclass(frozen=True)
+class GroupSpec:
+    """How a per-group rule's rows are grouped: its table, the key of a row and the rows
+    kept (``for each group of 表 by 键 where 条件``), as expressions over the table's rows."""
+
+    table: str
+    key: pl.Expr  # text; a row whose key is null is in no group
+    where: pl.Expr | None
+
+    def same(self, other: GroupSpec) -> bool:
+        """Whether two rules group the same rows the same way (one frame serves both)."""
+        return (
+            self.table == other.table
+            and self.key.meta.eq(other.key)
+            and _same(self.where, other.where)
+        )
+
+
+def _reads_group(node: object) -> bool:
+    """Whether ``node`` (an aggregate's filter) reads the current group's key."""
+    if isinstance(node, ast.GroupKey):
+        return True
+    if isinstance(node, tuple):
+        return any(_reads_group(n) for n in node)
+    if hasattr(node, "__dataclass_fields__") and not isinstance(node, ast.Span):
+        return any(_reads_group(getattr(node, f)) for f in node.__dataclass_fields__)
+    return False
+
+
+def _group_aggregate(agg: ast.Aggregate, ctx: Context) -> Num:
+    """An aggregate of a per-group rule: over the group's own rows (``sum(表.列)`` of the
+    grouped table), or over another table's rows its filter pairs with the group
+    (``sum(乙.列 where left(编码, 3) = group)``). Both are correlated aggregates whose outer
+    rows are the groups: the group's rows join by their key; another table's rows by the
+    expression its filter equates with ``group`` (else by document, then the filter)."""
+    spec = ctx.group
+    assert spec is not None
+    table = ctx.planner.table(agg.table)
+    name = f"__corr{ctx.prefix}_{len(ctx.correlated)}"
+    outer_key = pl.col(f"__outer__{GROUP}")
+    inner = Context(ctx.planner, ctx.half, row_table=table, staged=False, group_key=outer_key)
+    mask = boolean(agg.where, inner) if agg.where is not None else pl.lit(True)
+    inner_filter: pl.Expr | None = None
+    if agg.in_group:
+        inner_key: pl.Expr | None = spec.key
+        inner_filter = spec.where
+    else:
+        equated = _equated_with_group(agg.where)
+        inner_key = text(equated, inner) if equated is not None else None
+    aggs, bounds, filled = _pair_aggregates(agg, name, table, ctx.half_of(agg.table))
+    # the rows it took as evidence, each cell placed (a count: their keys, as elsewhere)
+    taken = None
+    if agg.column is not None:
+        value = pl.col(agg.column)
+        cell = _cell_struct(agg.table, pl.col("__inner_row"), agg.column, value.cast(F64))
+        taken = cell.filter(value.is_not_null()).alias(name + "_c")
+    ctx.correlated.append(
+        Correlated(
+            name,
+            agg.table,
+            (GROUP,),
+            ((_GROUP_KEY, GROUP),) if inner_key is not None else (),
+            mask,
+            aggs,
+            bounds,
+            filled,
+            inner_filter,
+            inner_key,
+            taken,
+        )
+    )
+    v, lo, hi = pl.col(name + "_v"), pl.col(name + "_lo"), pl.col(name + "_hi")
+    counted = pl.col(name + "_k").list.join("、") if agg.func == "count" else None
+    label = f"{agg.func}({agg.table})"
+    ctx.cells.append(_cell_struct(agg.table, pl.lit(None), agg.column, v, label, counted))
+    if taken is not None:
+        ctx.cells.append(pl.col(name + "_c"))
+    return Num(v, lo, hi, nullable=False)
+
+
+def _equated_with_group(where: ast.Cond | None) -> ast.Expr | None:
+    """The row expression a filter's ``X = group`` conjunct equates with the key, if any."""
+    items = where.items if isinstance(where, ast.And) else (where,)
+    for cond in items:
+        if isinstance(cond, ast.Compare) and cond.op == "=":
+            for a, b in ((cond.left, cond.right), (cond.right, cond.left)):
+                if isinstance(b, ast.GroupKey) and not _reads_group(a):
+                    return a
+    return None
+
+
+@dataclass(frozen=True)
 class Correlated:
     """A per-row aggregate whose filter reads the outer row (``row.列``), as the parts of
     :func:`correlated_frame` that do not depend on the data, built once per rule."""
@@ -634,6 +733,11 @@ class Correlated:
     aggs: tuple[pl.Expr, ...]  # per outer row
     bounds: tuple[pl.Expr, ...]  # name_v, name_lo, name_hi from the aggregates
     filled: tuple[pl.Expr, ...]  # the same, 0 for outer rows no inner row matched
+    # a per-group rule's aggregate: the inner rows kept (the group's filter) and their
+    # key (a computed column, joined with the group's key); its rows as evidence
+    inner_filter: pl.Expr | None = None
+    inner_key: pl.Expr | None = None
+    cells: pl.Expr | None = None
 
 
 def correlated(agg: ast.Aggregate, name: str, ctx: Context) -> Correlated:
@@ -644,7 +748,26 @@ def correlated(agg: ast.Aggregate, name: str, ctx: Context) -> Correlated:
     )
     assert agg.where is not None
     mask = boolean(agg.where, inner_ctx)
-    half = _lit_dec(ctx.half_of(agg.table))
+    aggs, bounds, filled = _pair_aggregates(agg, name, table, ctx.half_of(agg.table))
+    return Correlated(
+        name,
+        agg.table,
+        tuple(sorted(_outer_columns(agg.where))),
+        tuple(_equi_keys(agg.where, table, ctx.row_table)),
+        mask,
+        aggs,
+        bounds,
+        filled,
+    )
+
+
+def _pair_aggregates(
+    agg: ast.Aggregate, name: str, table: Table, own_half: Decimal
+) -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
+    """A correlated aggregate's expressions over the (outer, inner) pairs its filter kept:
+    the aggregates per outer row, its value and interval from them (``name_v``, ``_lo``,
+    ``_hi``), and the same filled with 0 where no inner row matched."""
+    half = _lit_dec(own_half)
     v_name, lo_name, hi_name = name + "_v", name + "_lo", name + "_hi"
     aggs: tuple[pl.Expr, ...]
     bounds: tuple[pl.Expr, ...]
@@ -662,28 +785,27 @@ def correlated(agg: ast.Aggregate, name: str, ctx: Context) -> Correlated:
         bounds = (v.alias(v_name), (v - width).alias(lo_name), (v + width).alias(hi_name))
     zero = _lit_dec(0)
     filled = tuple(pl.col(c).fill_null(zero) for c in (v_name, lo_name, hi_name))
-    return Correlated(
-        name,
-        agg.table,
-        tuple(sorted(_outer_columns(agg.where))),
-        tuple(_equi_keys(agg.where, table, ctx.row_table)),
-        mask,
-        aggs,
-        bounds,
-        filled,
-    )
+    return aggs, bounds, filled
 
 
 def correlated_frame(
-    specs: Sequence[Correlated], outer: pl.LazyFrame, inner: pl.LazyFrame
+    specs: Sequence[Correlated],
+    outer: pl.LazyFrame,
+    inner: pl.LazyFrame,
+    with_cells: bool = False,
 ) -> pl.LazyFrame:
     """Per outer row (document, row): the aggregates over the inner rows their filter
     selects. ``specs`` share their inner table, filter and join keys (see
-    :func:`same_pairs`): one join and one group-by compute them all."""
+    :func:`same_pairs`): one join and one group-by compute them all (and, ``with_cells``,
+    the rows a per-group rule's aggregates took, as evidence)."""
     spec = specs[0]
     left = outer.select(
         "document", "row", *[pl.col(c).alias(f"__outer__{c}") for c in spec.outer_columns]
     )
+    if spec.inner_filter is not None:
+        inner = inner.filter(spec.inner_filter)
+    if spec.inner_key is not None:
+        inner = inner.with_columns(spec.inner_key.alias(_GROUP_KEY))
     right = inner.rename({"row": "__inner_row"})
     # Equalities between text columns of the inner and the outer row become join keys
     # (null = null, as in filters), so only matching pairs are ever formed.
@@ -695,7 +817,8 @@ def correlated_frame(
         how="inner",
         nulls_equal=True,
     ).filter(spec.mask)
-    grouped = pairs.group_by("document", "row").agg([a for s in specs for a in s.aggs])
+    cells = [s.cells for s in specs if s.cells is not None] if with_cells else []
+    grouped = pairs.group_by("document", "row").agg([a for s in specs for a in s.aggs] + cells)
     grouped = grouped.with_columns([b for s in specs for b in s.bounds])
     counts = [
         s.name + "_n" for s in specs if any(a.meta.output_name() == s.name + "_n" for a in s.aggs)
@@ -717,6 +840,8 @@ def same_pairs(a: Correlated, b: Correlated) -> bool:
         and a.keys == b.keys
         and a.outer_columns == b.outer_columns
         and a.mask.meta.eq(b.mask)
+        and _same(a.inner_filter, b.inner_filter)
+        and _same(a.inner_key, b.inner_key)
     )
 
 
@@ -803,6 +928,12 @@ def text(expr: ast.Expr, ctx: Context) -> pl.Expr:
             label = f"meta.{meta_field}"
             ctx.cells.append(_text_cell("meta", pl.lit(None), meta_field, given, label))
             return given
+        case ast.GroupKey():
+            if ctx.group_key is None:
+                raise CompileError("group outside a per-group rule", expr.span)
+            if ctx.group is not None:  # in the rule itself (not a filter): shown
+                ctx.cells.append(_text_cell("", pl.lit(None), None, ctx.group_key, "group"))
+            return ctx.group_key
         case ast.LetRef(name=name, value=value):
             at = len(ctx.cells)
             named = text(value, ctx)
@@ -823,6 +954,8 @@ def is_text(expr: ast.Expr, ctx: Context) -> bool:
             return spec is not None and spec.kind != "amount"
         case ast.LetRef(value=value):
             return is_text(value, ctx)
+        case ast.GroupKey():
+            return True
         case ast.ColumnRef(column=column, outer=outer):
             table = ctx.outer_table if outer else ctx.row_table
             col = table.column(column) if table is not None else None
@@ -930,6 +1063,8 @@ def _raw(expr: ast.Expr, ctx: Context) -> pl.Expr:
         case ast.LetRef(value=value):
             return _raw(value, ctx)
         case ast.Call(func=func) if returns(func, "text"):
+            return text(expr, ctx)
+        case ast.GroupKey():
             return text(expr, ctx)
     return number(expr, ctx).v
 
@@ -1095,6 +1230,9 @@ class CompiledRule:
     correlated: list[Correlated]
     # temporaries as named expressions, by stage: each reads only earlier stages' columns
     stages: list[list[pl.Expr]]
+    # a per-group rule: how its rows are grouped (``table`` is the grouped table; the
+    # rule's frame has a row per group, ``row`` its first row)
+    group: GroupSpec | None = None
 
     @property
     def lets(self) -> list[tuple[str, pl.Expr]]:
@@ -1124,13 +1262,18 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
     precision = rule.precision if rule.precision is not None else default_precision
     table = planner.table(rule.scope_table) if rule.scope_table and rule.per_row else None
     ctx = Context(planner, precision / 2, row_table=table, prefix=rule.meta.id)
+    group = None
+    if rule.group_by is not None and rule.scope_table is not None:
+        group = _group_spec(rule, planner)
+        ctx = replace(ctx, group=group, group_key=pl.col(GROUP))
+        rule = replace(rule, row_filter=None)  # it chose the rows grouped
     judged = judge(rule.check, ctx)
     when = boolean(rule.when, ctx) if rule.when is not None else None
     # The row filter also selects a correlated aggregate's outer rows, before the rule's
     # temporaries exist: inlined (the context's lists are shared, its temporaries not used)
     inline = replace(ctx, staged=False)
     row_filter = boolean(rule.row_filter, inline) if rule.row_filter is not None else None
-    row = pl.col("row") if table is not None else pl.lit(None, pl.UInt32)
+    row = pl.col("row") if table is not None or group is not None else pl.lit(None, pl.UInt32)
     if ctx.reads_related and judged.reason is not None:
         # the run lacks the related document: skipped (the reason names the one needed)
         needs = judged.reason.str.starts_with("needs-document:")
@@ -1139,13 +1282,35 @@ def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -
     select = _result_select(rule.meta.id, judged, row, rule.expanded_column, when)
     return CompiledRule(
         rule.meta.id,
-        table.role if table else None,
+        table.role if table else (group.table if group else None),
         select,
         _cells_expr(ctx.cells),
         row_filter,
         set(ctx.columns_used),
         ctx.correlated,
         _staged(ctx.lets),
+        group,
+    )
+
+
+def _group_spec(rule: ast.Rule, planner: Planner) -> GroupSpec:
+    """A per-group rule's grouping, as expressions over its table's rows."""
+    assert rule.group_by is not None and rule.scope_table is not None
+    table = planner.table(rule.scope_table)
+    rows = Context(planner, Decimal(0), row_table=table, staged=False)
+    where = boolean(rule.row_filter, rows) if rule.row_filter is not None else None
+    return GroupSpec(table.role, text(rule.group_by, rows), where)
+
+
+def group_frame(spec: GroupSpec, frame: pl.LazyFrame) -> pl.LazyFrame:
+    """A per-group rule's frame: one row per document and key (``GROUP``) of the rows kept,
+    ``row`` the first of them (a group is named by its key and placed at its first row)."""
+    rows = frame if spec.where is None else frame.filter(spec.where)
+    return (
+        rows.select("document", "row", spec.key.alias(GROUP))
+        .filter(pl.col(GROUP).is_not_null())
+        .group_by("document", GROUP)
+        .agg(pl.col("row").min())
     )
 
 
@@ -1155,7 +1320,8 @@ def table_plan(
     frames: dict[str, pl.LazyFrame],
     with_cells: bool = False,
 ) -> pl.LazyFrame:
-    """One plan for all per-row rules of one table: a struct column per rule, unpivoted.
+    """One plan for all per-row rules of one table (or per-group rules of one grouping,
+    over its groups: :func:`group_frame`): a struct column per rule, unpivoted.
 
     Each rule's row filter travels as a ``__keep`` field, applied after the unpivot,
     so every rule shares one join of the table with the wide frame. ``with_cells``
@@ -1163,7 +1329,8 @@ def table_plan(
     """
     table = rules[0].table
     assert table is not None
-    base = frames[table]
+    group = rules[0].group  # per-group rules: a frame of groups (rules sharing its grouping)
+    base = frames[table] if group is None else group_frame(group, frames[table])
     w_columns = sorted(set().union(*(r.w_columns for r in rules)))
     if w_columns:
         base = base.join(wide.select("document", *w_columns), on="document", how="left")
@@ -1183,13 +1350,15 @@ def table_plan(
     for row_filter, specs in groups:
         # From the fixed root, so the plan stays linear in the number of aggregates.
         outer = root if row_filter is None else root.filter(row_filter)
-        part = correlated_frame(specs, outer, frames[specs[0].table])
+        part = correlated_frame(specs, outer, frames[specs[0].table], with_cells)
         base = base.join(part, on=["document", "row"], how="left")
     base = _with_lets(base, rules)
     structs = []
     for i, rule in enumerate(rules):
         keep = rule.row_filter if rule.row_filter is not None else pl.lit(True)
         fields = [*_fields(rule, with_cells), keep.alias("__keep")]
+        if group is not None:  # the result names its group by the key
+            fields.append(pl.col(GROUP).alias("group"))
         structs.append(pl.struct(fields).alias(f"__r{i}"))
     return (
         base.select(structs)
@@ -1377,7 +1546,12 @@ def linear_rule(
     rule: ast.Rule, planner: Planner, default_precision: Decimal, leaves: dict[str, Leaf]
 ) -> LinearRule | None:
     """The rule as terms (registering its leaves), or None when it is not linear."""
-    if rule.per_row or rule.row_filter is not None or not isinstance(rule.check, ast.Compare):
+    if (
+        rule.per_row
+        or rule.row_filter is not None
+        or rule.group_by is not None
+        or not isinstance(rule.check, ast.Compare)
+    ):
         return None
     precision = rule.precision if rule.precision is not None else default_precision
     ctx = Context(planner, precision / 2)

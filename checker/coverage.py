@@ -20,6 +20,8 @@ the cells each one read come from three places:
   (``row.列``) is evaluated for each outer row the rule was evaluated on (a
   join of the outer rows with the aggregated table, as the engine does).
   ``count(…)`` reads no amount and covers nothing.
+* **per-group rules** list, with each aggregate, every row it took (the group's rows,
+  or another table's rows paired with the group): those are covered as listed.
 * **roll-ups** list the parent cell and a summary: the child rows (code one
   level longer, same prefix, same unit block) of every parent row evaluated
   are covered in the columns the roll-up checked.
@@ -185,6 +187,7 @@ def _aggregates(rule: ast.Rule) -> list[ast.Aggregate]:
                 and node.func != "count"
                 and node.column is not None
                 and node not in seen
+                and rule.group_by is None  # a group's aggregates list the rows they took
             ):
                 seen.add(node)
                 found.append(node)

@@ -24,6 +24,7 @@ from checker.compile import (
     CELL_DTYPE,
     LABEL,
     CompiledRule,
+    GroupSpec,
     Leaf,
     LinearProgram,
     LinearRule,
@@ -204,7 +205,9 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup], precision: Decimal) -> pl.D
             "rule_line": [r.span.line for r in rules],
             "check_lines": [_check_lines(r) for r in rules],
             "rule_table": [
-                r.table if isinstance(r, ast.Rollup) else (r.scope_table if r.per_row else None)
+                r.table
+                if isinstance(r, ast.Rollup)
+                else (r.scope_table if r.per_row or r.group_by is not None else None)
                 for r in rules
             ],
             "op": [shown_op(r) for r in rules],
@@ -369,6 +372,8 @@ class Engine:
             else:
                 self.expression_rules.append(self.compiled(rule.meta.id))
         self.linear_program = linear_program(self.linear, self.leaves) if self.linear else None
+        # per-group rules: results carry a ``group`` column (the key of the group)
+        self.grouped = any(c.group is not None for c in self.expression_rules)
         self._levels: dict[tuple[str, bool], list[RollupLevel]] = {}
         for rollup in self.rollups:
             self.levels(rollup, with_cells=False)
@@ -495,7 +500,11 @@ class Engine:
                 take(collect_plans(part, small=False, optimizations=optimizations))
         if program is not None:  # the last plan's rows get their result columns once cut
             kept[-1] = linear_results(program, kept[-1])
-        frame = pl.concat(kept, how="vertical_relaxed") if kept else _empty_results()
+        # a per-group rule's results name their group: a column the others lack
+        if not kept:
+            frame = _empty_results()
+        else:
+            frame = pl.concat(kept, how="diagonal_relaxed" if self.grouped else "vertical_relaxed")
         counts = (
             pl.concat(counted).group_by("document", "status").agg(pl.col("len").sum())
             if counted
@@ -591,8 +600,17 @@ def _plans(
     The Python loops build plans; Polars evaluates each for every document and row.
     """
     by_table: dict[str | None, list[CompiledRule]] = {}
+    grouped: list[tuple[GroupSpec, list[CompiledRule]]] = []  # per-group rules, by grouping
     for c in compiled:
-        by_table.setdefault(c.table, []).append(c)
+        if c.group is None:
+            by_table.setdefault(c.table, []).append(c)
+            continue
+        spec = c.group
+        same = next((rules for g, rules in grouped if spec.same(g)), None)
+        if same is None:
+            grouped.append((spec, [c]))
+        else:
+            same.append(c)
     for role, group in by_table.items():
         if role is None:
             # Chunked: keeps each select's planning small.
@@ -600,6 +618,8 @@ def _plans(
                 yield document_plan(group[i : i + _CHUNK], wide, with_cells)
         else:
             yield table_plan(group, wide, frames, with_cells)
+    for _, rules in grouped:
+        yield table_plan(rules, wide, frames, with_cells)
     yield from rollups
     if linear is not None:
         yield linear_plan(linear, wide)
@@ -643,7 +663,7 @@ def _with_cells(
     )
     small = holding.height <= SMALL_BATCH
     done = collect_plans(plans, small=small, optimizations=_optimizations(small))
-    listed = pl.concat(done, how="vertical_relaxed")
+    listed = pl.concat(done, how="diagonal_relaxed" if engine.grouped else "vertical_relaxed")
     listed = listed.select(*_KEYS, "cells")
     cells = wanted.join(listed, on=_KEYS, how="left", nulls_equal=True)
     return frame.join(cells, on=_KEYS, how="left", nulls_equal=True)

@@ -86,6 +86,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "verdict": ("结论", "verdict"),
     "judging": ("判断", "judging"),
     "each_row": ("逐行", "per row"),
+    "each_group": ("逐组", "per group"),
+    "group": ("组", "group"),
+    "from_row": ("自行", "from row"),
     "once": ("每个文档一次", "once per document"),
     "rollup": ("逐级汇总", "roll-up"),
     "rows_none": ("（没有要检查的行）", "(no rows to check)"),
@@ -156,6 +159,8 @@ def show(node: ast.Expr | ast.Cond | None) -> str:
             return f"meta.{meta_field}"
         case ast.LetRef(name=name):
             return name
+        case ast.GroupKey():
+            return "group"
         case ast.BinOp(op=op, left=left, right=right):
             return f"{_operand(left, op, False)} {op} {_operand(right, op, True)}"
         case ast.Neg(operand=operand):
@@ -282,7 +287,7 @@ def references(rule: RuleNode, template: Template) -> list[Reference]:
             read = _column_ref(template, rule.table, column, f"{rule.table}.{column}")
             found.setdefault(read.text, read)
         return list(found.values())
-    for node in _walk((rule.row_filter, rule.when, rule.check)):
+    for node in _walk((rule.row_filter, rule.group_by, rule.when, rule.check)):
         ref = _reference(node, template)
         if ref is not None:
             found.setdefault(f"{ref.kind}:{ref.text}", ref)
@@ -489,7 +494,9 @@ def explain_rule(
     )
     if document is None:
         return base
-    per_row = isinstance(rule, ast.Rollup) or (rule.scope_table is not None and rule.per_row)
+    per_row = isinstance(rule, ast.Rollup) or (
+        rule.scope_table is not None and (rule.per_row or rule.group_by is not None)
+    )
     if row is not None and not per_row:
         diag = Diagnostic("explain.not-per-row", Location("rulecheck"), {"rule": rule.meta.id})
         raise RulecheckError([diag], ExitCode.USAGE)
@@ -588,9 +595,7 @@ def _reads(
             (rule.table, result.row, result.column, None),
             (rule.table, None, result.column, total),
         ]
-    table = doc.table(rule.scope_table) if rule.scope_table and rule.per_row else None
-    row = doc.rows(table.role)[result.row] if table is not None and result.row is not None else None
-    env = reference._Env(doc, half, row_table=table, row=row)
+    env = _env(rule, doc, half, result)
     out: list[Read] = []
     _judged_reads(rule.check, env, result.row, out)
     for cond in (rule.when, rule.row_filter):
@@ -715,12 +720,24 @@ def _trace_result(
 ) -> RowTrace:
     if isinstance(rule, ast.Rollup):
         return _trace_rollup(rule, doc, result)
+    env = _env(rule, doc, half, result)
+    when = None if rule.when is None else reference.boolean(rule.when, env)
+    key = result.group  # a group is named by its key
+    if env.row_table is not None and env.row is not None:
+        key = _row_key(env.row_table, env.row)
+    return RowTrace(result.row, result.column, key, result, when, _judge(rule.check, env, 0))
+
+
+def _env(
+    rule: ast.Rule, doc: reference._Doc, half: Decimal, result: reference.RefResult
+) -> reference._Env:
+    """Where the reference evaluated ``result``: its row, its group, or the document."""
+    if rule.group_by is not None and rule.scope_table:
+        groups = reference.groups(rule, doc, half)
+        return next((env for first, _, env in groups if first == result.row), groups[0][2])
     table = doc.table(rule.scope_table) if rule.scope_table and rule.per_row else None
     row = doc.rows(table.role)[result.row] if table is not None and result.row is not None else None
-    env = reference._Env(doc, half, row_table=table, row=row)
-    when = None if rule.when is None else reference.boolean(rule.when, env)
-    key = _row_key(table, row) if table is not None and row is not None else None
-    return RowTrace(result.row, result.column, key, result, when, _judge(rule.check, env, 0))
+    return reference._Env(doc, half, row_table=table, row=row)
 
 
 def _trace_rollup(rule: ast.Rollup, doc: reference._Doc, result: reference.RefResult) -> RowTrace:
@@ -1105,7 +1122,9 @@ def _render_one(e: Explanation, lang: Lang) -> str:
     for trace in e.rows:
         out.append("")
         head = f"  {_status(trace.verdict.status, lang)}"
-        if trace.row is not None:
+        if trace.verdict.group is not None:  # a group: its key, then its first row
+            head += f"  {w('group')} {trace.verdict.group} ({w('from_row')} {trace.row})"
+        elif trace.row is not None:
             head += f"  {w('row')} {trace.row}"
             if trace.key:
                 head += f" ({trace.key})"
@@ -1131,8 +1150,10 @@ def _scope(rule: RuleNode, lang: Lang) -> str:
     if isinstance(rule, ast.Rollup):
         levels = ", ".join(map(str, rule.levels))
         return f"{_w('rollup', lang)}: {rule.table} by {rule.code_column} levels {levels}"
+    where = f" where {show(rule.row_filter)}" if rule.row_filter is not None else ""
+    if rule.scope_table and rule.group_by is not None:
+        return f"{_w('each_group', lang)}: {rule.scope_table} by {show(rule.group_by)}{where}"
     if rule.scope_table and rule.per_row:
-        where = f" where {show(rule.row_filter)}" if rule.row_filter is not None else ""
         return f"{_w('each_row', lang)}: {rule.scope_table}{where}"
     return _w("once", lang)
 
@@ -1193,6 +1214,7 @@ def to_dict(e: Explanation, lang: Lang = "zh") -> dict[str, Any]:
         out["rows"] = [
             {
                 "row": t.row,
+                "group": t.verdict.group,
                 "column": t.column,
                 "key": t.key,
                 "status": t.verdict.status,

@@ -261,6 +261,14 @@ def _amount_python(_ctx: PythonContext, source: str | None, unit: str) -> Val:
     return Val(v, v, v)
 
 
+def _left_polars(_ctx: PolarsContext, text: pl.Expr, n: int) -> pl.Expr:
+    return text.str.slice(0, max(n, 0))
+
+
+def _left_python(_ctx: PythonContext, text: str | None, n: int) -> str | None:
+    return None if text is None else text[: max(n, 0)]
+
+
 def _wording_polars(ctx: PolarsContext, name: str) -> pl.Expr:
     return ctx.statement_wording(name)
 
@@ -314,6 +322,9 @@ _ALL = (
              _length_polars, _length_python),
     Function("coalesce", (Param("a", "amount", repeated=True),), "amount", "coalesce(a, b, …)",
              "the first non-empty amount", _coalesce_polars, _coalesce_python),
+    Function("left", (_TEXT, Param("n", "digits")), "text", "left(text, n)",
+             "text: its first `n` characters (`left(科目编码, 3)`: the 类 of a 功能分类 code)",
+             _left_polars, _left_python),
     Function("wording", (Param("说明.名称", "statement"),), "text", "wording(说明.名称)",
              "text: the direction word the prose prints with that figure (`增加`, `减少`, "
              "`持平`, `增长`, `下降` …, the statement's `wording`; empty when none)",

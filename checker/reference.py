@@ -44,6 +44,7 @@ class RefResult:
     rhs_lo: float | None = None
     rhs_hi: float | None = None
     reason: str | None = None
+    group: str | None = None  # a per-group rule's result: the group's key (row: its first)
 
 
 class _Doc:
@@ -115,6 +116,9 @@ class _Env:
     row: Row | None = None
     outer_table: Table | None = None
     outer_row: Row | None = None
+    # a per-group rule: the current group's rows (of the grouped table) and key
+    group_rows: list[Row] | None = None
+    group_key: str | None = None
 
     def statement_wording(self, name: str) -> str | None:
         """The direction word the prose prints with a statement (``wording(说明.…)``)."""
@@ -270,7 +274,10 @@ def _div(a: Val, b: Val) -> Val:
 def _matching_rows(agg: ast.Aggregate, env: _Env) -> list[Row]:
     table = env.doc.table(agg.table)
     chosen = []
-    for row in env.doc.rows(agg.table):
+    grouped = agg.in_group and env.group_rows is not None
+    for row in (
+        env.group_rows if grouped and env.group_rows is not None else env.doc.rows(agg.table)
+    ):
         inner = _Env(
             env.doc,
             env.half,
@@ -278,6 +285,7 @@ def _matching_rows(agg: ast.Aggregate, env: _Env) -> list[Row]:
             row=row,
             outer_table=env.row_table,
             outer_row=env.row,
+            group_key=env.group_key,
         )
         if agg.where is None or boolean(agg.where, inner):
             chosen.append(row)
@@ -343,6 +351,8 @@ def text(expr: ast.Expr, env: _Env) -> str | None:
             return None if value is None else str(value)
         case ast.LetRef(value=value):
             return text(value, env)
+        case ast.GroupKey():
+            return env.group_key
     raise TypeError(type(expr).__name__)
 
 
@@ -358,6 +368,8 @@ def is_text(expr: ast.Expr, env: _Env) -> bool:
             return spec is not None and spec.kind != "amount"
         case ast.LetRef(value=value):
             return is_text(value, env)
+        case ast.GroupKey():
+            return True
         case ast.ColumnRef(column=column, outer=outer):
             table = env.outer_table if outer else env.row_table
             col = table.column(column) if table is not None else None
@@ -453,6 +465,8 @@ def _raw(expr: ast.Expr, env: _Env) -> Any:
             return env.doc.meta(meta_field)
         case ast.LetRef(value=value):
             return _raw(value, env)
+        case ast.GroupKey():
+            return env.group_key
         case ast.Call(func=func) if returns(func, "text"):
             return text(expr, env)
     return number(expr, env).v
@@ -506,7 +520,12 @@ def judge(cond: ast.Cond, env: _Env) -> _Judged:
 
 
 def _result(
-    index: int, rule_id: str, row: int | None, column: str | None, judged: _Judged
+    index: int,
+    rule_id: str,
+    row: int | None,
+    column: str | None,
+    judged: _Judged,
+    group: str | None = None,
 ) -> RefResult:
     lhs = judged.lhs.as_float() if judged.lhs is not None else None
     rhs = judged.rhs.as_float() if judged.rhs is not None else None
@@ -523,15 +542,23 @@ def _result(
         _f(rhs.lo) if rhs else None,
         _f(rhs.hi) if rhs else None,
         judged.reason,
+        group,
     )
 
 
 def _evaluate_rule(rule: ast.Rule, doc: _Doc, index: int, precision: Decimal) -> list[RefResult]:
     half = (rule.precision if rule.precision is not None else precision) / 2
     results = []
-    if rule.scope_table and rule.per_row:
+    keys: dict[int | None, str] = {}
+    scopes: list[tuple[int | None, _Env]]
+    if rule.group_by is not None and rule.scope_table:
+        scopes = []
+        for first, key, env in groups(rule, doc, half):
+            scopes.append((first, env))
+            keys[first] = key
+    elif rule.scope_table and rule.per_row:
         table = doc.table(rule.scope_table)
-        scopes: list[tuple[int | None, _Env]] = [
+        scopes = [
             (i, _Env(doc, half, row_table=table, row=row))
             for i, row in enumerate(doc.rows(rule.scope_table))
         ]
@@ -546,8 +573,29 @@ def _evaluate_rule(rule: ast.Rule, doc: _Doc, index: int, precision: Decimal) ->
             judged = _Judged(SKIPPED, judged.lhs, judged.rhs, judged.reason)
         if rule.when is not None and not boolean(rule.when, env):
             judged = _Judged(SKIPPED, judged.lhs, judged.rhs, judged.reason)
-        results.append(_result(index, rule.meta.id, row_index, rule.expanded_column, judged))
+        group = keys.get(row_index)
+        results.append(_result(index, rule.meta.id, row_index, rule.expanded_column, judged, group))
     return results
+
+
+def groups(rule: ast.Rule, doc: _Doc, half: Decimal) -> list[tuple[int, str, _Env]]:
+    """A per-group rule's groups in a document: the rows of its table its filter keeps,
+    by their key (rows without one left out), in the order they first appear: the first
+    row's index, the key, and the environment the rule is evaluated in."""
+    assert rule.group_by is not None and rule.scope_table is not None
+    table = doc.table(rule.scope_table)
+    members: dict[str, list[tuple[int, Row]]] = {}
+    for i, row in enumerate(doc.rows(rule.scope_table)):
+        env = _Env(doc, half, row_table=table, row=row)
+        if rule.row_filter is not None and not boolean(rule.row_filter, env):
+            continue
+        key = text(rule.group_by, env)
+        if key is not None:
+            members.setdefault(key, []).append((i, row))
+    return [
+        (rows[0][0], key, _Env(doc, half, group_rows=[r for _, r in rows], group_key=key))
+        for key, rows in members.items()
+    ]
 
 
 def _evaluate_rollup(

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from checker.ast import (
+    NOWHERE,
     Aggregate,
     Alias,
     And,
@@ -48,6 +49,7 @@ from checker.ast import (
     Cond,
     Exists,
     Expr,
+    GroupKey,
     InColumn,
     InValues,
     IsEmpty,
@@ -90,6 +92,7 @@ Kind = Literal["amount", "text", "any"]
 
 MAX_INCLUDE_DEPTH = 32
 META_PREFIX = "meta"  # meta.year: a field of the document's own meta object
+_IN_WHERE = "rules.resolve.document-value-in-where"
 
 register(
     {
@@ -179,6 +182,24 @@ register(
             " aggregated",
         ),
         "rules.resolve.let-unused": ("let {name} 没有被使用", "let {name} is never used"),
+        "rules.resolve.group-key-kind": (
+            "分组的键 {name} 是金额：按文字（编码、名称，或 left(编码, 3)）分组",
+            "the group key {name} is an amount: group by text (a code, a name, or left(编码, 3))",
+        ),
+        "rules.resolve.group-reads-row": (
+            "分组的 by 和 where 只读被分组的行（它们的列）：{what} 不是行中的值",
+            "a group's by and where read only the rows grouped (their columns): {what} is"
+            " not a value of the row",
+        ),
+        "rules.resolve.group-outside": (
+            "group（当前组的键）只能用在 for each group 的规则中",
+            "group (the current group's key) is only valid in a for each group rule",
+        ),
+        "rules.resolve.group-column": (
+            "{name} 是 {table} 的列，而一组有多行：用 sum({table}.{name}) 等汇总这一组",
+            "{name} is a column of {table}, and a group has many rows: aggregate the group,"
+            " e.g. sum({table}.{name})",
+        ),
         "rules.resolve.unknown-meta": (
             "文档没有字段 meta.{name}：可用的有 {known}",
             "documents have no field meta.{name}: the known ones are {known_en}",
@@ -513,6 +534,7 @@ class _Ctx:
     # its later `let` lines define (used here: before their definition)
     lets: tuple[tuple[str, Expr, Kind], ...] = ()
     pending: frozenset[str] = frozenset()
+    group: Table | None = None  # in a per-group rule: the table whose rows are grouped
 
 
 _INDEXES: dict[int, tuple[Template, dict[str, Table]]] = {}
@@ -756,7 +778,13 @@ class Resolver:
         return any(
             (isinstance(node, Name) and var in node.parts)
             or (isinstance(node, CellRef | Aggregate | InColumn) and node.column == var)
-            for part in (rule.check, rule.when, rule.row_filter, *(x.value for x in rule.lets))
+            for part in (
+                rule.check,
+                rule.when,
+                rule.row_filter,
+                rule.group_by,
+                *(x.value for x in rule.lets),
+            )
             for node in descendants(part)
         )
 
@@ -764,13 +792,23 @@ class Resolver:
         errors_before = self.rule_errors
         row_filter = when = None
         check: Cond | None = None
+        grouped = rule.group_by is not None and scope is not None
+        key: Expr | None = None
+        if grouped:  # the key and filter read a row; the rule, the group's rows
+            ctx = replace(ctx, per_row=True)
+            with contextlib.suppress(_Failed):
+                key = self.group_key(rule, ctx)
         try:
             if rule.row_filter is not None:
                 row_filter = self.cond(rule.row_filter, ctx)
                 if scope is not None:
                     self.never_applies(row_filter, scope)
+                if grouped:
+                    self.reads_row_only(row_filter, "rules.resolve.group-reads-row")
         except _Failed:
             pass
+        if grouped:
+            ctx = replace(ctx, scope=None, per_row=False, group=scope)
         lets, ctx = self.lets(rule, ctx)
         try:
             if rule.when is not None:
@@ -786,12 +824,24 @@ class Resolver:
         return replace(
             rule,
             check=check,
-            scope_table=scope.role if per_row and scope is not None else None,
+            scope_table=scope.role if (per_row or grouped) and scope is not None else None,
             per_row=per_row,
-            row_filter=row_filter if per_row else None,
+            row_filter=row_filter if per_row or grouped else None,
             when=when,
             lets=tuple(lets),
+            group_by=key,
         )
+
+    def group_key(self, rule: Rule, ctx: _Ctx) -> Expr:
+        """A per-group rule's key: text computed from a row of its table alone."""
+        assert rule.group_by is not None and ctx.scope is not None
+        key, kind = self.expr(rule.group_by, ctx)
+        if kind == "amount":
+            what = _text_of(rule.group_by)
+            self.error("rules.resolve.group-key-kind", rule.group_by.span, name=what)
+            raise _Failed
+        self.reads_row_only(key, "rules.resolve.group-reads-row")
+        return key
 
     def lets(self, rule: Rule, ctx: _Ctx) -> tuple[list[Let], _Ctx]:
         """The rule's ``let`` values bound in order (each sees the ones before it), and the
@@ -1040,6 +1090,11 @@ class Resolver:
                 return self.outer(e, ctx)
             case StatementRef():
                 return e, "amount"
+            case GroupKey():
+                if ctx.group is None:
+                    self.error("rules.resolve.group-outside", e.span)
+                    raise _Failed
+                return e, "text"
             case MetaRef(field=field):
                 found = self.template.meta_field(field)
                 return e, "text" if found is not None and found.kind == "text" else "amount"
@@ -1137,17 +1192,24 @@ class Resolver:
             e.span,
             table_span=e.table_span,
             column_span=e.column_span,
+            in_group=ctx.group is not None and table is ctx.group,
         )
 
     def rows_only(self, where: Cond) -> None:
         """An aggregate's filter is computed on the rows it aggregates (per document, all at
         once): it can read their columns (and ``row.列``), not a value of the whole
         document, which is computed from those same rows."""
-        for node in descendants(where):
-            what = _document_value(node)
+        self.reads_row_only(where, "rules.resolve.document-value-in-where")
+
+    def reads_row_only(self, node: Expr | Cond, code: str) -> None:
+        """Report (``code``) the first value of the whole document ``node`` reads."""
+        for found in descendants(node):
+            what = _document_value(found)
+            if what is None and isinstance(found, GroupKey) and code != _IN_WHERE:
+                what = "group"  # a group's key or filter cannot read the key itself
             if what is not None:
-                span = getattr(node, "span", where.span)
-                self.error("rules.resolve.document-value-in-where", span, what=what)
+                span = getattr(found, "span", getattr(node, "span", NOWHERE))
+                self.error(code, span, what=what)
                 raise _Failed
 
     def cell(self, ref: CellRef, ctx: _Ctx) -> tuple[CellRef, Kind]:
@@ -1282,6 +1344,11 @@ class Resolver:
                     return ColumnRef(table.role, column, False, n.span), self.kind_of(table, column)
                 self.error("rules.resolve.whole-column", n.span, name=text)
                 raise _Failed
+
+        # a column of the grouped table, outside an aggregate: a group has many rows
+        if ctx.group is not None and ctx.agg is None and ctx.group.column(text) is not None:
+            self.error("rules.resolve.group-column", n.span, name=text, table=ctx.group.role)
+            raise _Failed
 
         # `in 表:` — a bare name is a row of that table
         if ctx.scope is not None and not ctx.per_row and ctx.agg is None:

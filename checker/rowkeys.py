@@ -20,6 +20,7 @@ from checker.compile import row_key_expr
 from checker.template import Table, Template
 
 ROW_KEY: Final = "row_key"  # the results-frame column: the key of the result's row
+GROUP: Final = "group"  # the results-frame column of per-group rules: the group's key
 
 
 def key_columns(table: Table) -> tuple[str, ...]:
@@ -90,7 +91,14 @@ def attach_row_keys(
         pl.col("rule_table").cast(frame.schema["rule_table"]),
         pl.col("row").cast(frame.schema["row"]),
     )
-    return frame.join(keys, on=["document", "rule_table", "row"], how="left", maintain_order="left")
+    on = ["document", "rule_table", "row"]
+    keyed = frame.join(keys, on=on, how="left", maintain_order="left")
+    if GROUP in frame.columns:  # a per-group rule's result is named by its group's key
+        group = pl.col(GROUP)
+        keyed = keyed.with_columns(
+            pl.when(group.is_not_null()).then(group).otherwise(pl.col(ROW_KEY)).alias(ROW_KEY)
+        )
+    return keyed
 
 
 __all__ = ["ROW_KEY", "attach_row_keys", "key_columns", "row_keys"]

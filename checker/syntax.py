@@ -56,6 +56,7 @@ from checker.ast import (
     Cond,
     Exists,
     Expr,
+    GroupKey,
     Include,
     InColumn,
     InValues,
@@ -124,6 +125,8 @@ KEYWORDS = [
     "for",
     "each",
     "row",
+    "group",
+    "of",
     "amount",
     "column",
     "where",
@@ -233,8 +236,8 @@ register(
             "unknown unit {unit} (use 元, 万元 or 亿元)",
         ),
         "rules.syntax.round-digits": (
-            "round 的第二个参数应是一个整数",
-            "the second argument of round must be a whole number",
+            "{name} 的参数 {param} 应是一个整数",
+            "the argument {param} of {name} must be a whole number",
         ),
         "rules.syntax.bad-row-key": (
             "行键 {key} 无效：写行名（收入总计）、全数字的编码（2080101）或字符串",
@@ -302,6 +305,12 @@ register(
         "rules.syntax.let-order": (
             "let {name} 须写在 when 和检查条件之前：先定义值，再使用",
             "let {name} must come before the when and the check: define a value, then use it",
+        ),
+        "rules.syntax.group-nesting": (
+            "for each group 的块中只能直接写规则（可以放在 for each amount column 中），"
+            "不能再套 in、for each row、for each group 或 rollup",
+            "a for each group block holds rules (it may sit in a for each amount column), not"
+            " in, for each row, for each group or rollup",
         ),
         "rules.syntax.alias-op": ("alias 应写作 alias 短名 = 表名", "write alias 短名 = 表名"),
         "rules.syntax.statement-name": (
@@ -1108,7 +1117,7 @@ class _Builder(Transformer[Token, Any]):
             if param.kind == "digits" and not (
                 isinstance(value, Number) and value.value == value.value.to_integral()
             ):
-                self.error("rules.syntax.round-digits", a.span)
+                self.error("rules.syntax.round-digits", a.span, name=spec.name, param=param.name)
                 value = None
             if value is None or value is _INVALID:
                 return _INVALID_COND if spec.result == "condition" else _INVALID
@@ -1376,6 +1385,8 @@ class _Builder(Transformer[Token, Any]):
         for item in self._items(children):
             if isinstance(item, Rollup):
                 out.append(item if item.table else replace(item, table=table, table_span=tspan))
+            elif item.group_by is not None:
+                self.error("rules.syntax.group-nesting", item.meta.span)
             elif not item.per_row:
                 out.append(
                     replace(
@@ -1413,6 +1424,40 @@ class _Builder(Transformer[Token, Any]):
                     )
                 )
         return out
+
+    def group_scope(self, children: list[Any]) -> list[Rule | Rollup]:
+        table, tspan = self._scope_table(children[4])
+        key = self.as_expr(children[6])
+        where_at = next(
+            (i for i, c in enumerate(children) if isinstance(c, Token) and c.type == "WHERE"), None
+        )
+        row_filter = self.as_cond(children[where_at + 1]) if where_at is not None else None
+        for part in (key, row_filter):
+            depth, poisoned = _depth_and_poison(part)
+            if depth > MAX_EXPR_DEPTH:
+                self.error(
+                    "rules.syntax.too-complex", self._span(part) or tspan, limit=MAX_EXPR_DEPTH
+                )
+            if poisoned or depth > MAX_EXPR_DEPTH:
+                return []  # the key's or filter's error is reported; its rules cannot be checked
+        out: list[Rule | Rollup] = []
+        for item in self._items(children):
+            if isinstance(item, Rollup) or item.per_row or item.scope_table is not None:
+                self.error("rules.syntax.group-nesting", item.meta.span)
+                continue
+            out.append(
+                replace(
+                    item,
+                    scope_table=table,
+                    group_by=key,
+                    row_filter=row_filter,
+                    scope_span=tspan,
+                )
+            )
+        return out
+
+    def group_key(self, children: list[Token]) -> Expr:
+        return GroupKey(self.tspan(children[0]))
 
     def _scope_table(self, ident: Any) -> tuple[str, Span]:
         assert isinstance(ident, _Ident)

@@ -5,8 +5,8 @@ figures, empty cells, missing rows, indicator texts, statements) and random
 resolved rules covering every construct of the AST: cell references by label
 and code, statements, the documents' own fields (meta), arithmetic, every
 aggregate with filters, correlated aggregates, every function, ``let`` values,
-every condition, ``when``, per-row rules with filters, column templates and
-roll-ups. Every (document, rule, row, column) result must have the same status,
+every condition, ``when``, per-row rules with filters, per-group rules, column
+templates and roll-ups. Every (document, rule, row, column) result must have the same status,
 values, intervals and error reason.
 """
 
@@ -263,13 +263,99 @@ precisions = st.one_of(
 )
 
 
+# per-group rules: 表三's rows by a key (a code's first digits, the code, a name); their
+# aggregates over the group's rows, or over rows of a table their filter pairs with the key
+group_keys = st.sampled_from(
+    [
+        ast.Call("left", (code_col, ast.Number(Decimal(3)))),
+        ast.Call("left", (code_col, ast.Number(Decimal(5)))),
+        code_col,
+        ast.ColumnRef(None, "名称"),
+    ]
+)
+unit_col = ast.ColumnRef(None, "单位代码")
+
+
+def group_aggregates() -> st.SearchStrategy[ast.Expr]:
+    own = st.builds(
+        lambda func, col, where: ast.Aggregate(
+            func, T3, None if func == "count" else col, where, in_group=True
+        ),
+        st.sampled_from(["sum", "count", "min", "max"]),
+        st.sampled_from(T3_AMOUNTS),
+        st.one_of(st.none(), t3_filter(False)),
+    )
+    paired = st.builds(  # another table's rows (or 表三's, all of them) paired with the key
+        lambda func, table, where: ast.Aggregate(
+            func, table, None if func == "count" else ("合计" if table == T3 else "总计"), where
+        ),
+        st.sampled_from(["sum", "count", "min", "max"]),
+        st.sampled_from([T2, T3]),
+        st.sampled_from(["equal", "prefix", "length"]),
+    ).map(_paired_where)
+    return st.one_of(own, own, paired)
+
+
+def _paired_where(agg: ast.Aggregate) -> ast.Aggregate:
+    code = code_col if agg.table == T3 else unit_col
+    how = agg.where
+    key = ast.GroupKey()
+    where: ast.Cond
+    if how == "equal":  # joined on the key
+        where = ast.And(
+            (
+                ast.Compare("=", ast.Call("left", (code, ast.Number(Decimal(3)))), key),
+                ast.IsNull(code, negated=True),
+            )
+        )
+    elif how == "prefix":  # no key to join on: every pair, then the filter
+        where = ast.StartsWith(code, key)
+    else:
+        where = ast.Compare("=", ast.Call("length", (key,)), ast.Number(Decimal(3)))
+    return ast.Aggregate(agg.func, agg.table, agg.column, where)
+
+
+def group_conditions() -> st.SearchStrategy[ast.Cond]:
+    leaf = st.one_of(literal, t1_cell, statement, group_aggregates(), group_aggregates())
+
+    def extend(children: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Expr]:
+        return st.one_of(
+            st.builds(ast.BinOp, st.sampled_from(["+", "-", "*", "/"]), children, children),
+            st.builds(lambda x: ast.LetRef("乙", x), children),
+        )
+
+    nums = st.recursive(leaf, extend, max_leaves=3)
+    compare = st.builds(ast.Compare, st.sampled_from(["=", "!=", "<", "<=", ">", ">="]), nums, nums)
+    return st.one_of(
+        compare,
+        compare,
+        st.builds(ast.Between, nums, nums, nums),
+        st.builds(
+            lambda v: ast.Compare("=", ast.GroupKey(), ast.String(v)),
+            st.sampled_from(["208", "201"]),
+        ),
+        st.builds(lambda a, b: ast.And((a, b)), compare, compare),
+    )
+
+
 @st.composite
 def rules(draw: st.DrawFn, index: int) -> ast.Rule | ast.Rollup:
     meta = ast.Meta(f"R{index}", f"规则{index}")
-    kind = draw(st.sampled_from(["doc", "doc", "row", "row", "rollup", "t12"]))
+    kind = draw(st.sampled_from(["doc", "doc", "row", "row", "rollup", "t12", "group"]))
     precision = draw(st.one_of(st.none(), precisions))
     if kind == "rollup":
         return ast.Rollup(meta, T3, "科目编码", (3, 5, 7), precision=precision)
+    if kind == "group":
+        return ast.Rule(
+            meta,
+            draw(group_conditions()),
+            scope_table=T3,
+            row_filter=draw(st.one_of(st.none(), t3_filter(False))),
+            when=draw(st.one_of(st.none(), group_conditions())),
+            precision=precision,
+            group_by=draw(group_keys),
+            expanded_column=draw(st.sampled_from([None, "合计"])),
+        )
     if kind == "t12":
         check = ast.Compare(
             draw(st.sampled_from(["=", "<="])), AMOUNT_TEXT, ast.Number(Decimal("0.86"))
@@ -320,9 +406,9 @@ def test_polars_and_reference_agree(ruleset: ast.Ruleset, docs: list[dict[str, A
     ids, tables, statements = frames(docs)
     fast = evaluate(ruleset, TEMPLATE, ids, tables, statements).frame
     slow = evaluate_documents(ruleset, TEMPLATE, docs)
-    fields = ("status", "lhs", "rhs", "lhs_lo", "lhs_hi", "rhs_lo", "rhs_hi", "reason")
+    fields = ("status", "lhs", "rhs", "lhs_lo", "lhs_hi", "rhs_lo", "rhs_hi", "reason", "group")
     got = {
-        (r["document"], r["rule"], r["row"], r["column"]): tuple(r[f] for f in fields)
+        (r["document"], r["rule"], r["row"], r["column"]): tuple(r.get(f) for f in fields)
         for r in fast.iter_rows(named=True)
     }
     want = {

@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from checker import ast
+from checker.api import check_documents, load_rules
 from checker.cli import app
 from checker.diagnostics import Diagnostic
+from checker.explain import explain_rule, render_text
 from checker.resolve import resolve_text
 
 LANGUAGE = Path(__file__).resolve().parent / "language"
@@ -41,6 +44,7 @@ def test_every_rule_test_holds_with_a_passing_and_a_failing_case(
         ("between", ("FW-01", "FW-02")),
         ("meta", ("NF-01", "NF-02")),
         ("let", ("LT-01", "LT-02")),
+        ("group", ("GR-01", "GR-02")),
     ],
 )
 def test_each_construct_has_its_cases(
@@ -69,6 +73,14 @@ def _one(text: str, code: str) -> Diagnostic:
     found = [d for d in _diagnostics(text) if d.code == code]
     assert found, [d.format("en") for d in _diagnostics(text)]
     return found[0]
+
+
+def _assert_reported(cases: list[tuple[str, str, str, str]]) -> None:
+    """Each (rule text, diagnostic code, English part, Chinese part): reported so."""
+    for text, code, en, zh in cases:
+        found = _one(text, code)
+        assert en in found.format("en"), (text, found.format("en"))
+        assert zh in found.format("zh"), (text, found.format("zh"))
 
 
 def test_between_on_text_is_an_error_in_both_languages() -> None:
@@ -181,10 +193,7 @@ def test_let_misuse_is_reported_in_both_languages() -> None:
             "let 应写作 let 名 = 值",
         ),
     ]
-    for text, code, en, zh in cases:
-        found = _one(text, code)
-        assert en in found.format("en"), (text, found.format("en"))
-        assert zh in found.format("zh"), (text, found.format("zh"))
+    _assert_reported(cases)
 
 
 def test_a_let_value_is_resolved_where_it_is_used() -> None:
@@ -200,3 +209,128 @@ def test_a_let_value_is_resolved_where_it_is_used() -> None:
     assert isinstance(rule, ast.Rule) and [let.name for let in rule.lets] == ["差额", "名称"]
     assert isinstance(rule.check, ast.Compare) and isinstance(rule.check.left, ast.LetRef)
     assert rule.check.left.value == rule.lets[0].value  # the value, as bound
+
+
+# --------------------------------------------------------------------------- per-group rules
+
+BASE = Path(__file__).resolve().parent.parent / "rulesets" / "部门预算" / "tests" / "base.json"
+GROUPS = """precision 0.01 万元
+alias 一般表 = 一般公共预算支出情况表
+alias 支出表 = 部门支出总体情况表
+for each group of 一般表 by left(科目编码, 3) where length(科目编码) = 7:
+  rule GR-01 "各类：表五项级之和不超过表三同类":
+    let 表三 = sum(支出表.合计 where left(科目编码, 3) = group and length(科目编码) = 7)
+    sum(一般表.合计) <= 表三
+  rule GR-03 "各类不止一项": count(一般表) > 1
+for each amount column c in 一般表:
+  for each group of 一般表 by left(科目编码, 3) where length(科目编码) = 7:
+    rule GR-04 "各类：各列不超过表三同类":
+      sum(一般表.c) <= sum(支出表.c where left(科目编码, 3) = group and length(科目编码) = 7)
+"""
+
+
+@pytest.fixture(scope="module")
+def group_rules(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    path = tmp_path_factory.mktemp("groups") / "groups.rules"
+    path.write_text(GROUPS, encoding="utf-8")
+    return load_rules([path])
+
+
+def _broken_base() -> dict[str, Any]:
+    document = json.loads(BASE.read_text("utf-8"))
+    document["tables"]["一般公共预算支出情况表"]["rows"][3]["合计"] = 20  # 2080202, class 208
+    return document
+
+
+def test_a_group_finding_names_its_group_and_lists_its_cells(group_rules: Any) -> None:
+    report = check_documents([_broken_base()], group_rules, names=["base"])
+    found = report.findings().filter(pl.col("rule") == "GR-01").to_dicts()
+    assert [f["group"] for f in found] == ["208"] and found[0]["row_key"] == "208"
+    assert found[0]["row"] == 2  # the group's first row: 2080201
+    cells = found[0]["cells"]
+    named = [c["ref"] for c in cells if c["ref"]]
+    # the group's sum, then the let value and the sum it names
+    assert named == ["sum(一般公共预算支出情况表)", "表三", "sum(部门支出总体情况表)"]
+    rows = sorted(
+        c["row"] for c in cells if c["table"] == "一般公共预算支出情况表" and c["row"] is not None
+    )
+    assert rows == list(range(2, 11))  # every 项 row of class 208 in 表五, each a cell
+    assert any(c["value"] == 20 and c["row"] == 3 for c in cells)
+    # every class in the document has its result, passing where it holds
+    counts = report.frame.filter(pl.col("rule") == "GR-03")
+    assert sorted(counts["group"].to_list()) == ["208"] and counts["status"].to_list() == ["pass"]
+    text = report.to_text(lang="en")
+    assert "一般公共预算支出情况表 group [208] (from row 2)" in text
+    json_report = json.loads(report.to_json(lang="en"))
+    entry = next(r for r in json_report["results"] if r["rule"] == "GR-01")
+    assert entry["group"] == "208" and entry["fingerprint"]["key"] == "208"
+
+
+def test_group_rules_repeat_for_every_column_of_a_template(group_rules: Any) -> None:
+    report = check_documents([_broken_base()], group_rules, names=["base"])
+    failed = report.findings().filter(pl.col("rule").str.starts_with("GR-04"))
+    assert failed.select("rule", "group").rows() == [("GR-04[合计]", "208")]
+
+
+def test_explain_traces_each_group(group_rules: Any) -> None:
+    rule = next(r for r in group_rules.ruleset.rules if r.meta.id == "GR-01")
+    explained = explain_rule(rule, group_rules.ruleset, group_rules.template, _broken_base())
+    text = render_text([explained], "en")
+    assert "scope  per group: 一般公共预算支出情况表 by left(科目编码, 3)" in text
+    assert "fail  group 208 (from row 2)" in text
+    assert "表三 = 1,272.51" in text  # the let value as a step of its own
+    assert [t.verdict.group for t in explained.rows] == ["208"]
+    one = explain_rule(rule, group_rules.ruleset, group_rules.template, _broken_base(), row=2)
+    assert [t.verdict.status for t in one.rows] == ["fail"]
+
+
+def test_group_misuse_is_reported_in_both_languages() -> None:
+    head = 'for each group of 部门支出总体情况表 by {key}:\n  rule X-01 "t": {check}\n'
+    cases = [
+        (
+            head.format(key="合计", check="count(部门支出总体情况表) > 0"),
+            "rules.resolve.group-key-kind",
+            "the group key 合计 is an amount",
+            "分组的键 合计 是金额",
+        ),
+        (
+            head.format(key="部门收支总体情况表[收入总计]", check="1 = 1"),
+            "rules.resolve.group-key-kind",
+            "is an amount",
+            "是金额",
+        ),
+        (
+            head.format(key="left(meta.kind, 1)", check="count(部门支出总体情况表) > 0"),
+            "rules.resolve.group-reads-row",
+            "meta.kind is not a value of the row",
+            "meta.kind 不是行中的值",
+        ),
+        (
+            head.format(key="科目编码", check="合计 > 0"),
+            "rules.resolve.group-column",
+            "合计 is a column of 部门支出总体情况表, and a group has many rows",
+            "用 sum(部门支出总体情况表.合计) 等汇总这一组",
+        ),
+        (
+            'rule X-01 "t": group = "208"\n',
+            "rules.resolve.group-outside",
+            "group (the current group's key) is only valid in a for each group rule",
+            "只能用在 for each group 的规则中",
+        ),
+        (
+            "for each group of 部门支出总体情况表 by 科目编码:\n"
+            "  for each row in 部门支出总体情况表:\n"
+            '    rule X-01 "t": 合计 > 0\n',
+            "rules.syntax.group-nesting",
+            "a for each group block holds rules",
+            "for each group 的块中只能直接写规则",
+        ),
+        (
+            "for each group of 部门支出总体情况表 by left(科目编码, 2.5):\n"
+            '  rule X-01 "t": 1 = 1\n',
+            "rules.syntax.round-digits",
+            "the argument n of left must be a whole number",
+            "left 的参数 n 应是一个整数",
+        ),
+    ]
+    _assert_reported(cases)

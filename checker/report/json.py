@@ -42,6 +42,7 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "status": row["status"],
         "table": row.get("rule_table"),
         "row": row.get("row"),
+        **({"group": row["group"]} if row.get("group") is not None else {}),
         "column": row.get("column"),
         "lhs": {
             "value": _number(row["lhs"]),

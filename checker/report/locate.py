@@ -171,7 +171,13 @@ def place(row: dict[str, Any], lang: Lang) -> str:
     the column, and where that was published (``a.pdf p. 14``) when known."""
     table, at, column = row.get("rule_table"), row.get("row"), row.get("column")
     text = ""
-    if table is not None and at is not None:
+    group = row.get("group")
+    if table is not None and group is not None:  # a per-group rule: the group, from its row
+        if lang == "zh":
+            text = f"{table} 组 [{group}]（自行 {at} 起）"
+        else:
+            text = f"{table} group [{group}] (from row {at})"
+    elif table is not None and at is not None:
         key = row.get("row_key")
         named = f" [{key}]" if key else ""
         text = f"{table}{named} 行 {at}" if lang == "zh" else f"{table}{named} row {at}"
