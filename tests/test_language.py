@@ -334,3 +334,11 @@ def test_group_misuse_is_reported_in_both_languages() -> None:
         ),
     ]
     _assert_reported(cases)
+
+
+def test_analyze_leaves_per_group_rules_out_and_sees_through_let() -> None:
+    """A group's aggregates range over one group's rows: not the whole-table sums analyze
+    models; a let value is its expression (LT-01 and LT-02 call functions)."""
+    done = CliRunner().invoke(app, ["analyze", str(LANGUAGE), "--lang", "en"])
+    assert "a per-group rule (for each group): 2: GR-01, GR-02" in done.stdout, done.stdout
+    assert "calls a function: 2: LT-01, LT-02" in done.stdout

@@ -57,6 +57,7 @@ _MAX_BRANCHES = 32  # a condition's disjunctive form beyond this: one opaque lit
 # Why a rule is not analysed: code → (zh, en), shown by the report.
 REASONS: dict[str, tuple[str, str]] = {
     "rollup": ("逐级汇总（rollup）", "a roll-up"),
+    "group": ("逐组规则（for each group）", "a per-group rule (for each group)"),
     "text": ("比较文字", "compares text"),
     "condition": (
         "检查的是条件（exists、is null、in、matches 等）",
@@ -312,7 +313,7 @@ class _Reader:
                 return meta is not None and meta.kind != "amount"
             case ast.Call(func=func):
                 return returns(func, "text")
-            case ast.Related(operand=operand):
+            case ast.Related(operand=operand) | ast.LetRef(value=operand):
                 return self._is_text(operand)
         return False
 
@@ -368,6 +369,8 @@ class _Reader:
                 raise NotLinear("min-max")
             case ast.Related(relation=relation, operand=operand):
                 return self.lin(operand, half, row, relation)
+            case ast.LetRef(value=value):  # a let value: as if written where it is used
+                return self.lin(value, half, row, related)
             case ast.Call():
                 raise NotLinear("function")
             case ast.String():
@@ -663,6 +666,9 @@ def build(ruleset: ast.Ruleset, template: Template, schema: Mapping[str, Any]) -
         )
         if isinstance(rule, ast.Rollup):
             infos.append(dataclasses.replace(base, reason="rollup"))
+            continue
+        if rule.group_by is not None:  # its aggregates range over one group's rows
+            infos.append(dataclasses.replace(base, reason="group"))
             continue
         base = dataclasses.replace(
             base,
