@@ -188,6 +188,25 @@ class _Analyzer:
                 program.add(~i, c)
         return program
 
+    def _separable(self, group: list[int]) -> bool:
+        """Whether the group's constraints can hold together without asking the solver:
+        each has a free figure (no lower bound) no other constraint reads, which can make
+        it hold whatever the others do (most groups are one or two unrelated rules)."""
+        constraints = [
+            c
+            for i in group
+            for c in (*self.instances[i].checks, *self.instances[i].scenario.linear)
+        ]
+        readers: dict[object, int] = {}
+        for c in constraints:
+            for key, _ in c.coefs:
+                readers[key] = readers.get(key, 0) + 1
+        variables = self.model.variables
+        return all(
+            any(readers[key] == 1 and variables[key].lower is None for key, _ in c.coefs)
+            for c in constraints
+        )
+
     def _group_program(self, view: View, i: int) -> Program:
         """The program of the group of instance ``i`` (built once per view): questions about
         some of its instances pass their owners (:func:`_rows`)."""
@@ -205,6 +224,8 @@ class _Analyzer:
         found: list[Contradiction] = []
         excluded: set[int] = set()  # instances of a contradiction, or of a group beyond search
         for group in self.groups:
+            if self._separable(group):
+                continue
             program = self._group_program("exact", group[0])
             if program.feasible() is not False:
                 continue
@@ -481,7 +502,10 @@ class _Analyzer:
         key = (branch.literals, branch.linear, rule)
         found = self._possible_cache.get(key)
         if found is None:
-            program = self._program("rounding", self._near(branch, rule))
+            near = self._near(branch, rule)
+            if not near:  # no rule reads its figures: it holds wherever it can hold alone
+                return True
+            program = self._program("rounding", near)
             for c in branch.linear:
                 program.add(len(self.instances), c)
             found = self._possible_cache[key] = program.feasible() is not False
