@@ -504,9 +504,6 @@ class _Reader:
             case ast.Compare() as cmp:
                 return [self._comparison(cmp, half, row)]
             case ast.IsNull(operand=operand, negated=negated):
-                atom = ("null", self._atom_text(operand, row))
-                if negated:
-                    return [Conj(frozenset({(atom, False)}))]
                 try:  # an empty cell reads as an exact 0
                     zero = self.compare(
                         ast.Compare("=", operand, ast.Number(Decimal(0))),
@@ -515,7 +512,13 @@ class _Reader:
                         exact_only=True,
                     )
                 except NotLinear:
-                    return [Conj(frozenset({(atom, True)}))]
+                    zero = None
+                if zero is not None and len(zero.coefs) == 1:  # one figure: named by its key
+                    atom: Hashable = ("null", zero.coefs[0][0])
+                else:
+                    atom = ("null", self._atom_text(operand, row))
+                if negated or zero is None:
+                    return [Conj(frozenset({(atom, not negated)}))]
                 return [Conj(frozenset({(atom, True)}), (zero,))]
             case ast.IsEmpty(table=table, negated=negated):
                 return [Conj(frozenset({(("empty", table), not negated)}))]
