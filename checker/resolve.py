@@ -1447,9 +1447,10 @@ class Resolver:
         self, n: Name, parts: tuple[str, ...], ctx: _Ctx, spans: Sequence[Span]
     ) -> None:
         table = ctx.agg or (ctx.scope if ctx.per_row else None)
+        lets = [name for name, _, _ in ctx.lets] if ctx.agg is None else []  # a misspelt let
         columns = [c.name for c in table.columns] if table is not None else []
         tables = self.table_names()
-        by_column = closest(n.text, columns, key=_normalized) if columns else []
+        by_column = closest(n.text, columns + lets, key=_normalized) if columns else []
         by_table = closest(parts[0], tables, key=_normalized) if len(parts) > 1 else []
         if by_table and not by_column:
             span = spans[0]
@@ -1474,7 +1475,7 @@ class Resolver:
                 ),
             )
             return
-        cands = closest(n.text, tables, key=_normalized)
+        cands = closest(n.text, tables + lets, key=_normalized)
         self.error(
             "rules.resolve.unknown-name",
             n.span,

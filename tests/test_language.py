@@ -196,6 +196,13 @@ def test_let_misuse_is_reported_in_both_languages() -> None:
     _assert_reported(cases)
 
 
+def test_a_misspelt_let_name_is_an_unknown_name_suggesting_the_let() -> None:
+    text = _rule("let 收支差额 = 部门收支总体情况表[收入总计] - 1", "收支差頟 = 0")
+    found = _one(text, "rules.resolve.unknown-name")
+    assert "did you mean “收支差额”?" in found.format("en")
+    assert "您是不是要写 “收支差额”？" in found.format("zh")
+
+
 def test_a_let_value_is_resolved_where_it_is_used() -> None:
     text = _rule(
         "let 差额 = 部门收支总体情况表[收入总计] - 部门收支总体情况表[支出总计]",
