@@ -463,6 +463,11 @@ class Rule:
     # where the scope's and the column template's table names were written (diagnostics)
     scope_span: Span | None = field(default=None, compare=False)
     column_var_table_span: Span | None = field(default=None, compare=False)
+    # a materiality threshold (``tolerance 1 万元``): differences within it beyond rounding
+    # are ``tolerated`` (checker.judging); None: the ruleset's. Resolved: in the ruleset's
+    # unit, ``tolerance_unit`` None.
+    tolerance: Decimal | None = None
+    tolerance_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -485,6 +490,8 @@ class Rollup:
     table_span: Span | None = field(default=None, compare=False)
     code_span: Span | None = field(default=None, compare=False)
     column_spans: tuple[Span, ...] = field(default=(), compare=False)
+    tolerance: Decimal | None = None  # as a rule's
+    tolerance_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -522,5 +529,8 @@ class Ruleset:
     includes: tuple[Include, ...] = ()
     rules: tuple[Rule | Rollup, ...] = field(default_factory=tuple)
     span: Span = NOWHERE
+    # the default materiality threshold of its rules (``tolerance 1 万元``; as a rule's)
+    tolerance: Decimal | None = None
+    tolerance_unit: str | None = None
 
     DEFAULT_PRECISION = Decimal("0.01")

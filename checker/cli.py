@@ -519,8 +519,8 @@ def check_command(
         typer.Option(
             "--show",
             help="列出哪些结果，可重复\n\nwhich results to list, repeatable: "
-            "--show rounding --show pass; fail error rounding pass skipped waived "
-            "(default: fail error)",
+            "--show rounding --show pass; fail error tolerated rounding pass skipped waived "
+            "(default: fail error tolerated)",
         ),
     ] = None,
     lang: LangOption = "zh",
@@ -566,8 +566,8 @@ def check_command(
 
     language = _language(lang)
     limit = _input_limits(max_bytes, include_root)
-    shown = list(show) if show else ["fail", "error"]
-    allowed = {"fail", "error", "rounding", "pass", "skipped", "waived"}
+    shown = list(show) if show else ["fail", "error", "tolerated"]
+    allowed = {"fail", "error", "tolerated", "rounding", "pass", "skipped", "waived"}
     if any(s not in allowed for s in shown):
         raise typer.BadParameter(", ".join(sorted(allowed)), param_hint="--show")
     # No cyclic garbage collection until the first batch is checked: Polars' import, the

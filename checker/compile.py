@@ -47,6 +47,8 @@ from checker.judging import (
     exact_polars,
     meets,
     status_polars,
+    tolerated_polars,
+    tolerates,
     within,
 )
 from checker.judging import STATUS as _STATUS
@@ -403,6 +405,9 @@ class Context:
     # expression ``group`` (the current key) reads here
     group: GroupSpec | None = None
     group_key: pl.Expr | None = None
+    # the rule's materiality threshold (checker.judging.tolerates): comparisons within it
+    # beyond rounding are tolerated
+    tolerance: Decimal | None = None
 
     def bind(self, num: Num) -> Num:
         """Materialise a value as temporary columns, so expressions that use it several
@@ -1105,7 +1110,10 @@ def judge(cond: ast.Cond, ctx: Context) -> Judged:
             reason = _reason(a.reason, b.reason, no_value)
             if reason is not None:  # read by the status and shown: computed once
                 reason = ctx.let(reason)
-            return Judged(status_polars(exact, meet, reason), a, b, reason)
+            tolerated = None
+            if ctx.tolerance is not None and tolerates(op, ctx.tolerance):
+                tolerated = tolerated_polars(op, a, b, ctx.tolerance)
+            return Judged(status_polars(exact, meet, reason, tolerated), a, b, reason)
         case ast.Between():
             return _between(cond, ctx)
         case ast.And(items=items):
@@ -1257,11 +1265,19 @@ def _staged(lets: list[tuple[str, pl.Expr]]) -> list[list[pl.Expr]]:
     return stages
 
 
-def compile_rule(rule: ast.Rule, planner: Planner, default_precision: Decimal) -> CompiledRule:
-    """Compile one resolved rule."""
+def compile_rule(
+    rule: ast.Rule,
+    planner: Planner,
+    default_precision: Decimal,
+    default_tolerance: Decimal | None = None,
+) -> CompiledRule:
+    """Compile one resolved rule (precision and tolerance: the rule's, else the defaults)."""
     precision = rule.precision if rule.precision is not None else default_precision
+    tolerance = rule.tolerance if rule.tolerance is not None else default_tolerance
     table = planner.table(rule.scope_table) if rule.scope_table and rule.per_row else None
-    ctx = Context(planner, precision / 2, row_table=table, prefix=rule.meta.id)
+    ctx = Context(
+        planner, precision / 2, row_table=table, prefix=rule.meta.id, tolerance=tolerance
+    )
     group = None
     if rule.group_by is not None and rule.scope_table is not None:
         group = _group_spec(rule, planner)
@@ -1411,7 +1427,11 @@ class RollupLevel:
 
 
 def rollup_levels(
-    rollup: ast.Rollup, planner: Planner, precision: Decimal, with_cells: bool = False
+    rollup: ast.Rollup,
+    planner: Planner,
+    precision: Decimal,
+    with_cells: bool = False,
+    tolerance: Decimal | None = None,
 ) -> list[RollupLevel]:
     """Parent code row = Σ rows one level below it, per column, per unit block."""
     table = planner.table(rollup.table)
@@ -1425,6 +1445,8 @@ def rollup_levels(
         else planner.halves.get(rollup.table, precision / 2)
     )
     half = _lit_dec(own)
+    if rollup.tolerance is not None:
+        tolerance = rollup.tolerance
     sums = (
         *[pl.col(c).sum().alias(f"__sum_{c}") for c in columns],
         *[pl.col(c).count().alias(f"__n_{c}") for c in columns],
@@ -1437,7 +1459,11 @@ def rollup_levels(
         n = pl.col(f"__n_{column}").cast(pl.Int64).cast(DEC)
         rhs = Num(total, total - n * half, total + n * half)
         exact = lhs.v == rhs.v
-        status = status_polars(exact, meets("=", lhs.lo, lhs.hi, rhs.lo, rhs.hi, exact))
+        meet = meets("=", lhs.lo, lhs.hi, rhs.lo, rhs.hi, exact)
+        tolerated = None
+        if tolerance is not None and tolerates("=", tolerance):
+            tolerated = tolerated_polars("=", lhs, rhs, tolerance)
+        status = status_polars(exact, meet, None, tolerated)
         cells = [
             _cell_struct(rollup.table, pl.col("row"), column, value),
             _cell_struct(rollup.table, pl.lit(None), column, total, f"sum({rollup.code_column}*)"),
@@ -1540,10 +1566,15 @@ class LinearRule:
     constants: tuple[Decimal, Decimal]  # lhs, rhs
     terms: tuple[tuple[int, str, int], ...]  # (side 0 lhs / 1 rhs, leaf name, sign ±1)
     when: pl.Expr | None
+    tolerance: Decimal | None = None  # a threshold judging applies (judging.tolerates)
 
 
 def linear_rule(
-    rule: ast.Rule, planner: Planner, default_precision: Decimal, leaves: dict[str, Leaf]
+    rule: ast.Rule,
+    planner: Planner,
+    default_precision: Decimal,
+    leaves: dict[str, Leaf],
+    default_tolerance: Decimal | None = None,
 ) -> LinearRule | None:
     """The rule as terms (registering its leaves), or None when it is not linear."""
     if (
@@ -1554,6 +1585,7 @@ def linear_rule(
     ):
         return None
     precision = rule.precision if rule.precision is not None else default_precision
+    tolerance = rule.tolerance if rule.tolerance is not None else default_tolerance
     ctx = Context(planner, precision / 2)
     check = rule.check
     if is_text(check.left, ctx) or is_text(check.right, ctx):
@@ -1580,6 +1612,7 @@ def linear_rule(
         (constants[0], constants[1]),
         tuple(terms),
         when,
+        tolerance if tolerates(check.op, tolerance) else None,
     )
 
 
@@ -1717,6 +1750,9 @@ def linear_program(rules: Sequence[LinearRule], leaves: dict[str, Leaf]) -> Line
             "has_when": pl.Boolean,
         },
     ).with_columns(pl.col("half", "c0", "c1").cast(DEC))
+    if any(r.tolerance is not None for r in rules):  # only then: no test for the others
+        tolerances = pl.Series("tol", [r.tolerance for r in rules], pl.Decimal(38, 10))
+        table = table.with_columns(tolerances.cast(DEC))
     names = pl.DataFrame(
         {
             "rule_index": list(range(len(rules))),
@@ -1819,7 +1855,14 @@ def linear_plan(program: LinearProgram, wide: pl.LazyFrame) -> pl.LazyFrame:
     meet = pl.coalesce(
         [pl.when(op == OP_CODES[name]).then(within(name, d, w, zero)) for name in OPERATORS]
     )
-    status = status_polars(exact, meet, pl.col("reason"))
+    tolerated = None
+    if "tol" in rule.columns:  # a threshold where a rule has one (else null: not tolerated)
+        tol = pl.col("tol")
+        reach = [
+            pl.when(op == OP_CODES[name]).then(within(name, d, tol, zero)) for name in OPERATORS
+        ]
+        tolerated = tol.is_not_null() & pl.coalesce(reach)
+    status = status_polars(exact, meet, pl.col("reason"), tolerated)
     applies_now = pl.when(pl.col("has_when")).then(pl.col("applies").fill_null(False))
     status = pl.when(applies_now.otherwise(True)).then(status).otherwise(SKIPPED)
     (a, _, _), (b, _, _) = _sides()

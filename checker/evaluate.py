@@ -195,7 +195,9 @@ def printed_decimals(precision: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 2
 
 
-def _rules_frame(rules: list[ast.Rule | ast.Rollup], precision: Decimal) -> pl.DataFrame:
+def _rules_frame(
+    rules: list[ast.Rule | ast.Rollup], precision: Decimal, tolerance: Decimal | None = None
+) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "rule": [r.meta.id for r in rules],
@@ -216,6 +218,10 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup], precision: Decimal) -> pl.D
                 printed_decimals(r.precision if r.precision is not None else precision)
                 for r in rules
             ],
+            # the materiality threshold in force (the rule's, else the ruleset's)
+            "materiality": [
+                _threshold(r.tolerance if r.tolerance is not None else tolerance) for r in rules
+            ],
         },
         schema={
             "rule": pl.Utf8,
@@ -227,8 +233,14 @@ def _rules_frame(rules: list[ast.Rule | ast.Rollup], precision: Decimal) -> pl.D
             "rule_table": pl.Utf8,
             "op": pl.Utf8,
             "decimals": pl.Int8,
+            "materiality": pl.Float64,
         },
     )
+
+
+def _threshold(tolerance: Decimal | None) -> float | None:
+    """A tolerance as reports show it: None where it changes nothing (none, or 0)."""
+    return float(tolerance) if tolerance else None
 
 
 def _check_lines(rule: ast.Rule | ast.Rollup) -> list[int]:
@@ -251,7 +263,8 @@ def shown_op(rule: ast.Rule | ast.Rollup) -> str:
     return check.op if isinstance(check, ast.Compare) else "="
 
 
-CELL_STATUSES = frozenset({"fail", "error", "rounding"})  # what reports list by default
+# what reports list by default
+CELL_STATUSES = frozenset({"fail", "error", "rounding", "tolerated"})
 EVALUATED = frozenset({"pass", "rounding", "fail", "error"})  # every status but skipped
 
 
@@ -345,6 +358,7 @@ class Engine:
     def __init__(self, ruleset: ast.Ruleset, template: Template, *, linear: bool = True) -> None:
         self.template = template
         self.precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
+        self.tolerance = ruleset.tolerance  # the rules' default materiality threshold
         self.planner = Planner(template)
         self.planner.halves = table_halves(ruleset, template, self.precision / 2)
         # tables printed in another unit than the ruleset's: converted when prepared
@@ -366,7 +380,11 @@ class Engine:
             if isinstance(rule, ast.Rollup):
                 self.rollups.append(rule)
                 continue
-            found = linear_rule(rule, self.planner, self.precision, self.leaves) if linear else None
+            found = (
+                linear_rule(rule, self.planner, self.precision, self.leaves, self.tolerance)
+                if linear
+                else None
+            )
             if found is not None:
                 self.linear.append(found)
             else:
@@ -377,7 +395,7 @@ class Engine:
         self._levels: dict[tuple[str, bool], list[RollupLevel]] = {}
         for rollup in self.rollups:
             self.levels(rollup, with_cells=False)
-        self.rules_frame = _rules_frame(list(ruleset.rules), self.precision)
+        self.rules_frame = _rules_frame(list(ruleset.rules), self.precision, self.tolerance)
 
     def __getstate__(self) -> dict[str, Any]:
         # The ruleset is not stored with the engine: whoever asks for a cached engine
@@ -406,7 +424,7 @@ class Engine:
         key = (rollup.meta.id, with_cells)
         found = self._levels.get(key)
         if found is None:
-            found = rollup_levels(rollup, self.planner, self.precision, with_cells)
+            found = rollup_levels(rollup, self.planner, self.precision, with_cells, self.tolerance)
             self._levels[key] = found
         return found
 
@@ -420,7 +438,9 @@ class Engine:
 
                 found = diskcache.loads(stored)
             if not isinstance(found, CompiledRule):
-                found = compile_rule(self._by_id[rule_id], self.planner, self.precision)
+                found = compile_rule(
+                    self._by_id[rule_id], self.planner, self.precision, self.tolerance
+                )
                 self._grown = True
             self._compiled[rule_id] = found
         return found

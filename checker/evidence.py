@@ -22,8 +22,8 @@ from checker.evaluate import Results
 
 STATEMENTS: Final = "说明"  # the table name results give a prose statement's cell
 _PLACE: Final = ("file", "page", "line", "bbox")
-_FINDINGS: Final = ("fail", "error", "rounding")
-_JUDGED: Final = ("pass", "fail", "rounding")  # verdicts a figure decides
+_FINDINGS: Final = ("fail", "error", "rounding", "tolerated")
+_JUDGED: Final = ("pass", "fail", "rounding", "tolerated")  # verdicts a figure decides
 SOURCE_DTYPE: Final = pl.Struct({name: PLACE_SCHEMA[name] for name in _PLACE})
 SOURCED_CELL_DTYPE: Final = pl.Struct(
     {

@@ -75,6 +75,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "source": ("依据", "source"),
     "tags": ("标签", "tags"),
     "precision": ("精度", "precision"),
+    "tolerance": ("容差", "tolerance"),
     "scope": ("范围", "scope"),
     "when": ("前提", "when"),
     "check": ("检查", "check"),
@@ -403,6 +404,7 @@ class Judgement:
     reason: str | None = None
     operands: tuple[Step, ...] = ()  # a test's values (text, a cell tested for null …)
     parts: tuple[Judgement, ...] = ()  # and / or
+    materiality: float | None = None  # the rule's tolerance, where it applies
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"cond": self.cond, "status": self.status}
@@ -411,6 +413,8 @@ class Judgement:
             out["rhs"] = [s.to_dict() for s in self.rhs]
             out["diff"] = _json_number(self.diff)
             out["tolerance"] = _json_number(self.tolerance)
+            if self.materiality is not None:
+                out["materiality"] = _json_number(self.materiality)
         if self.reason is not None:
             out["reason"] = self.reason
         if self.operands:
@@ -458,9 +462,19 @@ class RowTrace:
             "rhs": v.rhs,
             "diff": self.diff,
             "tolerance": self.tolerance,
+            "materiality": _materiality_of(self.judgement),
             "reason": v.reason,
             "op": self.op,
         }
+
+
+def _materiality_of(judgement: Judgement | None) -> float | None:
+    """The tolerance a judgement (or the first of its parts) was judged with."""
+    if judgement is None:
+        return None
+    if judgement.materiality is not None:
+        return judgement.materiality
+    return next((m for p in judgement.parts if (m := _materiality_of(p)) is not None), None)
 
 
 @dataclass(frozen=True)
@@ -474,6 +488,7 @@ class Explanation:
     document: str | None = None
     path: str | None = None
     rows: tuple[RowTrace, ...] = field(default_factory=tuple)
+    tolerance: Decimal | None = None  # the materiality threshold (the rule's or the ruleset's)
 
 
 def explain_rule(
@@ -489,8 +504,13 @@ def explain_rule(
     """Explain ``rule``; with ``document`` (a JSON object) trace it row by row (or ``row`` only)."""
     default = ruleset.precision if ruleset.precision is not None else ast.Ruleset.DEFAULT_PRECISION
     precision = rule.precision if rule.precision is not None else default
+    tolerance = rule.tolerance if rule.tolerance is not None else ruleset.tolerance
     base = Explanation(
-        rule, tuple(source_lines(rule)), precision, tuple(references(rule, template))
+        rule,
+        tuple(source_lines(rule)),
+        precision,
+        tuple(references(rule, template)),
+        tolerance=tolerance,
     )
     if document is None:
         return base
@@ -512,11 +532,11 @@ def explain_rule(
             )
         results = chosen
     doc = reference.document_view(document, ruleset, template)
-    half = precision / 2
-    results = [_undecided(rule, doc, half, r) for r in results]
+    env = reference.rule_env(rule, doc, ruleset)
+    results = [_undecided(rule, env, r) for r in results]
     op = shown_op(rule)
     traces = tuple(
-        replace(_placed(_trace_result(rule, doc, half, r), document, rule), op=op) for r in results
+        replace(_placed(_trace_result(rule, env, r), document, rule), op=op) for r in results
     )
     meta = document.get("meta")
     named = meta.get("id") if isinstance(meta, Mapping) else None
@@ -569,33 +589,31 @@ def _placed(trace: RowTrace, document: Mapping[str, Any], rule: RuleNode) -> Row
 # evidence (checker.compile: the check's, the ``when``'s and the row filter's operands; an
 # aggregate or ``in 表.列`` reads its whole column), walked here in the same order.
 
-_JUDGED = ("pass", "fail", "rounding")
+_JUDGED = ("pass", "fail", "rounding", "tolerated")
 Read = tuple[str, int | None, str | None, str | None]  # table, row (None: any), column, label
 
 
 def _undecided(
-    rule: RuleNode, doc: reference._Doc, half: Decimal, result: reference.RefResult
+    rule: RuleNode, env: reference._Env, result: reference.RefResult
 ) -> reference.RefResult:
     """``result`` as ``check`` reports it: an error if it reads an unresolved cell."""
     if result.status not in _JUDGED:
         return result
-    for table, row, column, label in _reads(rule, doc, half, result):
-        if column is not None and _unresolved(doc.doc, table, row, column):
+    for table, row, column, label in _reads(rule, env, result):
+        if column is not None and _unresolved(env.doc.doc, table, row, column):
             named = label or f"{table}.{column}"
             return replace(result, status="error", reason=f"unresolved-cell:{named}")
     return result
 
 
-def _reads(
-    rule: RuleNode, doc: reference._Doc, half: Decimal, result: reference.RefResult
-) -> list[Read]:
+def _reads(rule: RuleNode, base: reference._Env, result: reference.RefResult) -> list[Read]:
     if isinstance(rule, ast.Rollup):
         total = f"sum({rule.code_column}*)"
         return [
             (rule.table, result.row, result.column, None),
             (rule.table, None, result.column, total),
         ]
-    env = _env(rule, doc, half, result)
+    env = _env(rule, base, result)
     out: list[Read] = []
     _judged_reads(rule.check, env, result.row, out)
     for cond in (rule.when, rule.row_filter):
@@ -715,12 +733,10 @@ def _unresolved_at(document: Mapping[str, Any], pointer: str) -> tuple[str, int,
     return (role, row, column) if _unresolved(document, role, row, column) else None
 
 
-def _trace_result(
-    rule: RuleNode, doc: reference._Doc, half: Decimal, result: reference.RefResult
-) -> RowTrace:
+def _trace_result(rule: RuleNode, base: reference._Env, result: reference.RefResult) -> RowTrace:
     if isinstance(rule, ast.Rollup):
-        return _trace_rollup(rule, doc, result)
-    env = _env(rule, doc, half, result)
+        return _trace_rollup(rule, base, result)
+    env = _env(rule, base, result)
     when = None if rule.when is None else reference.boolean(rule.when, env)
     key = result.group  # a group is named by its key
     if env.row_table is not None and env.row is not None:
@@ -728,19 +744,20 @@ def _trace_result(
     return RowTrace(result.row, result.column, key, result, when, _judge(rule.check, env, 0))
 
 
-def _env(
-    rule: ast.Rule, doc: reference._Doc, half: Decimal, result: reference.RefResult
-) -> reference._Env:
-    """Where the reference evaluated ``result``: its row, its group, or the document."""
+def _env(rule: ast.Rule, base: reference._Env, result: reference.RefResult) -> reference._Env:
+    """Where the reference evaluated ``result`` (the rule's ``base`` environment): its row,
+    its group, or the document."""
+    doc = base.doc
     if rule.group_by is not None and rule.scope_table:
-        groups = reference.groups(rule, doc, half)
+        groups = reference.groups(rule, doc, base)
         return next((env for first, _, env in groups if first == result.row), groups[0][2])
     table = doc.table(rule.scope_table) if rule.scope_table and rule.per_row else None
     row = doc.rows(table.role)[result.row] if table is not None and result.row is not None else None
-    return reference._Env(doc, half, row_table=table, row=row)
+    return replace(base, row_table=table, row=row)
 
 
-def _trace_rollup(rule: ast.Rollup, doc: reference._Doc, result: reference.RefResult) -> RowTrace:
+def _trace_rollup(rule: ast.Rollup, base: reference._Env, result: reference.RefResult) -> RowTrace:
+    doc = base.doc
     table = doc.table(rule.table)
     rows = doc.rows(rule.table)
     parent = rows[result.row] if result.row is not None else None
@@ -763,6 +780,7 @@ def _trace_rollup(rule: ast.Rollup, doc: reference._Doc, result: reference.RefRe
         (rhs,),
         trace.diff,
         trace.tolerance,
+        materiality=_materiality("=", base),
     )
     key = _row_key(table, parent) if parent is not None else None
     return replace(trace, key=key, judgement=judgement)
@@ -792,7 +810,15 @@ def _judge(cond: ast.Cond, env: reference._Env, depth: int) -> Judgement:
                 if None not in (a.lo, a.hi, b.lo, b.hi):
                     tol = float((a.hi - a.lo) + (b.hi - b.lo)) / 2
             return Judgement(
-                show(cond), judged.status, cond.op, tuple(lhs), tuple(rhs), diff, tol, judged.reason
+                show(cond),
+                judged.status,
+                cond.op,
+                tuple(lhs),
+                tuple(rhs),
+                diff,
+                tol,
+                judged.reason,
+                materiality=_materiality(cond.op, env),
             )
         case ast.And(items=items) | ast.Or(items=items):
             judged = reference.judge(cond, env)
@@ -807,6 +833,12 @@ def _judge(cond: ast.Cond, env: reference._Env, depth: int) -> Judgement:
     for node in _tested(cond):
         _trace(node, env, depth + 1, operands)
     return Judgement(show(cond), "pass" if holds else "fail", operands=tuple(operands))
+
+
+def _materiality(op: str, env: reference._Env) -> float | None:
+    """The rule's materiality threshold, where it can change this comparison's verdict."""
+    tolerance = env.tolerance
+    return float(tolerance) if tolerance is not None and judging.tolerates(op, tolerance) else None
 
 
 def _tested(cond: ast.Cond) -> list[ast.Expr]:
@@ -1078,6 +1110,12 @@ def _judging(j: Judgement, lang: Lang) -> str:
             if lang == "zh"
             else f", rounding ±{_plain(j.tolerance)}"
         )
+    if j.materiality is not None:
+        text += (
+            f"，重要性容差 {_plain(j.materiality)}"
+            if lang == "zh"
+            else f", tolerance {_plain(j.materiality)}"
+        )
     return text
 
 
@@ -1104,6 +1142,8 @@ def _render_one(e: Explanation, lang: Lang) -> str:
     if meta.tags:
         out.append(f"  {w('tags')}  {', '.join(meta.tags)}")
     out.append(f"  {w('precision')}  {_plain(e.precision)} (± {_plain(e.precision / 2)})")
+    if e.tolerance is not None:
+        out.append(f"  {w('tolerance')}  {_plain(e.tolerance)}")
     out.append(f"  {w('scope')}  {_scope(rule, lang)}")
     if isinstance(rule, ast.Rule):
         out.extend(f"  let  {let.name} = {show(let.value)}" for let in rule.lets)
@@ -1198,6 +1238,7 @@ def to_dict(e: Explanation, lang: Lang = "zh") -> dict[str, Any]:
         "source": meta.source,
         "tags": list(meta.tags),
         "precision": float(e.precision),
+        "tolerance": None if e.tolerance is None else float(e.tolerance),
         "location": f"{rule.span.file}:{rule.span.line}",
         "text": [{"line": n, "text": t} for n, t in e.source],
         "scope": _scope(rule, lang),

@@ -10,6 +10,10 @@ Both sides are values with rounding intervals (:mod:`checker.intervals`). A comp
 * ``rounding`` when only the intervals satisfy it: some values inside both intervals do
   (``=``: they overlap; ``<``/``<=``: ``a.lo op b.hi``; ``>``/``>=``: ``a.hi op b.lo``;
   ``!=``: never — rounding cannot make two figures differ);
+* ``tolerated`` when the rule has a materiality threshold (``tolerance t``) and the
+  values are within it although beyond rounding: ``a op b`` holds once ``a`` may move up
+  to ``t`` toward ``b`` (``=``: ``|a − b| ≤ t``; ``!=``: never) — measured on the values,
+  so the rounding intervals and the ``rounding`` verdict are never widened by it;
 * ``fail`` otherwise; ``error`` when an operand cannot be evaluated (its reason).
 
 :data:`OPERATORS` is that table, one row per operator; the builders below read it for
@@ -32,10 +36,12 @@ from typing import Any, Literal
 
 import polars as pl
 
-from checker.intervals import QUANTUM, Num, Val
+from checker.intervals import QUANTUM, Num, Val, lit_dec
 
-PASS, ROUNDING, FAIL, ERROR, SKIPPED = 0, 1, 2, 3, 4
-STATUS_NAMES = ("pass", "rounding", "fail", "error", "skipped")
+# Ordered from best to worst: a conjunction takes the worst of its parts, a disjunction
+# the best (skipped last: it is no verdict).
+PASS, ROUNDING, TOLERATED, FAIL, ERROR, SKIPPED = 0, 1, 2, 3, 4, 5
+STATUS_NAMES = ("pass", "rounding", "tolerated", "fail", "error", "skipped")
 # Typed literals: an untyped one is coerced while Polars plans, every time it runs.
 STATUS = [pl.lit(code, pl.UInt8) for code in range(len(STATUS_NAMES))]
 
@@ -72,6 +78,18 @@ OPERATORS: dict[str, Operator] = {
     )
 }
 OP_CODES = {symbol: code for code, symbol in enumerate(OPERATORS)}
+
+
+def valid_tolerance(value: Decimal) -> bool:
+    """Whether a ``tolerance`` can be judged: an amount of at least 0 that figures of 4
+    decimals can differ by (a multiple of 0.0001)."""
+    return value >= 0 and value % QUANTUM == 0
+
+
+def tolerates(op: str, tolerance: Decimal | None) -> bool:
+    """Whether a materiality threshold can change the verdict of ``op`` (a positive one,
+    on anything but ``!=``): judging skips the test otherwise."""
+    return tolerance is not None and tolerance > 0 and OPERATORS[op].side != "none"
 
 
 def valid_precision(value: Decimal) -> bool:
@@ -125,12 +143,25 @@ def exact_polars(op: str, a: Num, b: Num, half: Decimal) -> pl.Expr:
     return holds & close.not_() if o.strict else holds | close
 
 
-def status_polars(exact: pl.Expr, meet: pl.Expr, reason: pl.Expr | None = None) -> pl.Expr:
+def tolerated_polars(op: str, a: Num, b: Num, tolerance: Decimal) -> pl.Expr:
+    """Whether ``a op b`` holds within the materiality threshold (see :func:`tolerates`)."""
+    t = lit_dec(tolerance) if a.exact else pl.lit(float(tolerance), pl.Float64)
+    held: pl.Expr = within(op, a.v - b.v, t)
+    return held
+
+
+def status_polars(
+    exact: pl.Expr,
+    meet: pl.Expr,
+    reason: pl.Expr | None = None,
+    tolerated: pl.Expr | None = None,
+) -> pl.Expr:
     """error when an operand has a reason; else pass when exact, rounding when only the
-    intervals meet, fail otherwise."""
-    graded = (
-        pl.when(exact).then(STATUS[PASS]).when(meet).then(STATUS[ROUNDING]).otherwise(STATUS[FAIL])
-    )
+    intervals meet, tolerated when only the threshold does (given), fail otherwise."""
+    chain = pl.when(exact).then(STATUS[PASS]).when(meet).then(STATUS[ROUNDING])
+    if tolerated is not None:
+        chain = chain.when(tolerated).then(STATUS[TOLERATED])
+    graded = chain.otherwise(STATUS[FAIL])
     if reason is None:
         return graded
     return pl.when(reason.is_not_null()).then(STATUS[ERROR]).otherwise(graded)
@@ -149,13 +180,17 @@ def exact_python(op: str, a: Val, b: Val, half: Decimal) -> bool:
     return holds and not close if o.strict else holds or close
 
 
-def judge_python(op: str, a: Val, b: Val, half: Decimal) -> str:
+def judge_python(op: str, a: Val, b: Val, half: Decimal, tolerance: Decimal | None = None) -> str:
     """The status of ``a op b`` (both evaluable, same exactness): mirror of the engine."""
     exact = exact_python(op, a, b, half)
     if exact:
         return STATUS_NAMES[PASS]
     if meets(op, a.lo, a.hi, b.lo, b.hi, exact):
         return STATUS_NAMES[ROUNDING]
+    if tolerance is not None and tolerates(op, tolerance):
+        t = tolerance if a.exact else float(tolerance)
+        if within(op, a.v - b.v, t):
+            return STATUS_NAMES[TOLERATED]
     return STATUS_NAMES[FAIL]
 
 
@@ -169,12 +204,16 @@ __all__ = [
     "SKIPPED",
     "STATUS",
     "STATUS_NAMES",
+    "TOLERATED",
     "Operator",
     "exact_polars",
     "exact_python",
     "judge_python",
     "meets",
     "status_polars",
+    "tolerated_polars",
+    "tolerates",
     "valid_precision",
+    "valid_tolerance",
     "within",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -119,6 +119,7 @@ class _Env:
     # a per-group rule: the current group's rows (of the grouped table) and key
     group_rows: list[Row] | None = None
     group_key: str | None = None
+    tolerance: Decimal | None = None  # the rule's materiality threshold (checker.judging)
 
     def statement_wording(self, name: str) -> str | None:
         """The direction word the prose prints with a statement (``wording(说明.…)``)."""
@@ -499,7 +500,7 @@ def judge(cond: ast.Cond, env: _Env) -> _Judged:
             reason = _first(a.reason, b.reason, no_value)
             if reason is not None:
                 return _Judged(ERROR, a, b, reason)
-            status = judge_python(op, a, b, env.half)
+            status = judge_python(op, a, b, env.half, env.tolerance)
             return _Judged(status, a, b, None)
         case ast.Between():
             low, high = (judge(c, env) for c in cond.bounds())
@@ -546,27 +547,41 @@ def _result(
     )
 
 
-def _evaluate_rule(rule: ast.Rule, doc: _Doc, index: int, precision: Decimal) -> list[RefResult]:
-    half = (rule.precision if rule.precision is not None else precision) / 2
+def rule_env(
+    rule: ast.Rule | ast.Rollup,
+    doc: _Doc,
+    ruleset: ast.Ruleset,
+    row_table: Table | None = None,
+    row: Row | None = None,
+) -> _Env:
+    """Where a rule is judged: its precision's half-width and its tolerance (the rule's,
+    else the ruleset's), on a row of ``row_table`` or the document."""
+    precision = rule.precision if rule.precision is not None else ruleset.precision
+    half = (precision if precision is not None else ast.Ruleset.DEFAULT_PRECISION) / 2
+    tolerance = rule.tolerance if rule.tolerance is not None else ruleset.tolerance
+    return _Env(doc, half, row_table=row_table, row=row, tolerance=tolerance)
+
+
+def _evaluate_rule(rule: ast.Rule, doc: _Doc, index: int, ruleset: ast.Ruleset) -> list[RefResult]:
     results = []
     keys: dict[int | None, str] = {}
     scopes: list[tuple[int | None, _Env]]
     if rule.group_by is not None and rule.scope_table:
         scopes = []
-        for first, key, env in groups(rule, doc, half):
+        for first, key, env in groups(rule, doc, rule_env(rule, doc, ruleset)):
             scopes.append((first, env))
             keys[first] = key
     elif rule.scope_table and rule.per_row:
         table = doc.table(rule.scope_table)
         scopes = [
-            (i, _Env(doc, half, row_table=table, row=row))
+            (i, rule_env(rule, doc, ruleset, table, row))
             for i, row in enumerate(doc.rows(rule.scope_table))
         ]
         scopes = [
             (i, e) for i, e in scopes if rule.row_filter is None or boolean(rule.row_filter, e)
         ]
     else:
-        scopes = [(None, _Env(doc, half))]
+        scopes = [(None, rule_env(rule, doc, ruleset))]
     for row_index, env in scopes:
         judged = judge(rule.check, env)
         if judged.reason is not None and judged.reason.startswith("needs-document:"):
@@ -578,29 +593,32 @@ def _evaluate_rule(rule: ast.Rule, doc: _Doc, index: int, precision: Decimal) ->
     return results
 
 
-def groups(rule: ast.Rule, doc: _Doc, half: Decimal) -> list[tuple[int, str, _Env]]:
+def groups(rule: ast.Rule, doc: _Doc, base: _Env) -> list[tuple[int, str, _Env]]:
     """A per-group rule's groups in a document: the rows of its table its filter keeps,
     by their key (rows without one left out), in the order they first appear: the first
-    row's index, the key, and the environment the rule is evaluated in."""
+    row's index, the key, and the environment the rule is evaluated in (``base``, the
+    rule's: :func:`rule_env`, on the group)."""
     assert rule.group_by is not None and rule.scope_table is not None
     table = doc.table(rule.scope_table)
     members: dict[str, list[tuple[int, Row]]] = {}
     for i, row in enumerate(doc.rows(rule.scope_table)):
-        env = _Env(doc, half, row_table=table, row=row)
+        env = replace(base, row_table=table, row=row)
         if rule.row_filter is not None and not boolean(rule.row_filter, env):
             continue
         key = text(rule.group_by, env)
         if key is not None:
             members.setdefault(key, []).append((i, row))
     return [
-        (rows[0][0], key, _Env(doc, half, group_rows=[r for _, r in rows], group_key=key))
+        (rows[0][0], key, replace(base, group_rows=[r for _, r in rows], group_key=key))
         for key, rows in members.items()
     ]
 
 
 def _evaluate_rollup(
-    rollup: ast.Rollup, doc: _Doc, index: int, precision: Decimal
+    rollup: ast.Rollup, doc: _Doc, index: int, ruleset: ast.Ruleset
 ) -> list[RefResult]:
+    precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
+    tolerance = rollup.tolerance if rollup.tolerance is not None else ruleset.tolerance
     table = doc.table(rollup.table)
     half = (
         rollup.precision / 2
@@ -636,7 +654,7 @@ def _evaluate_rollup(
                 total = sum(values, Decimal(0).quantize(QUANTUM))
                 rhs = Val(total, total - half * len(values), total + half * len(values))
                 assert lhs.lo is not None and lhs.hi is not None
-                status = judge_python("=", lhs, rhs, half)
+                status = judge_python("=", lhs, rhs, half, tolerance)
                 results.append(
                     _result(index, rollup.meta.id, i, column, _Judged(status, lhs, rhs, None))
                 )
@@ -685,9 +703,9 @@ def evaluate_documents(
         doc.index = index_by
         for rule in ruleset.rules:
             if isinstance(rule, ast.Rollup):
-                out.extend(_evaluate_rollup(rule, doc, index, precision))
+                out.extend(_evaluate_rollup(rule, doc, index, ruleset))
             else:
-                out.extend(_evaluate_rule(rule, doc, index, precision))
+                out.extend(_evaluate_rule(rule, doc, index, ruleset))
     return out
 
 

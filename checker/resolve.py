@@ -75,6 +75,7 @@ from checker.ast import (
 )
 from checker.diagnostics import Diagnostic, Location, register
 from checker.functions import FUNCTIONS, LITERAL_KINDS
+from checker.judging import valid_tolerance
 from checker.rulefiles import Unreadable, unreadable_diagnostics
 from checker.rulefiles import rule_files as rule_files  # re-exported: public API
 from checker.syntax import (
@@ -87,6 +88,7 @@ from checker.syntax import (
     parse_text,
 )
 from checker.template import Table, Template, load_template, normalize_label, strip_year
+from checker.units import factor
 
 Kind = Literal["amount", "text", "any"]
 
@@ -279,6 +281,15 @@ register(
         "rules.resolve.precision-ignored": (
             "被包含文件中的 precision {value} 被忽略：以 {root} 的 precision 为准",
             "precision {value} in an included file is ignored: {root}'s precision applies",
+        ),
+        "rules.resolve.tolerance-ignored": (
+            "被包含文件中的 tolerance {value} 被忽略：以 {root} 的 tolerance 为准",
+            "tolerance {value} in an included file is ignored: {root}'s tolerance applies",
+        ),
+        "rules.resolve.tolerance-scale": (
+            "容差 {value} {unit} 换算为规则集的单位是 {converted} {target}，超出 4 位小数",
+            "tolerance {value} {unit} is {converted} {target} in the ruleset's unit:"
+            " finer than 4 decimals",
         ),
         "rules.resolve.orphan-file": (
             "{path} 没有被 ruleset.rules 包含",
@@ -719,6 +730,34 @@ class Resolver:
             self.aliases[alias.name] = (target, alias)
             kept.append(replace(alias, target=target.role))
         return kept
+
+    def converted(
+        self, tolerance: tuple[Decimal, str | None] | None, unit: str | None, span: Span
+    ) -> Decimal | None:
+        """A tolerance (amount, unit) in the ruleset's unit ``unit`` (as written when
+        either unit is unknown); an error when the conversion needs more than 4 decimals."""
+        if tolerance is None:
+            return None
+        value, own = tolerance
+        converted = value * factor(own, unit)
+        if not valid_tolerance(converted):
+            self.error(
+                "rules.resolve.tolerance-scale",
+                span,
+                value=str(value),
+                unit=own,
+                converted=f"{converted:f}",
+                target=unit,
+            )
+            return None
+        return converted
+
+    def tolerance_in(self, rule: Rule | Rollup, unit: str | None) -> Rule | Rollup:
+        """``rule`` with its tolerance in the ruleset's unit."""
+        if rule.tolerance is None:
+            return rule
+        value = self.converted((rule.tolerance, rule.tolerance_unit), unit, rule.span)
+        return replace(rule, tolerance=value, tolerance_unit=None)
 
     def report_unused_aliases(self) -> None:
         for name, (_table, alias) in self.aliases.items():
@@ -1607,6 +1646,7 @@ def resolve(
             )
     if unit is not None and unit not in UNITS:
         unit = None  # already reported by syntax
+    tolerance = _header_tolerance(files, header, resolver)
     rules: list[Rule | Rollup] = []
     first_seen: dict[str, Span] = {}
     for f in files:
@@ -1633,6 +1673,7 @@ def resolve(
             else:
                 rules.extend(resolver.resolve_rule(item))
     resolver.report_unused_aliases()
+    rules = [resolver.tolerance_in(r, unit) for r in rules]
     ruleset = Ruleset(
         file=file or header.file,
         name=header.name or next((f.name for f in files if f.name), None),
@@ -1644,8 +1685,28 @@ def resolve(
         includes=(),
         rules=tuple(rules),
         span=header.span,
+        tolerance=resolver.converted(tolerance, unit, header.span),
     )
     return ruleset, resolver.diagnostics
+
+
+def _header_tolerance(
+    files: Sequence[Ruleset], header: Ruleset, resolver: Resolver
+) -> tuple[Decimal, str | None] | None:
+    """The ruleset's ``tolerance`` (amount, unit): the root file's, else the first file's
+    that declares one; another one in an included file is ignored with a warning."""
+    found = (header.tolerance, header.tolerance_unit) if header.tolerance is not None else None
+    for f in files:
+        if f.tolerance is None:
+            continue
+        own = (f.tolerance, f.tolerance_unit)
+        if found is None:
+            found = own
+        elif own != found and f is not header:
+            written = f"{f.tolerance}" + (f" {f.tolerance_unit}" if f.tolerance_unit else "")
+            root = Path(header.file).name
+            resolver.warning("rules.resolve.tolerance-ignored", f.span, value=written, root=root)
+    return found
 
 
 def default_precision(ruleset: Ruleset) -> Decimal:

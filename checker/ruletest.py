@@ -4,10 +4,10 @@ A case file (``*.cases.json``, kept beside the rule files or in their
 ``tests/`` folder) names a base document and a list of cases. A case edits a
 copy of the base with JSON pointers (``remove``, then ``set``) and states the
 outcome it expects for some rules (``expect``: rule id → ``pass``,
-``rounding``, ``fail``, ``error`` or ``skipped``).
+``rounding``, ``tolerated``, ``fail``, ``error`` or ``skipped``).
 
 A rule's outcome in a document is the worst status over its results:
-fail > error > rounding > pass > skipped. A rule with no result at all in a
+fail > error > tolerated > rounding > pass > skipped. A rule with no result at all in a
 document (a per-row rule whose ``where`` selects no row, a roll-up with no
 parent rows) has no outcome: expecting anything of it is reported as a
 missing outcome.
@@ -19,7 +19,7 @@ rules or documents); expectations and outcomes are compared with one join.
 
 Problems are :class:`Diagnostic` objects placed in the case file by JSON
 pointer (``/cases/3/expect/SR-01``). Coverage: a rule has a passing case when
-some case that holds expects ``pass`` or ``rounding`` of it, and a failing
+some case that holds expects ``pass``, ``rounding`` or ``tolerated`` of it, and a failing
 case when one expects ``fail``.
 """
 
@@ -72,9 +72,9 @@ __all__ = [
 ]
 
 CASE_SUFFIX: Final = ".cases.json"
-STATUSES: Final = ("pass", "rounding", "fail", "error", "skipped")
-_RANK: Final = {"skipped": 0, "pass": 1, "rounding": 2, "error": 3, "fail": 4}
-_PASSING: Final = frozenset({"pass", "rounding"})
+STATUSES: Final = ("pass", "rounding", "tolerated", "fail", "error", "skipped")
+_RANK: Final = {"skipped": 0, "pass": 1, "rounding": 2, "tolerated": 3, "error": 4, "fail": 5}
+_PASSING: Final = frozenset({"pass", "rounding", "tolerated"})
 _FILE_KEYS: Final = ("base", "description", "cases")
 _CASE_KEYS: Final = ("name", "description", "base", "remove", "set", "expect")
 
@@ -102,9 +102,10 @@ register(
             'case "{case}" expects nothing (empty expect)',
         ),
         "test.status": (
-            '用例 "{case}"：{rule} 的期望 "{value}" 不是 pass、rounding、fail、error、skipped 之一',
-            'case "{case}": "{value}" expected of {rule} is not one of pass, rounding, fail, '
-            "error, skipped",
+            '用例 "{case}"：{rule} 的期望 "{value}" 不是 pass、rounding、tolerated、fail、error、'
+            "skipped 之一",
+            'case "{case}": "{value}" expected of {rule} is not one of pass, rounding, '
+            "tolerated, fail, error, skipped",
         ),
         "test.base-missing": ("找不到基准文档 {base}", "base document {base} not found"),
         "test.pointer": (
@@ -125,8 +126,8 @@ register(
             "document (never evaluated)",
         ),
         "test.no-pass-case": (
-            "规则 {rule} 没有期望通过（pass/rounding）且成立的用例",
-            "rule {rule} has no passing case (pass/rounding, holding)",
+            "规则 {rule} 没有期望通过（pass/rounding/tolerated）且成立的用例",
+            "rule {rule} has no passing case (pass/rounding/tolerated, holding)",
         ),
         "test.no-fail-case": (
             "规则 {rule} 没有期望失败（fail）且成立的用例",

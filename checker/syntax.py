@@ -83,7 +83,7 @@ from checker.diagnostics import Diagnostic, Location, register
 from checker.documents.amounts import MAX_AMOUNT
 from checker.functions import AGGREGATES, FUNCTIONS, Function
 from checker.intervals import QUANTUM
-from checker.judging import valid_precision
+from checker.judging import valid_precision, valid_tolerance
 from checker.regex import pattern_error
 from checker.regex import unsupported as regex_unsupported
 from checker.resources import grammar_path
@@ -106,6 +106,7 @@ KEYWORDS = [
     "ruleset",
     "version",
     "precision",
+    "tolerance",
     "alias",
     "include",
     "rule",
@@ -203,6 +204,11 @@ register(
             " rounding interval's half-width (half the precision): a precision is positive"
             " and a multiple of 0.0002 (such as 0.01, 0.1, 1)",
         ),
+        "rules.syntax.tolerance-range": (
+            "容差 {value} 不可用：容差是不小于 0 的金额，最多 4 位小数（如 tolerance 1 万元）",
+            "tolerance {value} cannot be judged: a tolerance is an amount of at least 0 with"
+            " at most 4 decimals (such as tolerance 1 万元)",
+        ),
         "rules.syntax.arity": (
             "{name} 需要 {expected} 个参数，这里有 {got} 个",
             "{name} takes {expected} argument(s), got {got}",
@@ -271,8 +277,8 @@ register(
             "a rule has one check; join conditions with and, or write several rules",
         ),
         "rules.syntax.rollup-body": (
-            "rollup 的块中只能有 description、source、tags、precision",
-            "a rollup block may only contain description, source, tags and precision",
+            "rollup 的块中只能有 description、source、tags、precision、tolerance",
+            "a rollup block may only contain description, source, tags, precision and tolerance",
         ),
         "rules.syntax.rollup-table": (
             "rollup {id} 需要指明表：rollup … in 表 by 列 levels …",
@@ -717,6 +723,12 @@ def closest(
 def did_you_mean(candidates: Sequence[str]) -> dict[str, Any]:
     """Arguments of the did-you-mean hint."""
     return {"candidates": " / ".join(f"“{c}”" for c in candidates)}
+
+
+def _tolerance_of(body: Sequence[Any]) -> tuple[Decimal | None, str | None]:
+    """A rule's ``tolerance`` line as (amount, unit) (none, or one already reported: None)."""
+    found = next((b.value for b in body if b.kind == "tolerance" and b.value is not None), None)
+    return found if found is not None else (None, None)
 
 
 def unknown_function(name: str) -> dict[str, Any]:
@@ -1192,6 +1204,23 @@ class _Builder(Transformer[Token, Any]):
         value = self._checked_precision(self._number(children[1]))
         return _Item("precision", value, self.span_of(children))
 
+    def tolerance_line(self, children: list[Any]) -> _Item:
+        return _Item("tolerance", self._tolerance(children), self.span_of(children))
+
+    def _tolerance(self, children: list[Any]) -> tuple[Decimal, str | None] | None:
+        """``tolerance [-]n [unit]``: (amount, unit), or None after reporting it (negative,
+        finer than 4 decimals)."""
+        sign = next((str(c) for c in children if isinstance(c, Token) and c.type == "ADD_OP"), "")
+        tok = next(c for c in children if isinstance(c, Token) and c.type == "NUMBER")
+        number = self._number(tok)
+        value = -number.value if sign in ("-", "－", "−") else number.value
+        unit = next((c.text for c in children if isinstance(c, _Ident)), None)
+        if not valid_tolerance(value):
+            span = self.span_of([c for c in children if isinstance(c, Token)][1:])
+            self.error("rules.syntax.tolerance-range", span, value=f"{sign}{tok}")
+            return None
+        return value, unit
+
     def _checked_precision(self, number: Number) -> Decimal:
         """A precision judging supports: positive, a whole number of 0.0001 (the scale
         amounts are stored at); else an error (and the default, so parsing goes on)."""
@@ -1228,7 +1257,7 @@ class _Builder(Transformer[Token, Any]):
         seen: dict[str, Span] = {}
         ok = True
         for item in [c for c in children if isinstance(c, _Item)] + body:
-            if item.kind in ("description", "source", "severity", "precision"):
+            if item.kind in ("description", "source", "severity", "precision", "tolerance"):
                 if item.kind in seen:
                     self.error("rules.syntax.duplicate-meta", item.span, what=item.kind)
                     ok = False
@@ -1282,6 +1311,7 @@ class _Builder(Transformer[Token, Any]):
             # named values first, then what uses them: a rule reads top to bottom
             self.error("rules.syntax.let-order", late.span, name=late.value.name)
             ok = False
+        tolerance, tolerance_unit = _tolerance_of(body)
         rule = Rule(
             meta,
             check.value,
@@ -1289,6 +1319,8 @@ class _Builder(Transformer[Token, Any]):
             precision=precisions[0] if precisions else None,
             lets=tuple(b.value for b in lets),
             span=span,
+            tolerance=tolerance,
+            tolerance_unit=tolerance_unit,
         )
         for part in (rule.check, rule.when, *(let.value for let in rule.lets)):
             if part is None:
@@ -1341,6 +1373,7 @@ class _Builder(Transformer[Token, Any]):
                 column_spans = tuple(n.span for n in c.extra)
             previous = c
         precisions = [b.value for b in body if b.kind == "precision"]
+        tolerance, tolerance_unit = _tolerance_of(body)
         rollup = Rollup(
             meta,
             table,
@@ -1352,6 +1385,8 @@ class _Builder(Transformer[Token, Any]):
             table_span=table_span,
             code_span=code_span,
             column_spans=column_spans,
+            tolerance=tolerance,
+            tolerance_unit=tolerance_unit,
         )
         return [rollup] if ok else []
 
@@ -1479,6 +1514,9 @@ class _Builder(Transformer[Token, Any]):
             tok = children[3]
             version = _unescape(str(tok)) if tok.type == "STRING" else str(tok)
         return _Item("header", (name, version), self.span_of(children))
+
+    def tolerance_decl(self, children: list[Any]) -> _Item:
+        return _Item("tolerance", self._tolerance(children), self.span_of(children))
 
     def precision_decl(self, children: list[Any]) -> _Item:
         unit = next((c.text for c in children if isinstance(c, _Ident)), None)
@@ -1826,6 +1864,7 @@ def _assemble(
 ) -> tuple[Ruleset, list[Diagnostic]]:
     name = version = unit = None
     precision: Decimal | None = None
+    tolerance: tuple[Decimal, str | None] | None = None
     unit_precisions: list[tuple[str, Decimal]] = []
     aliases: list[Alias] = []
     includes: list[Include] = []
@@ -1849,12 +1888,14 @@ def _assemble(
                     Diagnostic(
                         "rules.syntax.duplicate-header",
                         Location(loc.file, loc.line, loc.column, loc.end_line, loc.end_column),
-                        {"what": "ruleset" if item.kind == "header" else "precision"},
+                        {"what": {"header": "ruleset"}.get(item.kind, item.kind)},
                     )
                 )
             seen.add(item.kind)
             if item.kind == "header":
                 name, version = item.value
+            elif item.kind == "tolerance" and tolerance is None:
+                tolerance = item.value
             elif item.kind == "precision" and precision is None:
                 precision, unit = item.value
                 if unit is not None:
@@ -1895,6 +1936,8 @@ def _assemble(
         includes=tuple(includes),
         rules=tuple(rules),
         span=span,
+        tolerance=tolerance[0] if tolerance else None,
+        tolerance_unit=tolerance[1] if tolerance else None,
     )
     return ruleset, diagnostics
 

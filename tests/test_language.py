@@ -45,6 +45,8 @@ def test_every_rule_test_holds_with_a_passing_and_a_failing_case(
         ("meta", ("NF-01", "NF-02")),
         ("let", ("LT-01", "LT-02")),
         ("group", ("GR-01", "GR-02")),
+        ("functions", ("FN-CONTAINS", "FN-CONTAINS-LITERAL", "FN-MATCHES")),
+        ("tolerance", ("TOL-SUM", "TOL-RULE")),
     ],
 )
 def test_each_construct_has_its_cases(

@@ -31,14 +31,14 @@ NAMES: tuple[Name, ...] = get_args(Name)
 class Options:
     """What a format is asked for; each reads the fields it has a use for."""
 
-    # json, jsonl, csv: the statuses listed (None: fail, error and rounding)
+    # json, jsonl, csv: the statuses listed (None: fail, error, tolerated and rounding)
     include: Iterable[str] | None = None
-    # sarif, github: rounding differences reported as findings too
+    # sarif, github: rounding differences reported as findings too (tolerated ones are)
     include_rounding: bool = False
     # github: the file the Markdown summary goes to (None: after the annotations)
     summary_path: str | None = None
     # text: the statuses listed, and rich's styles (a terminal)
-    show: tuple[str, ...] = ("fail", "error")
+    show: tuple[str, ...] = ("fail", "error", "tolerated")
     color: bool = False
 
     @classmethod
@@ -48,7 +48,7 @@ class Options:
         GitHub summary goes to ``$GITHUB_STEP_SUMMARY`` when that is set."""
         shown = tuple(show)
         return cls(
-            include=set(shown) | {"fail", "error", "rounding"},  # as the JSON report
+            include=set(shown) | {"fail", "error", "tolerated", "rounding"},  # as JSON
             include_rounding="rounding" in shown,
             summary_path=os.environ.get("GITHUB_STEP_SUMMARY") or None,
             show=shown,

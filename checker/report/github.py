@@ -19,13 +19,13 @@ from checker.diagnostics import Lang, severity_word
 from checker.display import inert
 from checker.report.locate import DocumentLines, display_path, finding_pointer, place
 from checker.report.messages import STATUS_WORDS, cell_value, result_message
-from checker.report.model import Report, finding_statuses, waived_flag
+from checker.report.model import PASSING_FINDINGS, Report, finding_statuses, waived_flag
 
 LIMITS = {"error": 10, "warning": 10, "notice": 10}
 SUMMARY_ROWS = 200
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 _RANK = {"error": 0, "warning": 1, "notice": 2}
-_STATUS_RANK = {"fail": 0, "error": 1, "rounding": 2}
+_STATUS_RANK = {"fail": 0, "error": 1, "tolerated": 2, "rounding": 3}
 
 
 def escape_data(text: str) -> str:
@@ -49,7 +49,7 @@ def command(level: str, message: str, **properties: str | int | None) -> str:
 
 
 def _level(row: dict[str, Any]) -> str:
-    if row["status"] == "rounding":  # explained by rounding: not a failure
+    if row["status"] in PASSING_FINDINGS:  # within rounding or the tolerance: not a failure
         return "notice"
     return _LEVEL.get(row.get("severity") or "error", "error")
 
@@ -61,7 +61,7 @@ def _ranked(report: Report, include_rounding: bool) -> list[dict[str, Any]]:
         pl.col("status").is_in(finding_statuses(include_rounding)) & ~waived_flag(frame)
     )
     level = (
-        pl.when(pl.col("status") == "rounding")
+        pl.when(pl.col("status").is_in(PASSING_FINDINGS))
         .then(pl.lit("notice"))
         .otherwise(pl.col("severity").replace_strict(_LEVEL, default="error"))
     )
@@ -156,9 +156,12 @@ def _cell(text: object) -> str:
 def summary_markdown(report: Report, lang: Lang = "zh", *, include_rounding: bool = False) -> str:
     """The job summary: counts per document, then the findings as a table."""
     zh = lang == "zh"
-    statuses = ("pass", "rounding", "fail", "error", "skipped")
-    words = [STATUS_WORDS[s][0 if zh else 1] for s in statuses]
     per_doc = report.results.per_document()  # counts every result, kept in the frame or not
+    # a tolerated column where a tolerance applied: a ruleset without one reads as before
+    tolerated = "tolerated" in per_doc.columns and bool(per_doc["tolerated"].sum())
+    statuses = ("pass", "rounding", *(("tolerated",) if tolerated else ()), "fail", "error")
+    statuses += ("skipped",)
+    words = [STATUS_WORDS[s][0 if zh else 1] for s in statuses]
     out = ["## rulecheck", ""]
     out += ["| " + " | ".join(["文档" if zh else "document", *words]) + " |"]
     out += ["|---" * (len(statuses) + 1) + "|"]

@@ -54,6 +54,7 @@ def result_dict(row: dict[str, Any], lang: Lang) -> dict[str, Any]:
         },
         "diff": _number(row.get("diff")),
         "tolerance": _number(row.get("tolerance")),
+        "materiality": _number(row.get("materiality")),
         "reason": row.get("reason"),
         "message": result_message(row, lang),
         "cells": cells,

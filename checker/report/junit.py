@@ -30,6 +30,10 @@ _COUNT_WORDS = {
         "{n} 处尾差（舍入误差之内，通过）",
         "{n} rounding difference{s} (within rounding: pass)",
     ),
+    "tolerated": (
+        "{n} 处差额在容差之内（通过）",
+        "{n} difference{s} within the tolerance (pass)",
+    ),
     "waived": ("{n} 处已豁免", "{n} waived finding{s}"),
 }
 _SKIPPED = ("前提条件不成立，未检查", "its condition does not apply")
@@ -73,7 +77,7 @@ def _outcome(case: ET.Element, rows: list[dict[str, Any]], severity: str, lang: 
         )
         element.text = "\n".join(line for row in bad for line in result_lines(row, lang))
     lines = []
-    for status in ("waived", "rounding"):  # passing, but worth a line
+    for status in ("waived", "tolerated", "rounding"):  # passing, but worth a line
         if by_status[status]:
             lines.append(_counted(status, len(by_status[status]), lang))
             lines += [line for row in by_status[status] for line in result_lines(row, lang)]
@@ -90,9 +94,8 @@ def junit_tree(report: Report, lang: Lang = "zh") -> ET.Element:
     )
     skipped_everywhere = {(d, r) for d, r, n, s in totals.iter_rows() if n and n == s}
     details: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in frame.filter(pl.col("status").is_in(["fail", "error", "rounding"])).iter_rows(
-        named=True
-    ):
+    listed = ["fail", "error", "tolerated", "rounding"]
+    for row in frame.filter(pl.col("status").is_in(listed)).iter_rows(named=True):
         details[(row["document"], row["rule"])].append(row)
     rules = report.rules.ruleset.rules
     root = ET.Element("testsuites", name="rulecheck")

@@ -28,6 +28,7 @@ _REASONS: dict[str, tuple[str, str]] = {
 STATUS_WORDS: dict[str, tuple[str, str]] = {
     "pass": ("通过", "pass"),
     "rounding": ("尾差", "rounding"),
+    "tolerated": ("容差内", "tolerated"),
     "fail": ("不符", "fail"),
     "error": ("无法计算", "error"),
     "skipped": ("跳过", "skipped"),
@@ -114,6 +115,8 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     if status == "fail" and _holds(op, lhs, rhs):
         # a compound check (and/or, a text part) failed elsewhere than the values shown
         return "条件不成立" if lang == "zh" else "the condition does not hold"
+    if status == "tolerated":
+        return _tolerated(row, op, d, lang)
     if op == "between" and status in ("fail", "rounding"):
         # x against the bound it broke (x between a and b)
         within = status == "rounding"
@@ -152,6 +155,24 @@ def result_message(row: Mapping[str, Any], lang: Lang) -> str:
     if status == "skipped":
         return "前提条件不成立，未检查" if lang == "zh" else "its condition does not apply"
     return f"{fmt(lhs, d)} = {fmt(rhs, d)}"
+
+
+_HEADS = {  # a result's two sides, by how the rule compares them (zh, en)
+    "between": ("{lhs} 越过界限 {rhs}", "{lhs} is past the bound {rhs}"),
+    "=": ("左边 {lhs}，右边 {rhs}", "left {lhs}, right {rhs}"),
+}
+_UNEQUAL = ("左边 {lhs} {op} 右边 {rhs} 不成立", "left {lhs} {op} right {rhs} does not hold")
+
+
+def _tolerated(row: Mapping[str, Any], op: str, d: int | None, lang: Lang) -> str:
+    """A difference beyond rounding but within the rule's materiality threshold."""
+    lhs, rhs, diff = (fmt(row.get(k), d) for k in ("lhs", "rhs", "diff"))
+    tol, limit = fmt(row.get("tolerance")), fmt(row.get("materiality"), d)
+    zh, en = _HEADS.get(op, _UNEQUAL)
+    head = (zh if lang == "zh" else en).format(lhs=lhs, rhs=rhs, op=op)
+    if lang == "zh":
+        return f"{head}，相差 {diff}，超出舍入误差 ±{tol}，在容差 {limit} 之内"
+    return f"{head}: off by {diff}, beyond rounding ±{tol} but within the tolerance {limit}"
 
 
 def _needs(row: Mapping[str, Any], lang: Lang) -> str | None:

@@ -18,7 +18,10 @@ from checker.ruleset import Rules
 from checker.waivers import Waivers
 
 # the statuses a report lists unless told otherwise (JSON, JSON Lines, CSV)
-DEFAULT_INCLUDE = ("fail", "error", "rounding")
+DEFAULT_INCLUDE = ("fail", "error", "tolerated", "rounding")
+# reported, but passing: a difference within rounding, or beyond it within the rule's
+# materiality threshold (which an auditor set, so sees every time)
+PASSING_FINDINGS = ("tolerated", "rounding")
 
 # a run of more documents is a batch: the text report gives a line only to documents with
 # failures, the HTML report draws only the marked rows of a table
@@ -26,8 +29,9 @@ MANY_DOCUMENTS = 20
 
 
 def finding_statuses(include_rounding: bool) -> list[str]:
-    """The statuses the CI formats report: fail and error, rounding on request."""
-    return ["fail", "error"] + (["rounding"] if include_rounding else [])
+    """The statuses the CI formats report: fail, error and tolerated (as notes), rounding
+    on request."""
+    return ["fail", "error", "tolerated"] + (["rounding"] if include_rounding else [])
 
 
 def waived_flag(frame: pl.DataFrame) -> pl.Expr:

@@ -19,7 +19,7 @@ from checker.report.locate import (
     rule_text,
 )
 from checker.report.messages import cell_value, result_message, source_dict, source_label
-from checker.report.model import Report, finding_statuses, fingerprint
+from checker.report.model import PASSING_FINDINGS, Report, finding_statuses, fingerprint
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -179,7 +179,7 @@ def _result(
     }
     if row.get("waived"):
         result["suppressions"] = [_suppression(row)]
-    if status == "rounding":  # explained by rounding: reported, not a failure
+    if status in PASSING_FINDINGS:  # within rounding or the tolerance: reported, not a failure
         result["kind"] = "informational"
         result["level"] = "none"
     else:

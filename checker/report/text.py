@@ -15,7 +15,13 @@ from checker.report.locate import place, rule_place
 from checker.report.messages import cell_value, result_message, source_label, status_word
 from checker.report.model import MANY_DOCUMENTS, Report
 
-_STYLE = {"fail": "bold red", "error": "bold magenta", "rounding": "yellow", "pass": "green"}
+_STYLE = {
+    "fail": "bold red",
+    "error": "bold magenta",
+    "tolerated": "yellow",
+    "rounding": "yellow",
+    "pass": "green",
+}
 
 
 @cache
@@ -70,9 +76,10 @@ class Output:
 
 
 def _document_line(doc: dict[str, Any], lang: Lang) -> Line:
+    # tolerated only where the rules have a tolerance that applied
+    statuses = ("pass", "rounding", *(("tolerated",) if doc.get("tolerated") else ()), "fail")
     counts = ", ".join(
-        f"{status_word(s, lang)} {doc.get(s, 0)}"
-        for s in ("pass", "rounding", "fail", "error", "skipped")
+        f"{status_word(s, lang)} {doc.get(s, 0)}" for s in (*statuses, "error", "skipped")
     )
     return [(str(doc["id"]), "bold"), (f"  {counts}", "")]
 
@@ -82,7 +89,7 @@ def render(
     out: Output,
     lang: Lang = "zh",
     *,
-    show: Iterable[str] = ("fail", "error"),
+    show: Iterable[str] = ("fail", "error", "tolerated"),
     fail_on: str = "error",
 ) -> None:
     """Print the report."""
@@ -117,6 +124,12 @@ def render(
             f"（{summary['rounding']} 处尾差，用 --show rounding 列出）"
             if lang == "zh"
             else f" ({summary['rounding']} rounding differences: --show rounding lists them)"
+        )
+    if "tolerated" not in shown and summary.get("tolerated"):
+        rounding_hint += (
+            f"（{summary['tolerated']} 处差额在容差之内，用 --show tolerated 列出）"
+            if lang == "zh"
+            else f" ({summary['tolerated']} within the tolerance: --show tolerated lists them)"
         )
     if "skipped" not in shown and summary["not_applicable"]:
         rounding_hint += (
@@ -246,16 +259,21 @@ def _cell_label(cell: dict[str, Any], lang: Lang) -> str:
 
 
 def _summary_line(summary: dict[str, int], lang: Lang) -> str:
+    # counted where a tolerance applied: a ruleset without one reads as before
+    n = summary.get("tolerated", 0)
+    tolerated = (f"容差内 {n}，" if lang == "zh" else f"tolerated {n}, ") if n else ""
     if lang == "zh":
         return (
             f"{summary['documents']} 个文档，{summary['rules']} 条规则：通过 {summary['pass']}，"
-            f"尾差 {summary['rounding']}，不符 {summary['fail']}，无法计算 {summary['error']}，"
+            f"尾差 {summary['rounding']}，{tolerated}不符 {summary['fail']}，"
+            f"无法计算 {summary['error']}，"
             f"跳过 {summary['skipped']}，不适用 {summary['not_applicable']}"
         )
     documents = "document" if summary["documents"] == 1 else "documents"
     rules = "rule" if summary["rules"] == 1 else "rules"
     return (
         f"{summary['documents']} {documents}, {summary['rules']} {rules}: pass {summary['pass']}, "
-        f"rounding {summary['rounding']}, fail {summary['fail']}, error {summary['error']}, "
+        f"rounding {summary['rounding']}, {tolerated}fail {summary['fail']}, "
+        f"error {summary['error']}, "
         f"skipped {summary['skipped']}, not applicable {summary['not_applicable']}"
     )
