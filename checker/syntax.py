@@ -325,6 +325,21 @@ register(
         ),
         "rules.hint.expected": ("期望：{expected_zh}", "expected: {expected_en}"),
         "rules.hint.did-you-mean": ("您是不是要写 {candidates}？", "did you mean {candidates}?"),
+        "rules.syntax.compare-null": (
+            "null 不是一个值，不能用 {op} 比较",
+            "null is not a value to compare with {op}",
+        ),
+        "rules.hint.is-null": (
+            "请写 x {is}：单元格是否为空用 is null / is not null 判断，不用 {op} null 比较",
+            "write x {is}: whether a cell is empty is tested with is null / is not null,"
+            " not compared with {op} null",
+        ),
+        "rules.hint.percent": (
+            "百分数写作百分点数，不带 %：18.76% 写作 18.76；占比用 pct(部分, 整体) 计算"
+            "（部分 / 整体 × 100）",
+            "a percentage is written as its number of percentage points, without %: 18.76%"
+            " is 18.76; pct(part, whole) computes a share (part / whole × 100)",
+        ),
         "rules.hint.unknown-function": ("可用的函数：{known_zh}", "the functions are {known_en}"),
         "rules.hint.unknown-function-near": (
             "您是不是要写 {candidates}？可用的函数：{known_zh}",
@@ -961,6 +976,18 @@ class _Builder(Transformer[Token, Any]):
 
     def compare(self, children: list[Any]) -> Cond:
         left, op, right = children
+        null = next((side for side in (left, right) if _bare_null(side)), None)
+        if null is not None:  # x != null: the parser took null for a name
+            negated = _COMPARE_OPS.get(str(op)) == "!="
+            hint_args = {"op": str(op), "is": "is not null" if negated else "is null"}
+            self.error(
+                "rules.syntax.compare-null",
+                null.span,
+                op=str(op),
+                hint="rules.hint.is-null",
+                hint_args=hint_args,
+            )
+            return _INVALID_COND
         return Compare(
             cast(Any, _COMPARE_OPS.get(str(op), "=")),
             self.as_expr(left),
@@ -1624,6 +1651,14 @@ def _found_args(kind: str, value: str) -> dict[str, str]:
     return {"found_zh": f"“{shown}”", "found_en": f"“{shown}”"}
 
 
+def _bare_null(node: Any) -> bool:
+    """``null`` written as a bare word where a value goes (`` `null` `` is a name)."""
+    if not isinstance(node, Name) or node.parts != ("null",):
+        return False
+    span = node.span
+    return span.line == span.end_line and span.end_column - span.column == len("null")
+
+
 def _show_char(char: str) -> str:
     """A character for a message: visible ones quoted, others as U+XXXX."""
     if char.isprintable() and not char.isspace():
@@ -1664,6 +1699,8 @@ def _syntax_diagnostic(
         allowed = set(exc.allowed or ()) if code == "rules.syntax.unexpected-char" else set()
         if allowed:
             hint, hint_args = "rules.hint.expected", expected_args(sorted(allowed))
+        if char in "%％":  # 18.76%: percentages are numbers of percentage points here
+            hint, hint_args = "rules.hint.percent", {}
         word = re.match(r"\w+", text[col - 1 :])
         keywords = [k for k in (n.lower() for n in allowed) if k in KEYWORDS]
         if word and keywords:
@@ -1703,6 +1740,7 @@ def _syntax_diagnostic(
                 cands = closest(str(tok), keywords) if keywords else []
                 if cands:
                     hint, hint_args = "rules.hint.did-you-mean", did_you_mean(cands)
+
         if hint is None and expected:
             hint, hint_args = "rules.hint.expected", expected_args(sorted(expected))
         if code == "rules.syntax.unexpected-indent":
