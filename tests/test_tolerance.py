@@ -277,6 +277,8 @@ def test_check_reports_a_tolerated_difference(tolerated_document: tuple[Path, Pa
     assert result["status"] == "tolerated" and result["materiality"] == 1.0
     assert result["tolerance"] == 0.01  # the rounding allowance, unchanged
     assert report["summary"]["tolerated"] == 1 and report["summary"]["fail"] == 0
+    run = CliRunner().invoke(app, ["check", str(doc), "-r", str(rules), "--format", "html"])
+    assert 'class="finding tolerated"' in run.stdout and "在容差 1.00 之内" in run.stdout
 
 
 def test_explain_shows_the_tolerance(tolerated_document: tuple[Path, Path]) -> None:

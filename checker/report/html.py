@@ -52,8 +52,8 @@ from checker.template import Table, Template
 
 # the statuses marked on the tables, the worst first (a cell read by several results
 # takes the worst unwaived one's colour)
-MARKED = ("fail", "error", "rounding")
-_RANK = {"fail": 0, "error": 1, "rounding": 2, "waived": 3}
+MARKED = ("fail", "error", "tolerated", "rounding")
+_RANK = {"fail": 0, "error": 1, "tolerated": 2, "rounding": 3, "waived": 4}
 
 _WORDS: dict[str, tuple[str, str]] = {
     "title": ("rulecheck 检查报告", "rulecheck report"),
@@ -461,6 +461,9 @@ class _Page:
         self.decimals = printed_decimals(precision)
         self.unit_decimals = {u: printed_decimals(p) for u, p in units.items()}
         self.documents = report.results.per_document()
+        # tolerated counts and keys where a tolerance applied (a ruleset without one: as before)
+        self.tolerated = ("tolerated",) if report.summary().get("tolerated") else ()
+        self.statuses = ("pass", "rounding", *self.tolerated, "fail", "error", "skipped")
         self.many = self.documents.height > MANY_DOCUMENTS
         self.drawn = self.marked[:DRAWN_DOCUMENTS]
         # what the drawn documents' sections look up, found once (not a filter each)
@@ -525,8 +528,7 @@ class _Page:
         summary = report.summary()
         ruleset = report.rules.ruleset
         counts = "，".join(
-            f"{_text(status_word(s, lang))} {summary.get(s, 0)}"
-            for s in ("pass", "rounding", "fail", "error", "skipped")
+            f"{_text(status_word(s, lang))} {summary.get(s, 0)}" for s in self.statuses
         )
         if lang == "en":
             counts = counts.replace("，", ", ")
@@ -543,7 +545,7 @@ class _Page:
     def _legend(self) -> str:
         items = [
             f'<span class="key {s}">{_text(status_word(s, self.lang))}</span>'
-            for s in ("fail", "error", "rounding", "waived")
+            for s in ("fail", "error", *self.tolerated, "rounding", "waived")
         ]
         items.append(f'<span class="key loc">{self.t("suggested")}</span>')
         return f'<p class="legend">{self.t("legend")}：{" ".join(items)}</p>'
@@ -574,7 +576,7 @@ class _Page:
         )
         drawn, marked = set(self.drawn), set(self.marked)
         heads = ("#", _word("document", lang), _word("body", lang), _word("path", lang))
-        statuses = ("fail", "error", "rounding", "pass", "skipped")
+        statuses = ("fail", "error", *self.tolerated, "rounding", "pass", "skipped")
         self.w(
             f'<section id="index"><h2>{self.t("index")}</h2>',
             f'<p class="tools"><input id="filter" type="search" placeholder="{self.t("filter")}">'
@@ -661,7 +663,7 @@ class _Page:
         words = "，" if lang == "zh" else ", "
         tally = words.join(
             f'<span class="{s}">{_text(status_word(s, lang))} {summary.get(s, 0)}</span>'
-            for s in ("pass", "rounding", "fail", "error", "skipped")
+            for s in self.statuses
         )
         self.w(
             f'<section class="doc" id="d{document}"><h2>{_text(info.get("id"))}</h2>',

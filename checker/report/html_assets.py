@@ -11,6 +11,7 @@ import hashlib
 
 CSS = """
 :root{--fail:#f19a9a;--fail-b:#b71c1c;--error:#d7b4e6;--rounding:#ffcf5c;--waived:#cfd8dc;
+--tolerated:#ffab66;
 --loc:#0d47a1;--hl:#111}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Noto Sans CJK SC","Source Han Sans SC",
@@ -23,6 +24,7 @@ main{padding:8px 20px 40px}
 .legend .key{display:inline-block;padding:0 8px;margin-right:4px;border:1px solid #bbb}
 .key.fail{background:var(--fail)}.key.error{background:var(--error)}
 .key.rounding{background:var(--rounding)}.key.waived{background:var(--waived)}
+.key.tolerated{background:var(--tolerated)}
 .key.loc{outline:3px solid var(--loc);outline-offset:-3px}
 .warn{background:#fff3cd;padding:6px 10px;border:1px solid #e0c36b}
 section.doc{background:#fff;border:1px solid #ddd;margin:16px 0;padding:12px 16px;
@@ -41,7 +43,8 @@ td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 th.g,td.g{color:#888;font-size:11px;text-align:right;background:#fafafa;white-space:nowrap}
 td.fail,th.fail{background:var(--fail)}td.error,th.error{background:var(--error)}
 td.rounding,th.rounding{background:var(--rounding)}td.waived,th.waived{background:var(--waived)}
-td.g.fail,td.g.error,td.g.rounding,td.g.waived{color:#111}
+td.tolerated,th.tolerated{background:var(--tolerated)}
+td.g.fail,td.g.error,td.g.rounding,td.g.waived,td.g.tolerated{color:#111}
 td.m{cursor:pointer}
 td.loc{outline:3px solid var(--loc);outline-offset:-3px}
 td.loc-r{outline:3px dashed #8d6e00;outline-offset:-3px}
@@ -54,12 +57,13 @@ td.empty{color:#888;text-align:center}
 .finding{border-left:5px solid #999;background:#fcfcfc;margin:8px 0;padding:6px 10px}
 .finding.fail{border-color:var(--fail-b)}.finding.error{border-color:#7b1fa2}
 .finding.rounding{border-color:#d89b00}.finding.waived{border-color:#90a4ae}
+.finding.tolerated{border-color:#e65100}
 .finding:target,.finding.hl{background:#fffbe6;box-shadow:0 0 0 2px var(--hl)}
 .fh .num{display:inline-block;min-width:1.6em;text-align:center;background:#333;color:#fff;
 border-radius:9px;font-size:11px}
 .badge{padding:0 5px;border-radius:3px;font-size:12px}
 .badge.fail{background:var(--fail)}.badge.error{background:var(--error)}
-.badge.rounding{background:var(--rounding)}
+.badge.rounding{background:var(--rounding)}.badge.tolerated{background:var(--tolerated)}
 .sev{color:#666;font-size:12px}.where{color:#555;font-size:12px;margin-left:6px}
 pre.src{background:#f1f3f5;padding:4px 8px;margin:4px 0;white-space:pre-wrap;font-size:12px}
 .msg{margin:4px 0}
@@ -78,6 +82,7 @@ table.index th,table.index td{border:1px solid #ccc;padding:2px 6px}
 table.index th[data-sort]{cursor:pointer}
 table.index td.fail{background:var(--fail)}table.index td.error{background:var(--error)}
 table.index td.rounding{background:var(--rounding)}
+table.index td.tolerated{background:var(--tolerated)}
 .hidden{display:none}
 .ok{color:#2e7d32}
 .diags li.error{color:var(--fail-b)}
