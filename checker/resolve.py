@@ -153,9 +153,9 @@ register(
         ),
         "rules.resolve.related-row": (
             "{relation}(…) 读的是另一份文档：只能引用整份文档的值（单元格、合计、说明），"
-            "不能引用本行的列",
+            "不能引用本行的列或本组",
             "{relation}(…) reads another document: only document-level values (cells, sums,"
-            " statements), not a column of the current row",
+            " statements), not a column of the current row or the current group",
         ),
         "rules.resolve.wording-of-statement": (
             "wording(…) 的参数须是说明中的数字（说明.名称）",
@@ -1161,8 +1161,9 @@ class Resolver:
             case Related(relation=relation, operand=operand):
                 value, kind = self.expr(operand, ctx)
                 self.need(kind, "amount", operand, relation)
-                if any(isinstance(n, ColumnRef) for n in descendants(value)):
-                    # another document has no "current row": document-level values only
+                if any(_current(n) for n in descendants(value)):
+                    # another document has no "current row" (or group): document-level
+                    # values only
                     self.error("rules.resolve.related-row", e.span, relation=relation)
                     raise _Failed
                 return Related(relation, value, e.span), "amount"
@@ -1579,6 +1580,11 @@ class Resolver:
                     ):
                         return found[0], found[1], f"{found[0]} in (…)"
         return None
+
+
+def _current(node: object) -> bool:
+    """Whether ``node`` reads the current row or group (which another document lacks)."""
+    return isinstance(node, ColumnRef | GroupKey) or (isinstance(node, Aggregate) and node.in_group)
 
 
 def _document_value(node: object) -> str | None:

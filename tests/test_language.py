@@ -293,6 +293,16 @@ def test_explain_traces_each_group(group_rules: Any) -> None:
     assert [t.verdict.status for t in one.rows] == ["fail"]
 
 
+def test_a_related_document_has_no_current_group() -> None:
+    text = (
+        "for each group of 部门支出总体情况表 by 科目编码:\n"
+        '  rule X-01 "t": sum(部门支出总体情况表.合计) >= 上年(sum(部门支出总体情况表.合计))\n'
+    )
+    found = _one(text, "rules.resolve.related-row")
+    assert "not a column of the current row or the current group" in found.format("en")
+    assert "不能引用本行的列或本组" in found.format("zh")
+
+
 def test_group_misuse_is_reported_in_both_languages() -> None:
     head = 'for each group of 部门支出总体情况表 by {key}:\n  rule X-01 "t": {check}\n'
     cases = [
