@@ -12,8 +12,9 @@
   apply whenever it does (their ``when`` literals are among its own). It follows when the
   most the others let its ``d`` be is within what it accepts: in the exact view (as an
   identity), and then in the rounding view (it cannot even report a 尾差 the others let
-  through). The rules it follows from are those the bound rests on (the LP's dual
-  values), made irreducible by a deletion filter.
+  through). The rules it follows from are those a least-weight dual certificate of the
+  bound uses, made irreducible (linear algebra for independent equalities, else a
+  deletion filter); the redundant rules that can be dropped together are marked.
 * **Conditions** (``when``): one that cannot hold at all (its atoms contradict, or its
   linear part cannot hold), or cannot hold in a document that passes the rules applying
   with it; one with nothing decidable in it is listed as not analysed.
@@ -26,7 +27,8 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from checker.analysis.model import (
     Conj,
@@ -39,6 +41,9 @@ from checker.analysis.model import (
 from checker.analysis.solver import Program, View, objective
 from checker.diagnostics import Diagnostic
 from checker.ruleset import Rules
+
+if TYPE_CHECKING:
+    from checker.documents import DocumentSchema
 
 _SPLITS = 6  # how often a contradiction search may split on conflicting conditions
 _MAX_FOUND = 20  # contradictions reported per group of rules
@@ -112,14 +117,14 @@ class Analysis:
     unchecked: tuple[str, ...] = ()
     conditions_analysed: int = 0
     conditions_partly: int = 0  # of those analysed and possible, with a part not analysed
-    undecided: tuple[str, ...] = field(default=())  # the solver could not tell
 
 
-def analyze(rules: Rules, paths: Sequence[str | os.PathLike[str]], schema: object) -> Analysis:
-    """Analyse a resolved ruleset (``schema``: its :class:`DocumentSchema`, read for
-    column minima; ``paths``: where its case files are looked for)."""
-    raw = getattr(schema, "raw", {})
-    model = build(rules.ruleset, rules.template, raw)
+def analyze(
+    rules: Rules, paths: Sequence[str | os.PathLike[str]], schema: DocumentSchema
+) -> Analysis:
+    """Analyse a resolved ruleset (``schema``: the document schema it was resolved
+    against, read for column minima; ``paths``: where its case files are looked for)."""
+    model = build(rules.ruleset, rules.template, schema.raw)
     return _Analyzer(model).run(rules, [str(p) for p in paths])
 
 
@@ -134,7 +139,7 @@ def _conflict(members: Iterable[Instance]) -> Literal_ | None:
     """An atom some of ``members`` need to hold and others not to (as (atom, True))."""
     seen: dict[object, bool] = {}
     for inst in members:
-        for atom, holds in _literals(inst):
+        for atom, holds in sorted(_literals(inst), key=repr):  # the same split every run
             if seen.setdefault(atom, holds) != holds:
                 return (atom, True)
     return None
@@ -144,7 +149,6 @@ class _Analyzer:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.instances = model.instances
-        self.undecided: set[str] = set()
         self.excluded: set[int] = set()  # instances left out once contradictions are found
         self.unchecked: set[int] = set()  # of them, those whose redundancy was not checked
         self.groups = self._groups()
