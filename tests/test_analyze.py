@@ -194,6 +194,28 @@ def test_between_and_the_documents_own_fields(tmp_path: Path) -> None:
     assert _contradictions(found) == {("B-1", "B-2"): True, ("Y-1", "Y-2"): True}
 
 
+def test_a_tolerance_widens_what_a_rule_accepts(tmp_path: Path) -> None:
+    found = _analyse(
+        tmp_path,
+        'rule T-1 "相等，容差 1": \n'
+        "  tolerance 1 万元\n"
+        "  收支表[收入总计] = 收支表[支出总计]\n"
+        'rule T-2 "至少多 0.5": 收支表[收入总计] >= 收支表[支出总计] + 0.5\n'
+        'rule T-3 "不设容差": 收支表[本年收入合计] = 收支表[本年支出合计]\n'
+        'rule T-4 "至少多 0.5（同上）": 收支表[本年收入合计] >= 收支表[本年支出合计] + 0.5\n'
+        'rule T-5 "相等，容差 1": \n'
+        "  tolerance 1 万元\n"
+        "  收支表[上年结转结余] = 收支表[年终结转结余]\n"
+        'rule T-6 "相差不超过 2": 收支表[上年结转结余] <= 收支表[年终结转结余] + 2\n'
+        'rule T-7 "相差不超过 0.5": 收支表[上年结转结余] <= 收支表[年终结转结余] + 0.5\n',
+    )
+    # T-1 tolerates 0.5 (a document passes both), T-3 does not; as identities both fail
+    assert _contradictions(found) == {("T-1", "T-2"): False, ("T-3", "T-4"): True}
+    # T-6 and T-7 follow from T-5 as identities; with its tolerance (up to 1) only T-6
+    with_rounding = {r.rule: r.rounding_by is not None for r in found.redundancies}
+    assert with_rounding == {"T-6": True, "T-7": False}
+
+
 def test_non_negative_only_where_the_schema_says(tmp_path: Path) -> None:
     # (< 0 would pass by rounding with both 0: their intervals reach below 0)
     text = 'rule M-1 "负数": 收支表[收入总计] + 收支表[支出总计] < -1\n'

@@ -44,7 +44,7 @@ from typing import Any, Literal
 from checker import ast
 from checker.explain import show
 from checker.functions import returns
-from checker.judging import OPERATORS
+from checker.judging import OPERATORS, tolerates
 from checker.template import Template, normalize_label
 from checker.units import table_halves
 
@@ -116,6 +116,9 @@ class Constraint:
     step_exact: Fraction = AMOUNT_STEP
     step_rounding: Fraction = AMOUNT_STEP
     exact_only: bool = False
+    # the rule's materiality threshold where judging applies one (checker.judging.tolerates):
+    # beyond rounding but within it, the checker says ``tolerated``, which passes
+    tolerance: Fraction = Fraction(0)
 
     @property
     def variables(self) -> Iterator[VarKey]:
@@ -290,6 +293,7 @@ class _Reader:
             for role, h in table_halves(ruleset, template, self.precision / 2).items()
         }
         self.minima = _minima(schema)
+        self.tolerance = ruleset.tolerance  # the rules' default materiality threshold
         self.variables: dict[VarKey, Var] = {}
 
     # ---- variables
@@ -435,6 +439,7 @@ class _Reader:
         row: _Row | None,
         *,
         exact_only: bool = False,
+        tolerance: Decimal | None = None,
     ) -> Constraint:
         if self._is_text(cmp.left) or self._is_text(cmp.right):
             raise NotLinear("text")
@@ -445,13 +450,16 @@ class _Reader:
         if judged.side == "above":  # a > b, a >= b: b − a below 0
             d = d.scale(Fraction(-1))
         op = "=" if judged.side == "both" else "<" if judged.strict else "<="
+        applies = not exact_only and tolerates(cmp.op, tolerance)
+        threshold = Fraction(tolerance) if applies and tolerance is not None else Fraction(0)
         if exact_only:
             d = _Lin(d.coefs, d.const)
         coefs = tuple(sorted(((k, v) for k, v in d.coefs.items() if v != 0), key=_order))
         spread = tuple(sorted(((k, v) for k, v in d.spread.items() if v != 0), key=_order))
         steps = [abs(v) * self.variables[k].step for k, v in coefs] + [d.const]
         step_exact = _fgcd(steps) or AMOUNT_STEP
-        step_rounding = _fgcd([*steps, d.fixed, *(v for _, v in spread)]) or AMOUNT_STEP
+        widths = [d.fixed, threshold, *(v for _, v in spread)]
+        step_rounding = _fgcd([*steps, *widths]) or AMOUNT_STEP
         return Constraint(
             coefs,
             d.const,
@@ -462,19 +470,26 @@ class _Reader:
             step_exact,
             step_rounding,
             exact_only,
+            threshold,
         )
 
-    def checks(self, cond: ast.Cond, half: Fraction, row: _Row | None) -> list[Constraint]:
+    def checks(
+        self,
+        cond: ast.Cond,
+        half: Fraction,
+        row: _Row | None,
+        tolerance: Decimal | None = None,
+    ) -> list[Constraint]:
         match cond:
             case ast.Compare() as cmp:
-                return [self.compare(cmp, half, row)]
+                return [self.compare(cmp, half, row, tolerance=tolerance)]
             case ast.And(items=items):
-                return [c for item in items for c in self.checks(item, half, row)]
+                return [c for item in items for c in self.checks(item, half, row, tolerance)]
             case ast.Or():
                 raise NotLinear("or")
         bounds = getattr(cond, "bounds", None)  # x between a and b: two comparisons
         if callable(bounds):
-            return [c for item in bounds() for c in self.checks(item, half, row)]
+            return [c for item in bounds() for c in self.checks(item, half, row, tolerance)]
         raise NotLinear("condition")
 
     # ---- conditions
@@ -717,7 +732,8 @@ def build(ruleset: ast.Ruleset, template: Template, schema: Mapping[str, Any]) -
 def _instance(
     reader: _Reader, rule: ast.Rule, half: Fraction, row: _Row | None, *, home: bool
 ) -> Instance:
-    checks = tuple(reader.checks(rule.check, half, row))
+    tolerance = rule.tolerance if rule.tolerance is not None else reader.tolerance
+    checks = tuple(reader.checks(rule.check, half, row, tolerance))
     when = tuple(reader.condition(rule.when, half, row)) if rule.when is not None else ()
     reads = frozenset(
         (("exists", key[1], key[2], key[3]), True)

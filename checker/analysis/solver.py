@@ -66,13 +66,16 @@ def rows(c: Constraint, view: View, cols: Columns) -> list[_Row]:
         if c.op == "=":
             return [(a, float(-c.const), True)]
         return [(a, float(-c.const - shift), False)]
-    # d − w <= 0 (and −d − w <= 0 for =), w = fixed + Σ spread·n
+    # d − w <= 0 (and −d − w <= 0 for =), w = fixed + Σ spread·n; with a tolerance t the
+    # checker accepts up to max(w, t): exact for a constant w, else held as w + t (a
+    # convex region holding it: what can pass is never left out)
     width = {cols.of(("n", k)): float(-v) for k, v in c.spread}
+    fixed = c.fixed + c.tolerance if c.spread else max(c.fixed, c.tolerance)
     upper = {**a, **width}
-    out: list[_Row] = [(upper, float(c.fixed - c.const - shift), False)]
+    out: list[_Row] = [(upper, float(fixed - c.const - shift), False)]
     if c.op == "=":
         lower = {**{i: -v for i, v in a.items()}, **width}
-        out.append((lower, float(c.fixed + c.const), False))
+        out.append((lower, float(fixed + c.const), False))
     return out
 
 
@@ -301,12 +304,13 @@ def objective(
     c: Constraint, view: View, cols: Columns, sign: int
 ) -> tuple[dict[int, float], float]:
     """``sign·d − w`` of a constraint as (coefficients, constant): maximised, it says how
-    far ``c`` can be from holding (``w`` 0 in the exact view)."""
+    far ``c`` can be from holding (``w`` 0 in the exact view; with a tolerance, max(w, t)
+    for a constant ``w``, else ``w`` alone: what it accepts is never overstated)."""
     coefs = {cols.of(k): sign * float(v) for k, v in c.coefs}
     constant = sign * float(c.const)
     if view == "rounding" and not c.exact_only:
         for k, v in c.spread:
             i = cols.of(("n", k))
             coefs[i] = coefs.get(i, 0.0) - float(v)
-        constant -= float(c.fixed)
+        constant -= float(c.fixed if c.spread else max(c.fixed, c.tolerance))
     return coefs, constant
