@@ -28,7 +28,7 @@ from cli_run import rulecheck
 from typer.testing import CliRunner, Result
 
 from checker.analysis import Analysis, analyze
-from checker.analysis.render import to_dict
+from checker.analysis.render import render_text, to_dict
 from checker.api import load_rules
 from checker.ast import Rule
 from checker.cli import app
@@ -214,6 +214,17 @@ def test_a_tolerance_widens_what_a_rule_accepts(tmp_path: Path) -> None:
     # T-6 and T-7 follow from T-5 as identities; with its tolerance (up to 1) only T-6
     with_rounding = {r.rule: r.rounding_by is not None for r in found.redundancies}
     assert with_rounding == {"T-6": True, "T-7": False}
+
+
+def test_a_rule_that_always_holds(tmp_path: Path) -> None:
+    found = _analyse(
+        tmp_path,
+        'rule C-1 "项目数不为负": count(支出表 where 科目编码 is not null) >= 0\n'
+        'rule C-2 "收入总计不为负": 收支表[收入总计] >= 0\n',
+    )
+    # a count is a whole number ≥ 0; an amount may be negative (no minimum in the schema)
+    assert _redundant(found) == {"C-1": []}
+    assert "恒成立" in render_text(found)
 
 
 def test_non_negative_only_where_the_schema_says(tmp_path: Path) -> None:

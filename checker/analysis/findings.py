@@ -326,7 +326,7 @@ class _Analyzer:
                 and self.instances[j].rule != inst.rule
                 and self.instances[j].scenario.literals <= mine
             ]
-            if not usable or not self._may_follow(inst, usable):
+            if not self._may_follow(inst, usable):  # (no usable rule: it may always hold)
                 continue
             result = self._implied(i, inst, usable)
             if result is not None:

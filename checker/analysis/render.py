@@ -51,6 +51,10 @@ register(
             "accumulate); the {removable} marked * can be dropped together",
         ),
         "analyze.redundant.by": ("由 {ids} 推出", "follows from {ids}"),
+        "analyze.redundant.always": (
+            "恒成立，不依赖其他规则（数值本身的范围，如行数不为负）",
+            "always holds, whatever the other rules (what the figures can be: a count is ≥ 0)",
+        ),
         "analyze.redundant.rounding": ("计入尾差也成立", "with rounding too"),
         "analyze.redundant.rounding-by": (
             "计入尾差时由 {ids} 推出",
@@ -199,7 +203,10 @@ def _redundancy_lines(analysis: Analysis, lang: Lang) -> list[str]:
     for r in found:
         info = analysis.model.by_id.get(r.rule)
         out.append(("* " if r.removable else "  ") + _rule_line(info, r.rule, lang, r.row))
-        by = message("analyze.redundant.by", lang, ids=_members(r.implied_by, lang))
+        if r.implied_by:
+            by = message("analyze.redundant.by", lang, ids=_members(r.implied_by, lang))
+        else:
+            by = message("analyze.redundant.always", lang)
         if r.own_condition:
             by += message("analyze.redundant.own", lang)
         out.append("      " + by)
