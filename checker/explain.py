@@ -1047,18 +1047,27 @@ def _interval(lo: Any, hi: Any) -> str:
     return f"[{_plain(lo)}, {_plain(hi)}]"
 
 
-def _step_line(step: Step, lang: Lang, indent: int) -> str:
+def _step_lines(step: Step, lang: Lang, indent: int) -> list[str]:
+    """A step as lines: its value, and for ``+ − × ÷`` the interval arithmetic below it
+    (separate lines: the text report shows a line break inside one as ``\n``)."""
     pad = "  " * (indent + step.depth)
     value = f'"{step.value}"' if isinstance(step.value, str) else _plain(step.value)
-    text = f"{pad}{step.expr} = {value}"
+    lines = [f"{pad}{step.expr} = {value}"]
     if step.lo is not None or step.hi is not None:
         if step.op in ("+", "-", "*", "/") and len(step.operands) == 2:
             (alo, ahi), (blo, bhi) = step.operands
             symbol = {"*": "×", "/": "÷"}.get(step.op, step.op)
             result = _interval(step.lo, step.hi)
-            text += f"\n{pad}  {_interval(alo, ahi)} {symbol} {_interval(blo, bhi)} = {result}"
+            lines.append(f"{pad}  {_interval(alo, ahi)} {symbol} {_interval(blo, bhi)} = {result}")
         elif step.lo != step.hi or step.op is not None or step.where is not None:
-            text += f"    {_interval(step.lo, step.hi)}"
+            lines[-1] += f"    {_interval(step.lo, step.hi)}"
+    lines[-1] += _step_notes(step, lang)
+    return lines
+
+
+def _step_notes(step: Step, lang: Lang) -> str:
+    """What follows a step's value: where it was read and published, its rows, why not."""
+    text = ""
     if step.where:
         text += f"    {step.where}"
     published = source_label(step.source, lang)
@@ -1078,13 +1087,13 @@ def _judgement_lines(j: Judgement, lang: Lang, indent: int, *, top: bool = False
     out = [] if top else [f"{pad}{j.cond}  → {_status(j.status, lang)}"]
     if j.lhs or j.rhs:
         out.append(f"{pad}  {_w('lhs', lang)}")
-        out.extend(_step_line(s, lang, indent + 1) for s in j.lhs)
+        out.extend(line for s in j.lhs for line in _step_lines(s, lang, indent + 1))
         out.append(f"{pad}  {_w('rhs', lang)}")
-        out.extend(_step_line(s, lang, indent + 1) for s in j.rhs)
+        out.extend(line for s in j.rhs for line in _step_lines(s, lang, indent + 1))
         if j.lhs and j.rhs and j.reason is None:
             out.append(f"{pad}  {_w('judging', lang)}  {_judging(j, lang)}")
     for step in j.operands:
-        out.append(_step_line(step, lang, indent))
+        out.extend(_step_lines(step, lang, indent))
     if j.reason:
         out.append(f"{pad}  ({reason_message(j.reason, lang)})")
     for part in j.parts:

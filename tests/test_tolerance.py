@@ -288,6 +288,9 @@ def test_explain_shows_the_tolerance(tolerated_document: tuple[Path, Path]) -> N
     assert run.exit_code == 0, run.stdout
     assert "  容差  1\n" in run.stdout and "重要性容差 1" in run.stdout
     assert "容差内" in run.stdout  # the verdict
+    # a sum's interval arithmetic on a line of its own (it showed as a literal "\n")
+    assert "\\n" not in run.stdout
+    assert "[1,275.775, 1,275.785] + [0, 0] = [1,275.775, 1,275.785]" in run.stdout
     run = CliRunner().invoke(app, [*args, "--format", "json", "--lang", "en"])
     [explained] = json.loads(run.stdout)["explanations"]
     assert explained["tolerance"] == 1.0
