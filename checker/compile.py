@@ -1275,9 +1275,7 @@ def compile_rule(
     precision = rule.precision if rule.precision is not None else default_precision
     tolerance = rule.tolerance if rule.tolerance is not None else default_tolerance
     table = planner.table(rule.scope_table) if rule.scope_table and rule.per_row else None
-    ctx = Context(
-        planner, precision / 2, row_table=table, prefix=rule.meta.id, tolerance=tolerance
-    )
+    ctx = Context(planner, precision / 2, row_table=table, prefix=rule.meta.id, tolerance=tolerance)
     group = None
     if rule.group_by is not None and rule.scope_table is not None:
         group = _group_spec(rule, planner)
