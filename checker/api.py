@@ -37,7 +37,8 @@ from checker.documents import (
     load_schema,
 )
 from checker.evaluate import CELL_STATUSES, Engine, Results
-from checker.evidence import with_sources
+from checker.evidence import place_localization, with_sources
+from checker.localize import Localization
 from checker.report.model import Report as Report  # defined there, the API's as before
 from checker.resources import rulesets_dir
 from checker.rowkeys import attach_row_keys
@@ -127,6 +128,7 @@ def check(
     retain: Iterable[str] | None = None,
     tables_for: Iterable[str] = (),
     tables_max: int | None = None,
+    localize: bool = True,
 ) -> Report:
     """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them.
 
@@ -146,7 +148,9 @@ def check(
     ``tables_max`` such documents in input order (None: all); the others keep only their
     documents' rows and statuses.
     ``waivers``: waiver files (or loaded :class:`Waivers`); ``today`` judges their
-    expiry (default ``$RULECHECK_TODAY``, else the clock).
+    expiry (default ``$RULECHECK_TODAY``, else the clock). ``localize``: which printed
+    cells most likely explain the failures and rounding differences
+    (:meth:`Report.localization`; checker.localize).
     """
     if rules is None:  # the template of the documents, and its bundled ruleset
         schema, wanted = for_template(paths, schema)
@@ -165,6 +169,7 @@ def check(
             cells_for=cells_for,
             keep=keep,
             batch_size=batch_size,
+            localize=localize,
         ):
             if on_batch is not None:
                 on_batch(batch, results)
@@ -220,6 +225,7 @@ def iter_check(
     cells_for: Iterable[str] = CELL_STATUSES,
     keep: Iterable[str] | None = None,
     batch_size: int = BATCH_DOCUMENTS,
+    localize: bool = True,
 ) -> Iterator[tuple[Batch, Results]]:
     """Each batch of documents under ``paths`` with its results (no waivers applied)."""
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)
@@ -236,6 +242,7 @@ def iter_check(
             batch.statements,
             cells_for=(*cells_for, "pass") if undecided else cells_for,
             keep=(*kept, "pass") if undecided and kept is not None else kept,
+            localize=localize,
         )
         results = _evidence(results, batch, rules)
         if undecided and kept is not None and "pass" not in kept:
@@ -251,9 +258,17 @@ def _undecided(batch: Batch) -> bool:
 
 def _evidence(results: Results, batch: Batch, rules: Rules) -> Results:
     """Results with their cells' places, each result's ``source`` and its row's key (and
-    findings that read a cell the import could not decide regraded: see with_sources)."""
+    findings that read a cell the import could not decide regraded: see with_sources),
+    and the localized cells' places and row keys."""
     placed = with_sources(results, batch)
-    return replace(placed, frame=attach_row_keys(placed.frame, batch.tables, rules.template))
+    located = placed.localization
+    if located is not None:
+        located = place_localization(located, batch, rules.template)
+    return replace(
+        placed,
+        frame=attach_row_keys(placed.frame, batch.tables, rules.template),
+        localization=located,
+    )
 
 
 def _documents_with(
@@ -330,6 +345,7 @@ def _combine(
         for name, n in r.counts().items():
             totals[name] = totals.get(name, 0) + n
     frame = pl.concat([r.frame for _, r in parts], how="diagonal_relaxed")
+    located = [r.localization for _, r in parts if r.localization is not None]
     by_document = pl.concat([r.per_document() for _, r in parts], how="vertical_relaxed")
     by_rule = (
         pl.concat([r.rule_documents() for _, r in parts], how="vertical_relaxed")
@@ -337,7 +353,8 @@ def _combine(
         .agg(pl.col("documents").sum())
         .sort("rule")
     )
-    return batch, Results(frame, documents, totals, by_document, by_rule)
+    localization = Localization.concat(located) if located else None
+    return batch, Results(frame, documents, totals, by_document, by_rule, localization)
 
 
 def check_documents(
@@ -348,11 +365,12 @@ def check_documents(
     names: Sequence[str] | None = None,
     waivers: WaiversArg = None,
     today: date | None = None,
+    localize: bool = True,
 ) -> Report:
     """Check documents already in memory (JSON-like dicts), loaded exactly as files are."""
     rules = rules if rules is not None else load_rules(schema=schema)
     batch = load_objects(documents, names, schema=schema)
-    return check_batch(batch, rules, waivers=waivers, today=today)
+    return check_batch(batch, rules, waivers=waivers, today=today, localize=localize)
 
 
 def check_frames(
@@ -384,11 +402,14 @@ def check_batch(
     cells_for: Iterable[str] = CELL_STATUSES,
     waivers: WaiversArg = None,
     today: date | None = None,
+    localize: bool = True,
 ) -> Report:
     """Run ``rules`` over an already loaded batch (raises exit 3 for a bad waiver file)."""
     chosen = _waivers(waivers)
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)  # as check() does
-    results = engine.run(batch.documents, batch.tables, batch.statements, cells_for=cells_for)
+    results = engine.run(
+        batch.documents, batch.tables, batch.statements, cells_for=cells_for, localize=localize
+    )
     results = _evidence(results, batch, rules)
     return make_report(batch, results, rules, chosen, today)
 

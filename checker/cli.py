@@ -556,6 +556,14 @@ def check_command(
     ] = BATCH_DOCUMENTS,
     include_root: IncludeRootOption = None,
     max_bytes: MaxBytesOption = None,
+    no_localize: Annotated[
+        bool,
+        typer.Option(
+            "--no-localize",
+            help="不指出最可能有误的单元格和尾差来源\n\nskip naming the cells most likely "
+            "wrong and the rounding root causes",
+        ),
+    ] = False,
 ) -> None:
     """按规则检查文档 /
     check documents against a ruleset (exit 0 clean, 1 findings).
@@ -658,6 +666,7 @@ def check_command(
                 max_bytes=limit,
                 on_batch=on_batch,
                 interruptible=True,
+                localize=not no_localize,
             )
         if not chosen.cells_of_shown:
             for diag in report.waiver_diagnostics:  # text lists them with the findings
@@ -852,7 +861,14 @@ def explain_command(
     """
     from checker.api import for_template, load_rules
     from checker.diagnostics import RulecheckError
-    from checker.explain import explain_rule, find_rules, read_document, render_json, render_text
+    from checker.explain import (
+        explain_rule,
+        find_rules,
+        read_document,
+        render_json,
+        render_text,
+        with_localization,
+    )
 
     language = _language(lang)
     _input_limits(max_bytes, include_root)
@@ -876,6 +892,14 @@ def explain_command(
             )
             for rule in chosen
         ]
+        verdicts = {t.verdict.status for e in explanations for t in e.rows}
+        if doc is not None and verdicts & {"fail", "rounding"}:
+            # which printed cells most likely explain it: the document checked whole
+            from checker.api import check_documents
+
+            report = check_documents([doc], ruleset, schema=schema, names=[str(doc_id)])
+            found = next(iter(report.localizations().values()), {})
+            explanations = with_localization(explanations, found)
     except RulecheckError as error:
         for diag in error.diagnostics:
             sys.stderr.write(diag.format(language) + "\n")

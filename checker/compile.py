@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 import polars as pl
 
@@ -221,8 +221,8 @@ class Planner:
         base = self._name(key)
         needs = self._tables.setdefault(agg.table, _TableNeeds())
         if base + "_v" not in needs.aggs:
-            if where is not None:
-                mask = self._name(("mask", agg.table, repr(agg.where)))
+            mask = self.aggregate_mask(agg)
+            if where is not None and mask is not None:
                 needs.masks.setdefault(mask, where)
                 where = pl.col(mask)
             if agg.func == "count":
@@ -239,6 +239,16 @@ class Planner:
                 needs.aggs[base + "_v"] = getattr(filtered, agg.func)()
                 needs.aggs[base + "_n"] = filtered.count()
         return base
+
+    def aggregate_mask(self, agg: ast.Aggregate) -> str | None:
+        """The mask column of a document-level aggregate's filter (None: every row): a
+        Boolean column of its table's frame while the wide frame is built (see :meth:`masks`)."""
+        return None if agg.where is None else self._name(("mask", agg.table, repr(agg.where)))
+
+    def masks(self, role: str) -> dict[str, pl.Expr]:
+        """The aggregate filters over table ``role``'s rows, by mask column name."""
+        needs = self._tables.get(role)
+        return dict(needs.masks) if needs is not None else {}
 
     def value_set(self, table: str, column: str) -> str:
         """W column holding the list of a column's values per document."""
@@ -1551,6 +1561,15 @@ class Leaf:
     counted: str | None  # the W column counting a sum's figures
     found: str | None  # Boolean W column: the cell or statement exists (None: always)
     reason: str | None  # "code:detail" when missing
+    # The published cells it stands for (checker.localize expands them): a cell is
+    # ``table``'s ``column`` at the row index held in W column ``row``; a statement is
+    # table 说明, ``column`` its name; a sum is ``table``'s ``column`` over the rows of
+    # mask column ``mask`` (None: every row). A count stands for none (``table`` None),
+    # and so does a cell of a coalesced default column (``column`` None).
+    table: str | None = None
+    column: str | None = None
+    row: str | None = None
+    mask: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1592,8 +1611,16 @@ def linear_rule(
     constants = [Decimal(0), Decimal(0)]
     found: dict[str, Leaf] = {}
     for side, expr in enumerate((check.left, check.right)):
-        if not _linear_terms(expr, 1, side, ctx, terms, constants, found):
+        form = linear_form(expr)
+        if form is None:
             return None
+        for sign, operand in form[0]:
+            leaf = linear_leaf(operand, ctx)
+            if leaf is None:
+                return None
+            found[leaf[0]] = leaf[1]
+            terms.append((side, leaf[0], sign))
+        constants[side] += form[1]
     if not terms:  # constants only: nothing to join on, the expression path has it
         return None
     when = None
@@ -1614,64 +1641,80 @@ def linear_rule(
     )
 
 
-def _linear_terms(
-    expr: ast.Expr,
-    sign: int,
-    side: int,
-    ctx: Context,
-    terms: list[tuple[int, str, int]],
-    constants: list[Decimal],
-    leaves: dict[str, Leaf],
-) -> bool:
+LinearOperand: TypeAlias = ast.CellRef | ast.ColumnRef | ast.StatementRef | ast.Aggregate
+
+
+def linear_form(expr: ast.Expr) -> tuple[list[tuple[int, LinearOperand]], Decimal] | None:
+    """``expr`` as ``Σ ± operand + constant``, its operands left to right (cells, columns
+    of the current row, statements, sums and counts not correlated with the row; a
+    ``let`` name read as its value), or None when it is not that (a product, a function,
+    a literal finer than the 4 decimals amounts carry)."""
+    terms: list[tuple[int, LinearOperand]] = []
+    constant = Decimal(0)
+
+    def walk(node: ast.Expr, sign: int) -> bool:
+        nonlocal constant
+        match node:
+            case ast.Number(value=literal):
+                exponent = Decimal(literal).as_tuple().exponent
+                if not isinstance(exponent, int) or exponent < -DECIMALS:
+                    return False
+                constant += sign * Decimal(literal)
+                return True
+            case ast.Neg(operand=operand):
+                return walk(operand, -sign)
+            case ast.LetRef(value=named):
+                return walk(named, sign)
+            case ast.BinOp(op="+" | "-" as op, left=left, right=right):
+                return walk(left, sign) and walk(right, sign if op == "+" else -sign)
+            case ast.ColumnRef(outer=False) | ast.CellRef() | ast.StatementRef():
+                terms.append((sign, node))
+                return True
+            case ast.Aggregate(func="sum" | "count", in_group=False) if not (
+                node.where is not None and _outer_columns(node.where)
+            ):
+                terms.append((sign, node))
+                return True
+        return False
+
+    return (terms, constant) if walk(expr, 1) else None
+
+
+def linear_leaf(operand: LinearOperand, ctx: Context) -> tuple[str, Leaf] | None:
+    """The W quantity of a document-level operand of :func:`linear_form` (registered with
+    the planner) as (leaf name, :class:`Leaf`); None for a column of the current row and
+    for a figure rounded to another half-width than the rule's (another unit)."""
     planner = ctx.planner
-    match expr:
-        case ast.Number(value=literal):
-            exponent = Decimal(literal).as_tuple().exponent
-            if not isinstance(exponent, int) or exponent < -DECIMALS:
-                return False  # finer than the 4 decimals amounts carry: the expression path
-            constants[side] += sign * Decimal(literal)
-            return True
-        case ast.Neg(operand=operand):
-            return _linear_terms(operand, -sign, side, ctx, terms, constants, leaves)
-        case ast.LetRef(value=named):
-            return _linear_terms(named, sign, side, ctx, terms, constants, leaves)
-        case ast.BinOp(op="+" | "-" as op, left=left, right=right):
-            return _linear_terms(left, sign, side, ctx, terms, constants, leaves) and (
-                _linear_terms(
-                    right, sign if op == "+" else -sign, side, ctx, terms, constants, leaves
-                )
-            )
+    match operand:
         case ast.CellRef() as ref:
             if ctx.half_of(ref.table) != ctx.half:  # another unit's rounding: not one half
-                return False
-            value, found, _row = planner.cell(ref)
-            name = value
-            leaves[name] = Leaf(value, "present", None, found, f"missing-cell:{_ref_text(ref)}")
+                return None
+            assert ref.table is not None
+            value, found, row = planner.cell(ref)
+            table = planner.table(ref.table)
+            column = ref.column or (table.value[0] if len(table.value) == 1 else None)
+            reason = f"missing-cell:{_ref_text(ref)}"
+            return value, Leaf(value, "present", None, found, reason, ref.table, column, row)
         case ast.StatementRef(name=statement):
             value, found = planner.statement(statement)
-            name = value
-            leaves[name] = Leaf(
-                value, "present", None, found, f"missing-statement:说明.{statement}"
-            )
-        case ast.Aggregate(func="sum" | "count" as func) as agg if not (
-            agg.where is not None and _outer_columns(agg.where)
-        ):
+            reason = f"missing-statement:说明.{statement}"
+            return value, Leaf(value, "present", None, found, reason, "说明", statement)
+        case ast.Aggregate(func=func) as agg:
             if ctx.half_of(agg.table) != ctx.half:
-                return False
+                return None
             table = planner.table(agg.table)
             inner = Context(planner, ctx.half, row_table=table, staged=False)
             where = boolean(agg.where, inner) if agg.where is not None else None
-            column = pl.col(agg.column) if agg.column is not None else None
-            base = planner.aggregate(agg, where, column)
+            values = pl.col(agg.column) if agg.column is not None else None
+            base = planner.aggregate(agg, where, values)
             name = base + "_v"
             if func == "sum":
-                leaves[name] = Leaf(name, "count", base + "_n", None, None)
-            else:
-                leaves[name] = Leaf(name, "none", None, None, None)
-        case _:
-            return False
-    terms.append((side, name, sign))
-    return True
+                mask = planner.aggregate_mask(agg)
+                return name, Leaf(
+                    name, "count", base + "_n", None, None, agg.table, agg.column, mask=mask
+                )
+            return name, Leaf(name, "none", None, None, None)
+    return None
 
 
 @dataclass(frozen=True)

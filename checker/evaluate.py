@@ -45,6 +45,8 @@ from checker.compile import (
 )
 from checker.intervals import DEC
 from checker.judging import STATUS_NAMES
+from checker.linear_cells import CellSystem, cell_system
+from checker.localize import Localization, localize
 from checker.template import Table, Template
 from checker.units import table_factors, table_halves
 
@@ -148,6 +150,9 @@ class Results:
     by_document: pl.DataFrame | None = None  # per document and status, likewise
     # per rule, the documents it has a result for (``rule``, ``documents``), likewise
     by_rule: pl.DataFrame | None = None
+    # which printed cells most likely explain the failures and rounding differences
+    # (checker.localize); None where the run did not localize or had nothing to localize
+    localization: Localization | None = None
 
     def findings(self, fail_on: str = "error", include_rounding: bool = False) -> pl.DataFrame:
         """Results that count as findings: fail/error at or above ``fail_on`` severity."""
@@ -309,6 +314,7 @@ def _code_digest() -> str:
                 "compile.py",
                 "evaluate.py",
                 "units.py",
+                "linear_cells.py",
             )
         )
     )
@@ -376,6 +382,7 @@ class Engine:
         self._stored: dict[str, bytes] = {}
         self._entry: Path | None = None  # where Engine.cached keeps this engine
         self._grown = False  # compiled rules since it was stored
+        self._cells: CellSystem | None = None  # the linear rules over cells (localization)
         for rule in ruleset.rules:
             if isinstance(rule, ast.Rollup):
                 self.rollups.append(rule)
@@ -445,6 +452,38 @@ class Engine:
             self._compiled[rule_id] = found
         return found
 
+    @property
+    def cell_system(self) -> CellSystem:
+        """The linear rules as constraints over cells (checker.linear_cells), built on first
+        use (a run with failures or rounding differences to localize) and kept with the
+        cached engine."""
+        if self._cells is None:
+            self._cells = cell_system(self)
+            self._grown = True
+        return self._cells
+
+    def _localize(
+        self, frame: pl.DataFrame, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame
+    ) -> Localization | None:
+        """Localization of a batch's failures and rounding differences (checker.localize);
+        nothing at all where no linear rule fails or rounds."""
+        codes = [STATUS_NAMES.index("fail"), STATUS_NAMES.index("rounding")]
+        targets = frame.filter(pl.col("status").is_in(codes))
+        if targets.is_empty():
+            return None
+        system = self.cell_system
+        targets = targets.filter(pl.col("rule").is_in(sorted(system.rule_ids)))
+        if targets.is_empty():
+            return None
+        named = targets.select(
+            "document",
+            "rule",
+            "row",
+            "column",
+            pl.col("status").replace_strict(dict(enumerate(STATUS_NAMES)), return_dtype=pl.Utf8),
+        )
+        return localize(system, frames, wide, named)
+
     def _store_grown(self) -> None:
         """Write a cached engine back once it compiled more rules (those whose cells a
         report listed), so the next process finds them compiled."""
@@ -462,8 +501,11 @@ class Engine:
         *,
         cells_for: Iterable[str] = CELL_STATUSES,
         keep: Iterable[str] | None = None,
+        localize: bool = False,
     ) -> Results:
-        """Every rule over every document of one batch (see :func:`evaluate`)."""
+        """Every rule over every document of one batch (see :func:`evaluate`); with
+        ``localize``, the localization of its failures and rounding differences
+        (:attr:`Results.localization`, from the results ``keep`` keeps)."""
         prepared: dict[str, pl.LazyFrame] = {}
         for table in self.template.tables:
             source = tables.get(table.role)
@@ -525,6 +567,7 @@ class Engine:
             frame = _empty_results()
         else:
             frame = pl.concat(kept, how="diagonal_relaxed" if self.grouped else "vertical_relaxed")
+        located = self._localize(frame, frames, wide) if localize else None
         counts = (
             pl.concat(counted).group_by("document", "status").agg(pl.col("len").sum())
             if counted
@@ -549,7 +592,7 @@ class Engine:
         )
         frame = frame.sort("document", "rule_file", "rule_line", "row", "column")
         self._store_grown()
-        return Results(frame, documents, totals, by_document, by_rule)
+        return Results(frame, documents, totals, by_document, by_rule, located)
 
 
 def _optimizations(small: bool) -> pl.QueryOptFlags:

@@ -19,6 +19,9 @@ from checker.compile import CELL_DTYPE
 from checker.documents.batches import Batch
 from checker.documents.provenance import SCHEMA as PLACE_SCHEMA
 from checker.evaluate import Results
+from checker.localize import Localization
+from checker.rowkeys import ROW_KEY, row_keys
+from checker.template import Template
 
 STATEMENTS: Final = "说明"  # the table name results give a prose statement's cell
 _PLACE: Final = ("file", "page", "line", "bbox")
@@ -221,3 +224,35 @@ def _locate(
         .alias(name)
         for name in _PLACE
     ).drop(*(f"{name}_row" for name in _PLACE), "unresolved_row")
+
+
+def place_localization(located: Localization, batch: Batch, template: Template) -> Localization:
+    """The localized cells with their row's key (``row_key``) and where they were published
+    (``source``, as a result's). A document holding a cell the import could not place is
+    not localized: its constraints read that cell as empty, a guess."""
+    cells, summary = located.cells, located.summary
+    unresolved = batch.provenance.get_column("unresolved", default=None)
+    if unresolved is not None and bool(unresolved.any()):
+        guessed = batch.provenance.filter(pl.col("unresolved").fill_null(False))
+        guessed = guessed.select(pl.col("document").cast(pl.UInt32)).unique()
+        cells = cells.join(guessed, on="document", how="anti")
+        summary = summary.join(guessed, on="document", how="anti")
+    keys = row_keys(batch.tables, template).select(
+        pl.col("document").cast(pl.UInt32),
+        pl.col("rule_table").alias("table"),
+        pl.col("row").cast(pl.UInt32),
+        ROW_KEY,
+    )
+    keyed = cells.join(keys, on=["document", "table", "row"], how="left", maintain_order="left")
+    known = places(batch).with_columns(
+        pl.col("document").cast(pl.UInt32), pl.col("row").cast(pl.UInt32)
+    )
+    placed = _locate(keyed, known, "table", "row", "column")
+    return Localization(
+        placed.select(
+            *cells.columns,
+            ROW_KEY,
+            pl.struct(*_PLACE).cast(SOURCE_DTYPE).alias("source"),
+        ),
+        summary,
+    )

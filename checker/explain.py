@@ -44,7 +44,7 @@ from checker.documents.provenance import place_of
 from checker.evaluate import shown_op
 from checker.functions import FUNCTIONS
 from checker.report.messages import STATUS_WORDS, reason_message, result_message, source_label
-from checker.report.text import _rule_lines
+from checker.report.text import _rule_lines, localized_lines, rounding_lines
 from checker.template import Table, Template
 
 register(
@@ -489,6 +489,27 @@ class Explanation:
     path: str | None = None
     rows: tuple[RowTrace, ...] = field(default_factory=tuple)
     tolerance: Decimal | None = None  # the materiality threshold (the rule's or the ruleset's)
+    # the document's localization (checker.localize) where it is about this rule: by kind
+    # ("error", "rounding"), as Report.localizations() gives it
+    localized: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def with_localization(
+    explanations: Sequence[Explanation], localized: Mapping[str, Mapping[str, Any]]
+) -> list[Explanation]:
+    """Each explanation with the document's localizations whose results include its rule
+    (``localized``: one document's Report.localizations() entry)."""
+    return [
+        replace(
+            e,
+            localized={
+                kind: entry
+                for kind, entry in localized.items()
+                if any(r["rule"] == e.rule.meta.id for r in entry["rules"])
+            },
+        )
+        for e in explanations
+    ]
 
 
 def explain_rule(
@@ -1191,6 +1212,12 @@ def _render_one(e: Explanation, lang: Lang) -> str:
             )
         if trace.judgement is not None:
             out.extend(_judgement_lines(trace.judgement, lang, 2, top=True))
+    for kind, entry in e.localized.items():  # which printed cells most likely explain it
+        block = (localized_lines if kind == "error" else rounding_lines)(
+            str(e.document), dict(entry), lang
+        )
+        out.append("")
+        out.extend("  " + "".join(text for text, _ in line) for line in block)
     # a document's strings (id, path, keys, cell texts) shown inert, as in check's text
     return "\n".join(map(inert, out))
 
@@ -1286,6 +1313,8 @@ def to_dict(e: Explanation, lang: Lang = "zh") -> dict[str, Any]:
             }
             for t in e.rows
         ]
+    keys = {"error": "localization", "rounding": "rounding_causes"}
+    out.update({keys[kind]: dict(entry) for kind, entry in e.localized.items() if kind in keys})
     return out
 
 
@@ -1310,4 +1339,5 @@ __all__ = [
     "show",
     "source_lines",
     "to_dict",
+    "with_localization",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from checker import __version__, pointers
 from checker.diagnostics import Lang
+from checker.localize import ERROR, ROUNDING_KIND
 from checker.report.locate import rule_place
 from checker.report.messages import result_message, source_dict
 from checker.report.model import DEFAULT_INCLUDE, Report, fingerprint
@@ -83,6 +84,7 @@ def report_dict(
     statuses = list(include) if include is not None else list(DEFAULT_INCLUDE)
     shown = report.shown(statuses)
     per_document = report.results.per_document()
+    located = report.localizations()
     return {
         "format": REPORT_FORMAT,
         "tool": {"name": "rulecheck", "version": __version__},
@@ -94,7 +96,10 @@ def report_dict(
         },
         "summary": report.summary(),
         "documents": [
-            {k: v for k, v in d.items() if k != "document"}
+            {
+                **{k: v for k, v in d.items() if k != "document"},
+                **_localized(located.get(d["document"], {})),
+            }
             for d in per_document.iter_rows(named=True)
         ],
         "results": [result_dict(r, lang) for r in shown.iter_rows(named=True)],
@@ -104,6 +109,13 @@ def report_dict(
         **({} if report.waivers is None else {"waivers": _waivers(report, lang)}),
         **({"not_applicable": report.not_applicable().to_dicts()} if "skipped" in statuses else {}),
     }
+
+
+def _localized(found: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A document's ``localization`` (its failures) and ``rounding_causes`` (its rounding
+    differences), where it has them (Report.localizations)."""
+    keys = {ERROR: "localization", ROUNDING_KIND: "rounding_causes"}
+    return {keys[kind]: entry for kind, entry in found.items() if kind in keys}
 
 
 def _waivers(report: Report, lang: Lang) -> dict[str, Any]:

@@ -208,3 +208,21 @@ def source_dict(source: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     found = {k: source[k] for k in ("file", "page", "line", "bbox") if source.get(k) is not None}
     return found if ("page" in found or "line" in found) else None
+
+
+def localized_cell(cell: Mapping[str, Any], lang: Lang) -> str:
+    """A localized cell (Report.localizations) as a reviewer finds it: ``表 [row key] 列``,
+    a statement ``说明.名称``."""
+    if cell["table"] == "说明":
+        return f"说明.{cell['column']}"
+    key = cell.get("row_key")
+    row = f"[{key}]" if key else (f"行 {cell['row']}" if lang == "zh" else f"row {cell['row']}")
+    return f"{cell['table']} {row} {cell['column']}"
+
+
+def localized_change(cell: Mapping[str, Any], lang: Lang, decimals: int | None = None) -> str:
+    """A localized cell with its printed value and the value it would need."""
+    printed, needed = fmt(cell["published"], decimals), fmt(cell["suggested"], decimals)
+    if lang == "zh":
+        return f"{localized_cell(cell, lang)}：印为 {printed}，应为 {needed}"
+    return f"{localized_cell(cell, lang)}: printed {printed}, would be {needed}"

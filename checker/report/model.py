@@ -11,9 +11,13 @@ from typing import Any
 
 import polars as pl
 
+from checker import pointers
 from checker.diagnostics import Diagnostic, ExitCode, Lang
 from checker.documents import Batch
 from checker.evaluate import Results
+from checker.evidence import SOURCE_DTYPE
+from checker.localize import CELLS_SCHEMA, ERROR, ROUNDING_KIND, SUMMARY_SCHEMA
+from checker.report.messages import source_dict
 from checker.ruleset import Rules
 from checker.waivers import Waivers
 
@@ -46,6 +50,14 @@ def fingerprint(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("row_key") is not None:
         return {**found, "key": row["row_key"]}
     return found if row.get("row") is None else {**found, "row": row["row"]}
+
+
+def _rounded(value: Any) -> Any:
+    """Figures to 4 decimals (a localized cell's published and suggested values, weights)."""
+    return round(value, 4) if isinstance(value, float) else value
+
+
+LOCALIZATION_KINDS = (ERROR, ROUNDING_KIND)  # a localization's kinds, as report keys name them
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,122 @@ class Report:
             .drop("document")
         )
         return {"rules": by_rule.to_dicts(), "worst_documents": worst.to_dicts()}
+
+    def localization(self, kind: str | None = None) -> pl.DataFrame:
+        """The localized cells (checker.localize): one row per document, kind, candidate
+        and cell, best candidate first.
+
+        ``kind`` is ``error`` (localization: the cells whose change most likely makes the
+        failures pass) or ``rounding`` (rounding root causes: the cells whose shift within
+        their rounding interval makes the 尾差 exact); None: both. Columns: ``id`` and
+        ``path`` of the document, ``kind``, ``candidate`` (0 the best; the others tied
+        optima), ``cost`` (its total weight; rounding: its number of cells), the cell
+        (``table``, ``row`` (0-based, null for a prose statement of table 说明),
+        ``row_key`` (checker.rowkeys), ``column``, ``pointer`` (its JSON pointer),
+        ``source`` (where it was published: file, page, line, bbox)), ``published``
+        (null: printed empty), ``suggested``, ``weight``, ``readers`` (the linear rules
+        reading it) and ``explains`` (the results it makes pass, or exact: ``rule``,
+        ``row``, ``column`` as in the results frame).
+        """
+        located = self.results.localization
+        cells = located.cells if located is not None else pl.DataFrame(schema=CELLS_SCHEMA)
+        if kind is not None:
+            cells = cells.filter(pl.col("kind") == kind)
+        if "row_key" not in cells.columns:
+            cells = cells.with_columns(
+                pl.lit(None, pl.Utf8).alias("row_key"), pl.lit(None, SOURCE_DTYPE).alias("source")
+            )
+        pointer = pl.struct("table", "row", "column").map_elements(
+            lambda c: pointers.cell(c["table"], c["row"], c["column"]), return_dtype=pl.Utf8
+        )
+        return (
+            self._named(cells)
+            .with_columns((pointer if cells.height else pl.lit(None, pl.Utf8)).alias("pointer"))
+            .select(
+                "id",
+                "path",
+                "kind",
+                "candidate",
+                "cost",
+                "table",
+                "row",
+                "row_key",
+                "column",
+                pl.col("pointer").cast(pl.Utf8),
+                "source",
+                "published",
+                "suggested",
+                "weight",
+                "readers",
+                "explains",
+                "document",
+            )
+        )
+
+    def localization_summary(self) -> pl.DataFrame:
+        """Per document and kind localized (see :meth:`localization`): ``status`` (found;
+        none: no change of published cells within the limits does it; too-large),
+        ``candidates`` listed, ``more`` (further tied optima not listed; null: not
+        sought), ``proven`` (the candidates are optimal, not only the best found) and
+        ``rules`` (the results it is about)."""
+        located = self.results.localization
+        summary = located.summary if located is not None else pl.DataFrame(schema=SUMMARY_SCHEMA)
+        return self._named(summary).select("id", "path", *SUMMARY_SCHEMA)
+
+    def localizations(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """Per document (its ``document`` number) and kind (``error``, ``rounding``): the
+        localization as the JSON report writes it — ``status``, ``proven``, ``more``,
+        ``rules`` and ``candidates``, each ``{"cost", "cells": [...]}`` with each cell's
+        ``table``, ``row``, ``row_key``, ``column``, ``pointer``, ``source``,
+        ``published``, ``suggested``, ``weight``, ``readers`` and ``explains``."""
+        found: dict[int, dict[str, dict[str, Any]]] = {}
+        for row in self.localization_summary().iter_rows(named=True):
+            found.setdefault(row["document"], {})[row["kind"]] = {
+                "status": row["status"],
+                "proven": row["proven"],
+                "more": row["more"],
+                "rules": row["rules"] or [],
+                "candidates": [],
+            }
+        cells = self.localization().sort("document", "kind", "candidate", "table", "row", "column")
+        for row in cells.iter_rows(named=True):
+            entry = found.get(row["document"], {}).get(row["kind"])
+            if entry is None:
+                continue
+            listed = entry["candidates"]
+            while len(listed) <= row["candidate"]:
+                listed.append({"cost": row["cost"], "cells": []})
+            listed[row["candidate"]]["cells"].append(
+                {
+                    "source": source_dict(row["source"]),
+                    **{
+                        k: _rounded(row[k])
+                        for k in (
+                            "table",
+                            "row",
+                            "row_key",
+                            "column",
+                            "pointer",
+                            "published",
+                            "suggested",
+                            "weight",
+                            "readers",
+                            "explains",
+                        )
+                    },
+                }
+            )
+        return found
+
+    def _named(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (by ``document`` number) with the documents' ``id`` and ``path``."""
+        documents = self.results.documents
+        keys = [c for c in ("document", "id", "path") if c in documents.columns]
+        named = documents.select(keys).with_columns(pl.col("document").cast(pl.UInt32))
+        for missing in ("id", "path"):
+            if missing not in named.columns:
+                named = named.with_columns(pl.lit(None, pl.Utf8).alias(missing))
+        return frame.join(named, on="document", how="left").sort("document")
 
     def exit_code(self, fail_on: str = "error") -> ExitCode:
         """1 when a finding at or above ``fail_on`` exists, 4 for invalid documents, else 0."""

@@ -1,5 +1,6 @@
 """SARIF 2.1.0: one run, the ruleset as ``tool.driver.rules``, each finding a ``result``
-located at its cell in the document file, with the rule's place as a related location."""
+located at its cell in the document file, with the rule's place, its operands and the
+cells that most likely explain it (checker.localize) as related locations."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from checker.report.locate import (
     published_location,
     rule_text,
 )
-from checker.report.messages import cell_value, result_message, source_dict, source_label
+from checker.report.messages import (
+    cell_value,
+    localized_change,
+    result_message,
+    source_dict,
+    source_label,
+)
 from checker.report.model import PASSING_FINDINGS, Report, finding_statuses, fingerprint
 
 SARIF_VERSION = "2.1.0"
@@ -86,12 +93,67 @@ def _suppression(row: dict[str, Any]) -> dict[str, Any]:
     return suppression
 
 
+Localized = dict[tuple[Any, ...], list[tuple[str, int, dict[str, Any]]]]
+
+
+def _localized(report: Report) -> Localized:
+    """The localized cells by the result they explain: (document, rule, row, column) →
+    (kind, candidate, cell), best candidate first (Report.localizations)."""
+    found: Localized = {}
+    for document, kinds in report.localizations().items():
+        for kind, entry in kinds.items():
+            for number, candidate in enumerate(entry["candidates"]):
+                for cell in candidate["cells"]:
+                    for r in cell["explains"]:
+                        key = (document, r["rule"], r["row"], r["column"])
+                        found.setdefault(key, []).append((kind, number, cell))
+    return found
+
+
+_LOCALIZED_WORDS = {
+    ("error", True): ("最可能有误", "most likely wrong"),
+    ("error", False): ("同样可能有误（并列）", "equally likely wrong (tie)"),
+    ("rounding", True): ("尾差来源", "rounding explained by"),
+    ("rounding", False): ("尾差来源", "rounding explained by"),
+}
+
+
+def _localized_locations(
+    row: dict[str, Any],
+    localized: Localized,
+    first: int,
+    lines: DocumentLines,
+    lang: Lang,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Related locations for the cells that most likely explain this result (checker.localize),
+    and the same cells as properties."""
+    key = (row.get("document"), row["rule"], row.get("row"), row.get("column"))
+    path = row.get("path") or str(row.get("id"))
+    direct = imported_on_the_fly(row.get("path"))
+    related, listed = [], []
+    for kind, number, cell in localized.get(key, []):
+        zh, en = _LOCALIZED_WORDS[(kind, number == 0)]
+        decimals = row.get("decimals") if kind == "error" else None
+        text = f"{zh if lang == 'zh' else en}: {localized_change(cell, lang, decimals)}"
+        location: dict[str, Any] = {"id": first + len(related), "message": {"text": text}}
+        published = published_location(row.get("path"), cell.get("source"))
+        if direct and published is not None:
+            location["physicalLocation"] = published
+        elif cell.get("pointer") is not None:
+            line = lines.line(row, cell["pointer"])
+            location["physicalLocation"] = _physical(file_uri(path), line)
+        related.append(location)
+        listed.append({"kind": kind, "candidate": number, **cell})
+    return related, listed
+
+
 def _result(
     row: dict[str, Any],
     index: int,
     spans: dict[str, ast.Span],
     lines: DocumentLines,
     lang: Lang,
+    localized: Localized,
 ) -> dict[str, Any]:
     where = finding_pointer(row)
     path = row.get("path") or str(row.get("id"))
@@ -153,6 +215,8 @@ def _result(
             line = lines.line(row, cell_pointer)
             cell_location["physicalLocation"] = _physical(file_uri(path), line)
         related.append(cell_location)
+    likely, listed = _localized_locations(row, localized, len(related), lines, lang)
+    related.extend(likely)
     status = row["status"]
     title = row.get("title") or ""
     separator = "：" if lang == "zh" else ": "
@@ -175,6 +239,7 @@ def _result(
             "tolerance": row.get("tolerance"),
             "reason": row.get("reason"),
             "cells": cells,
+            **({"localized": listed} if listed else {}),
         },
     }
     if row.get("waived"):
@@ -196,8 +261,9 @@ def sarif_dict(
     spans = {r.meta.id: r.span for r in rules}
     lines = DocumentLines()
     shown = report.frame.filter(pl.col("status").is_in(finding_statuses(include_rounding)))
+    localized = _localized(report)
     results = [
-        _result(row, index.get(row["rule"], -1), spans, lines, lang)
+        _result(row, index.get(row["rule"], -1), spans, lines, lang, localized)
         for row in shown.iter_rows(named=True)
     ]
     notifications = [

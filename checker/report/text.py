@@ -12,7 +12,15 @@ import polars as pl
 from checker.diagnostics import Lang, severity_word
 from checker.display import inert
 from checker.report.locate import place, rule_place
-from checker.report.messages import cell_value, result_message, source_label, status_word
+from checker.report.messages import (
+    cell_value,
+    fmt,
+    localized_cell,
+    localized_change,
+    result_message,
+    source_label,
+    status_word,
+)
 from checker.report.model import MANY_DOCUMENTS, Report
 
 _STYLE = {
@@ -117,6 +125,13 @@ def render(
         checked = report.results.documents.height
         for row in report.not_applicable().iter_rows(named=True):
             out.print(*_not_applicable_lines(row, checked, lang))
+    located = report.localizations()
+    for doc in per_doc.iter_rows(named=True):
+        found = located.get(doc["document"], {})
+        if "error" in found:
+            out.print(*localized_lines(str(doc["id"]), found["error"], lang))
+        if "rounding" in found and "rounding" in shown:
+            out.print(*rounding_lines(str(doc["id"]), found["rounding"], lang))
     summary = report.summary()
     rounding_hint = ""
     if "rounding" not in shown and summary["rounding"]:
@@ -156,6 +171,128 @@ def render(
         )
         out.print([(note, "bold yellow")])
     out.print([(_summary_line(summary, lang) + waived_note + rounding_hint, "")])
+
+
+_TIES_SHOWN = 4  # tied candidates listed under the best one
+_PLACES_SHOWN = 3  # places listed per figure of a rounding explanation
+_FIGURES_SHOWN = 5  # figures of a rounding explanation listed (those explaining most first)
+
+
+def _change(cell: dict[str, Any], lang: Lang, decimals: int | None) -> Line:
+    """A localized cell: where, printed value → the value it would need, and its place."""
+    line: Line = [(localized_change(cell, lang, decimals), "")]
+    published = source_label(cell.get("source"), lang, file=False)
+    if published:
+        line.append((f"  {published}", "dim"))
+    return line
+
+
+def localized_lines(document: str, found: dict[str, Any], lang: Lang) -> list[Line]:
+    """The "most likely wrong" block of a document (Report.localizations()["error"]): its
+    best candidate's cells with the values they would need, then the tied ones."""
+    zh = lang == "zh"
+    rules = (
+        "、".join(r["rule"] for r in found["rules"])
+        if zh
+        else ", ".join(r["rule"] for r in found["rules"])
+    )
+    head: Line = [
+        ("最可能有误" if zh else "most likely wrong", "bold red"),
+        (f"  {document}", "dim"),
+        (f"（{rules} 不符）" if zh else f"  (explains the failure of {rules})", ""),
+    ]
+    lines = [head]
+    candidates = found["candidates"]
+    if not candidates:
+        why = {
+            "too-large": ("问题过大，未求解", "too many cells to solve for"),
+            "none": (
+                "改动印刷数字（在所查范围内）无法使这些规则同时成立",
+                "no change of printed figures (within the cells looked at) makes them all hold",
+            ),
+        }.get(found["status"], (found["status"], found["status"]))
+        return [*lines, [(f"    {why[0] if zh else why[1]}", "")]]
+    for cell in candidates[0]["cells"]:
+        lines.append([("    ", ""), *_change(cell, lang, 2)])
+    if not found.get("proven"):
+        lines.append(
+            [
+                (
+                    "    （所查范围内最好的解释，未证明最优）"
+                    if zh
+                    else "    (the best found within the cells looked at, not proven optimal)",
+                    "dim",
+                )
+            ]
+        )
+    ties = candidates[1 : 1 + _TIES_SHOWN]
+    if ties:
+        lines.append([("    同样可能（并列）：" if zh else "    equally likely (ties):", "")])
+        for candidate in ties:
+            for i, cell in enumerate(candidate["cells"]):
+                lead = "      " if i == 0 else "        + "
+                lines.append([(lead, ""), *_change(cell, lang, 2)])
+    hidden = len(candidates) - 1 - len(ties)
+    if hidden > 0 or found.get("more"):
+        lines.append(
+            [("    另有更多并列的可能，未列出" if zh else "    more ties, not listed", "dim")]
+        )
+    return lines
+
+
+def rounding_lines(document: str, found: dict[str, Any], lang: Lang) -> list[Line]:
+    """The rounding root causes of a document (Report.localizations()["rounding"]): the
+    figures whose value before rounding makes its 尾差 exact, with their places."""
+    zh = lang == "zh"
+    n = len(found["rules"])
+    head: Line = [
+        ("尾差来源" if zh else "rounding explained", "yellow"),
+        (f"  {document}", "dim"),
+        (
+            f"（{n} 处尾差）：以下数字舍入前应为"
+            if zh
+            else f"  ({n} rounding differences): these figures before rounding",
+            "",
+        ),
+    ]
+    if not found["candidates"]:
+        text = (
+            "在舍入范围内无法使这些尾差同时消除"
+            if zh
+            else "no shift within rounding explains them all"
+        )
+        return [head, [(f"    {text}", "")]]
+    groups: dict[tuple[float | None, float], list[dict[str, Any]]] = {}
+    for cell in found["candidates"][0]["cells"]:
+        groups.setdefault((cell["published"], cell["suggested"]), []).append(cell)
+
+    def reach(cells: list[dict[str, Any]]) -> int:
+        return len({str(r) for c in cells for r in c["explains"]})
+
+    lines = [head]
+    ordered = sorted(groups.items(), key=lambda g: (-reach(g[1]), -len(g[1])))
+    for (printed, before), cells in ordered[:_FIGURES_SHOWN]:
+        joined = "；".join if zh else "; ".join
+        where = joined(
+            localized_cell(c, lang)
+            + (f" {source_label(c.get('source'), lang, file=False)}" if c.get("source") else "")
+            for c in cells[:_PLACES_SHOWN]
+        )
+        more = len(cells) - _PLACES_SHOWN
+        tail = (f"；等 {more} 处" if zh else f"; {more} more") if more > 0 else ""
+        count = f"{len(cells)} 处：" if zh else f"{len(cells)} cells: "
+        lines.append(
+            [(f"    {fmt(printed)} → {fmt(before)}  ", ""), (f"{count}{where}{tail}", "dim")]
+        )
+    rest = len(ordered) - _FIGURES_SHOWN
+    if rest > 0:
+        note = (
+            f"    另有 {rest} 个数字（--format json 列出全部单元格）"
+            if zh
+            else f"    {rest} more figures (--format json lists every cell)"
+        )
+        lines.append([(note, "dim")])
+    return lines
 
 
 def _batch_lines(batch: dict[str, Any], lang: Lang) -> list[Line]:

@@ -1,0 +1,620 @@
+"""Which printed figure is wrong: error localization and rounding root causes (issue 19).
+
+A reviewer does not want nineteen failures, they want the few printed figures to
+query. For each document with failing linear rules (:mod:`checker.linear_cells`: the
+document-level identities, per-row comparisons and roll-ups, sums expanded into
+their rows), **localization** finds the smallest weighted set of published cells
+whose change makes every failing constraint pass while every other keeps its
+verdict — a pass stays a pass (exact), a rounding difference stays within its
+rounding allowance — with the value each cell would need (Fellegi–Holt error
+localization, as R's errorlocate does for records). **Rounding root causes** find,
+among a document's ``rounding`` results, the fewest cells whose shift within their
+own rounding interval (± half the precision) makes those identities exact while
+every pass stays exact: 尾差 explained, not errors.
+
+Weights. A cell read by more rules is more trusted: its weight is
+``1 + min(readers − 1, 9) / 10`` (1.0 to 1.9), ``readers`` the number of linear
+constraints reading it in the document. A total printed in several tables is
+several cells tied by passing identities, so changing it means changing every copy.
+Weights below 2 make one changed cell always cheaper than two. Among candidates of
+equal weight, those that keep more inequalities that hold with equality (a
+``其中`` column equal to its total) come first: a figure equal to its bound is
+evidence that it is right.
+
+Suggested values lie on the published precision's grid (0.01 万元 by default), are
+not negative where the published figure is not, and make the failing identities
+hold exactly. Rules that are not linear over cells (products, percentages, text,
+sums correlated with the row) are not constraints: a suggestion may still upset
+them.
+
+Solving. One cell first, for every document at once (Polars): the cells every
+failing constraint of a document reads, each with the interval of changes every
+constraint reading it allows. Where no single cell does, a mixed-integer program
+per document (HiGHS, through ``scipy.optimize.milp``) over the failing constraints'
+cells and those of the constraints that read them, up to :data:`HOPS` steps further
+when its optimum costs too much to be sure a farther cell could not do better (any
+solution changing a cell ``k`` steps away changes at least ``k + 1`` cells, so an
+optimum below ``k + 2`` is proven). Ties: every optimum up to :data:`LIMIT`, each
+further one excluded by a no-good cut (at least one of its cells unchanged).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+from checker.linear_cells import (
+    FAIL,
+    PASS,
+    ROUNDING,
+    SCALE,
+    CellSystem,
+    Expanded,
+    expand,
+    templates_of,
+    touching,
+)
+
+LIMIT: Final = 5  # optima listed per document (ties), best first
+ROUNDING_LIMIT: Final = 1  # rounding explanations listed per document (ties not sought)
+HOPS: Final = 2  # how many steps beyond the failing rules' own cells the solver looks
+TIME_LIMIT: Final = 10.0  # seconds per mixed-integer solve
+MAX_CELLS: Final = 20_000  # a problem over more cells is not solved ("too-large")
+_EPSILON: Final = 0.05  # the tie-break (inequalities loosened) stays below a weight step
+_BIG: Final = 1 << 62  # an unbounded side of an interval, in quanta
+
+ERROR, ROUNDING_KIND = "error", "rounding"  # the ``kind`` of a localization
+
+RULE_DTYPE: Final = pl.Struct({"rule": pl.Utf8(), "row": pl.UInt32(), "column": pl.Utf8()})
+CELLS_SCHEMA: Final = pl.Schema(
+    {
+        "document": pl.UInt32(),
+        "kind": pl.Utf8(),
+        "candidate": pl.UInt16(),  # 0 the best, then the other optima (ties)
+        "cost": pl.Float64(),  # the candidate's total weight (rounding: its number of cells)
+        "table": pl.Utf8(),
+        "row": pl.UInt32(),  # null: a prose statement (table 说明, column its name)
+        "column": pl.Utf8(),
+        "published": pl.Float64(),  # null: printed empty
+        "suggested": pl.Float64(),
+        "weight": pl.Float64(),
+        "readers": pl.UInt32(),  # the linear constraints reading the cell
+        "explains": pl.List(RULE_DTYPE),  # the results it makes pass (rounding: exact)
+    }
+)
+SUMMARY_SCHEMA: Final = pl.Schema(
+    {
+        "document": pl.UInt32(),
+        "kind": pl.Utf8(),
+        # found; none (no change of published cells within the limits does it);
+        # too-large (more than MAX_CELLS cells to consider)
+        "status": pl.Utf8(),
+        "candidates": pl.UInt16(),
+        "more": pl.Boolean(),  # further optima exist that are not listed (null: not sought)
+        "proven": pl.Boolean(),  # the candidates are optimal (not just the best found)
+        "rules": pl.List(RULE_DTYPE),  # the results it is about
+    }
+)
+
+
+def weight(readers: int) -> float:
+    """A cell's weight from the number of linear constraints reading it (module doc)."""
+    return 1 + min(max(readers - 1, 0), 9) / 10
+
+
+@dataclass(frozen=True)
+class Localization:
+    """A batch's localizations: ``cells`` (one row per candidate cell, :data:`CELLS_SCHEMA`)
+    and ``summary`` (one row per document and kind, :data:`SUMMARY_SCHEMA`)."""
+
+    cells: pl.DataFrame
+    summary: pl.DataFrame
+
+    @staticmethod
+    def empty() -> Localization:
+        return Localization(pl.DataFrame(schema=CELLS_SCHEMA), pl.DataFrame(schema=SUMMARY_SCHEMA))
+
+    @staticmethod
+    def concat(parts: Sequence[Localization]) -> Localization:
+        if not parts:
+            return Localization.empty()
+        return Localization(
+            pl.concat([p.cells for p in parts], how="vertical_relaxed"),
+            pl.concat([p.summary for p in parts], how="vertical_relaxed"),
+        )
+
+
+def localize(
+    system: CellSystem,
+    frames: dict[str, pl.LazyFrame],
+    wide: pl.LazyFrame,
+    results: pl.DataFrame,
+) -> Localization:
+    """Localize the failures and explain the rounding differences among ``results``
+    (``document, rule, row, column, status``: an engine run's results, status names)."""
+    found = [Localization.empty()]
+    failing = templates_of(system, results.filter(pl.col("status") == "fail"))
+    if not failing.is_empty():
+        found.append(_errors(system, frames, wide, failing))
+    rounding = templates_of(system, results.filter(pl.col("status") == "rounding"))
+    if not rounding.is_empty():
+        found.append(_rounding(system, frames, wide, rounding))
+    return Localization.concat(found)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _errors(
+    system: CellSystem, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame, failing: pl.DataFrame
+) -> Localization:
+    base = expand(system, frames, wide, failing.select("document", "tmpl"))
+    fails = base.constraints.filter(pl.col("status") == FAIL)
+    if fails.is_empty():
+        return Localization.empty()
+    own = base.terms.join(fails.select("con", "document"), on="con")
+    per_document = fails.group_by("document").agg(pl.len().alias("fails"))
+    candidates = (
+        own.group_by("document", "cell")
+        .agg(pl.col("con").n_unique().alias("n"))
+        .join(per_document, on="document")
+        .filter(pl.col("n") == pl.col("fails"))
+        .join(base.cells.select("cell", "field"), on="cell")
+    )
+    single = Localization.empty()
+    if not candidates.is_empty():
+        around = expand(system, frames, wide, touching(system, candidates))
+        single = _single_cells(system, around, candidates.select("document", "cell"))
+    solved = set(single.summary.get_column("document").to_list())
+    rest = fails.filter(~pl.col("document").is_in(sorted(solved)))
+    if rest.is_empty():
+        return single
+    return Localization.concat([single, _programs(system, frames, wide, base, rest)])
+
+
+def _targets(constraints: pl.DataFrame, rules: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """``lo, hi``: the interval a constraint's new ``d`` must lie in (quanta). Localizing
+    errors, a pass and a failure must hold exactly, a rounding difference within its
+    allowance; explaining rounding, a pass and a rounding difference exactly, a failure
+    is left free."""
+    op, w, st = pl.col("op"), pl.col("w"), pl.col("status")
+    if kind == ERROR:
+        exact, free = st != ROUNDING, pl.lit(False)
+    else:
+        exact, free = st != FAIL, st == FAIL
+    slack = pl.when(exact).then(0).otherwise(w)
+    lo = pl.when(free | op.is_in([1, 2])).then(-_BIG).when(op == 4).then(1 - slack)
+    hi = pl.when(free | op.is_in([3, 4])).then(_BIG).when(op == 2).then(slack - 1)
+    return constraints.join(rules.select("tmpl", "op"), on="tmpl").with_columns(
+        lo.otherwise(-slack).alias("lo"), hi.otherwise(slack).alias("hi")
+    )
+
+
+def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame) -> Localization:
+    """The documents one changed cell can fix, each with its tied optima (vectorised)."""
+    cons = _targets(around.constraints, system.rules, ERROR)
+    tight = (pl.col("status") == PASS) & (pl.col("d") == 0) & (pl.col("op") != 0)
+    reading = (
+        around.terms.join(candidates.select("cell"), on="cell", how="semi")
+        .join(cons.select("con", "d", "lo", "hi", "status", tight.alias("tight")), on="con")
+        .with_columns(pl.col("coef").cast(pl.Int64))
+    )
+    a, d = pl.col("coef"), pl.col("d")
+    low = (pl.col("lo") - d) / a
+    high = (pl.col("hi") - d) / a
+    per_cell = (
+        reading.with_columns(
+            pl.when(a > 0).then(low).otherwise(high).ceil().alias("from"),
+            pl.when(a > 0).then(high).otherwise(low).floor().alias("to"),
+        )
+        .group_by("cell")
+        .agg(
+            pl.col("from").max(),
+            pl.col("to").min(),
+            pl.len().alias("readers"),
+            pl.col("tight").sum().alias("loosened"),
+            pl.col("con").filter(pl.col("status") == FAIL).alias("explains"),
+        )
+        .join(around.cells.select("cell", "document", "field", "row", "value", "half"), on="cell")
+    )
+    grid = (2 * pl.col("half")).clip(lower_bound=1)
+    floor = pl.when(pl.col("value").fill_null(0) >= 0).then(-pl.col("value").fill_null(0))
+    start = pl.max_horizontal(pl.col("from"), floor.otherwise(-_BIG))
+    first = (start / grid).ceil() * grid
+    last = (pl.col("to") / grid).floor() * grid
+    delta = pl.when(first > 0).then(first).when(last < 0).then(last)
+    feasible = (
+        per_cell.with_columns(delta.cast(pl.Int64).alias("delta"))
+        .filter((first <= last) & pl.col("delta").is_not_null())
+        .with_columns((1 + (pl.col("readers").cast(pl.Int64) - 1).clip(0, 9) / 10).alias("weight"))
+    )
+    best = feasible.group_by("document").agg(pl.col("weight").min().alias("best"))
+    chosen = (
+        feasible.join(best, on="document")
+        .filter(pl.col("weight") <= pl.col("best") + 1e-9)
+        .sort("document", "loosened", pl.col("delta").abs(), "cell")
+        .with_columns(pl.int_range(pl.len()).over("document").cast(pl.UInt16).alias("candidate"))
+    )
+    ties = chosen.group_by("document").agg(pl.len().alias("n"))
+    chosen = chosen.filter(pl.col("candidate") < LIMIT)
+    if chosen.is_empty():
+        return Localization.empty()
+    rules = _rule_names(system, around.constraints)
+    explains = (
+        chosen.select("document", "candidate", "cell", "explains")
+        .explode("explains")
+        .join(rules, left_on="explains", right_on="con")
+        .group_by("document", "candidate", "cell")
+        .agg(pl.col("name").sort().alias("explains"))
+    )
+    cells = (
+        chosen.join(explains, on=["document", "candidate", "cell"], suffix="_r")
+        .join(system.fields, on="field")
+        .select(
+            "document",
+            pl.lit(ERROR).alias("kind"),
+            "candidate",
+            pl.col("weight").alias("cost"),
+            "table",
+            pl.when(pl.col("table") != "说明").then(pl.col("row")).cast(pl.UInt32).alias("row"),
+            "column",
+            (pl.col("value") / SCALE).alias("published"),
+            ((pl.col("value").fill_null(0) + pl.col("delta")) / SCALE).alias("suggested"),
+            "weight",
+            pl.col("readers").cast(pl.UInt32),
+            pl.col("explains_r").alias("explains"),
+        )
+    )
+    fails = around.constraints.filter(pl.col("status") == FAIL).join(
+        ties.select("document"), on="document", how="semi"
+    )
+    about = (
+        fails.join(rules, on="con").group_by("document").agg(pl.col("name").sort().alias("rules"))
+    )
+    summary = ties.join(about, on="document").select(
+        "document",
+        pl.lit(ERROR).alias("kind"),
+        pl.lit("found").alias("status"),
+        pl.min_horizontal(pl.col("n"), pl.lit(LIMIT)).cast(pl.UInt16).alias("candidates"),
+        (pl.col("n") > LIMIT).alias("more"),
+        pl.lit(True).alias("proven"),
+        "rules",
+    )
+    cells = cells.cast(CELLS_SCHEMA).sort("document", "candidate")
+    return Localization(cells, summary.cast(SUMMARY_SCHEMA))
+
+
+def _rule_names(system: CellSystem, constraints: pl.DataFrame) -> pl.DataFrame:
+    """``con, name``: each constraint as the result it stands for (rule, row, column)."""
+    return constraints.join(system.rules.select("tmpl", "rule", "column"), on="tmpl").select(
+        "con",
+        pl.struct(
+            pl.col("rule"), pl.col("at").cast(pl.UInt32).alias("row"), pl.col("column")
+        ).alias("name"),
+    )
+
+
+# --------------------------------------------------------------------------- programs
+
+
+# per document: (optima: (cost, cells), more optima, proven, status)
+_Outcomes = dict[int, tuple[list[tuple[float, list[dict[str, object]]]], bool | None, bool, str]]
+
+
+@dataclass
+class _Problem:
+    """One document's mixed-integer program, as arrays (see :func:`_solve`)."""
+
+    cells: pl.DataFrame  # the variables: cell, value, half, readers (in order)
+    constraints: pl.DataFrame  # con, d, w, op, status, lo, hi (in order)
+    terms: pl.DataFrame  # con index, cell index, coef
+
+
+def _programs(
+    system: CellSystem,
+    frames: dict[str, pl.LazyFrame],
+    wide: pl.LazyFrame,
+    base: Expanded,
+    fails: pl.DataFrame,
+) -> Localization:
+    """Localize the documents no single cell fixes: a program per document, widened hop
+    by hop while its optimum is not proven."""
+    documents = sorted(set(fails.get_column("document").to_list()))
+    variables = base.terms.join(fails.select("con"), on="con").select("cell").unique()
+    variables = variables.join(base.cells.select("cell", "document", "field"), on="cell")
+    rules = _rule_names(system, fails)
+    outcome: _Outcomes = {}
+    around = base
+    for hop in range(HOPS + 1):
+        pending = [d for d in documents if d not in outcome]
+        if not pending:
+            break
+        wanted = variables.filter(pl.col("document").is_in(pending))
+        around = Expanded.concat([around, expand(system, frames, wide, touching(system, wanted))])
+        named = _rule_names(system, around.constraints)
+        for document in pending:
+            chosen = wanted.filter(pl.col("document") == document).select("cell")
+            problem = _problem(system, around, chosen, ERROR)
+            if problem is None:
+                continue
+            if problem.cells.height > MAX_CELLS:
+                outcome[document] = ([], False, False, "too-large")
+                continue
+            found, more, finished = _solve(problem, LIMIT, error=True)
+            cost = found[0][0] if found else math.inf
+            proven = finished and cost < hop + 2
+            if found and (proven or hop == HOPS):
+                outcome[document] = (_described(found, problem, named, FAIL), more, proven, "found")
+            elif not found and hop == HOPS:
+                outcome[document] = ([], False, finished, "none")
+        if hop < HOPS:  # the next hop: every cell of the constraints reading a variable
+            touched = around.terms.join(wanted.select("cell"), on="cell", how="semi")
+            reached = around.terms.join(touched.select("con").unique(), on="con").select("cell")
+            variables = reached.unique().join(
+                around.cells.select("cell", "document", "field"), on="cell"
+            )
+    return _assemble(ERROR, outcome, rules, around, system)
+
+
+def _problem(
+    system: CellSystem, around: Expanded, variables: pl.DataFrame, kind: str
+) -> _Problem | None:
+    """The program over ``variables`` (``cell``): every constraint reading one of them."""
+    touched = around.terms.join(variables, on="cell", how="semi").select("con").unique()
+    if touched.is_empty():
+        return None
+    cons = _targets(
+        around.constraints.join(touched, on="con", how="semi"), system.rules, kind
+    ).sort("con")
+    terms = around.terms.join(touched, on="con", how="semi").join(variables, on="cell", how="semi")
+    readers = terms.group_by("cell").agg(pl.len().alias("readers"))
+    cells = (
+        around.cells.join(variables, on="cell", how="semi")
+        .join(readers, on="cell", how="left")
+        .sort("cell")
+        .with_row_index("j")
+    )
+    indexed = (
+        terms.join(cons.select("con").with_row_index("i"), on="con")
+        .join(cells.select("cell", "j"), on="cell")
+        .select("i", "j", "coef")
+    )
+    return _Problem(cells, cons, indexed)
+
+
+def _solve(
+    problem: _Problem, limit: int, *, error: bool
+) -> tuple[list[tuple[float, list[tuple[int, float]]]], bool, bool]:
+    """The program's optima, best first: (cost, [(variable index, change in quanta)]),
+    whether more ties exist past ``limit``, and whether every solve finished."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array
+
+    cells, cons = problem.cells, problem.constraints
+    n, m = cells.height, cons.height
+    value = cells.get_column("value").fill_null(0).to_numpy().astype(float)
+    empty = cells.get_column("value").is_null().to_numpy()
+    half = cells.get_column("half").to_numpy().astype(float)
+    readers = cells.get_column("readers").fill_null(0).to_numpy()
+    d = cons.get_column("d").to_numpy().astype(float)
+    lo = cons.get_column("lo").to_numpy().astype(float)
+    hi = cons.get_column("hi").to_numpy().astype(float)
+    lo[lo <= -_BIG] = -np.inf
+    hi[hi >= _BIG] = np.inf
+    i = problem.terms.get_column("i").to_numpy()
+    j = problem.terms.get_column("j").to_numpy()
+    a = problem.terms.get_column("coef").to_numpy().astype(float)
+    if error:
+        unit = np.maximum(2 * half, 1.0)  # a change is a whole number of the printed precision
+        reach = float(np.abs(d).sum() + cons.get_column("w").to_numpy().sum())
+        big = np.ceil(reach / unit) + 1
+        low = np.where(value >= 0, -np.floor(value / unit), -big)
+        low = np.maximum(low, -big)
+        costs = np.array([weight(int(r)) for r in readers])
+    else:  # a shift within the figure's own rounding interval; an empty cell is exact
+        unit = np.ones(n)
+        big = np.where(empty, 0.0, half)
+        low = -big
+        costs = np.ones(n)
+    tight = np.flatnonzero(
+        (cons.get_column("status").to_numpy() == PASS)
+        & (d == 0)
+        & (cons.get_column("op").to_numpy() != 0)
+    )
+    k = tight.size if error else 0
+    width = 2 * n + k
+    matrix = csr_array((a * unit[j], (i, j)), shape=(m, width))
+    rows = [LinearConstraint(matrix, lo - d, hi - d)]
+    eye = np.arange(n)
+    delta = csr_array((np.ones(n), (eye, eye)), shape=(n, width))
+    switch = csr_array((big, (eye, n + eye)), shape=(n, width))
+    rows.append(LinearConstraint(delta - switch, -np.inf, 0))
+    rows.append(LinearConstraint(delta + switch, 0, np.inf))
+    objective = np.concatenate([np.zeros(n), costs, np.zeros(k)])
+    if k:
+        # y_s = 1 where an inequality holding with equality is loosened
+        from scipy.sparse import diags
+
+        reach = float(np.abs(d).sum() + cons.get_column("w").to_numpy().sum()) + 1
+        ops = cons.get_column("op").to_numpy()[tight]
+        sign = np.where(ops >= 3, -1.0, 1.0)  # >=: loosened when d' > 0; <=: when d' < 0
+        loosened = diags(sign) @ matrix[tight] + csr_array(
+            (np.full(k, reach), (np.arange(k), 2 * n + np.arange(k))), shape=(k, width)
+        )
+        rows.append(LinearConstraint(loosened, 0, np.inf))
+        objective[2 * n :] = _EPSILON / (k + 1)
+    integrality = np.concatenate([np.ones(n) if error else np.zeros(n), np.ones(n + k)])
+    bounds = Bounds(np.concatenate([low, np.zeros(n + k)]), np.concatenate([big, np.ones(n + k)]))
+    found: list[tuple[float, list[tuple[int, float]]]] = []
+    finished = True
+    best = math.inf
+    while len(found) < limit:
+        result = milp(
+            objective,
+            constraints=rows,
+            integrality=integrality,
+            bounds=bounds,
+            options={"time_limit": TIME_LIMIT},
+        )
+        if result.x is None:
+            finished = finished and result.status == 2  # infeasible: no (more) optimum
+            return found, False, finished
+        finished = finished and result.status == 0
+        x = result.x
+        support = np.flatnonzero(x[n : 2 * n] > 0.5)
+        cost = float(costs[support].sum())
+        if cost > best + 1e-6:
+            return found, False, finished
+        best = min(best, cost)
+        found.append(
+            (cost, [(int(s), float(round(x[s]) * unit[s] if error else x[s])) for s in support])
+        )
+        cut = np.zeros(width)
+        cut[n + support] = 1
+        rows.append(LinearConstraint(cut, -np.inf, support.size - 1))
+    return found, True, finished
+
+
+def _described(
+    found: list[tuple[float, list[tuple[int, float]]]],
+    problem: _Problem,
+    named: pl.DataFrame,
+    target: int,
+) -> list[tuple[float, list[dict[str, object]]]]:
+    """The optima's cells as rows: cell, published, change, readers, and the constraints
+    of status ``target`` (the failures, the rounding differences) that read the cell."""
+    cells = problem.cells
+    targets = problem.constraints.filter(pl.col("status") == target).select("con")
+    reading = (
+        problem.terms.join(problem.constraints.select("con").with_row_index("i"), on="i")
+        .join(targets, on="con", how="semi")
+        .join(named, on="con")
+        .group_by("j")
+        .agg(pl.col("name").sort())
+    )
+    explains = dict(
+        zip(reading.get_column("j").to_list(), reading.get_column("name").to_list(), strict=True)
+    )
+    described = []
+    for cost, changes in found:
+        rows = []
+        for j, change in changes:
+            cell = cells.row(j, named=True)
+            rows.append({**cell, "change": change, "explains": explains.get(j, [])})
+        described.append((cost, rows))
+    return described
+
+
+def _assemble(
+    kind: str,
+    outcome: _Outcomes,
+    rules: pl.DataFrame,
+    around: Expanded,
+    system: CellSystem,
+) -> Localization:
+    """The programs' outcomes as :class:`Localization` frames."""
+    rows = []
+    for document, (found, _more, _proven, _status) in outcome.items():
+        for candidate, (cost, cells) in enumerate(found):
+            for cell in cells:
+                value = cell["value"]
+                rows.append(
+                    {
+                        "document": document,
+                        "kind": kind,
+                        "candidate": candidate,
+                        "cost": cost,
+                        "cell": cell["cell"],
+                        "published": None if value is None else int(value) / SCALE,  # type: ignore[call-overload]
+                        "suggested": (int(value or 0) + float(cell["change"])) / SCALE,  # type: ignore[call-overload, arg-type]
+                        "weight": weight(int(cell["readers"] or 0)) if kind == ERROR else 1.0,  # type: ignore[call-overload]
+                        "readers": cell["readers"],
+                        "explains": cell["explains"],
+                    }
+                )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "document": pl.UInt32,
+            "kind": pl.Utf8,
+            "candidate": pl.UInt16,
+            "cost": pl.Float64,
+            "cell": pl.UInt64,
+            "published": pl.Float64,
+            "suggested": pl.Float64,
+            "weight": pl.Float64,
+            "readers": pl.UInt32,
+            "explains": pl.List(RULE_DTYPE),
+        },
+    )
+    table = (
+        frame.join(around.cells.select("cell", "field", "row"), on="cell")
+        .join(system.fields, on="field")
+        .select(
+            *[
+                pl.when(pl.col("table") != "说明").then(pl.col("row")).alias("row")
+                if name == "row"
+                else pl.col(name)
+                for name in CELLS_SCHEMA
+            ]
+        )
+        .sort("document", "candidate", "table", "row", "column")
+    )
+    about = (
+        rules.join(around.constraints.select("con", "document"), on="con")
+        .group_by("document")
+        .agg(pl.col("name").sort().alias("rules"))
+    )
+    summary = pl.DataFrame(
+        [
+            (document, kind, status, len(found), more, proven)
+            for document, (found, more, proven, status) in outcome.items()
+        ],
+        schema={
+            "document": pl.UInt32,
+            "kind": pl.Utf8,
+            "status": pl.Utf8,
+            "candidates": pl.UInt16,
+            "more": pl.Boolean,
+            "proven": pl.Boolean,
+        },
+        orient="row",
+    ).join(about, on="document", how="left")
+    return Localization(
+        table.cast(CELLS_SCHEMA), summary.select(*SUMMARY_SCHEMA).cast(SUMMARY_SCHEMA)
+    )
+
+
+# --------------------------------------------------------------------------- rounding
+
+
+def _rounding(
+    system: CellSystem, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame, rounding: pl.DataFrame
+) -> Localization:
+    """Rounding root causes: per document with rounding differences, the fewest cells
+    whose shift within rounding makes them exact, every pass staying exact."""
+    documents = rounding.select("document").unique()
+    pairs = documents.join(system.rules.select("tmpl"), how="cross")
+    whole = expand(system, frames, wide, pairs)
+    targets = whole.constraints.filter(pl.col("status") == ROUNDING)
+    named = _rule_names(system, whole.constraints)
+    outcome: _Outcomes = {}
+    for document in sorted(set(targets.get_column("document").to_list())):
+        cells = whole.cells.filter(
+            (pl.col("document") == document) & pl.col("value").is_not_null()
+        ).select("cell")
+        problem = _problem(system, whole, cells, ROUNDING_KIND)
+        if problem is None:
+            continue
+        if problem.cells.height > MAX_CELLS:
+            outcome[document] = ([], False, False, "too-large")
+            continue
+        found, _more, finished = _solve(problem, ROUNDING_LIMIT, error=False)
+        status = "found" if found else "none"  # other explanations as small: not sought
+        outcome[document] = (_described(found, problem, named, ROUNDING), None, finished, status)
+    return _assemble(ROUNDING_KIND, outcome, _rule_names(system, targets), whole, system)
