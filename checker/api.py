@@ -39,6 +39,7 @@ from checker.documents import (
 from checker.evaluate import CELL_STATUSES, Engine, Results
 from checker.evidence import place_localization, with_sources
 from checker.localize import Localization
+from checker.report.model import LOCALIZATION_KINDS
 from checker.report.model import Report as Report  # defined there, the API's as before
 from checker.resources import rulesets_dir
 from checker.rowkeys import attach_row_keys
@@ -128,7 +129,7 @@ def check(
     retain: Iterable[str] | None = None,
     tables_for: Iterable[str] = (),
     tables_max: int | None = None,
-    localize: bool = True,
+    localize: Localize = True,
 ) -> Report:
     """Load documents under ``paths`` and run ``rules`` (default ruleset) over all of them.
 
@@ -149,8 +150,9 @@ def check(
     documents' rows and statuses.
     ``waivers``: waiver files (or loaded :class:`Waivers`); ``today`` judges their
     expiry (default ``$RULECHECK_TODAY``, else the clock). ``localize``: which printed
-    cells most likely explain the failures and rounding differences
-    (:meth:`Report.localization`; checker.localize).
+    cells most likely explain the failures (``"error"``) and the rounding differences
+    (``"rounding"``): True both, False neither (:meth:`Report.localization`;
+    checker.localize).
     """
     if rules is None:  # the template of the documents, and its bundled ruleset
         schema, wanted = for_template(paths, schema)
@@ -225,7 +227,7 @@ def iter_check(
     cells_for: Iterable[str] = CELL_STATUSES,
     keep: Iterable[str] | None = None,
     batch_size: int = BATCH_DOCUMENTS,
-    localize: bool = True,
+    localize: Localize = True,
 ) -> Iterator[tuple[Batch, Results]]:
     """Each batch of documents under ``paths`` with its results (no waivers applied)."""
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)
@@ -242,7 +244,7 @@ def iter_check(
             batch.statements,
             cells_for=(*cells_for, "pass") if undecided else cells_for,
             keep=(*kept, "pass") if undecided and kept is not None else kept,
-            localize=localize,
+            localize=localize_kinds(localize),
         )
         results = _evidence(results, batch, rules)
         if undecided and kept is not None and "pass" not in kept:
@@ -365,7 +367,7 @@ def check_documents(
     names: Sequence[str] | None = None,
     waivers: WaiversArg = None,
     today: date | None = None,
-    localize: bool = True,
+    localize: Localize = True,
 ) -> Report:
     """Check documents already in memory (JSON-like dicts), loaded exactly as files are."""
     rules = rules if rules is not None else load_rules(schema=schema)
@@ -393,6 +395,14 @@ def check_frames(
 
 
 WaiversArg = Waivers | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+Localize = bool | Iterable[str]  # True: both kinds ("error", "rounding"); False: neither
+
+
+def localize_kinds(localize: Localize) -> tuple[str, ...]:
+    """The localization kinds a ``localize`` argument asks for."""
+    if isinstance(localize, bool):
+        return LOCALIZATION_KINDS if localize else ()
+    return tuple(k for k in LOCALIZATION_KINDS if k in set(localize))
 
 
 def check_batch(
@@ -402,13 +412,17 @@ def check_batch(
     cells_for: Iterable[str] = CELL_STATUSES,
     waivers: WaiversArg = None,
     today: date | None = None,
-    localize: bool = True,
+    localize: Localize = True,
 ) -> Report:
     """Run ``rules`` over an already loaded batch (raises exit 3 for a bad waiver file)."""
     chosen = _waivers(waivers)
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)  # as check() does
     results = engine.run(
-        batch.documents, batch.tables, batch.statements, cells_for=cells_for, localize=localize
+        batch.documents,
+        batch.tables,
+        batch.statements,
+        cells_for=cells_for,
+        localize=localize_kinds(localize),
     )
     results = _evidence(results, batch, rules)
     return make_report(batch, results, rules, chosen, today)

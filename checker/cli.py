@@ -666,7 +666,7 @@ def check_command(
                 max_bytes=limit,
                 on_batch=on_batch,
                 interruptible=True,
-                localize=not no_localize,
+                localize=() if no_localize else chosen.localized(options),
             )
         if not chosen.cells_of_shown:
             for diag in report.waiver_diagnostics:  # text lists them with the findings

@@ -463,11 +463,16 @@ class Engine:
         return self._cells
 
     def _localize(
-        self, frame: pl.DataFrame, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame
+        self,
+        frame: pl.DataFrame,
+        frames: dict[str, pl.LazyFrame],
+        wide: pl.LazyFrame,
+        kinds: tuple[str, ...],
     ) -> Localization | None:
-        """Localization of a batch's failures and rounding differences (checker.localize);
-        nothing at all where no linear rule fails or rounds."""
-        codes = [STATUS_NAMES.index("fail"), STATUS_NAMES.index("rounding")]
+        """Localization of a batch's failures and rounding differences (checker.localize,
+        the ``kinds`` asked for); nothing at all where no linear rule fails or rounds."""
+        statuses = {"error": "fail", "rounding": "rounding"}
+        codes = [STATUS_NAMES.index(statuses[k]) for k in kinds if k in statuses]
         targets = frame.filter(pl.col("status").is_in(codes))
         if targets.is_empty():
             return None
@@ -501,11 +506,12 @@ class Engine:
         *,
         cells_for: Iterable[str] = CELL_STATUSES,
         keep: Iterable[str] | None = None,
-        localize: bool = False,
+        localize: Iterable[str] = (),
     ) -> Results:
         """Every rule over every document of one batch (see :func:`evaluate`); with
-        ``localize``, the localization of its failures and rounding differences
-        (:attr:`Results.localization`, from the results ``keep`` keeps)."""
+        ``localize`` (``"error"``, ``"rounding"``), the localization of its failures and
+        the root causes of its rounding differences (:attr:`Results.localization`, from
+        the results ``keep`` keeps)."""
         prepared: dict[str, pl.LazyFrame] = {}
         for table in self.template.tables:
             source = tables.get(table.role)
@@ -567,7 +573,8 @@ class Engine:
             frame = _empty_results()
         else:
             frame = pl.concat(kept, how="diagonal_relaxed" if self.grouped else "vertical_relaxed")
-        located = self._localize(frame, frames, wide) if localize else None
+        kinds = tuple(localize)
+        located = self._localize(frame, frames, wide, kinds) if kinds else None
         counts = (
             pl.concat(counted).group_by("document", "status").agg(pl.col("len").sum())
             if counted

@@ -673,14 +673,24 @@ def _values(
                 )
             )
             continue
-        source = frames[str(table)].join(docs, on="document", how="semi")
-        for column, field in columns.items():
-            plans.append(
-                source.select(
-                    cell_key(pl.col("document"), pl.lit(field), pl.col("row")).alias("cell"),
-                    pl.col(column).to_physical().cast(pl.Int64).alias("value"),
-                )
+        fields = pl.DataFrame(
+            list(columns.items()), schema={"column": pl.Utf8, "field": pl.UInt16}, orient="row"
+        )
+        plans.append(
+            frames[str(table)]
+            .join(docs, on="document", how="semi")
+            .select(
+                "document",
+                "row",
+                *[pl.col(c).to_physical().cast(pl.Int64) for c in columns],
             )
+            .unpivot(index=["document", "row"], variable_name="column", value_name="value")
+            .join(fields.lazy(), on="column")
+            .select(
+                cell_key(pl.col("document"), pl.col("field"), pl.col("row")).alias("cell"),
+                "value",
+            )
+        )
     if not plans:
         return pl.DataFrame(schema={"cell": pl.UInt64, "value": pl.Int64})
     found = pl.concat(pl.collect_all(plans, engine=ENGINE), how="vertical")

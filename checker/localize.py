@@ -339,11 +339,8 @@ def _programs(
         named = _rule_names(system, around.constraints)
         for document in pending:
             chosen = wanted.filter(pl.col("document") == document).select("cell")
-            problem = _problem(system, around, chosen, ERROR)
+            problem = _problem(system, around, chosen, ERROR, outcome, document)
             if problem is None:
-                continue
-            if problem.cells.height > MAX_CELLS:
-                outcome[document] = ([], False, False, "too-large")
                 continue
             found, more, finished = _solve(problem, LIMIT, error=True)
             cost = found[0][0] if found else math.inf
@@ -362,9 +359,18 @@ def _programs(
 
 
 def _problem(
-    system: CellSystem, around: Expanded, variables: pl.DataFrame, kind: str
+    system: CellSystem,
+    around: Expanded,
+    variables: pl.DataFrame,
+    kind: str,
+    outcome: _Outcomes,
+    document: int,
 ) -> _Problem | None:
-    """The program over ``variables`` (``cell``): every constraint reading one of them."""
+    """The program over ``variables`` (``cell``): every constraint reading one of them
+    (None: nothing to solve; over MAX_CELLS cells, the document's outcome "too-large")."""
+    if variables.height > MAX_CELLS:
+        outcome[document] = ([], False, False, "too-large")
+        return None
     touched = around.terms.join(variables, on="cell", how="semi").select("con").unique()
     if touched.is_empty():
         return None
@@ -608,11 +614,8 @@ def _rounding(
         cells = whole.cells.filter(
             (pl.col("document") == document) & pl.col("value").is_not_null()
         ).select("cell")
-        problem = _problem(system, whole, cells, ROUNDING_KIND)
+        problem = _problem(system, whole, cells, ROUNDING_KIND, outcome, document)
         if problem is None:
-            continue
-        if problem.cells.height > MAX_CELLS:
-            outcome[document] = ([], False, False, "too-large")
             continue
         found, _more, finished = _solve(problem, ROUNDING_LIMIT, error=False)
         status = "found" if found else "none"  # other explanations as small: not sought

@@ -188,7 +188,9 @@ def test_clean_documents_cost_nothing() -> None:
     from checker.documents import load_objects
 
     batch = load_objects([_synthetic(5), _synthetic(6)])
-    results = engine.run(batch.documents, batch.tables, batch.statements, localize=True)
+    results = engine.run(
+        batch.documents, batch.tables, batch.statements, localize=("error", "rounding")
+    )
     assert results.counts()["fail"] == results.counts()["rounding"] == 0
     assert results.localization is None
     assert engine._cells is None  # the cell system was not even built
@@ -199,3 +201,75 @@ def test_no_localize_leaves_it_out(seed_document: dict[str, Any]) -> None:
     assert report.localizations() == {}
     assert report.localization().is_empty()
     assert "localization" not in report.to_dict()["documents"][0]
+
+
+def test_json_report_carries_both_and_validates(seed: Report) -> None:
+    import jsonschema
+
+    from checker.resources import schema_path
+
+    data = seed.to_dict()
+    schema = json.loads(schema_path("report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    document = data["documents"][0]
+    assert document["localization"]["candidates"][0]["cells"][0]["suggested"] == 22.98
+    assert document["rounding_causes"]["status"] == "found"
+
+
+def test_text_block_in_both_languages(seed: Report) -> None:
+    zh = seed.to_text("zh")
+    assert "最可能有误" in zh
+    assert "支出经济分类汇总表 [30201 50502] 一般公共预算.财政拨款：印为 23.98，应为 22.98" in zh
+    assert "同样可能（并列）" in zh and "尾差来源" not in zh  # rounding causes: --show rounding
+    en = seed.to_text("en", show=("fail", "error", "rounding"))
+    assert "most likely wrong" in en and "printed 23.98, would be 22.98  line 393" in en
+    assert "rounding explained" in en and "27.11 → 27.105" in en
+
+
+def test_sarif_relates_the_likely_cells(seed: Report) -> None:
+    log = json.loads(seed.to_sarif())
+    result = next(
+        r for r in log["runs"][0]["results"] if r["ruleId"] == "JJ-10[一般公共预算.财政拨款]"
+    )
+    texts = [r["message"]["text"] for r in result["relatedLocations"]]
+    likely = [t for t in texts if t.startswith("最可能有误")]
+    assert likely == [
+        "最可能有误: 支出经济分类汇总表 [30201 50502] 一般公共预算.财政拨款：印为 23.98，应为 22.98"
+    ]
+    assert sum(t.startswith("同样可能有误") for t in texts) == 4
+    best = result["properties"]["localized"][0]
+    assert (best["candidate"], best["suggested"], best["row_key"]) == (0, 22.98, "30201 50502")
+
+
+def test_formats_compute_only_what_they_show() -> None:
+    from checker.report.formats import FORMATS, Options
+
+    plain, rounding = Options.shown(["fail", "error"]), Options.shown(["rounding"])
+    assert FORMATS["text"].localized(plain) == ("error",)
+    assert FORMATS["text"].localized(rounding) == ("error", "rounding")
+    assert FORMATS["json"].localized(plain) == ("error", "rounding")
+    assert FORMATS["sarif"].localized(plain) == ("error",)
+    assert FORMATS["csv"].localized(rounding) == FORMATS["junit"].localized(rounding) == ()
+
+
+def test_errors_only_leaves_rounding_alone(seed_document: dict[str, Any]) -> None:
+    report = check_documents([seed_document], localize=("error",))
+    assert report.localization_summary().get_column("kind").to_list() == ["error"]
+
+
+def test_command_line_and_explain() -> None:
+    from cli_run import rulecheck
+
+    done = rulecheck("check", str(SEED), "--lang", "en")
+    assert done.returncode == 1
+    assert "most likely wrong" in done.stdout and "would be 22.98" in done.stdout
+    quiet = rulecheck("check", str(SEED), "--no-localize")
+    assert "最可能有误" not in quiet.stdout
+    explained = rulecheck(
+        "explain", "JJ-10[一般公共预算.财政拨款]", "--document", str(SEED), "--format", "json"
+    )
+    data = json.loads(explained.stdout)["explanations"][0]
+    assert data["localization"]["candidates"][0]["cells"][0]["suggested"] == 22.98
+    assert "rounding_causes" not in data  # JJ-10[…财政拨款] has no rounding difference
+    text = rulecheck("explain", "SZ-01", "--document", str(SEED)).stdout
+    assert "尾差来源" in text and "27.11 → 27.105" in text

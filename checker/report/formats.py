@@ -81,6 +81,17 @@ class Format:
     # those documents' tables
     tables_of: tuple[str, ...] = ()
     tables_max: int | None = None
+    # which localizations it renders (checker.localize): "all" both kinds, "shown" the
+    # errors' and, when rounding differences are shown, their root causes; "none"
+    localization: Literal["all", "shown", "none"] = "none"
+
+    def localized(self, options: Options) -> tuple[str, ...]:
+        """The localization kinds (``error``, ``rounding``) it renders with ``options``:
+        what a run writing it computes, and no more."""
+        if self.localization == "none":
+            return ()
+        shown = self.localization == "all" or options.include_rounding
+        return ("error", "rounding") if shown else ("error",)
 
     def write(self, report: Report, out: IO[str], lang: Lang, options: Options) -> None:
         """Write the report to the text stream ``out``."""
@@ -156,14 +167,20 @@ def _html(report: Report, lang: Lang, options: Options) -> str:
 FORMATS: dict[Name, Format] = {
     f.name: f
     for f in (
-        Format("text", _text, stream=_write_text, cells_of_shown=True),
-        Format("json", _json, newline=True),
+        Format("text", _text, stream=_write_text, cells_of_shown=True, localization="shown"),
+        Format("json", _json, newline=True, localization="all"),
         Format("jsonl", _jsonl, stream=_write_jsonl, streams=True),
         Format("csv", _csv),
         Format("junit", _junit, every_outcome=True),
-        Format("sarif", _sarif, newline=True),
+        Format("sarif", _sarif, newline=True, localization="shown"),
         Format("github", _github),
-        Format("html", _html, tables_of=("fail", "error", "rounding"), tables_max=DRAWN_DOCUMENTS),
+        Format(
+            "html",
+            _html,
+            tables_of=("fail", "error", "rounding"),
+            tables_max=DRAWN_DOCUMENTS,
+            localization="all",
+        ),
     )
 }
 assert tuple(FORMATS) == NAMES, "a format for each name, in the same order"

@@ -130,7 +130,8 @@ def _localized_locations(
     key = (row.get("document"), row["rule"], row.get("row"), row.get("column"))
     path = row.get("path") or str(row.get("id"))
     direct = imported_on_the_fly(row.get("path"))
-    related, listed = [], []
+    related: list[dict[str, Any]] = []
+    listed: list[dict[str, Any]] = []
     for kind, number, cell in localized.get(key, []):
         zh, en = _LOCALIZED_WORDS[(kind, number == 0)]
         decimals = row.get("decimals") if kind == "error" else None
