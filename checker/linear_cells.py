@@ -29,7 +29,7 @@ once: :func:`cell_system` once per engine, :func:`expand` per batch for the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
@@ -39,18 +39,20 @@ import polars as pl
 from checker import ast
 from checker.collecting import ENGINE
 from checker.compile import BLOCK, Context, Leaf, boolean, is_text, linear_form, linear_leaf
+from checker.judging import FAIL, OP_CODES, OPERATORS, PASS, ROUNDING, TOLERATED, tolerates, within
 
 if TYPE_CHECKING:
     from checker.evaluate import Engine
 
 STATEMENTS: Final = "说明"  # the table of a prose statement's cell (its column: the name)
 DOC, ROW, ROLLUP = 0, 1, 2  # constraint kinds: document-level rule, per-row rule, roll-up
-OPS: Final = ("=", "<=", "<", ">=", ">")  # op codes of the ``rules`` frame
-PASS, ROUNDING, FAIL = 0, 1, 2  # as compile.PASS, ROUNDING, FAIL
+# the comparisons a constraint can be: all but != (rounding never makes figures differ)
+OPS: Final = tuple(s for s, o in OPERATORS.items() if o.side != "none")
 SCALE: Final = 10_000  # amounts as integers of QUANTUM
 QUANTUM: Final = Decimal(1) / SCALE
 MAX_ROW: Final = 0xFFFE  # rows beyond (tables of 65,535 rows and more) are not expanded
 _NO_ROW: Final = 0xFFFF  # the constraint key's row of a document-level rule
+UNBOUNDED: Final = 1 << 62  # an open side of an interval of d, in quanta
 _ALL: Final = "__all"  # (with ":table") the mask of a sum over every row of a table
 
 
@@ -94,9 +96,10 @@ class CellSystem:
     """The linear rules of an engine as constraint templates (data, built once).
 
     ``fields``: ``field, table, column`` (the (table, column) pairs cells are in);
-    ``rules``: ``tmpl, rule, column, kind, table, op, const, half`` (the result's rule
-    id and column, DOC/ROW/ROLLUP, the per-row or roll-up table, the op code of
-    :data:`OPS`, the ``lhs − rhs`` constant and the rule's half-width, in quanta);
+    ``rules``: ``tmpl, rule, column, kind, table, op, const, half, tolerance`` (the
+    result's rule id and column, DOC/ROW/ROLLUP, the per-row or roll-up table, the op
+    code of checker.judging.OP_CODES, the ``lhs − rhs`` constant, the rule's half-width
+    and its materiality threshold where it has one that judging applies, in quanta);
     ``row_terms``: the current row's columns in per-row rules (``tmpl, field, coef,
     half``); ``leaf_terms``: the W leaves document-level and per-row rules read
     (``tmpl, leaf, coef``), described in ``leaves`` (``leaf, kind, field, mask``);
@@ -123,6 +126,11 @@ class CellSystem:
         return frozenset(self.rules.get_column("rule").to_list())
 
 
+def _threshold(op: str, tolerance: Decimal | None) -> int | None:
+    """A rule's materiality threshold in quanta, where judging applies it (else None)."""
+    return quanta(tolerance) if tolerance is not None and tolerates(op, tolerance) else None
+
+
 def _leaf_kind(leaf: Leaf) -> str:
     if leaf.table is None or leaf.column is None:
         return "count"  # a count, or a coalesced default cell: a constant here
@@ -137,7 +145,7 @@ class _Builder:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.fields: dict[tuple[str, str], int] = {}
-        self.rules: list[tuple[str, str | None, int, str | None, int, int, int]] = []
+        self.rules: list[tuple[str, str | None, int, str | None, int, int, int, int | None]] = []
         self.row_terms: list[tuple[int, int, int, int]] = []
         self.leaf_terms: list[tuple[int, int, int]] = []
         self.leaves: dict[str, tuple[int, Leaf]] = {}
@@ -167,9 +175,10 @@ class _Builder:
                 lin.column,
                 DOC,
                 None,
-                OPS.index(lin.op),
+                OP_CODES[lin.op],
                 quanta(lin.constants[0] - lin.constants[1]),
                 quanta(lin.half),
+                _threshold(lin.op, lin.tolerance),
             )
             for side, name, sign in lin.terms:
                 leaf = self.leaf(name, self.engine.leaves[name])
@@ -218,14 +227,16 @@ class _Builder:
             condition = parts[0] if len(parts) == 1 else pl.all_horizontal(parts)
         if not any(columns.values()) and not any(s for _, s in found.values()):
             return
+        tolerance = rule.tolerance if rule.tolerance is not None else engine.tolerance
         tmpl = self.rule(
             rule.meta.id,
             rule.expanded_column,
             ROW,
             table.role,
-            OPS.index(check.op),
+            OP_CODES[check.op],
             quanta(const),
             quanta(half),
+            _threshold(check.op, tolerance),
         )
         row_half = quanta(planner.halves.get(table.role, half))
         for column, coef in columns.items():
@@ -250,8 +261,13 @@ class _Builder:
             if rollup.precision is not None
             else engine.planner.halves.get(rollup.table, engine.precision / 2)
         )
+        own = rollup.tolerance if rollup.tolerance is not None else engine.tolerance
+        limit = _threshold("=", own)
         tmpls = [
-            self.rule(rollup.meta.id, c, ROLLUP, rollup.table, 0, 0, quanta(half)) for c in columns
+            self.rule(
+                rollup.meta.id, c, ROLLUP, rollup.table, OP_CODES["="], 0, quanta(half), limit
+            )
+            for c in columns
         ]
         fields = [self.field(rollup.table, c) for c in columns]
         self.rollups.append(
@@ -328,6 +344,7 @@ def cell_system(engine: Engine) -> CellSystem:
             "op": pl.UInt8,
             "const": pl.Int64,
             "half": pl.Int64,
+            "tolerance": pl.Int64,
         },
         orient="row",
     ).with_row_index("tmpl")
@@ -728,7 +745,7 @@ def _judged(
         instances.unique()
         .with_columns(constraint_key(pl.col("document"), pl.col("tmpl"), pl.col("at")).alias("con"))
         .join(sums, on="con", how="left")
-        .join(rules.select("tmpl", "op", "const"), on="tmpl")
+        .join(rules.select("tmpl", "op", "const", "tolerance"), on="tmpl")
         .join(constants, on=["document", "tmpl"], how="left")
         .with_columns(
             (pl.col("s").fill_null(0) + pl.col("const") + pl.col("count").fill_null(0)).alias("d"),
@@ -736,7 +753,13 @@ def _judged(
         )
     )
     constraints = constraints.select(
-        "con", "document", "tmpl", "at", "d", "w", status(pl.col("op"), pl.col("d"), pl.col("w"))
+        "con",
+        "document",
+        "tmpl",
+        "at",
+        "d",
+        "w",
+        status(pl.col("op"), pl.col("d"), pl.col("w"), pl.col("tolerance")),
     ).sort("con")
     coefs = (
         valued.group_by("con", "cell")
@@ -749,19 +772,44 @@ def _judged(
     )
 
 
-def status(op: pl.Expr, d: pl.Expr, w: pl.Expr) -> pl.Expr:
-    """PASS, ROUNDING or FAIL of ``d op 0`` with allowance ``w`` (compile.linear_plan)."""
-    tests = [
-        (d == 0, d.abs() <= w),
-        (d <= 0, d <= w),
-        (d < 0, d < w),
-        (d >= 0, d >= -w),
-        (d > 0, d > -w),
-    ]
-    exact = pl.coalesce([pl.when(op == i).then(t[0]) for i, t in enumerate(tests)])
-    meet = pl.coalesce([pl.when(op == i).then(t[1]) for i, t in enumerate(tests)])
-    graded = pl.when(exact).then(PASS).when(meet).then(ROUNDING).otherwise(FAIL)
+def _by_op(op: pl.Expr, test: Callable[[str], pl.Expr]) -> pl.Expr:
+    """``test(symbol)`` for each row's comparison (``op``, an OP_CODES code)."""
+    return pl.coalesce([pl.when(op == OP_CODES[symbol]).then(test(symbol)) for symbol in OPS])
+
+
+def status(op: pl.Expr, d: pl.Expr, w: pl.Expr, tolerance: pl.Expr) -> pl.Expr:
+    """The verdict of ``d op 0`` (checker.judging): PASS exactly, ROUNDING within the
+    allowance ``w``, TOLERATED within the ``tolerance`` (where not null), else FAIL."""
+    exact = _by_op(op, lambda o: within(o, d, 0))
+    meet = _by_op(op, lambda o: within(o, d, w))
+    tolerated = _by_op(op, lambda o: within(o, d, tolerance)).fill_null(False)
+    graded = (
+        pl.when(exact)
+        .then(PASS)
+        .when(meet)
+        .then(ROUNDING)
+        .when(tolerated)
+        .then(TOLERATED)
+        .otherwise(FAIL)
+    )
     return graded.cast(pl.UInt8).alias("status")
+
+
+def bounds(op: pl.Expr, slack: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The interval (``lo``, ``hi``, quanta; :data:`UNBOUNDED` for none) in which ``d``
+    satisfies ``d op 0`` once ``a`` may move ``slack`` toward ``b`` (checker.judging.within
+    as bounds: a strict comparison one quantum inside)."""
+
+    def side(symbol: str, low: bool) -> pl.Expr:
+        o = OPERATORS[symbol]
+        if o.side == "both":
+            return -slack if low else slack
+        if (o.side == "below") == low:
+            return pl.lit(-UNBOUNDED if low else UNBOUNDED, pl.Int64)
+        edge = -slack if low else slack
+        return edge + (1 if low else -1) if o.strict else edge
+
+    return _by_op(op, lambda o: side(o, True)), _by_op(op, lambda o: side(o, False))
 
 
 def touching(system: CellSystem, cells: pl.DataFrame) -> pl.DataFrame:

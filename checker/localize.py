@@ -48,13 +48,13 @@ from typing import Final
 import numpy as np
 import polars as pl
 
+from checker.judging import FAIL, OP_CODES, OPERATORS, PASS, ROUNDING, TOLERATED
 from checker.linear_cells import (
-    FAIL,
-    PASS,
-    ROUNDING,
     SCALE,
+    UNBOUNDED,
     CellSystem,
     Expanded,
+    bounds,
     expand,
     templates_of,
     touching,
@@ -66,7 +66,6 @@ HOPS: Final = 2  # how many steps beyond the failing rules' own cells the solver
 TIME_LIMIT: Final = 10.0  # seconds per mixed-integer solve
 MAX_CELLS: Final = 20_000  # a problem over more cells is not solved ("too-large")
 _EPSILON: Final = 0.05  # the tie-break (inequalities loosened) stays below a weight step
-_BIG: Final = 1 << 62  # an unbounded side of an interval, in quanta
 
 ERROR, ROUNDING_KIND = "error", "rounding"  # the ``kind`` of a localization
 
@@ -179,26 +178,33 @@ def _errors(
 
 def _targets(constraints: pl.DataFrame, rules: pl.DataFrame, kind: str) -> pl.DataFrame:
     """``lo, hi``: the interval a constraint's new ``d`` must lie in (quanta). Localizing
-    errors, a pass and a failure must hold exactly, a rounding difference within its
-    allowance; explaining rounding, a pass and a rounding difference exactly, a failure
-    is left free."""
-    op, w, st = pl.col("op"), pl.col("w"), pl.col("status")
+    errors, a pass and a failure must hold exactly, a rounding difference stay within its
+    allowance, a tolerated one within its allowance or threshold; explaining rounding, a
+    pass and a rounding difference must hold exactly, the others are left free."""
+    w, st = pl.col("w"), pl.col("status")
     if kind == ERROR:
-        exact, free = st != ROUNDING, pl.lit(False)
+        slack = (
+            pl.when(st == ROUNDING)
+            .then(w)
+            .when(st == TOLERATED)
+            .then(pl.max_horizontal(w, pl.col("tolerance").fill_null(0)))
+            .otherwise(0)
+        )
+        free = pl.lit(False)
     else:
-        exact, free = st != FAIL, st == FAIL
-    slack = pl.when(exact).then(0).otherwise(w)
-    lo = pl.when(free | op.is_in([1, 2])).then(-_BIG).when(op == 4).then(1 - slack)
-    hi = pl.when(free | op.is_in([3, 4])).then(_BIG).when(op == 2).then(slack - 1)
-    return constraints.join(rules.select("tmpl", "op"), on="tmpl").with_columns(
-        lo.otherwise(-slack).alias("lo"), hi.otherwise(slack).alias("hi")
+        slack, free = pl.lit(0, pl.Int64), st.is_in([FAIL, TOLERATED])
+    lo, hi = bounds(pl.col("op"), slack)
+    joined = constraints.join(rules.select("tmpl", "op", "tolerance"), on="tmpl")
+    return joined.with_columns(
+        pl.when(free).then(-UNBOUNDED).otherwise(lo).alias("lo"),
+        pl.when(free).then(UNBOUNDED).otherwise(hi).alias("hi"),
     )
 
 
 def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame) -> Localization:
     """The documents one changed cell can fix, each with its tied optima (vectorised)."""
     cons = _targets(around.constraints, system.rules, ERROR)
-    tight = (pl.col("status") == PASS) & (pl.col("d") == 0) & (pl.col("op") != 0)
+    tight = (pl.col("status") == PASS) & (pl.col("d") == 0) & (pl.col("op") != OP_CODES["="])
     reading = (
         around.terms.join(candidates.select("cell"), on="cell", how="semi")
         .join(cons.select("con", "d", "lo", "hi", "status", tight.alias("tight")), on="con")
@@ -224,7 +230,7 @@ def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame
     )
     grid = (2 * pl.col("half")).clip(lower_bound=1)
     floor = pl.when(pl.col("value").fill_null(0) >= 0).then(-pl.col("value").fill_null(0))
-    start = pl.max_horizontal(pl.col("from"), floor.otherwise(-_BIG))
+    start = pl.max_horizontal(pl.col("from"), floor.otherwise(-UNBOUNDED))
     first = (start / grid).ceil() * grid
     last = (pl.col("to") / grid).floor() * grid
     delta = pl.when(first > 0).then(first).when(last < 0).then(last)
@@ -410,8 +416,8 @@ def _solve(
     d = cons.get_column("d").to_numpy().astype(float)
     lo = cons.get_column("lo").to_numpy().astype(float)
     hi = cons.get_column("hi").to_numpy().astype(float)
-    lo[lo <= -_BIG] = -np.inf
-    hi[hi >= _BIG] = np.inf
+    lo[lo <= -UNBOUNDED] = -np.inf
+    hi[hi >= UNBOUNDED] = np.inf
     i = problem.terms.get_column("i").to_numpy()
     j = problem.terms.get_column("j").to_numpy()
     a = problem.terms.get_column("coef").to_numpy().astype(float)
@@ -430,7 +436,7 @@ def _solve(
     tight = np.flatnonzero(
         (cons.get_column("status").to_numpy() == PASS)
         & (d == 0)
-        & (cons.get_column("op").to_numpy() != 0)
+        & (cons.get_column("op").to_numpy() != OP_CODES["="])
     )
     k = tight.size if error else 0
     width = 2 * n + k
@@ -448,7 +454,8 @@ def _solve(
 
         reach = float(np.abs(d).sum() + cons.get_column("w").to_numpy().sum()) + 1
         ops = cons.get_column("op").to_numpy()[tight]
-        sign = np.where(ops >= 3, -1.0, 1.0)  # >=: loosened when d' > 0; <=: when d' < 0
+        above = np.isin(ops, [c for s, c in OP_CODES.items() if OPERATORS[s].side == "above"])
+        sign = np.where(above, -1.0, 1.0)  # >=: loosened when d' > 0; <=: when d' < 0
         loosened = diags(sign) @ matrix[tight] + csr_array(
             (np.full(k, reach), (np.arange(k), 2 * n + np.arange(k))), shape=(k, width)
         )
