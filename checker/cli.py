@@ -560,8 +560,8 @@ def check_command(
         bool,
         typer.Option(
             "--no-localize",
-            help="不指出最可能有误的单元格和尾差来源\n\nskip naming the cells most likely "
-            "wrong and the rounding root causes",
+            help="不指出可能有误的单元格\n\ndo not name the cells most likely wrong "
+            "(nor the rounding root causes)",
         ),
     ] = False,
 ) -> None:

@@ -95,7 +95,8 @@ class RollupSpec:
 class CellSystem:
     """The linear rules of an engine as constraint templates (data, built once).
 
-    ``fields``: ``field, table, column`` (the (table, column) pairs cells are in);
+    ``fields``: ``field, table, column, factor`` (the (table, column) pairs cells are in,
+    and how many of the ruleset's unit one of its printed units is);
     ``rules``: ``tmpl, rule, column, kind, table, op, const, half, tolerance`` (the
     result's rule id and column, DOC/ROW/ROLLUP, the per-row or roll-up table, the op
     code of checker.judging.OP_CODES, the ``lhs − rhs`` constant, the rule's half-width
@@ -329,9 +330,11 @@ def cell_system(engine: Engine) -> CellSystem:
         if mask not in table_masks:
             expr = planner.masks(leaf.table)[leaf.mask] if leaf.mask else pl.lit(True)
             table_masks[mask] = expr.alias(mask)
+    # a figure in the ruleset's unit ÷ factor = the figure as printed (a table in another
+    # unit: checker.units)
     fields = pl.DataFrame(
-        [(n, t, c) for (t, c), n in build.fields.items()],
-        schema={"field": pl.UInt16, "table": pl.Utf8, "column": pl.Utf8},
+        [(n, t, c, float(engine.factors.get(t, 1))) for (t, c), n in build.fields.items()],
+        schema={"field": pl.UInt16, "table": pl.Utf8, "column": pl.Utf8, "factor": pl.Float64},
         orient="row",
     )
     rules = pl.DataFrame(

@@ -269,8 +269,10 @@ def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame
             "table",
             pl.when(pl.col("table") != "说明").then(pl.col("row")).cast(pl.UInt32).alias("row"),
             "column",
-            (pl.col("value") / SCALE).alias("published"),
-            ((pl.col("value").fill_null(0) + pl.col("delta")) / SCALE).alias("suggested"),
+            (pl.col("value") / SCALE / pl.col("factor")).alias("published"),
+            ((pl.col("value").fill_null(0) + pl.col("delta")) / SCALE / pl.col("factor")).alias(
+                "suggested"
+            ),
             "weight",
             pl.col("readers").cast(pl.UInt32),
             pl.col("explains_r").alias("explains"),
@@ -568,6 +570,7 @@ def _assemble(
     table = (
         frame.join(around.cells.select("cell", "field", "row"), on="cell")
         .join(system.fields, on="field")
+        .with_columns(pl.col("published", "suggested") / pl.col("factor"))
         .select(
             *[
                 pl.when(pl.col("table") != "说明").then(pl.col("row")).alias("row")

@@ -385,6 +385,8 @@ def test_waived_and_invalid_documents(browser: Browser, tmp_path: Path) -> None:
         "return li.textContent})"
     )
     assert any("<bad>.json" in text for text in listed)
-    assert browser.evaluate("document.querySelectorAll('b').length") == browser.evaluate(
-        "document.querySelectorAll('.fh b').length"
-    ), "no <b> but the page's own"
+    # the page's own <b>: headings and the localization blocks' marks
+    own = "document.querySelectorAll('.fh b, .likely b, .causes b').length"
+    assert browser.evaluate("document.querySelectorAll('b').length") == browser.evaluate(own), (
+        "no <b> but the page's own"
+    )

@@ -121,6 +121,13 @@ def _mutation(doc: str) -> tuple[list[Mutant], list[Mutant]]:
 # --------------------------------------------------------------------------- golden
 
 
+@pytest.mark.parametrize("doc", list(DOCUMENTS))
+def test_no_localization(doc: str) -> None:
+    """FINDINGS.md §5: the failures are quotients of the prose, not linear identities over
+    amounts, and no linear rule has a 尾差: nothing to localize."""
+    assert _report(doc).localizations() == {}
+
+
 def test_findings_match_the_reviewed_list() -> None:
     current = {doc: finding_rows(_report(doc).frame) for doc in DOCUMENTS}
     if os.environ.get("RULECHECK_UPDATE_GOLDEN"):

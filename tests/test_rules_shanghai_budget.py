@@ -132,6 +132,46 @@ def test_every_finding_is_explained_in_findings_md() -> None:
         assert not missing, (name, missing)
 
 
+def _localized(name: str) -> dict[str, Any]:
+    report = _report()
+    number = report.batch.documents.filter(pl.col("id") == name).get_column("document")[0]
+    found: dict[str, Any] = report.localizations().get(number, {})
+    return found
+
+
+def _changes(candidate: dict[str, Any]) -> set[tuple[Any, ...]]:
+    return {
+        (c["table"], c["row"], c["column"], c["published"], round(c["suggested"], 4))
+        for c in candidate["cells"]
+    }
+
+
+def test_localization_as_reviewed() -> None:
+    """What FINDINGS.md "Localization" says each document's localization names."""
+    economy = "一般公共预算基本支出部门预算经济分类预算表"
+    gap = _localized(DOCUMENTS[2])["error"]  # 05: GY-20, the two unread 款 (28,070,910)
+    assert {r["rule"] for r in gap["rules"]} == {"GY-20"} and gap["proven"] and gap["more"]
+    assert len(gap["candidates"]) == 5
+    for candidate in gap["candidates"]:
+        assert candidate["cost"] == 2.4
+        assert {(c["table"], c["column"]) for c in candidate["cells"]} == {
+            (economy, "合计"),
+            (economy, "人员经费"),
+        }
+        assert {round(c["suggested"] - c["published"]) for c in candidate["cells"]} == {28070910}
+    bound = _localized(DOCUMENTS[4])["error"]  # 10: SG-13, 表九 against 表八's 30212
+    assert [r["rule"] for r in bound["rules"]] == ["SG-13"] and bound["proven"]
+    assert [_changes(c) for c in bound["candidates"]] == [
+        {(SANGONG, 0, "合计", 6.4, 7.11), (SANGONG, 0, "因公出国(境)费", 0.0, 0.71)}
+    ]
+    for name, before in ((DOCUMENTS[0], 213.275), (DOCUMENTS[1], 171.0062)):
+        causes = _localized(name)["rounding"]["candidates"][0]
+        assert [(c["table"], c["column"], c["suggested"]) for c in causes["cells"]] == [
+            (SANGONG, "机关运行经费", before)
+        ]
+    assert "error" not in _localized(DOCUMENTS[3])  # 07: SM-34, not a linear identity
+
+
 def test_documents_01_and_03_have_no_failure() -> None:
     """Two documents are consistent throughout: every identity holds; what they report are
     尾差 between a 0.01 万元 figure and 元 (表九's 机关运行经费 against 表八's 公用经费, SG-10;

@@ -80,6 +80,23 @@ def _checked() -> Report:
     return report
 
 
+def test_localization_as_reviewed() -> None:
+    """What FINDINGS.md "Localization" says: SM-41 is the prose's 0.3, and the 尾差 are the
+    208 类 at 326.715 before rounding (printed 326.72 and 326.71)."""
+    found = _report().localizations()[0]
+    error = found["error"]
+    assert [r["rule"] for r in error["rules"]] == ["SM-41"] and error["proven"]
+    assert [
+        [(c["table"], c["column"], c["published"], c["suggested"]) for c in candidate["cells"]]
+        for candidate in error["candidates"]
+    ] == [[("说明", "财政拨款.收入支出总计", 0.3, 2961.68)]]
+    causes = found["rounding"]
+    assert len(causes["rules"]) == 11 and causes["proven"]
+    shifts = {(c["published"], c["suggested"]) for c in causes["candidates"][0]["cells"]}
+    assert {(326.72, 326.715), (326.71, 326.715), (2940.05, 2940.055)} <= shifts
+    assert all(abs(after - before) <= 0.005 + 1e-9 for before, after in shifts)
+
+
 def test_findings_match_the_reviewed_list() -> None:
     assert_golden(finding_rows(_report().frame), GOLDEN)
 
