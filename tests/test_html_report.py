@@ -22,13 +22,12 @@ from cli_run import ROOT, rulecheck
 
 import checker.report.html as html_report
 from checker.api import check, check_documents, load_rules
-from checker.report.html import Localized
 
 SEED = ROOT / "examples" / "000_afa05cab7739910b.json"
 ECONOMIC = "支出经济分类汇总表"
 # the 1.00 failure: JJ-10's 合计 row, 其中：财政拨款 column (4,648.93 printed, 4,649.93 summed)
 FAILING = f"/tables/{ECONOMIC}/rows/0/一般公共预算.财政拨款"
-# 30201/50502 办公费, 其中：财政拨款 23.98: what error localization names (→ 22.98)
+# 30201/50502 办公费, 其中：财政拨款 23.98: what error localization names first (→ 22.98)
 LOCALIZED = f"/tables/{ECONOMIC}/rows/19/一般公共预算.财政拨款"
 # ZC-01 on 部门支出总体情况表's 合计 row: 4,736.03 = 888.63 + 3,847.41 off by 0.01 (尾差)
 ROUNDING = "/tables/部门支出总体情况表/rows/0/合计"
@@ -192,17 +191,13 @@ def test_seed_failure_and_rounding_marked_in_the_page(
 
 @needs_browser
 def test_localized_cell_outlined_with_its_suggested_value(
-    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    browser: Browser, seed_page: Path, tmp_path: Path
 ) -> None:
-    """The drawing of a localized cell: outlined, its suggested value under the published
-    one, listed under 最可能有误的单元格 with a link to the cell and to the rule's finding."""
-    report = check([str(SEED)], load_rules())
-    if getattr(report, "localization", None) is None:  # until localization lands: its shape
-        cell = Localized(0, ECONOMIC, 19, "一般公共预算.财政拨款", 23.98, 22.98, ("JJ-10",))
-        monkeypatch.setattr(html_report, "localized_cells", lambda _report: [cell])
-    page = tmp_path / "localized.html"
-    page.write_text(report.to_html(), encoding="utf-8")
-    browser.open(page)
+    """The seed's localization on the page: 支出经济分类汇总表 30201/50502 (办公费)
+    其中：财政拨款 23.98 outlined with 22.98, listed first under 最可能有误的单元格 with its
+    tied candidates, a link to the cell and to JJ-10's finding; the rounding causes
+    (27.11 → 27.105 among them) folded under 尾差来源."""
+    browser.open(seed_page)
     localized = _cell(browser, _at(LOCALIZED))
     assert localized is not None and "loc" in localized["classes"].split()
     assert localized["text"] == "23.98"
@@ -212,10 +207,19 @@ def test_localized_cell_outlined_with_its_suggested_value(
     assert suggested.endswith("22.98")
     listed = browser.evaluate(
         "Array.from(document.querySelectorAll('.likely li')).map(function(li){"
-        "return [li.textContent, li.querySelector('a').getAttribute('href')]})"
+        "return [li.textContent, Array.from(li.querySelectorAll('a')).map(function(a){"
+        "return a.getAttribute('href')})]})"
     )
-    assert any("23.98" in text and "22.98" in text for text, _ in listed)
-    assert f"#{localized['id']}" in [href for _, href in listed]
+    text, links = listed[0]
+    assert "23.98 → 22.98" in text and "30201 50502" in text
+    assert links[0] == f"#{localized['id']}"
+    rule = browser.evaluate(
+        f"document.getElementById({json.dumps(links[1][1:])}).querySelector('.fh b').textContent"
+    )
+    assert rule == "JJ-10[一般公共预算.财政拨款]"
+    assert len(listed) > 1, "tied candidates are listed, not hidden"
+    causes = browser.evaluate("document.querySelector('details.causes').textContent")
+    assert "27.11 → 27.105" in causes
     shot = tmp_path / "localized.png"
     browser.screenshot(shot)
     left, top, _, bottom = localized["rect"]

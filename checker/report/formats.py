@@ -177,7 +177,7 @@ FORMATS: dict[Name, Format] = {
         Format(
             "html",
             _html,
-            tables_of=("fail", "error", "rounding"),
+            tables_of=("fail", "error", "tolerated", "rounding"),
             tables_max=DRAWN_DOCUMENTS,
             localization="all",
         ),

@@ -111,6 +111,15 @@ _WORDS: dict[str, tuple[str, str]] = {
         " differences below (not errors)",
     ),
     "explains": ("解释", "explains"),
+    "loc-none": (
+        "在允许的范围内，改动刊印的数字无法使这些不符同时成立",
+        "no change of printed figures within the limits makes these failures hold",
+    ),
+    "loc-too-large": ("涉及的数字太多，未定位", "too many figures involved: not localized"),
+    "loc-more": (
+        "（还有同样少的改动未列出）",
+        "(further candidates as good exist, not all listed)",
+    ),
     "invalid": ("无效文档", "invalid documents"),
     "waiver-diagnostics": ("豁免文件", "waiver files"),
     "interrupted": (
@@ -148,7 +157,7 @@ class Localized:
     """A cell the error localization suggests changing (``kind`` error) or a figure whose
     rounding explains rounding differences (``kind`` rounding): where it is, its published
     and suggested values, the rules it explains and the candidate it belongs to (0 the
-    best; the others tied optima)."""
+    best; the others tied optima). One row of :meth:`Report.localization`."""
 
     document: int
     table: str
@@ -169,16 +178,9 @@ class Localized:
 
 def localized_cells(report: Report) -> list[Localized]:
     """The cells the report's error localization and rounding causes name
-    (``Report.localization()``: one row per document, kind, candidate and cell), where the
-    report carries them; none otherwise."""
-    method = getattr(report, "localization", None)
-    if not callable(method):
-        return []
-    frame = method()
-    if not isinstance(frame, pl.DataFrame) or frame.is_empty():
-        return []
+    (:meth:`Report.localization`: one row per document, kind, candidate and cell)."""
     out = []
-    for cell in frame.iter_rows(named=True):
+    for cell in report.localization().iter_rows(named=True):
         explains = cell.get("explains") or []
         rules = tuple(dict.fromkeys(str(e["rule"]) for e in explains if e.get("rule")))
         out.append(
@@ -451,9 +453,16 @@ class _Page:
         # tables); the index lists the others with their counts
         self.marked = _marked_documents(report, found)
         chosen = set(self.marked[:DRAWN_DOCUMENTS])
+        self.located = {
+            (r["document"], r["kind"]): r
+            for r in report.localization_summary()
+            .filter(pl.col("document").is_in(list(chosen)))
+            .iter_rows(named=True)
+        }
         self.localized = [c for c in found if c.document in chosen]
         self.marks = _marks(report, self.localized, sorted(chosen))
         self.out: list[str] = []
+        self.colon = "：" if lang == "zh" else ": "
         self._sources: dict[tuple[str | None, int | None, int | None], str] = {}
         ruleset = report.rules.ruleset
         precision = ruleset.precision if ruleset.precision is not None else Decimal("0.01")
@@ -548,7 +557,7 @@ class _Page:
             for s in ("fail", "error", *self.tolerated, "rounding", "waived")
         ]
         items.append(f'<span class="key loc">{self.t("suggested")}</span>')
-        return f'<p class="legend">{self.t("legend")}：{" ".join(items)}</p>'
+        return f'<p class="legend">{self.t("legend")}{self.colon}{" ".join(items)}</p>'
 
     def _diagnostics(self) -> None:
         report = self.report
@@ -672,8 +681,9 @@ class _Page:
             f'<p class="tally">{tally}</p>',
         )
         localized = self.marks.localized.get(document, [])
-        self._localized_block(document, [c for c in localized if not c.rounding], "likely")
-        self._localized_block(document, [c for c in localized if c.rounding], "rounding-causes")
+        for kind, key in (("error", "likely"), ("rounding", "rounding-causes")):
+            cells = [c for c in localized if c.kind == kind]
+            self._localized_block(document, cells, key, self.located.get((document, kind)))
         roles = self.marks.tables.get(document, [])
         for drawing in self.drawings.values():
             if drawing.table.role in roles:
@@ -683,14 +693,22 @@ class _Page:
         self._findings(document)
         self.w("</section>")
 
-    def _localized_block(self, document: int, cells: list[Localized], key: str) -> None:
+    def _localized_block(
+        self, document: int, cells: list[Localized], key: str, summary: Mapping[str, Any] | None
+    ) -> None:
         """最可能有误的单元格 (or 尾差来源, folded: not errors): each candidate's cells,
         published → suggested, with links to the cell and to the findings of the rules it
-        explains; tied candidates listed (numbered), not hidden."""
-        if not cells:
+        explains; tied candidates listed (numbered), not hidden; a localization that found
+        nothing, or was not attempted, says so."""
+        status = (summary or {}).get("status")
+        if not cells and status not in ("none", "too-large"):
             return
         likely = key == "likely"
         note = self.t("likely-note" if likely else "rounding-note")
+        if status in ("none", "too-large"):
+            note = self.t(f"loc-{status}")
+        elif (summary or {}).get("more"):
+            note += f" {self.t('loc-more')}"
         candidates = sorted({c.candidate for c in cells})
         if likely:
             self.w(f'<div class="likely"><h3>{self.t(key)}</h3><p class="note">{note}</p>')
@@ -733,7 +751,7 @@ class _Page:
         rules = self._rule_links(document, cell.rules)
         published = source_label(cell.source, lang) if cell.source else None
         return (
-            f"{label}：{values}"
+            f"{label}{self.colon}{values}"
             + (f' <span class="dim">{_text(published)}</span>' if published else "")
             + (f' <span class="dim">{self.t("explains")}</span> {rules}' if rules else "")
         )
@@ -783,7 +801,7 @@ class _Page:
         columns = [c for b in drawing.blocks for c in b.columns]
         caption = f'<span class="title">{_text(title)}</span>'
         if unit:
-            caption += f' <span class="unit">{self.t("unit")}：{_text(unit)}</span>'
+            caption += f' <span class="unit">{self.t("unit")}{self.colon}{_text(unit)}</span>'
         self.w(
             f'<div class="tablewrap"><table class="doc" data-table="{_text(table.role)}">',
             f"<caption>{caption}</caption><thead>",
@@ -1043,14 +1061,15 @@ class _Page:
             expires = f.get("waiver_expires")
             until = expires.isoformat() if expires is not None else "—"
             self.w(
-                f'<p class="waiver">{self.t("waived")}：{_text(f.get("waiver_justification"))} '
+                f'<p class="waiver">{self.t("waived")}{self.colon}'
+                f"{_text(f.get('waiver_justification'))} "
                 f'<span class="dim">({_text(f.get("waiver_author"))}, {self.t("until")} '
                 f"{_text(until)}, {_text(f.get('waiver_location'))})</span></p>"
             )
         command = self._explain_command(f)
         if command:
             self.w(
-                f'<p class="cmd"><span class="dim">{self.t("explain")}：</span>'
+                f'<p class="cmd"><span class="dim">{self.t("explain")}{self.colon}</span>'
                 f"<code>{_text(command)}</code></p>"
             )
         self.w("</div>")
