@@ -17,8 +17,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from checker import ast
-from checker.collecting import SMALL_BATCH, collect_plans
+from checker import ast, rowpass
+from checker.collecting import ENGINE, SMALL_BATCH, collect_plans
 from checker.compile import (
     BLOCK,
     CELL_DTYPE,
@@ -39,7 +39,6 @@ from checker.compile import (
     normalize_label_expr,
     rollup_levels,
     rollup_pairs,
-    rollup_plan,
     rollup_results,
     table_plan,
 )
@@ -47,6 +46,7 @@ from checker.intervals import DEC
 from checker.judging import STATUS_NAMES
 from checker.linear_cells import CellSystem, cell_system
 from checker.localize import Localization, localize
+from checker.rowlinear import RowLinear, row_linear
 from checker.template import Table, Template
 from checker.units import table_factors, table_halves
 
@@ -312,6 +312,7 @@ def _code_digest() -> str:
                 "functions.py",
                 "judging.py",
                 "compile.py",
+                "rowlinear.py",
                 "evaluate.py",
                 "units.py",
                 "linear_cells.py",
@@ -375,6 +376,9 @@ class Engine:
         self.leaves: dict[str, Leaf] = {}
         self.linear: list[LinearRule] = []
         self.expression_rules: list[CompiledRule] = []
+        # per-row rules that sum their row's own amounts (checker.rowlinear): a large
+        # table's first pass finds their rows that do not pass exactly with integer sums
+        self.row_linear: dict[str, RowLinear] = {}
         self._attach(ruleset)
         self._compiled: dict[str, CompiledRule] = {}
         # rules compiled on demand in an earlier process, kept serialised (diskcache.dumps)
@@ -394,8 +398,11 @@ class Engine:
             )
             if found is not None:
                 self.linear.append(found)
-            else:
-                self.expression_rules.append(self.compiled(rule.meta.id))
+                continue
+            self.expression_rules.append(self.compiled(rule.meta.id))
+            summed = row_linear(rule, template, self.factors)
+            if summed is not None:
+                self.row_linear[rule.meta.id] = summed
         self.linear_program = linear_program(self.linear, self.leaves) if self.linear else None
         # per-group rules: results carry a ``group`` column (the key of the group)
         self.grouped = any(c.group is not None for c in self.expression_rules)
@@ -511,43 +518,86 @@ class Engine:
         """Every rule over every document of one batch (see :func:`evaluate`); with
         ``localize`` (``"error"``, ``"rounding"``), the localization of its failures and
         the root causes of its rounding differences (:attr:`Results.localization`, from
-        the results ``keep`` keeps)."""
-        prepared: dict[str, pl.LazyFrame] = {}
+        the results ``keep`` keeps).
+
+        ``tables`` are the loader's frames (amounts as its scaled integers, within
+        ±2**53). Per-row rules keep only the results ``keep`` names as rows: the others
+        are counted (checker.rowpass)."""
+        kinds = tuple(localize)
+        codes = None if keep is None else frozenset(_codes(keep))
+        cell_codes = frozenset(_codes(cells_for))
+        raw: dict[str, pl.DataFrame | pl.LazyFrame] = {}
         for table in self.template.tables:
             source = tables.get(table.role)
-            if source is None:
-                source = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
-            prepared[table.role] = prepare_table(source, table, self.factors.get(table.role))
+            raw[table.role] = source if source is not None else _NO_ROWS
+        by_row = rowpass.table_rows(self.expression_rules, self.row_linear, raw, codes)
+        row_tables = {t.role: t for t in by_row}
+        # prepared whole: what the wide frame, correlated aggregates, roll-ups and the
+        # per-row rules evaluated on every row read; a table only screened is prepared
+        # for its kept rows alone
+        whole = (
+            set(self.planner.tables_read)
+            | {s.table for c in self.expression_rules for s in c.correlated}
+            | {r.table for r in self.rollups}
+            | {t.role for t in by_row if t.prepared_whole or kinds}  # localization reads rows
+        )
+        prepared: dict[str, pl.LazyFrame] = {
+            table.role: prepare_table(raw[table.role], table, self.factors.get(table.role))
+            for table in self.template.tables
+            if table.role in whole
+        }
         if statements is None:
             statements = pl.DataFrame(
                 schema={"document": pl.UInt32, "name": pl.Utf8, "value": pl.Int64}
             )
         prepared["__statements__"] = prepare_statements(statements)
+        screened = [t for t in by_row if t.screened]
+        screens = [rowpass.screen_plan(t, raw[t.role]) for t in screened]
+        sizes = [rowpass.sizes_plan(raw[t.role]) for t in screened]
         small = documents.height <= SMALL_BATCH
         optimizations = _optimizations(small)
-        done = collect_plans(prepared.values(), small=small, optimizations=optimizations)
-        frames = {name: frame.lazy() for name, frame in zip(prepared, done, strict=True)}
+        done = collect_plans(
+            [*prepared.values(), *screens, *sizes], small=small, optimizations=optimizations
+        )
+        n = len(prepared)
+        frames = {name: frame.lazy() for name, frame in zip(prepared, done[:n], strict=True)}
+        roles = [t.role for t in screened]
+        found_screens = dict(zip(roles, done[n : n + len(screens)], strict=True))
+        found_sizes = dict(zip(roles, done[n + len(screens) :], strict=True))
         # Materialised once: every rule's plan then starts from in-memory frames. The
         # roll-ups' parent rows with their children's sums come with it: a roll-up none
         # of whose parents has children (most, in a document without subtotal rows) then
         # plans no results at all.
         wide_plan = self.planner.build(documents.lazy(), frames)
-        levels = [level for r in self.rollups for level in self.levels(r, with_cells=False)]
-        pair_plans = [rollup_pairs(level, frames) for level in levels]
+        levels = [
+            (rollup, i, level)
+            for rollup in self.rollups
+            for i, level in enumerate(self.levels(rollup, with_cells=False))
+        ]
+        pair_plans = [rollup_pairs(level, frames) for _, _, level in levels]
         wide_frame, *pairs = collect_plans(
             [wide_plan, *pair_plans], small=small, optimizations=optimizations
         )
         wide = wide_frame.lazy()
-        rollups = [
-            rollup_results(level, found.lazy())
-            for level, found in zip(levels, pairs, strict=True)
+        found_pairs = [
+            (rollup, i, level, found.lazy())
+            for (rollup, i, level), found in zip(levels, pairs, strict=True)
             if found.height
         ]
+        rollups = [rollup_results(level, found) for _, _, level, found in found_pairs]
         program = self.linear_program
+        every = [r for t in by_row if t.every for r in t.rules]
         plans = _plans(
-            self.expression_rules, wide, frames, with_cells=False, rollups=rollups, linear=program
+            # document-level and per-group rules: one result per document or group
+            [*(c for c in self.expression_rules if c.table is None or c.group), *every],
+            wide,
+            frames,
+            with_cells=False,
+            rollups=rollups,
+            linear=program,
         )
-        codes = None if keep is None else [STATUS_NAMES.index(s) for s in keep if s in STATUS_NAMES]
+        statused = [t for t in by_row if t.statused]
+        status_plans = [rowpass.status_plan(t, wide, frames) for t in statused]
         kept: list[pl.DataFrame] = []
         counted: list[pl.DataFrame] = []
         applied: list[pl.DataFrame] = []  # (document, rule): a result of any status
@@ -559,31 +609,84 @@ class Engine:
                 kept.append(part if codes is None else part.filter(pl.col("status").is_in(codes)))
 
         if small:  # each plan starts running as soon as it is built
-            take(collect_plans(plans, small=True, optimizations=optimizations))
+            outputs = collect_plans(
+                [*plans, *status_plans], small=True, optimizations=optimizations
+            )
+            take(outputs[: len(outputs) - len(status_plans)])
+            found_statuses = outputs[len(outputs) - len(status_plans) :]
         else:
             # A few plans at a time, so a batch never holds every plan's full output.
             listed = list(plans)
             for start in range(0, len(listed), _PLANS_AT_ONCE):
                 part = listed[start : start + _PLANS_AT_ONCE]
                 take(collect_plans(part, small=False, optimizations=optimizations))
-        if program is not None:  # the last plan's rows get their result columns once cut
+            found_statuses = collect_plans(status_plans, small=False, optimizations=optimizations)
+        if program is not None and kept:  # the linear rows get their result columns once cut
             kept[-1] = linear_results(program, kept[-1])
         # a per-group rule's results name their group: a column the others lack
-        if not kept:
-            frame = _empty_results()
-        else:
-            frame = pl.concat(kept, how="diagonal_relaxed" if self.grouped else "vertical_relaxed")
-        kinds = tuple(localize)
+        joined: Final = "diagonal_relaxed" if self.grouped else "vertical_relaxed"
+        frame = pl.concat(kept, how=joined) if kept else _empty_results()
+        # The per-row rules' second pass: only the rows holding a kept result.
+        statuses = dict(zip((t.role for t in statused), found_statuses, strict=True))
+        details: list[tuple[rowpass.TableRows, bool]] = []  # and whether it has a plan
+        second: list[pl.LazyFrame] = []
+        held: list[pl.DataFrame] = [frame.select("document")]
+        own_frames = {role: frames for role in row_tables}
+        for rows_of in by_row:
+            if rows_of.every:
+                continue
+            assert codes is not None
+            tally = rowpass.tally(
+                rows_of, statuses.get(rows_of.role), found_screens.get(rows_of.role), codes
+            )
+            counted.extend(tally.counted)
+            applied.extend(tally.applied)
+            rows = tally.rows()
+            if not rows.height:
+                details.append((rows_of, False))  # its screened rules' passes are counted
+                continue
+            held.append(rows.select("document"))
+            if rows_of.role not in frames:  # screened alone: prepared for its kept rows
+                source = raw[rows_of.role].lazy().join(rows.lazy(), on=rowpass.KEYS, how="semi")
+                spec = self.template.table(rows_of.role)
+                assert spec is not None
+                # once, for its results and their cells
+                kept_rows = prepare_table(source, spec).collect(engine=ENGINE).lazy()
+                own_frames[rows_of.role] = {**frames, rows_of.role: kept_rows}
+            second.append(rowpass.detail_plan(rows_of, wide, own_frames[rows_of.role], rows))
+            details.append((rows_of, True))
+        # over the rows kept alone: as a small batch when they lie in few documents
+        small_rest = pl.concat(held).n_unique() <= SMALL_BATCH
+        rest = _optimizations(small_rest)
+        found_details = iter(collect_plans(second, small=small_rest, optimizations=rest))
+        parts = [frame]
+        for rows_of, planned in details:
+            output = next(found_details) if planned else None
+            rows_kept, more_counted, more_applied = rowpass.results(
+                rows_of, output, codes or frozenset(), found_sizes.get(rows_of.role)
+            )
+            if rows_kept is not None:
+                parts.append(rows_kept)
+            counted.extend(more_counted)
+            applied.extend(more_applied)
+        frame = pl.concat(parts, how=joined)
         located = self._localize(frame, frames, wide, kinds) if kinds else None
+        # Operand cells, for the results that want them alone.
+        wanted, cell_plans = _cell_plans(
+            frame, self, wide, frames, row_tables, own_frames, found_pairs, cell_codes
+        )
+        cells = collect_plans(cell_plans, small=small_rest, optimizations=rest)
+        frame = _join_cells(frame, wanted, cells)
         counts = (
-            pl.concat(counted).group_by("document", "status").agg(pl.col("len").sum())
+            pl.concat(counted, how="vertical_relaxed")
+            .group_by("document", "status")
+            .agg(pl.col("len").sum())
             if counted
             else pl.DataFrame(schema={"document": pl.UInt32, "status": pl.UInt8, "len": pl.UInt32})
         )
         totals = _totals(counts)
         by_document = _by_document(counts, documents, status_names=False)
         by_rule = _rule_documents(pl.concat(applied, how="vertical_relaxed") if applied else None)
-        frame = _with_cells(frame, self, wide, frames, cells_for, documents.height)
         frame = frame.with_columns(
             (pl.col("lhs") - pl.col("rhs")).round(4).alias("diff"),
             ((pl.col("lhs_hi") - pl.col("lhs_lo") + pl.col("rhs_hi") - pl.col("rhs_lo")) / 2)
@@ -600,6 +703,13 @@ class Engine:
         frame = frame.sort("document", "rule_file", "rule_line", "row", "column")
         self._store_grown()
         return Results(frame, documents, totals, by_document, by_rule, located)
+
+
+_NO_ROWS: Final = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
+
+
+def _codes(statuses: Iterable[str]) -> list[int]:
+    return [STATUS_NAMES.index(s) for s in statuses if s in STATUS_NAMES]
 
 
 def _optimizations(small: bool) -> pl.QueryOptFlags:
@@ -698,43 +808,56 @@ def _plans(
 _KEYS = ["document", "rule", "row", "column"]
 
 
-def _with_cells(
+def _cell_plans(
     frame: pl.DataFrame,
     engine: Engine,
     wide: pl.LazyFrame,
     frames: dict[str, pl.LazyFrame],
-    cells_for: Iterable[str],
-    documents: int,
-) -> pl.DataFrame:
-    """Add the ``cells`` column: rerun only the rules with results in ``cells_for``,
-    over only the documents holding them (of the batch's ``documents``), with the cell
-    lists switched on."""
-    codes = [STATUS_NAMES.index(s) for s in cells_for if s in STATUS_NAMES]
-    wanted = frame.filter(pl.col("status").is_in(codes)).select(_KEYS)
+    row_tables: Mapping[str, rowpass.TableRows],
+    row_frames: Mapping[str, dict[str, pl.LazyFrame]],
+    pairs: list[tuple[ast.Rollup, int, RollupLevel, pl.LazyFrame]],
+    cell_codes: frozenset[int],
+) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
+    """The results of ``frame`` whose status is in ``cell_codes`` (their keys), and the
+    plans listing their operand cells: a per-row rule over the rows holding one (its
+    table's frames in ``row_frames``), a roll-up over its parent rows already paired, a
+    document-level rule over the documents holding one (its row is the document)."""
+    wanted = frame.filter(pl.col("status").is_in(sorted(cell_codes))).select(_KEYS)
     if wanted.is_empty():
+        return wanted, []
+    plans: list[pl.LazyFrame] = []
+    per_row = {r.rule_id: t.role for t in row_tables.values() for r in t.rules}
+    tagged = wanted.with_columns(pl.col("rule").replace_strict(per_row, default=None).alias("t"))
+    for (role,), part in tagged.filter(pl.col("t").is_not_null()).group_by("t"):
+        table = row_tables[str(role)]
+        plans += rowpass.cell_plans(table.rules, wide, row_frames[table.role], part)
+    for rollup, i, _, found in pairs:  # from their pairs: no join of children again
+        rows = wanted.filter(pl.col("rule") == rollup.meta.id).select("document", "row")
+        if rows.height:
+            with_cells = engine.levels(rollup, with_cells=True)[i]
+            chosen = found.join(rows.lazy(), on=["document", "row"], how="semi")
+            plans.append(rollup_results(with_cells, chosen).select(*_KEYS, "cells"))
+    rollup_ids = sorted(r.meta.id for r in engine.rollups)
+    at_documents = tagged.filter(pl.col("t").is_null() & ~pl.col("rule").is_in(rollup_ids))
+    rule_ids = sorted(set(at_documents.get_column("rule").to_list()))
+    if rule_ids:  # document-level and per-group rules: over the documents holding one
+        docs = at_documents.select("document").unique().lazy()
+        holding = wide.join(docs, on="document", how="semi")
+        own = {name: lf.join(docs, on="document", how="semi") for name, lf in frames.items()}
+        compiled = [engine.compiled(r) for r in rule_ids if r in engine._by_id]
+        plans += [
+            p.select(*_KEYS, "cells") for p in _plans(compiled, holding, own, with_cells=True)
+        ]
+    return wanted, plans
+
+
+def _join_cells(
+    frame: pl.DataFrame, wanted: pl.DataFrame, outputs: list[pl.DataFrame]
+) -> pl.DataFrame:
+    """``frame`` with the ``cells`` column: the listed cells of the ``wanted`` results."""
+    if wanted.is_empty() or not outputs:
         return frame.with_columns(pl.lit(None, pl.List(CELL_DTYPE)).alias("cells"))
-    rule_ids = set(wanted.get_column("rule").unique().to_list())
-    holding = wanted.select("document").unique()
-    docs = holding.lazy()
-    if holding.height < documents:
-        frames = {name: lf.join(docs, on="document", how="semi") for name, lf in frames.items()}
-        wide = wide.join(docs, on="document", how="semi")
-    plans = _plans(
-        [engine.compiled(r) for r in sorted(rule_ids) if r in engine._by_id],
-        wide,
-        frames,
-        with_cells=True,
-        rollups=[
-            rollup_plan(level, frames)
-            for r in engine.rollups
-            if r.meta.id in rule_ids
-            for level in engine.levels(r, with_cells=True)
-        ],
-    )
-    small = holding.height <= SMALL_BATCH
-    done = collect_plans(plans, small=small, optimizations=_optimizations(small))
-    listed = pl.concat(done, how="diagonal_relaxed" if engine.grouped else "vertical_relaxed")
-    listed = listed.select(*_KEYS, "cells")
+    listed = pl.concat(outputs, how="vertical_relaxed").select(*_KEYS, "cells")
     cells = wanted.join(listed, on=_KEYS, how="left", nulls_equal=True)
     return frame.join(cells, on=_KEYS, how="left", nulls_equal=True)
 
