@@ -830,7 +830,7 @@ def _cell_plans(
     tagged = wanted.with_columns(pl.col("rule").replace_strict(per_row, default=None).alias("t"))
     for (role,), part in tagged.filter(pl.col("t").is_not_null()).group_by("t"):
         table = row_tables[str(role)]
-        plans += rowpass.cell_plans(table.rules, wide, row_frames[table.role], part)
+        plans += rowpass.cell_plans(table, wide, row_frames[table.role], part)
     for rollup, i, _, found in pairs:  # from their pairs: no join of children again
         rows = wanted.filter(pl.col("rule") == rollup.meta.id).select("document", "row")
         if rows.height:

@@ -17,6 +17,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import polars as pl
 import pytest
@@ -25,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_differential import T3, T3_AMOUNTS, TEMPLATE, documents, rulesets
 
-from checker import ast
+from checker import ast, rowpass
 from checker.evaluate import CELL_STATUSES, Engine, Results
 from checker.rowlinear import row_linear
 
@@ -107,19 +108,24 @@ def _same_run(full: Results, part: Results, keep: tuple[str, ...]) -> None:
         ]
     ),
     cells_for=st.sampled_from([CELL_STATUSES, ("fail",), ()]),
+    large=st.sampled_from([0, 0, rowpass.LARGE_ROWS]),
 )
 def test_keeping_some_statuses_is_the_full_run_cut(
     ruleset: ast.Ruleset,
     docs: list[dict[str, Any]],
     keep: tuple[str, ...],
     cells_for: tuple[str, ...],
+    large: int,
 ) -> None:
+    """``large``: the rows from which a table is evaluated in passes (0: every table, as
+    a large batch's; the default: these small tables in one pass)."""
     ids, tables, statements = frames(docs)
     engine = Engine(ruleset, TEMPLATE)
     assert any(r.meta.id.startswith("S") for r in ruleset.rules)
     assert engine.row_linear, "no rule was taken by the integer screen"
     full = engine.run(ids, tables, statements, cells_for=cells_for)
-    part = engine.run(ids, tables, statements, cells_for=cells_for, keep=keep)
+    with patch.object(rowpass, "LARGE_ROWS", large):
+        part = engine.run(ids, tables, statements, cells_for=cells_for, keep=keep)
     _same_run(full, part, keep)
 
 
