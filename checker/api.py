@@ -51,6 +51,13 @@ DEFAULT_RULESET = "部门预算"
 
 register(
     {
+        "doc.stream-whole": (
+            "表 {table} 的文件大于 --max-bytes（{limit} 字节），只能按块读取；但规则 {rules} "
+            "需要整张表的行，无法按块检查：请把 --max-bytes 调到该文件的大小以上",
+            "the file of table {table} is larger than --max-bytes ({limit} bytes) and can only "
+            "be read in chunks, but rules {rules} need all of its rows at once: raise "
+            "--max-bytes above the file's size",
+        ),
         "rules.no-ruleset": (
             "{path} 属于模板 {template}，但没有随附的规则集：请用 --rules 指定规则",
             "{path} is of template {template}, which has no bundled ruleset: give --rules",
@@ -232,7 +239,10 @@ def iter_check(
     """Each batch of documents under ``paths`` with its results (no waivers applied)."""
     engine = Engine.cached(rules.ruleset, rules.template, rules.digest)
     kept = None if keep is None else tuple(keep)
-    for batch in iter_batches(paths, size=batch_size, schema=schema, max_bytes=max_bytes):
+    # a columnar table file larger than max_bytes is streamed: read in chunks, never whole
+    batches = iter_batches(paths, size=batch_size, schema=schema, max_bytes=max_bytes, stream=True)
+    for batch in batches:
+        _refuse_streamed(engine, batch, kept, max_bytes)
         # A pass that reads a figure the import could not place is no verdict either: in a
         # batch holding such a figure the passes are kept with their cells until the
         # evidence step has regraded them (a cost only imported documents with an import
@@ -250,6 +260,27 @@ def iter_check(
         if undecided and kept is not None and "pass" not in kept:
             results = replace(results, frame=results.frame.filter(pl.col("status") != "pass"))
         yield batch, results
+
+
+def _refuse_streamed(
+    engine: Engine, batch: Batch, keep: Iterable[str] | None, max_bytes: int
+) -> None:
+    """Stop (exit 4) where a streamed table (a file larger than ``max_bytes``, read in
+    chunks) meets a rule that needs all its rows at once (Engine.read_whole)."""
+    blocked = engine.read_whole(batch.tables, keep)
+    if not blocked:
+        return
+    folders = [s.path for s in batch.statuses if s.valid and Path(s.path).is_dir()]
+    where = Location(folders[0] if len(folders) == 1 else "rulecheck")
+    diags = [
+        Diagnostic(
+            "doc.stream-whole",
+            where,
+            {"table": role, "limit": max_bytes, "rules": ", ".join(rules[:10])},
+        )
+        for role, rules in blocked.items()
+    ]
+    raise RulecheckError(diags, ExitCode.INVALID_DOCUMENT)
 
 
 def _undecided(batch: Batch) -> bool:
@@ -323,8 +354,9 @@ def _combine(
     batches = [b for b, _ in parts]
     documents = pl.concat([b.documents for b in batches], how="vertical_relaxed")
 
-    def joined(frames: list[pl.DataFrame]) -> pl.DataFrame:  # the rows kept (_light)
-        return pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
+    def joined(frames: Sequence[pl.DataFrame | pl.LazyFrame]) -> pl.DataFrame:  # _light's rows
+        eager = [f.collect() if isinstance(f, pl.LazyFrame) else f for f in frames]
+        return pl.concat(eager, how="vertical_relaxed") if len(eager) > 1 else eager[0]
 
     batch = replace(
         batches[0] if drawn else _light(batches[0]),

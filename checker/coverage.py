@@ -471,7 +471,7 @@ def batch_coverage(ruleset: ast.Ruleset, template: Template, batch: Batch) -> Co
         template,
         results.frame,
         batch.documents,
-        batch.tables,
+        {role: batch.table(role) for role in batch.tables},
         batch.statements,
     )
 

@@ -484,7 +484,11 @@ class Engine:
         if targets.is_empty():
             return None
         system = self.cell_system
-        targets = targets.filter(pl.col("rule").is_in(sorted(system.rule_ids)))
+        # a streamed table's rows are never held: its per-row rules are not localized
+        unread = [c.rule_id for c in self.expression_rules if c.table and c.table not in frames]
+        targets = targets.filter(
+            pl.col("rule").is_in(sorted(system.rule_ids)) & ~pl.col("rule").is_in(unread)
+        )
         if targets.is_empty():
             return None
         named = targets.select(
@@ -495,6 +499,44 @@ class Engine:
             pl.col("status").replace_strict(dict(enumerate(STATUS_NAMES)), return_dtype=pl.Utf8),
         )
         return localize(system, frames, wide, named)
+
+    def read_whole(
+        self, tables: Mapping[str, pl.DataFrame | pl.LazyFrame], keep: Iterable[str] | None
+    ) -> dict[str, list[str]]:
+        """Per table given as a LazyFrame (a streamed table file), the rules of a run
+        keeping ``keep`` that need its rows all at once, so that it cannot be read in
+        chunks: document-level rules reading its cells, sums or counts, per-row rules
+        that are not screened (checker.rowpass: a row filter, a when, products,
+        aggregates…; every per-row rule when every status is kept), correlated
+        aggregates over it and roll-ups of it."""
+        lazy = [role for role, frame in tables.items() if isinstance(frame, pl.LazyFrame)]
+        if not lazy:
+            return {}
+        codes = None if keep is None else frozenset(_codes(keep))
+        by_row = {
+            t.role: t
+            for t in rowpass.table_rows(self.expression_rules, self.row_linear, tables, codes)
+        }
+        found: dict[str, list[str]] = {}
+        for role in lazy:
+            columns = self.planner.columns_of(role)
+            rules = [r.meta.id for r in self.rollups if r.table == role]
+            rules += [
+                c.rule_id
+                for c in self.expression_rules
+                if c.w_columns & columns
+                or any(spec.table == role for spec in c.correlated)
+                or (c.table == role and c.group is not None)
+            ]
+            rules += [
+                r.rule_id for r in self.linear if any(leaf in columns for _, leaf, _ in r.terms)
+            ]
+            table = by_row.get(role)
+            if table is not None:
+                rules += [r.rule_id for r in (table.rules if table.every else table.statused)]
+            if rules:
+                found[role] = sorted(set(rules))
+        return found
 
     def _store_grown(self) -> None:
         """Write a cached engine back once it compiled more rules (those whose cells a
@@ -539,7 +581,12 @@ class Engine:
             set(self.planner.tables_read)
             | {s.table for c in self.expression_rules for s in c.correlated}
             | {r.table for r in self.rollups}
-            | {t.role for t in by_row if t.prepared_whole or kinds}  # localization reads rows
+            # localization reads a per-row rule's rows (not a streamed table's: see _localize)
+            | {
+                t.role
+                for t in by_row
+                if t.prepared_whole or (kinds and isinstance(raw[t.role], pl.DataFrame))
+            }
         )
         prepared: dict[str, pl.LazyFrame] = {
             table.role: prepare_table(raw[table.role], table, self.factors.get(table.role))
@@ -552,8 +599,11 @@ class Engine:
             )
         prepared["__statements__"] = prepare_statements(statements)
         screened = [t for t in by_row if t.screened]
-        screens = [rowpass.screen_plan(t, raw[t.role]) for t in screened]
-        sizes = [rowpass.sizes_plan(raw[t.role]) for t in screened]
+        # a streamed table (a LazyFrame) is screened in chunks by Polars' streaming engine
+        in_memory = [t for t in screened if not isinstance(raw[t.role], pl.LazyFrame)]
+        streamed = [t for t in screened if isinstance(raw[t.role], pl.LazyFrame)]
+        screens = [rowpass.screen_plan(t, raw[t.role]) for t in in_memory]
+        sizes = [rowpass.sizes_plan(raw[t.role]) for t in in_memory]
         small = documents.height <= SMALL_BATCH
         optimizations = _optimizations(small)
         done = collect_plans(
@@ -561,9 +611,12 @@ class Engine:
         )
         n = len(prepared)
         frames = {name: frame.lazy() for name, frame in zip(prepared, done[:n], strict=True)}
-        roles = [t.role for t in screened]
+        roles = [t.role for t in in_memory]
         found_screens = dict(zip(roles, done[n : n + len(screens)], strict=True))
         found_sizes = dict(zip(roles, done[n + len(screens) :], strict=True))
+        for t in streamed:
+            found_screens[t.role] = rowpass.screen_plan(t, raw[t.role]).collect(engine=STREAMING)
+            found_sizes[t.role] = rowpass.sizes_plan(raw[t.role]).collect(engine=STREAMING)
         # Materialised once: every rule's plan then starts from in-memory frames. The
         # roll-ups' parent rows with their children's sums come with it: a roll-up none
         # of whose parents has children (most, in a document without subtotal rows) then
@@ -647,7 +700,10 @@ class Engine:
                 continue
             held.append(rows.select("document"))
             if rows_of.role not in frames:  # screened alone: prepared for its kept rows
-                source = raw[rows_of.role].lazy().join(rows.lazy(), on=rowpass.KEYS, how="semi")
+                given = raw[rows_of.role]
+                source = given.lazy().join(rows.lazy(), on=rowpass.KEYS, how="semi")
+                if isinstance(given, pl.LazyFrame):  # streamed: its kept rows, in chunks
+                    source = source.collect(engine=STREAMING).lazy()
                 spec = self.template.table(rows_of.role)
                 assert spec is not None
                 # once, for its results and their cells
@@ -706,6 +762,7 @@ class Engine:
 
 
 _NO_ROWS: Final = pl.DataFrame(schema={"document": pl.UInt32, "row": pl.UInt32})
+STREAMING: Final = "streaming"  # Polars' engine reading a streamed table in chunks
 
 
 def _codes(statuses: Iterable[str]) -> list[int]:

@@ -16,6 +16,7 @@ from typing import Final
 
 import polars as pl
 
+from checker.collecting import ENGINE
 from checker.compile import row_key_expr
 from checker.template import Table, Template
 
@@ -28,19 +29,17 @@ def key_columns(table: Table) -> tuple[str, ...]:
     return table.key or tuple(c for c in (table.code, table.label) if c)
 
 
-def row_keys(tables: Mapping[str, pl.DataFrame], template: Template) -> pl.DataFrame:
+def row_keys(tables: Mapping[str, pl.DataFrame | pl.LazyFrame], template: Template) -> pl.DataFrame:
     """One row per table row that has a key: ``document``, ``rule_table`` (the role), ``row``,
-    ``row_key``."""
+    ``row_key`` (a streamed table's key columns are read in chunks, its keys held)."""
     parts = []
-    for role, frame in tables.items():
+    for role, given in tables.items():
         spec = template.table(role)
         columns = key_columns(spec) if spec is not None else ()
-        if (
-            spec is None
-            or not columns
-            or frame.is_empty()
-            or not set(columns) <= set(frame.columns)
-        ):
+        if spec is None or not columns:
+            continue
+        frame = given.lazy()
+        if not set(columns) <= set(frame.collect_schema().names()):
             continue
         text = row_key_expr(spec, "row")  # as a count's evidence names the rows it counted
         parts.append(
@@ -62,7 +61,7 @@ def row_keys(tables: Mapping[str, pl.DataFrame], template: Template) -> pl.DataF
         )
     # the n-th row of a key (n > 1) is "KEY #n": sorted by key, a run of one key counts up
     # (no window per key: a batch has hundreds of thousands of rows)
-    keys = pl.concat(parts, how="vertical_relaxed").drop_nulls(ROW_KEY)
+    keys = pl.concat(parts, how="vertical_relaxed").drop_nulls(ROW_KEY).collect(engine=ENGINE)
     keys = keys.sort("document", "rule_table", ROW_KEY, "row")
     changed = pl.any_horizontal(
         (pl.col(c) != pl.col(c).shift()).fill_null(True)
@@ -79,7 +78,7 @@ def row_keys(tables: Mapping[str, pl.DataFrame], template: Template) -> pl.DataF
 
 
 def attach_row_keys(
-    frame: pl.DataFrame, tables: Mapping[str, pl.DataFrame], template: Template
+    frame: pl.DataFrame, tables: Mapping[str, pl.DataFrame | pl.LazyFrame], template: Template
 ) -> pl.DataFrame:
     """``frame`` (a results frame) with ``row_key``: the key of each result's row (one join)."""
     if ROW_KEY in frame.columns:

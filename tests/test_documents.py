@@ -584,9 +584,9 @@ def test_workers_start_only_for_large_batches(
     started: list[int] = []
     real = batches._iter_parallel
 
-    def spy(*args: Any) -> Any:
+    def spy(*args: Any, **kwargs: Any) -> Any:
         started.append(args[-1])
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(batches, "_iter_parallel", spy)
     _same_batch(here, load_documents([str(tmp_path)]))  # 16 documents: loaded here

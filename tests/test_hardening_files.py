@@ -158,3 +158,14 @@ def test_a_limit_far_above_memory_reads_only_the_file(tmp_path: Path) -> None:
     small = tmp_path / "small.txt"
     small.write_bytes(b"x" * 100)
     assert read_input(small, 1 << 50) == b"x" * 100
+
+
+def test_every_command_that_reads_input_has_max_bytes(tmp_path: Path) -> None:
+    """Issue 20: the messages point at --max-bytes, so every command reading files has it."""
+    commands = ["validate", "lint", "import", "check", "waive", "explain", "coverage", "test"]
+    commands.append("analyze")
+    for command in commands:
+        done = run(command, "--help", cwd=tmp_path)
+        assert done.returncode == 0, (command, done.stderr)
+        assert "--max-bytes" in done.stdout, command
+    assert "--max-bytes" not in run("templates", "--help", cwd=tmp_path).stdout  # reads none

@@ -24,6 +24,7 @@ import pytest
 from frames import frames
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from test_columnar import _p2_folder as p2_folder
 from test_differential import T3, T3_AMOUNTS, TEMPLATE, documents, rulesets
 
 from checker import ast, rowpass
@@ -227,12 +228,13 @@ def test_p2_counts_per_rule_are_gen_pys(p2: Path, form: str) -> None:
     assert {c["column"] for c in first["cells"]} >= {"s01", "a01"} or len(first["cells"]) >= 3
 
 
-def test_p2_from_the_command_line(p2: Path) -> None:
-    done = subprocess.run(
+def _check(folder: Path, rules: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``rulecheck check FOLDER -r RULES --schema p2.schema.json -q ARGS``."""
+    return subprocess.run(
         [
-            *(sys.executable, "-m", "checker.cli", "check", str(p2 / "columnar")),
-            *("-r", str(P2 / "p2.rules"), "--schema", str(P2 / "p2.schema.json")),
-            *("--format", "json", "-q", "--no-localize"),  # (see above)
+            *(sys.executable, "-m", "checker.cli", "check", str(folder)),
+            *("-r", str(rules), "--schema", str(P2 / "p2.schema.json"), "-q", *args),
+            "--no-localize",  # (see above)
         ],
         capture_output=True,
         text=True,
@@ -240,8 +242,77 @@ def test_p2_from_the_command_line(p2: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=300,
     )
+
+
+def test_p2_from_the_command_line(p2: Path) -> None:
+    done = _check(p2 / "columnar", P2 / "p2.rules", "--format", "json")
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     expected = _expected(p2)
     assert report["summary"]["fail"] == sum(c["fail"] for c in expected.values())
     assert report["summary"]["rounding"] == sum(c["rounding"] for c in expected.values())
+
+
+# --------------------------------------------------------------------------- streamed
+
+
+def test_p2_streamed_when_larger_than_max_bytes(p2: Path) -> None:
+    """A table file over --max-bytes is read in chunks (a lazy frame), with the same counts."""
+    from checker.api import check, load_rules
+    from checker.documents import iter_batches
+
+    schema = str(P2 / "p2.schema.json")
+    size = (p2 / "columnar" / "明细表.parquet").stat().st_size
+    (batch,) = iter_batches([str(p2 / "columnar")], schema=schema, max_bytes=size - 1, stream=True)
+    assert isinstance(batch.tables["明细表"], pl.LazyFrame)
+    rules = load_rules([str(P2 / "p2.rules")], schema=schema)
+    report = check(
+        [str(p2 / "columnar")], rules, schema=schema, keep=CELL_STATUSES, max_bytes=size - 1
+    )
+    expected = _expected(p2)
+    assert _per_rule(report.results.frame) == {r: c for r, c in expected.items() if any(c.values())}
+    assert report.results.counts()["pass"] == 20 * 20_000 - sum(
+        c["fail"] + c["rounding"] for c in expected.values()
+    )
+
+
+def test_a_rule_needing_the_whole_streamed_table_stops_the_run(p2: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "p2plus.rules"
+    rules.write_text(
+        (P2 / "p2.rules").read_text(encoding="utf-8")
+        + 'rule X01 "总额非负": sum(明细表.a01) >= 0\n'
+        + "for each row in 明细表 where a01 > 0:\n"
+        + '  rule X02 "s01 不小于 a01": s01 >= a01\n',
+        encoding="utf-8",
+    )
+    done = _check(p2 / "columnar", rules, "--max-bytes", "100000", "--lang", "en")
+    assert done.returncode == 4, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "rules X01, X02 need all of its rows at once" in done.stderr
+
+
+def test_a_streamed_table_is_checked_as_a_loaded_one(tmp_path: Path) -> None:
+    """Column checks and the amounts' decimals of a streamed file: the same diagnostics."""
+    from checker.documents import iter_batches
+
+    schema = str(P2 / "p2.schema.json")
+    values = [float(i) for i in range(3000)]
+    values[1234] = 1.23456  # five decimals
+    folder = p2_folder(tmp_path, pl.DataFrame({"a01": values, "s01": values}))
+    for stream in (False, True):
+        (batch,) = iter_batches(
+            [str(folder)], schema=schema, max_bytes=1000 if stream else 1 << 30, stream=stream
+        )
+        assert [(d.code, d.location.pointer) for d in batch.diagnostics] == [
+            ("doc.decimals", "/tables/明细表/rows/1234/a01"),
+            ("doc.decimals", "/tables/明细表/rows/1234/s01"),
+        ]
+    (folder / "明细表.parquet").unlink()
+    cells = [str(i) for i in range(300)]
+    cells[150] = "x"
+    pl.DataFrame({"a01": cells}).write_csv(folder / "明细表.csv")
+    assert (folder / "meta.json").stat().st_size < 400 < (folder / "明细表.csv").stat().st_size
+    (batch,) = iter_batches([str(folder)], schema=schema, max_bytes=400, stream=True)
+    assert [(d.code, d.location.pointer) for d in batch.diagnostics] == [
+        ("doc.type", "/tables/明细表/rows/150/a01")
+    ]

@@ -31,8 +31,11 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import orjson
 import polars as pl
 
+from checker.collecting import ENGINE
 from checker.diagnostics import Diagnostic, Location
+from checker.documents.amounts import SCALE
 from checker.documents.columnar import (
+    CELLS_SHOWN,
     ColumnarInput,
     check_columns,
     from_frames,
@@ -40,7 +43,14 @@ from checker.documents.columnar import (
     skeleton_document,
     table_frame,
 )
-from checker.documents.frames import _build, _finish_frames, _Frames, to_template_units
+from checker.documents.frames import (
+    _build,
+    _finish_frames,
+    _Frames,
+    _report_inexact,
+    _scaling,
+    to_template_units,
+)
 from checker.documents.parsing import parse_document
 from checker.documents.provenance import EMPTY as EMPTY_PROVENANCE
 from checker.documents.registry import other_template
@@ -83,7 +93,9 @@ class Batch:
 
     schema: DocumentSchema
     documents: pl.DataFrame
-    tables: dict[str, pl.DataFrame]
+    # per table role, every valid document's rows; a LazyFrame when a document's table
+    # file was streamed (iter_batches(stream=True)): read in chunks by whoever collects it
+    tables: dict[str, pl.DataFrame | pl.LazyFrame]
     table_info: pl.DataFrame
     statements: pl.DataFrame
     statuses: list[DocumentStatus] = field(default_factory=list)
@@ -92,8 +104,9 @@ class Batch:
     provenance: pl.DataFrame = field(default_factory=lambda: EMPTY_PROVENANCE)
 
     def table(self, role: str) -> pl.DataFrame:
-        """The frame of a table role (all valid documents' rows)."""
-        return self.tables[role]
+        """The frame of a table role (all valid documents' rows; a streamed one read whole)."""
+        frame = self.tables[role]
+        return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -158,6 +171,7 @@ def iter_batches(
     max_bytes: int = DEFAULT_MAX_BYTES,
     stdin: IO[bytes] | None = None,
     jobs: int | None = None,
+    stream: bool = False,
 ) -> Iterator[Batch]:
     """:func:`load_documents` in consecutive batches of about ``size`` documents.
 
@@ -165,11 +179,16 @@ def iter_batches(
     only when the consumer asks for it (workers load at most a few chunks
     ahead). ``document`` indexes and statuses are those of the whole input, so
     results of all batches can be concatenated. At least one batch is yielded.
+
+    ``stream``: a columnar document's table file larger than ``max_bytes`` is not
+    refused but kept as a lazy frame (its rows are read in chunks, never whole: see
+    ``Batch.tables``), for a consumer that evaluates it so (``check``: checker.rowpass).
     """
     spec = schema if isinstance(schema, DocumentSchema) else load_schema(schema)
     sources = iter_sources(paths)
     items = _items(sources, max_bytes, stdin)
-    chunks = _chunk_stream(spec, items, max_bytes, jobs, min(CHUNK_DOCUMENTS, max(size, 1)))
+    per_chunk = min(CHUNK_DOCUMENTS, max(size, 1))
+    chunks = _chunk_stream(spec, items, max_bytes, jobs, per_chunk, stream=stream)
     group: list[_Chunk] = []
     count = 0
     yielded = False
@@ -190,6 +209,8 @@ def _chunk_stream(
     max_bytes: int,
     jobs: int | None,
     chunk: int = CHUNK_DOCUMENTS,
+    *,
+    stream: bool = False,
 ) -> Iterator[_Chunk]:
     """Chunks of consecutive documents, in input order: loaded by worker processes when
     ``jobs`` asks for them or (auto) the input is large enough to pay for starting them."""
@@ -199,8 +220,8 @@ def _chunk_stream(
         workers = workers if large else 1
         items = chain(head, items)
     if workers > 1:
-        return _iter_parallel(spec, items, max_bytes, workers)
-    return (_load_chunk(spec, part, max_bytes) for part in _batched(items, chunk))
+        return _iter_parallel(spec, items, max_bytes, workers, stream=stream)
+    return (_load_chunk(spec, part, max_bytes, stream) for part in _batched(items, chunk))
 
 
 def _gc_paused(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
@@ -367,12 +388,17 @@ class _Chunk:
     # document -> (section, doc.frame diagnostic); sections are the tables in
     # schema order, then meta, then statements (the order diagnostics are listed in)
     problems: dict[int, list[tuple[int, Diagnostic]]]
+    # per table role, rows read from columnar table files, amounts scaled already (lazy
+    # for a streamed file: read in chunks by whoever collects it)
+    read: dict[str, list[pl.DataFrame | pl.LazyFrame]] = field(default_factory=dict)
 
 
-def _load_chunk(spec: DocumentSchema, items: Sequence[_Item], max_bytes: int) -> _Chunk:
+def _load_chunk(
+    spec: DocumentSchema, items: Sequence[_Item], max_bytes: int, stream: bool = False
+) -> _Chunk:
     """Read, parse, check and validate a run of documents, and pour the valid ones into frames."""
     if len(items) == 1 and _is_columnar(items[0]):  # _batched gives it a chunk of its own
-        return _load_columnar(spec, items[0], max_bytes)
+        return _load_columnar(spec, items[0], max_bytes, stream)
     statuses: list[DocumentStatus] = []
     valid: list[tuple[int, tuple[str, int | None], dict[str, Any]]] = []
     for index, source, given in items:
@@ -414,10 +440,13 @@ def _is_columnar(item: _Item) -> bool:
     return isinstance(given, ColumnarInput) or (source is not None and source.mode == "columnar")
 
 
-def _load_columnar(spec: DocumentSchema, item: _Item, max_bytes: int) -> _Chunk:
+def _load_columnar(
+    spec: DocumentSchema, item: _Item, max_bytes: int, stream: bool = False
+) -> _Chunk:
     """One columnar document (checker.documents.columnar): ``meta.json`` validated as a
     document whose file tables have no rows, each table file column by column; then its
-    tables' rows read (lazily, only the schema's columns) into the chunk's frames."""
+    tables' rows read (lazily, only the schema's columns) into the chunk's frames, or
+    (``stream``, a file larger than ``max_bytes``) checked in chunks and kept lazy."""
     index, source, given = item
     found: ColumnarInput | None
     diags: list[Diagnostic]
@@ -425,7 +454,7 @@ def _load_columnar(spec: DocumentSchema, item: _Item, max_bytes: int) -> _Chunk:
         found, diags = given, []
     else:
         assert source is not None and source.path is not None
-        found, diags = read_folder(source.path, max_bytes)
+        found, diags = read_folder(source.path, max_bytes, stream=stream)
     name = found.file if found is not None else source.name if source is not None else "?"
     doc_id = found.default_id if found is not None else Path(name).name
     skeleton: dict[str, Any] | None = None
@@ -447,36 +476,91 @@ def _load_columnar(spec: DocumentSchema, item: _Item, max_bytes: int) -> _Chunk:
         frames, problems = _build(spec, [], {index: doc_id})
         return _Chunk([status], frames, problems)
     frames, problems = _build(spec, [(index, (name, None), skeleton)], {index: doc_id})
-    read = [
-        (table.role, table_frame(spec, table, schemas[table.role]))
-        for table in found.tables
-        if table.role in frames.tables
-    ]
+    heights: dict[str, int] = {}
+    parts: dict[str, list[pl.DataFrame | pl.LazyFrame]] = {}
     try:
-        done = pl.collect_all([plan for _, plan in read])
+        for table in found.tables:
+            if table.role not in frames.tables:
+                continue
+            plan = table_frame(spec, table, schemas[table.role])
+            section = list(spec.tables).index(table.role)
+            place = (index, name, section)
+            heights[table.role], rows = _read_scaled(
+                spec, table.role, plan, place, problems, table.streamed
+            )
+            parts[table.role] = [rows]
     except (pl.exceptions.PolarsError, OSError) as exc:
         args = {"error": str(exc).strip().splitlines()[0] if str(exc).strip() else "?"}
-        bad = DocumentStatus(
-            index,
-            name,
-            doc_id,
-            None,
-            False,
-            (Diagnostic("doc.columnar-read", Location(name), args),),
-        )
+        diag = Diagnostic("doc.columnar-read", Location(name), args)
+        bad = DocumentStatus(index, name, doc_id, None, False, (diag,))
         frames, problems = _build(spec, [], {index: doc_id})
         return _Chunk([bad], frames, problems)
-    heights: dict[str, int] = {}
-    for (role, _), frame in zip(read, done, strict=True):
-        frames.tables[role] = frame
-        frames.table_spans[role] = ([index], [frame.height])
-        heights[role] = frame.height
     frames.table_info = frames.table_info.with_columns(
         pl.col("table")
         .replace_strict(heights, default=pl.col("rows"), return_dtype=pl.UInt32)
         .alias("rows")
     )
-    return _Chunk([status], frames, problems)
+    return _Chunk([status], frames, problems, parts)
+
+
+def _read_scaled(
+    spec: DocumentSchema,
+    role: str,
+    plan: pl.LazyFrame,
+    place: tuple[int, str, int],
+    problems: dict[int, list[tuple[int, Diagnostic]]],
+    streamed: bool,
+) -> tuple[int, pl.DataFrame | pl.LazyFrame]:
+    """A table file's rows as a loaded table's frame (:func:`_scaled`) and their number,
+    its amounts checked as a JSON document's are (at most 4 decimals, within range: the
+    first bad cells go to ``problems``). Read in one pass with the check; a ``streamed``
+    file in chunks, its rows left lazy."""
+    index, name, section = place
+    amounts = tuple(c.name for c in spec.tables[role] if c.kind == "amount")
+    flag = _scaling(amounts)[-1] if amounts else pl.lit(False)
+    if streamed:
+        found = (
+            plan.select(pl.len().alias("rows"), flag.sum().alias("bad"))
+            .collect(engine="streaming")
+            .row(0)
+        )
+        rows: pl.DataFrame | pl.LazyFrame = _scaled(spec, role, plan, index)
+        height, bad = int(found[0]), bool(found[1])
+    else:
+        read = _scaled(spec, role, plan.with_columns(flag.alias("__bad")), index, "__bad")
+        rows = read.collect(engine=ENGINE)
+        height = rows.height
+        bad = bool(rows.get_column("__bad").any())
+        rows = rows.drop("__bad")
+    if bad:
+        flagged = (
+            plan.with_row_index("row")
+            .filter(flag)
+            .head(CELLS_SHOWN)
+            .with_columns(pl.lit(index, pl.UInt32).alias("document"))
+            .collect(engine="streaming")
+        )
+        path = ["tables", role, "rows"]
+        _report_inexact(
+            flagged, list(amounts), path, "row", {index: (name, None)}, problems, section
+        )
+    return height, rows
+
+
+def _scaled(
+    spec: DocumentSchema, role: str, plan: pl.LazyFrame, index: int, *extra: str
+) -> pl.LazyFrame:
+    """A table file's rows as a loaded table's frame: ``document``, ``row``, then the
+    schema's columns, amounts scaled to Int64 (and the ``extra`` columns of ``plan``)."""
+    columns = [
+        (pl.col(c.name) * SCALE).round().cast(pl.Int64, strict=False)
+        if c.kind == "amount"
+        else pl.col(c.name)
+        for c in spec.tables[role]
+    ]
+    return plan.with_row_index("row").select(
+        pl.lit(index, pl.UInt32).alias("document"), "row", *columns, *extra
+    )
 
 
 # -- worker processes
@@ -500,7 +584,12 @@ def _work(items: list[_Item], max_bytes: int) -> _Chunk:
 
 
 def _iter_parallel(
-    spec: DocumentSchema, items: Iterator[_Item], max_bytes: int, workers: int
+    spec: DocumentSchema,
+    items: Iterator[_Item],
+    max_bytes: int,
+    workers: int,
+    *,
+    stream: bool = False,
 ) -> Iterator[_Chunk]:
     """Chunks loaded by ``workers`` processes, a few in flight at a time, kept in input order.
 
@@ -537,7 +626,7 @@ def _iter_parallel(
         for part in chain(parts, [None]):
             if part is not None:
                 try:
-                    pending.append((part, _submit(pool, spec, part, max_bytes)))
+                    pending.append((part, _submit(pool, spec, part, max_bytes, stream)))
                 except broken:  # the pool broke: load the rest here
                     pending.append((part, _failed()))
             while pending and (part is None or len(pending) > 2 * workers):
@@ -552,7 +641,11 @@ def _iter_parallel(
 
 
 def _submit(
-    pool: ProcessPoolExecutor, spec: DocumentSchema, part: list[_Item], max_bytes: int
+    pool: ProcessPoolExecutor,
+    spec: DocumentSchema,
+    part: list[_Item],
+    max_bytes: int,
+    stream: bool,
 ) -> Future[_Chunk]:
     """A chunk for a worker; a columnar document is read here (its frames would only be
     copied back from a worker), as a finished future in its place in the order."""
@@ -560,7 +653,7 @@ def _submit(
         from concurrent.futures import Future
 
         future: Future[_Chunk] = Future()
-        future.set_result(_load_columnar(spec, part[0], max_bytes))
+        future.set_result(_load_columnar(spec, part[0], max_bytes, stream))
         return future
     return pool.submit(_work, part, max_bytes)
 
@@ -610,10 +703,22 @@ def _finish(spec: DocumentSchema, chunks: list[_Chunk], files: int) -> Batch:
     for chunk in chunks:
         for index, found in chunk.problems.items():
             problems.setdefault(index, []).extend(found)
+    read: dict[str, list[pl.DataFrame | pl.LazyFrame]] = {}
+    for chunk in chunks:
+        for role, parts in chunk.read.items():
+            read.setdefault(role, []).extend(parts)
     frames = chunks[0].frames if len(chunks) == 1 else _Frames.concat([c.frames for c in chunks])
     del chunks
     where = {s.document: (s.path, s.line) for s in statuses if s.valid}
-    tables, documents, stmt = _finish_frames(spec, frames, where, problems)
+    loaded, documents, stmt = _finish_frames(spec, frames, where, problems)
+    tables: dict[str, pl.DataFrame | pl.LazyFrame] = dict(loaded)
+    for role, parts in read.items():  # columnar tables' rows; a streamed one's stay lazy
+        if any(isinstance(part, pl.LazyFrame) for part in parts):
+            lazy = [loaded[role].lazy(), *(part.lazy() for part in parts)]
+            tables[role] = pl.concat(lazy, how="vertical_relaxed")
+        else:
+            eager = [loaded[role], *(p for p in parts if isinstance(p, pl.DataFrame))]
+            tables[role] = pl.concat(eager, how="vertical_relaxed", rechunk=False)
     table_info, provenance = frames.table_info, frames.provenance
     tables = to_template_units(spec, tables, table_info)
     if problems:  # demote: drop from every frame, keep the diagnostics (in section order)

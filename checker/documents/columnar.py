@@ -25,6 +25,7 @@ read, and only once the document is valid.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,8 @@ SUFFIXES: Final = {
     ".csv": "csv",
 }
 CELLS_SHOWN: Final = 5  # cells listed per column and problem; the rest are counted
+# the checks read one column at a time, in chunks: a streamed table is never held whole
+STREAMING: Final = "streaming"
 
 register(
     {
@@ -87,6 +90,8 @@ class TableFile:
     frame: pl.LazyFrame
     file: str
     text: bool = False  # CSV: every cell is text, parsed by its column's kind
+    # larger than --max-bytes: never read whole, its rows streamed (see read_folder)
+    streamed: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,10 +110,15 @@ def is_columnar(path: Path) -> bool:
     return path.is_dir() and (path / LAYOUT_FILE).is_file()
 
 
-def read_folder(path: Path, max_bytes: int) -> tuple[ColumnarInput | None, list[Diagnostic]]:
+def read_folder(
+    path: Path, max_bytes: int, *, stream: bool = False
+) -> tuple[ColumnarInput | None, list[Diagnostic]]:
     """The columnar document in folder ``path``: ``meta.json`` read and parsed (as a JSON
     document is), each table file checked to be a regular file under ``max_bytes`` and
-    scanned (not read). Never raises: ``(None, diagnostics)`` when it cannot be used."""
+    scanned (not read). With ``stream``, a larger table file is not refused but marked
+    ``streamed``: its rows are never held whole (``check`` streams them where every rule
+    over the table allows it: checker.rowpass). Never raises: ``(None, diagnostics)``
+    when it cannot be used."""
     from checker.files import InputFileError, open_input, read_input
 
     folder = str(path)
@@ -145,8 +155,8 @@ def read_folder(path: Path, max_bytes: int) -> tuple[ColumnarInput | None, list[
             continue
         seen[role] = name
         try:  # a regular file under the limit (a FIFO or a device is refused, never waited on)
-            with open_input(file, max_bytes):
-                pass
+            with open_input(file, sys.maxsize if stream else max_bytes) as handle:
+                streamed = os.fstat(handle.fileno()).st_size > max_bytes
             frame = _scan(file, kind)
         except InputFileError as exc:
             problems.append(exc.diagnostic())
@@ -155,7 +165,7 @@ def read_folder(path: Path, max_bytes: int) -> tuple[ColumnarInput | None, list[
             args = {"error": _first_line(exc)}
             problems.append(Diagnostic("doc.columnar-read", Location(file), args))
             continue
-        tables.append(TableFile(role, frame, file, text=kind == "csv"))
+        tables.append(TableFile(role, frame, file, text=kind == "csv", streamed=streamed))
     if problems:
         return None, problems
     return ColumnarInput(folder, skeleton, tuple(tables), path.name), []
@@ -306,9 +316,10 @@ def _check_column(
     problems: list[Diagnostic] = []
     for bad, what in checks:
         found = (
-            table.frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), col)
+            table.frame.with_row_index("__row")
+            .select("__row", col)
             .filter(bad)
-            .collect()
+            .collect(engine=STREAMING)
         )
         problems.extend(_cell_problems(spec, table, rule, found, what))
     if rule.schema is not None and not problems:
@@ -372,7 +383,7 @@ def _value_problems(
     import jsonschema_rs
 
     assert rule.schema is not None
-    distinct = table.frame.select(value.drop_nulls().unique()).collect().to_series()
+    distinct = table.frame.select(value.drop_nulls().unique()).collect(engine=STREAMING).to_series()
     validator = jsonschema_rs.validator_for(dict(rule.schema))
     values = distinct.to_list()
     if rule.kind == "amount":  # JSON numbers: an integral float is an integer to the schema
@@ -385,9 +396,10 @@ def _value_problems(
     slow = Draft202012Validator(dict(rule.schema))
     wanted = pl.Series(bad, dtype=distinct.dtype) if rule.kind != "amount" else None
     rows = (
-        table.frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), value.alias("v"))
+        table.frame.with_row_index("__row")
+        .select("__row", value.alias("v"))
         .filter(pl.col("v").is_in(wanted.implode()) if wanted is not None else _any_of(bad))
-        .collect()
+        .collect(engine=STREAMING)
     )
     problems: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()

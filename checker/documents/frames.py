@@ -425,8 +425,10 @@ def _report_inexact(
 
 
 def to_template_units(
-    spec: DocumentSchema, tables: dict[str, pl.DataFrame], table_info: pl.DataFrame
-) -> dict[str, pl.DataFrame]:
+    spec: DocumentSchema,
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    table_info: pl.DataFrame,
+) -> dict[str, pl.DataFrame | pl.LazyFrame]:
     """Each table a document printed in another unit than its template's (``x-unit``:
     a 三公 table in 元 where the template prints 万元) converted into the template's unit,
     one join per such table (none when every document prints the template's units).
@@ -458,8 +460,10 @@ def to_template_units(
             .cast(pl.Int64)
             .alias("__div"),
         )
-        frame = tables[table.role].join(factors, on="document", how="left")
-        amounts = [c for c in table.amount_columns if c in frame.columns]
+        given = tables[table.role]
+        lazy = isinstance(given, pl.LazyFrame)
+        frame = given.join(factors.lazy() if lazy else factors, on="document", how="left")  # type: ignore[arg-type]
+        amounts = [c for c in table.amount_columns if c in frame.collect_schema().names()]
         converted = [
             pl.when(pl.col("__mul").is_null())
             .then(pl.col(c))

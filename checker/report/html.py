@@ -646,9 +646,9 @@ class _Page:
             for role in self.marks.tables.get(document, ()):
                 wanted[role].append(document)
         out: dict[str, dict[int, pl.DataFrame]] = {}
-        tables = self.report.batch.tables
+        batch = self.report.batch
         for role, documents in wanted.items():
-            frame = tables.get(role)
+            frame = batch.table(role) if role in batch.tables else None
             if frame is None or frame.is_empty():
                 continue
             picked = frame.filter(pl.col("document").is_in(documents))
