@@ -27,15 +27,19 @@ hold exactly. Rules that are not linear over cells (products, percentages, text,
 sums correlated with the row) are not constraints: a suggestion may still upset
 them.
 
-Solving. One cell first, for every document at once (Polars): the cells every
-failing constraint of a document reads, each with the interval of changes every
-constraint reading it allows. Where no single cell does, a mixed-integer program
-per document (HiGHS, through ``scipy.optimize.milp``) over the failing constraints'
-cells and those of the constraints that read them, up to :data:`HOPS` steps further
-when its optimum costs too much to be sure a farther cell could not do better (any
-solution changing a cell ``k`` steps away changes at least ``k + 1`` cells, so an
-optimum below ``k + 2`` is proven). Ties: every optimum up to :data:`LIMIT`, each
-further one excluded by a no-good cut (at least one of its cells unchanged).
+Solving. One cell per cluster first, for every document at once (Polars): the failing
+constraints of a document fall into clusters that share no cell (two unrelated typos,
+two clusters); a cluster's candidates are the cells every one of its failing
+constraints reads, each with the interval of changes every constraint reading it
+allows. Where each cluster has a cell that fixes it alone, no constraint reads
+candidates of two clusters and the total costs less than one more cell would, that is
+the optimum. Otherwise a mixed-integer program per document (HiGHS, through
+``scipy.optimize.milp``) over the failing constraints' cells and those of the
+constraints that read them, up to :data:`HOPS` steps further when its optimum costs too
+much to be sure a farther cell could not do better (any solution changing a cell ``k``
+steps away changes at least ``k + 1`` cells, so an optimum below ``k + 2`` is proven).
+Ties: every optimum up to :data:`LIMIT` (the program: each further one excluded by a
+no-good cut, at least one of its cells unchanged).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import product
 from typing import Final
 
 import numpy as np
@@ -157,23 +162,40 @@ def _errors(
     if fails.is_empty():
         return Localization.empty()
     own = base.terms.join(fails.select("con", "document"), on="con")
-    per_document = fails.group_by("document").agg(pl.len().alias("fails"))
+    clusters = fails.select("con", "document").join(_clusters(own), on="con", how="left")
+    clusters = clusters.with_columns(pl.col("cluster").fill_null(pl.col("con")))
+    per_cluster = clusters.group_by("document", "cluster").agg(pl.len().alias("fails"))
     candidates = (
-        own.group_by("document", "cell")
+        own.join(clusters.select("con", "cluster"), on="con")
+        .group_by("document", "cluster", "cell")
         .agg(pl.col("con").n_unique().alias("n"))
-        .join(per_document, on="document")
+        .join(per_cluster, on=["document", "cluster"])
         .filter(pl.col("n") == pl.col("fails"))
         .join(base.cells.select("cell", "field"), on="cell")
     )
     single = Localization.empty()
     if not candidates.is_empty():
         around = expand(system, frames, wide, touching(system, candidates))
-        single = _single_cells(system, around, candidates.select("document", "cell"))
+        single = _single_cells(system, around, candidates, per_cluster)
     solved = set(single.summary.get_column("document").to_list())
     rest = fails.filter(~pl.col("document").is_in(sorted(solved)))
     if rest.is_empty():
         return single
     return Localization.concat([single, _programs(system, frames, wide, base, rest)])
+
+
+def _clusters(own: pl.DataFrame) -> pl.DataFrame:
+    """``con, cluster``: the failing constraints grouped by the cells they share (connected
+    components; a cluster is named by its smallest constraint key). Label propagation:
+    as many rounds as the longest chain of shared cells."""
+    edges = own.select("con", "cell")
+    label = edges.select("con").unique().with_columns(pl.col("con").alias("cluster"))
+    while True:
+        by_cell = edges.join(label, on="con").group_by("cell").agg(pl.col("cluster").min())
+        spread = edges.join(by_cell, on="cell").group_by("con").agg(pl.col("cluster").min())
+        if spread.sort("con").equals(label.sort("con")):
+            return label
+        label = spread
 
 
 def _targets(constraints: pl.DataFrame, rules: pl.DataFrame, kind: str) -> pl.DataFrame:
@@ -201,14 +223,33 @@ def _targets(constraints: pl.DataFrame, rules: pl.DataFrame, kind: str) -> pl.Da
     )
 
 
-def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame) -> Localization:
-    """The documents one changed cell can fix, each with its tied optima (vectorised)."""
+def _single_cells(
+    system: CellSystem, around: Expanded, candidates: pl.DataFrame, clusters: pl.DataFrame
+) -> Localization:
+    """The documents fixed by one changed cell per cluster of failing constraints, with
+    their tied optima (vectorised; ``candidates``: ``document, cluster, cell``, the cells
+    every failing constraint of their cluster reads; ``clusters``: ``document, cluster``).
+
+    Clusters share no cell, so every solution changes at least one cell in each, and where
+    no constraint reads candidates of two clusters, one cell per cluster is a solution
+    exactly when each fixes its cluster alone: the cheapest such cells are optimal when
+    they cost less than one more cell would (``k`` clusters: below ``k + 1``). Other
+    documents are left to the mixed-integer program."""
     cons = _targets(around.constraints, system.rules, ERROR)
     tight = (pl.col("status") == PASS) & (pl.col("d") == 0) & (pl.col("op") != OP_CODES["="])
+    owned = candidates.select("cell", "cluster")
     reading = (
-        around.terms.join(candidates.select("cell"), on="cell", how="semi")
+        around.terms.join(owned, on="cell")
         .join(cons.select("con", "d", "lo", "hi", "status", tight.alias("tight")), on="con")
         .with_columns(pl.col("coef").cast(pl.Int64))
+    )
+    coupled = (
+        reading.group_by("con")
+        .agg(pl.col("cluster").n_unique().alias("clusters"))
+        .filter(pl.col("clusters") > 1)
+        .join(around.constraints.select("con", "document"), on="con")
+        .select("document")
+        .unique()
     )
     a, d = pl.col("coef"), pl.col("d")
     low = (pl.col("lo") - d) / a
@@ -218,7 +259,7 @@ def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame
             pl.when(a > 0).then(low).otherwise(high).ceil().alias("from"),
             pl.when(a > 0).then(high).otherwise(low).floor().alias("to"),
         )
-        .group_by("cell")
+        .group_by("cell", "cluster")
         .agg(
             pl.col("from").max(),
             pl.col("to").min(),
@@ -227,6 +268,7 @@ def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame
             pl.col("con").filter(pl.col("status") == FAIL).alias("explains"),
         )
         .join(around.cells.select("cell", "document", "field", "row", "value", "half"), on="cell")
+        .join(coupled, on="document", how="anti")
     )
     grid = (2 * pl.col("half")).clip(lower_bound=1)
     floor = pl.when(pl.col("value").fill_null(0) >= 0).then(-pl.col("value").fill_null(0))
@@ -239,17 +281,24 @@ def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame
         .filter((first <= last) & pl.col("delta").is_not_null())
         .with_columns((1 + (pl.col("readers").cast(pl.Int64) - 1).clip(0, 9) / 10).alias("weight"))
     )
-    best = feasible.group_by("document").agg(pl.col("weight").min().alias("best"))
-    chosen = (
-        feasible.join(best, on="document")
-        .filter(pl.col("weight") <= pl.col("best") + 1e-9)
-        .sort("document", "loosened", pl.col("delta").abs(), "cell")
-        .with_columns(pl.int_range(pl.len()).over("document").cast(pl.UInt16).alias("candidate"))
+    best = feasible.group_by("document", "cluster").agg(pl.col("weight").min().alias("best"))
+    # every cluster of the document fixable by one cell, at a total proven optimal
+    counts = clusters.group_by("document").agg(pl.len().alias("k"))
+    fixed = (
+        best.group_by("document")
+        .agg(pl.len().alias("fixable"), pl.col("best").sum().alias("total"))
+        .join(counts, on="document")
+        .filter((pl.col("fixable") == pl.col("k")) & (pl.col("total") < pl.col("k") + 1))
     )
-    ties = chosen.group_by("document").agg(pl.len().alias("n"))
-    chosen = chosen.filter(pl.col("candidate") < LIMIT)
-    if chosen.is_empty():
+    ranked = (
+        feasible.join(best, on=["document", "cluster"])
+        .join(fixed.select("document", "total"), on="document")
+        .filter(pl.col("weight") <= pl.col("best") + 1e-9)
+        .sort("document", "cluster", "loosened", pl.col("delta").abs(), "cell")
+    )
+    if ranked.is_empty():
         return Localization.empty()
+    chosen, more = _combined(ranked)
     rules = _rule_names(system, around.constraints)
     explains = (
         chosen.select("document", "candidate", "cell", "explains")
@@ -265,7 +314,7 @@ def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame
             "document",
             pl.lit(ERROR).alias("kind"),
             "candidate",
-            pl.col("weight").alias("cost"),
+            pl.col("total").alias("cost"),
             "table",
             pl.when(pl.col("table") != "说明").then(pl.col("row")).cast(pl.UInt32).alias("row"),
             "column",
@@ -279,22 +328,57 @@ def _single_cells(system: CellSystem, around: Expanded, candidates: pl.DataFrame
         )
     )
     fails = around.constraints.filter(pl.col("status") == FAIL).join(
-        ties.select("document"), on="document", how="semi"
+        more.select("document"), on="document", how="semi"
     )
     about = (
         fails.join(rules, on="con").group_by("document").agg(pl.col("name").sort().alias("rules"))
     )
-    summary = ties.join(about, on="document").select(
+    summary = more.join(about, on="document").select(
         "document",
         pl.lit(ERROR).alias("kind"),
         pl.lit("found").alias("status"),
-        pl.min_horizontal(pl.col("n"), pl.lit(LIMIT)).cast(pl.UInt16).alias("candidates"),
-        (pl.col("n") > LIMIT).alias("more"),
+        "candidates",
+        "more",
         pl.lit(True).alias("proven"),
         "rules",
     )
     cells = cells.cast(CELLS_SCHEMA).sort("document", "candidate")
     return Localization(cells, summary.cast(SUMMARY_SCHEMA))
+
+
+def _combined(ranked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The tied optima of each document: one tied cell per cluster (``ranked``: the tied
+    cells, best first within each cluster), as ``ranked``'s rows numbered by
+    ``candidate`` (up to LIMIT, the fewest inequalities loosened first); and per document
+    ``candidates`` listed and ``more`` (further ties exist)."""
+    tied: dict[int, dict[int, list[tuple[int, int, int]]]] = {}
+    for document, cluster, cell, loosened, delta in ranked.select(
+        "document", "cluster", "cell", "loosened", pl.col("delta").abs()
+    ).iter_rows():
+        tied.setdefault(document, {}).setdefault(cluster, []).append((loosened, delta, cell))
+    rows: list[tuple[int, int, int]] = []
+    summary: list[tuple[int, int, bool]] = []
+    for document, by_cluster in tied.items():
+        lists = [cells[:LIMIT] for cells in by_cluster.values()]
+        combos = sorted(
+            product(*lists),
+            key=lambda combo: (sum(c[0] for c in combo), sum(c[1] for c in combo)),
+        )[:LIMIT]
+        for number, combo in enumerate(combos):
+            rows.extend((document, number, c[2]) for c in combo)
+        ties = math.prod(len(cells) for cells in by_cluster.values())
+        summary.append((document, len(combos), ties > len(combos)))
+    chosen = pl.DataFrame(
+        rows,
+        schema={"document": pl.UInt32, "candidate": pl.UInt16, "cell": pl.UInt64},
+        orient="row",
+    ).join(ranked, on=["document", "cell"])
+    more = pl.DataFrame(
+        summary,
+        schema={"document": pl.UInt32, "candidates": pl.UInt16, "more": pl.Boolean},
+        orient="row",
+    )
+    return chosen, more
 
 
 def _rule_names(system: CellSystem, constraints: pl.DataFrame) -> pl.DataFrame:

@@ -163,7 +163,20 @@ def test_one_typo_found_with_its_original_value() -> None:
     )
 
 
-def test_two_typos_need_the_program() -> None:
+def _localized_alone(document: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = check_documents([document]).localizations()[0]["error"]
+    assert found["status"] == "found" and found["proven"]
+    return found
+
+
+def _best(found: dict[str, Any]) -> list[tuple[Any, ...]]:
+    cells = found["candidates"][0]["cells"]
+    return sorted((c["table"], c["row"], c["column"], c["suggested"]) for c in cells)
+
+
+def test_two_unrelated_typos_two_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two typos in different tables: two clusters of failures, each fixed by its own cell
+    (the one-cell pass, no program)."""
     document = _synthetic(4)
     rows = _rows(document, "项目支出表")
     first = next(i for i, r in enumerate(rows) if r.get("合计") and i > 2)
@@ -172,15 +185,46 @@ def test_two_typos_need_the_program() -> None:
     originals = (rows[first]["合计"], economy[second]["总计"])
     rows[first]["合计"] = round(originals[0] + 3, 2)
     economy[second]["总计"] = round(originals[1] - 7, 2)
-    report = check_documents([document])
-    found = report.localizations()[0]["error"]
-    assert found["status"] == "found"
-    best = found["candidates"][0]
-    assert sorted((c["table"], c["row"], c["column"], c["suggested"]) for c in best["cells"]) == [
+    from checker import localize
+
+    monkeypatch.setattr(localize, "_solve", None)  # not called: the one-cell pass does it
+    found = _localized_alone(document)
+    assert _best(found) == [
         ("支出经济分类汇总表", second, "总计", originals[1]),
         ("项目支出表", first, "合计", originals[0]),
     ]
+    best = found["candidates"][0]
     assert best["cost"] == sum(c["weight"] for c in best["cells"])
+    assert all(len(c["explains"]) for c in best["cells"])
+
+
+def test_two_typos_in_one_row_need_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two figures of one row altered: their failures share the row's identity, and no
+    single cell fixes them all — the mixed-integer program finds both."""
+    from checker import localize
+
+    solved: list[int] = []
+    solve = localize._solve
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        solved.append(1)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(localize, "_solve", counted)
+    document = _synthetic(4)
+    rows = _rows(document, "项目支出表")
+    row = next(
+        i for i, r in enumerate(rows) if i > 2 and r.get("合计") and r.get("本年拨款.一般公共预算")
+    )
+    originals = (rows[row]["合计"], rows[row]["本年拨款.一般公共预算"])
+    rows[row]["合计"] = round(originals[0] + 3, 2)
+    rows[row]["本年拨款.一般公共预算"] = round(originals[1] + 5, 2)
+    found = _localized_alone(document)
+    assert _best(found) == [
+        ("项目支出表", row, "合计", originals[0]),
+        ("项目支出表", row, "本年拨款.一般公共预算", originals[1]),
+    ]
+    assert solved  # the program ran
 
 
 def test_clean_documents_cost_nothing() -> None:
