@@ -464,10 +464,11 @@ class Engine:
         """The linear rules as constraints over cells (checker.linear_cells), built on first
         use (a run with failures or rounding differences to localize) and kept with the
         cached engine."""
-        if self._cells is None:
-            self._cells = cell_system(self)
+        found: CellSystem | None = getattr(self, "_cells", None)  # an engine cached before
+        if found is None:
+            found = self._cells = cell_system(self)
             self._grown = True
-        return self._cells
+        return found
 
     def _localize(
         self,
