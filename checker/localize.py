@@ -547,7 +547,11 @@ def _solve(
         )
         rows.append(LinearConstraint(loosened, 0, np.inf))
         objective[2 * n :] = _EPSILON / (k + 1)
-    integrality = np.concatenate([np.ones(n) if error else np.zeros(n), np.ones(n + k)])
+    # The changes are whole numbers of the printed precision; solved first as reals (the
+    # identities' integer coefficients and residuals on the grid make the optima whole
+    # numbers as a rule, and HiGHS then branches on the switches only: on 54 documents
+    # with two coupled errors, 35 s → 3 s), and again as integers when one is not.
+    integrality = np.concatenate([np.zeros(n), np.ones(n + k)])
     bounds = Bounds(np.concatenate([low, np.zeros(n + k)]), np.concatenate([big, np.ones(n + k)]))
     found: list[tuple[float, list[tuple[int, float]]]] = []
     finished = True
@@ -563,9 +567,16 @@ def _solve(
         if result.x is None:
             finished = finished and result.status == 2  # infeasible: no (more) optimum
             return found, False, finished
-        finished = finished and result.status == 0
         x = result.x
         support = np.flatnonzero(x[n : 2 * n] > 0.5)
+        if (
+            error
+            and not integrality[0]
+            and np.abs(x[support] - np.round(x[support])).max(initial=0) > 1e-6
+        ):
+            integrality[:n] = 1  # a change off the grid: solve with whole changes
+            continue
+        finished = finished and result.status == 0
         cost = float(costs[support].sum())
         if cost > best + 1e-6:
             return found, False, finished
