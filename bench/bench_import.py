@@ -65,13 +65,13 @@ def stages(files: list[Path]) -> dict[str, float]:
             rotation = raw.FPDFPage_GetRotation(page) % 4
             middle = time.perf_counter()
             spent["page"] += middle - start
-            chars = pdf._chars(page, rotation, width, height)
+            text, boxes = pdf._chars(page, rotation, width, height)
             start, middle = middle, time.perf_counter()
             spent["characters"] += middle - start
             hs, vs = pdf._rulings(page, pdf._view_transform(rotation, width, height))
             start, middle = middle, time.perf_counter()
             spent["rulings"] += middle - start
-            layout_page(pdf.PageContent(i + 1, width, height, chars, hs, vs))
+            layout_page(pdf.PageContent(i + 1, width, height, text, boxes, hs, vs))
             spent["layout"] += time.perf_counter() - middle
             page.close()
         doc.close()

@@ -12,13 +12,14 @@ lines (titles, 单位：元, notes, prose).
 from __future__ import annotations
 
 import bisect
-import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from checker.documents.pdf import Char, PageContent, Segment
+import numpy as np
+
+from checker.documents.pdf import PageContent, Segment
 
 # Rules closer than this (points) are one rule; rules this far apart bound a cell.
 _SNAP = 2.0
@@ -118,16 +119,18 @@ def layout_page(page: PageContent) -> PageLayout:
     """Grids and text lines of one page."""
     frames = _frames(page.horizontal, page.vertical)
     grids: list[Grid] = []
-    taken: set[int] = set()
-    centres = [((c.x0 + c.x1) / 2, (c.top + c.bottom) / 2) for c in page.chars]
+    boxes = page.boxes
+    centres = ((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2)
+    free = np.ones(len(page.text), dtype=bool)  # not (yet) in a grid
     for hs, vs in frames:
-        grid = _grid(page, centres, hs, vs, taken)
+        grid = _grid(page, centres, hs, vs, free)
         if grid is not None:
             grids.append(grid)
-    free = [c for i, c in enumerate(page.chars) if i not in taken]
-    lines = tuple(Line(text, box) for text, box in text_lines(free))
+    index = np.flatnonzero(free)
+    found = _text_lines(page.text, boxes, index, np.zeros(len(index), dtype=np.intp))
+    lines = tuple(Line(text, box) for text, box, _ in found)
     grids.sort(key=lambda g: g.ys[0])
-    return PageLayout(page.number, page.width, page.height, tuple(grids), lines, len(page.chars))
+    return PageLayout(page.number, page.width, page.height, tuple(grids), lines, len(page.text))
 
 
 def _frames(
@@ -212,10 +215,10 @@ def _at(rules: Sequence[Segment], boundaries: Sequence[float]) -> list[list[Segm
 
 def _grid(
     page: PageContent,
-    centres: Sequence[tuple[float, float]],
+    centres: tuple[np.ndarray, np.ndarray],
     hs: list[Segment],
     vs: list[Segment],
-    taken: set[int],
+    free: np.ndarray,
 ) -> Grid | None:
     xs = _cluster(v.at for v in vs)
     ys = _cluster(h.at for h in hs)
@@ -242,28 +245,36 @@ def _grid(
                 union(r * n_cols + c, r * n_cols + c + 1)
             if r + 1 < n_rows and not _covered(at_y[r + 1], xs[c], xs[c + 1]):
                 union(r * n_cols + c, (r + 1) * n_cols + c)
+    roots = [find(i) for i in range(n_rows * n_cols)]
     members: dict[int, list[int]] = {}
-    for i in range(n_rows * n_cols):
-        members.setdefault(find(i), []).append(i)
-    chars: dict[int, list[Char]] = {}
-    x0, x1, y0, y1 = xs[0], xs[-1], ys[0], ys[-1]
-    for k, (cx, cy) in enumerate(centres):
-        if not (x0 <= cx <= x1 and y0 <= cy <= y1) or k in taken:
-            continue
-        ch = page.chars[k]
-        c = min(max(bisect.bisect_right(xs, cx) - 1, 0), n_cols - 1)
-        r = min(max(bisect.bisect_right(ys, cy) - 1, 0), n_rows - 1)
-        chars.setdefault(find(r * n_cols + c), []).append(ch)
-        taken.add(k)
+    for i, root in enumerate(roots):
+        members.setdefault(root, []).append(i)
+    # every character not yet in a grid whose centre lies in this one: its elementary cell
+    # by its centre, the cell it belongs to by that cell's root
+    cx, cy = centres
+    inside = free & (cx >= xs[0]) & (cx <= xs[-1]) & (cy >= ys[0]) & (cy <= ys[-1])
+    index = np.flatnonzero(inside)
+    free[index] = False
+    col = np.clip(np.searchsorted(xs, cx[index], side="right") - 1, 0, n_cols - 1)
+    row = np.clip(np.searchsorted(ys, cy[index], side="right") - 1, 0, n_rows - 1)
+    owner = np.asarray(roots, dtype=np.intp)[row * n_cols + col]
+    texts: dict[int, list[str]] = {}
+    for text, _, root in _text_lines(page.text, page.boxes, index, owner):
+        texts.setdefault(root, []).append(text)
     cells: list[Cell] = []
     for root, group in members.items():
-        rows = [i // n_cols for i in group]
-        cols = [i % n_cols for i in group]
-        r0, r1, c0, c1 = min(rows), max(rows), min(cols), max(cols)
-        text = join_lines([t for t, _ in text_lines(chars.get(root, []))])
+        r0, c0 = divmod(group[0], n_cols)  # members ascend: the first is the top left
+        r1, c1 = divmod(group[-1], n_cols)
+        lines = texts.get(root)
+        if lines is None:
+            text = ""
+        elif len(lines) == 1 and " " not in lines[0]:
+            text = lines[0]  # nothing to join or clean (the characters hold no whitespace)
+        else:
+            text = clean_text(join_lines(lines))
         cells.append(
             Cell(
-                text=clean_text(text),
+                text=text,
                 box=Box(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]),
                 row=r0,
                 col=c0,
@@ -275,47 +286,54 @@ def _grid(
     return Grid(page.number, tuple(xs), tuple(ys), tuple(cells))
 
 
-def text_lines(chars: Sequence[Char]) -> list[tuple[str, Box]]:
-    """Characters as lines of text, top to bottom; a space where a gap is wider than a third
-    of the line's character height."""
-    if not chars:
+def _text_lines(
+    text: str, boxes: np.ndarray, index: np.ndarray, group: np.ndarray
+) -> list[tuple[str, Box, int]]:
+    """The characters ``index`` of a page (``text[i]``, box ``boxes[i]``) as lines of text,
+    per ``group`` (a cell): :func:`text_lines` of each group's characters at once, in the
+    order of the groups' numbers, each line with its group."""
+    if not len(index):
         return []
-    # centres doubled (top + bottom): the same order and tests, without a division each
-    ordered = sorted(chars, key=lambda c: (c.top + c.bottom, c.x0))
-    lines: list[list[Char]] = []
-    ref_mid = ref_height = 0.0
-    for ch in ordered:
-        if lines and abs(ch.top + ch.bottom - ref_mid) <= ref_height:
-            lines[-1].append(ch)
+    x0, top, x1, bottom = boxes[index].T
+    mid = top + bottom  # centres doubled: the same order and tests, without a division each
+    order = np.lexsort((x0, mid, group))  # stable: ties keep the page's order
+    height = np.maximum(bottom - top, 1.0)
+    # a line is the run of characters within its first one's height of that one's centre
+    starts: list[int] = []
+    ref_group, ref_mid, ref_height = -1, 0.0, 0.0
+    for k, (g, m, h) in enumerate(
+        zip(group[order].tolist(), mid[order].tolist(), height[order].tolist(), strict=True)
+    ):
+        if g == ref_group and abs(m - ref_mid) <= ref_height:
             continue
-        lines.append([ch])
-        ref_mid, ref_height = ch.top + ch.bottom, max(ch.bottom - ch.top, 1.0)
-    out: list[tuple[str, Box]] = []
-    for line in lines:
-        line.sort(key=_X0)
-        parts: list[str] = []
-        left, top, right, bottom = line[0].x0, line[0].top, line[0].x1, line[0].bottom
-        prev_x1, prev_height = right, max(bottom - top, 1.0)
-        parts.append(line[0].text)
-        for text, x0, ctop, x1, cbottom in line[1:]:  # one pass: text, gaps and the box
-            height = cbottom - ctop
-            if x0 - prev_x1 > (height if height > prev_height else prev_height) * 0.3:
-                parts.append(" ")
-            parts.append(text)
-            prev_x1, prev_height = x1, (height if height > 1.0 else 1.0)
-            if x0 < left:
-                left = x0
-            if ctop < top:
-                top = ctop
-            if x1 > right:
-                right = x1
-            if cbottom > bottom:
-                bottom = cbottom
-        out.append(("".join(parts), Box(left, top, right, bottom)))
-    return out
-
-
-_X0 = operator.attrgetter("x0")
+        starts.append(k)
+        ref_group, ref_mid, ref_height = g, m, h
+    line = np.zeros(len(order), dtype=np.intp)
+    line[starts[1:]] = 1
+    line = np.cumsum(line)
+    order = order[np.lexsort((x0[order], line))]  # each line left to right (stable)
+    line = np.sort(line)
+    x0, top, x1, bottom = x0[order], top[order], x1[order], bottom[order]
+    # a space where the gap is wider than a third of the taller of the two characters
+    own = bottom - top
+    gap = np.zeros(len(order), dtype=bool)
+    gap[1:] = (x0[1:] - x1[:-1]) > np.maximum(own[1:], np.maximum(own[:-1], 1.0)) * 0.3
+    gap[starts] = False
+    chars = [text[i] for i in index[order].tolist()]
+    for k in np.flatnonzero(gap).tolist():
+        chars[k] = " " + chars[k]
+    ends = [*starts[1:], len(order)]
+    lefts = np.minimum.reduceat(x0, starts).tolist()
+    tops = np.minimum.reduceat(top, starts).tolist()
+    rights = np.maximum.reduceat(x1, starts).tolist()
+    bottoms = np.maximum.reduceat(bottom, starts).tolist()
+    owners = group[order][starts].tolist()
+    return [
+        ("".join(chars[a:b]), Box(left, top_, right, bottom_), owner)
+        for a, b, left, top_, right, bottom_, owner in zip(
+            starts, ends, lefts, tops, rights, bottoms, owners, strict=True
+        )
+    ]
 
 
 def join_lines(lines: Sequence[str]) -> str:
