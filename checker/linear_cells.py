@@ -50,8 +50,11 @@ DOC, ROW, ROLLUP = 0, 1, 2  # constraint kinds: document-level rule, per-row rul
 OPS: Final = tuple(s for s, o in OPERATORS.items() if o.side != "none")
 SCALE: Final = 10_000  # amounts as integers of QUANTUM
 QUANTUM: Final = Decimal(1) / SCALE
-MAX_ROW: Final = 0xFFFE  # rows beyond (tables of 65,535 rows and more) are not expanded
-_NO_ROW: Final = 0xFFFF  # the constraint key's row of a document-level rule
+_ROW_BITS: Final = 24  # a key's row: tables of up to 16,777,214 rows
+_FIELD_SHIFT: Final = 1 << _ROW_BITS
+_DOCUMENT_SHIFT: Final = 1 << (_ROW_BITS + 16)  # fields and templates: 16 bits
+MAX_ROW: Final = (1 << _ROW_BITS) - 2  # rows beyond are not expanded
+_NO_ROW: Final = (1 << _ROW_BITS) - 1  # the constraint key's row of a document-level rule
 UNBOUNDED: Final = 1 << 62  # an open side of an interval of d, in quanta
 _ALL: Final = "__all"  # (with ":table") the mask of a sum over every row of a table
 
@@ -62,19 +65,19 @@ def quanta(value: Decimal) -> int:
 
 
 def cell_key(document: pl.Expr, field: pl.Expr, row: pl.Expr) -> pl.Expr:
-    """One UInt64 per cell: document · 2³² + field · 2¹⁶ + row."""
+    """One UInt64 per cell: document · 2⁴⁰ + field · 2²⁴ + row."""
     return (
-        document.cast(pl.UInt64) * (1 << 32)
-        + field.cast(pl.UInt64) * (1 << 16)
+        document.cast(pl.UInt64) * _DOCUMENT_SHIFT
+        + field.cast(pl.UInt64) * _FIELD_SHIFT
         + row.fill_null(0).cast(pl.UInt64)
     )
 
 
 def constraint_key(document: pl.Expr, tmpl: pl.Expr, at: pl.Expr) -> pl.Expr:
-    """One UInt64 per constraint: document · 2³² + template · 2¹⁶ + its row (or 0xFFFF)."""
+    """One UInt64 per constraint: document · 2⁴⁰ + template · 2²⁴ + its row (or 2²⁴ − 1)."""
     return (
-        document.cast(pl.UInt64) * (1 << 32)
-        + tmpl.cast(pl.UInt64) * (1 << 16)
+        document.cast(pl.UInt64) * _DOCUMENT_SHIFT
+        + tmpl.cast(pl.UInt64) * _FIELD_SHIFT
         + at.fill_null(_NO_ROW).cast(pl.UInt64)
     )
 
@@ -104,7 +107,8 @@ class CellSystem:
     ``row_terms``: the current row's columns in per-row rules (``tmpl, field, coef,
     half``); ``leaf_terms``: the W leaves document-level and per-row rules read
     (``tmpl, leaf, coef``), described in ``leaves`` (``leaf, kind, field, mask``);
-    ``reads``: which templates read which fields (``field, tmpl``).
+    ``reads``: which templates read which fields (``field, tmpl, own_row``: a per-row
+    rule's own row's cell, else any row's).
     """
 
     fields: pl.DataFrame
@@ -352,7 +356,7 @@ def cell_system(engine: Engine) -> CellSystem:
         orient="row",
     ).with_row_index("tmpl")
     rules = rules.with_columns(pl.col("tmpl").cast(pl.UInt16))
-    assert rules.height < _NO_ROW, "more constraint templates than keys hold"
+    assert rules.height < 1 << 16, "more constraint templates than keys hold"
     row_terms = pl.DataFrame(
         build.row_terms,
         schema={"tmpl": pl.UInt16, "field": pl.UInt16, "coef": pl.Int32, "half": pl.Int64},
@@ -366,13 +370,14 @@ def cell_system(engine: Engine) -> CellSystem:
     rollup_reads = [
         (f, t) for spec in build.rollups for t, f in zip(spec.tmpls, spec.fields, strict=True)
     ]
+    whole = pl.lit(False).alias("own_row")
     reads = pl.concat(
         [
-            leaf_terms.join(leaves.drop_nulls("field"), on="leaf").select("field", "tmpl"),
-            row_terms.select("field", "tmpl"),
+            leaf_terms.join(leaves.drop_nulls("field"), on="leaf").select("field", "tmpl", whole),
+            row_terms.select("field", "tmpl", pl.lit(True).alias("own_row")),
             pl.DataFrame(
                 rollup_reads, schema={"field": pl.UInt16, "tmpl": pl.UInt16}, orient="row"
-            ),
+            ).with_columns(whole),
         ]
     ).unique()
     return CellSystem(
@@ -439,10 +444,10 @@ def expand(
     pairs: pl.DataFrame,
 ) -> Expanded:
     """The constraints of the (``document``, ``tmpl``) ``pairs`` over their cells, from
-    an engine run's prepared ``frames`` and wide frame (see :class:`Expanded`)."""
-    pairs = pairs.select(
-        pl.col("document").cast(pl.UInt32), pl.col("tmpl").cast(pl.UInt16)
-    ).unique()
+    an engine run's prepared ``frames`` and wide frame (see :class:`Expanded`). With an
+    ``at`` column, a per-row rule's constraints on that row alone (null: on every row;
+    other rules: every constraint)."""
+    pairs = _normalized(system, pairs)
     rules = system.rules.join(pairs.select("tmpl").unique(), on="tmpl", how="semi")
     docs = pairs.select("document").unique().lazy()
     wide = wide.join(docs, on="document", how="semi")
@@ -479,7 +484,7 @@ def expand(
         exprs = [e for e in system.applies.get(table, ()) if e.meta.output_name() in named]
         if not exprs:
             continue
-        base = frames[table].join(docs, on="document", how="semi")
+        base = _rows(frames[table], pairs, row_rules, table)
         if system.applies_w.get(table):
             base = base.join(
                 wide.select("document", *system.applies_w[table]), on="document", how="left"
@@ -499,12 +504,12 @@ def expand(
         pairs = pairs.join(skipped, on=["document", "tmpl"], how="anti")
 
     instances = [
-        pairs.join(rules.filter(pl.col("kind") == DOC), on="tmpl", how="semi").with_columns(
-            pl.lit(None, pl.UInt32).alias("at")
+        pairs.join(rules.filter(pl.col("kind") == DOC), on="tmpl", how="semi").select(
+            "document", "tmpl", "at"
         )
     ]
     if ROW in kinds:
-        instances.append(_row_instances(system.applies, row_rules, frames, docs, pairs, collected))
+        instances.append(_row_instances(system.applies, row_rules, frames, pairs, collected))
     both = pl.concat(instances, how="vertical")
     terms = [_leaf_term_cells(both, wanted, leaves, rules, collected)]
     if ROW in kinds:
@@ -528,15 +533,49 @@ def _long(frame: pl.LazyFrame, name: str, value: str) -> pl.LazyFrame:
     )
 
 
+def _normalized(system: CellSystem, pairs: pl.DataFrame) -> pl.DataFrame:
+    """``document, tmpl, at``, each once: ``at`` null but for a per-row rule's row, and a
+    per-row rule's rows left out where it is asked for on every row."""
+    at = pl.col("at").cast(pl.UInt32) if "at" in pairs.columns else pl.lit(None, pl.UInt32)
+    rows = system.rules.filter(pl.col("kind") == ROW).get_column("tmpl")
+    pairs = pairs.select(
+        pl.col("document").cast(pl.UInt32),
+        pl.col("tmpl").cast(pl.UInt16),
+        pl.when(pl.col("tmpl").is_in(rows.implode())).then(at).alias("at"),
+    ).unique()
+    every = pairs.filter(pl.col("at").is_null())
+    listed = pairs.filter(pl.col("at").is_not_null()).join(
+        every, on=["document", "tmpl"], how="anti"
+    )
+    return pl.concat([every, listed.select(every.columns)])
+
+
+def _rows(
+    frame: pl.LazyFrame, pairs: pl.DataFrame, row_rules: pl.DataFrame, table: str
+) -> pl.LazyFrame:
+    """A table's rows that the per-row rules of ``pairs`` check there: every row of a
+    document where one asks for every row, else the rows asked for."""
+    own = pairs.join(row_rules.filter(pl.col("table") == table), on="tmpl", how="semi")
+    every = own.filter(pl.col("at").is_null()).select("document").unique().lazy()
+    listed = own.drop_nulls("at").select("document", pl.col("at").alias("row")).unique()
+    listed = listed.join(every.collect(), on="document", how="anti")  # each row once
+    return pl.concat(
+        [
+            frame.join(every, on="document", how="semi"),
+            frame.join(listed.lazy(), on=["document", "row"], how="semi"),
+        ]
+    )
+
+
 def _row_instances(
     applies: dict[str, tuple[pl.Expr, ...]],
     row_rules: pl.DataFrame,
     frames: dict[str, pl.LazyFrame],
-    docs: pl.LazyFrame,
     pairs: pl.DataFrame,
     collected: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
-    """``document, tmpl, at``: the rows each per-row rule of ``pairs`` checks."""
+    """``document, tmpl, at``: the rows each per-row rule of ``pairs`` checks (those
+    ``pairs`` names, or every row where its ``at`` is null)."""
     parts = [
         v.filter(pl.col("applies").fill_null(False)).select(
             "document", pl.col("tmpl").cast(pl.UInt16), pl.col("row").alias("at")
@@ -550,9 +589,9 @@ def _row_instances(
     if tables:
         rows = pl.collect_all(
             [
-                frames[t]
-                .join(docs, on="document", how="semi")
-                .select("document", pl.lit(t).alias("table"), pl.col("row").alias("at"))
+                _rows(frames[t], pairs, row_rules, t).select(
+                    "document", pl.lit(t).alias("table"), pl.col("row").alias("at")
+                )
                 for t in tables
             ],
             engine=ENGINE,
@@ -564,7 +603,15 @@ def _row_instances(
         )
     if not parts:
         return pl.DataFrame(schema={k: _TERMS[k] for k in ("document", "tmpl", "at")})
-    return pl.concat(parts, how="vertical").join(pairs, on=["document", "tmpl"], how="semi")
+    found = pl.concat(parts, how="vertical")
+    every = pairs.filter(pl.col("at").is_null())
+    listed = pairs.drop_nulls("at")
+    return pl.concat(
+        [
+            found.join(every, on=["document", "tmpl"], how="semi"),
+            found.join(listed, on=["document", "tmpl", "at"], how="semi"),
+        ]
+    )
 
 
 def _leaf_term_cells(
@@ -696,9 +743,10 @@ def _values(
         fields = pl.DataFrame(
             list(columns.items()), schema={"column": pl.Utf8, "field": pl.UInt16}, orient="row"
         )
+        rows = cells.join(fields, on="field").select("document", "row").unique()
         plans.append(
             frames[str(table)]
-            .join(docs, on="document", how="semi")
+            .join(rows.lazy(), on=["document", "row"], how="semi")
             .select(
                 "document",
                 "row",
@@ -815,15 +863,93 @@ def bounds(op: pl.Expr, slack: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return _by_op(op, lambda o: side(o, True)), _by_op(op, lambda o: side(o, False))
 
 
-def touching(system: CellSystem, cells: pl.DataFrame) -> pl.DataFrame:
-    """``document, tmpl``: the templates that may read one of ``cells`` (``document,
-    field``) in that document: those reading its field."""
+def touching(system: CellSystem, cells: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    """``document, tmpl, at`` (and the columns ``by``): the constraints that may read one
+    of ``cells`` (``document, field, row``): a per-row rule reading the field on the cell's
+    own row at that row, any other rule reading the field everywhere (``at`` null)."""
+    own = pl.col("own_row") & pl.col("row").is_not_null()
     return (
-        cells.select("document", "field")
+        cells.select("document", "field", "row", *by)
         .unique()
         .join(system.reads, on="field")
-        .select("document", "tmpl")
+        .select(
+            "document", "tmpl", pl.when(own).then(pl.col("row")).cast(pl.UInt32).alias("at"), *by
+        )
         .unique()
+    )
+
+
+def estimate(
+    system: CellSystem, frames: dict[str, pl.LazyFrame], pairs: pl.DataFrame
+) -> pl.DataFrame:
+    """``pairs`` (``document, tmpl, at`` as :func:`expand` takes them) with ``size``: how
+    many cell terms :func:`expand` would build for each at most, from counts alone — the
+    templates' terms, and a table's rows per document where a sum reads them, a roll-up
+    pairs them or a per-row rule is asked for on every row. Nothing is expanded."""
+    pairs = _normalized(system, pairs)
+    rules = system.rules.join(pairs.select("tmpl").unique(), on="tmpl", how="semi")
+    leaves = system.leaf_terms.join(rules.select("tmpl"), on="tmpl").join(
+        system.leaves.select("leaf", "kind", "field"), on="leaf"
+    )
+    sums = (
+        leaves.filter(pl.col("kind") == "sum")
+        .join(system.fields.select("field", "table"), on="field")
+        .group_by("tmpl", "table")
+        .agg(pl.len().alias("n"))
+    )
+    fixed = (
+        pl.concat(
+            [
+                system.row_terms.select("tmpl"),
+                leaves.filter(pl.col("kind").is_in(["cell", "statement"])).select("tmpl"),
+            ]
+        )
+        .group_by("tmpl")
+        .agg(pl.len().cast(pl.Int64).alias("fixed"))
+    )
+    every = pairs.filter(pl.col("at").is_null()).join(rules, on="tmpl")
+    tables = set(sums.get_column("table").to_list()) | set(
+        every.filter(pl.col("kind") != DOC).get_column("table").to_list()
+    )
+    docs = pairs.select("document").unique().lazy()
+    counted = pl.collect_all(
+        [
+            frames[t]
+            .join(docs, on="document", how="semi")
+            .group_by("document")
+            .agg(pl.len().cast(pl.Int64).alias("rows"))
+            .with_columns(pl.lit(t).alias("table"))
+            for t in sorted(tables)
+            if t in frames
+        ],
+        engine=ENGINE,
+    )
+    rows = pl.concat(
+        [pl.DataFrame(schema={"document": pl.UInt32, "rows": pl.Int64, "table": pl.Utf8}), *counted]
+    )
+    summed = (
+        pairs.select("document", "tmpl")
+        .unique()
+        .join(sums, on="tmpl")
+        .join(rows, on=["document", "table"], how="left")
+        .group_by("document", "tmpl")
+        .agg((pl.col("n") * pl.col("rows").fill_null(0)).sum().alias("summed"))
+    )
+    one = pl.col("fixed").fill_null(0) + pl.col("summed").fill_null(0)
+    many = pl.col("rows").fill_null(0)
+    size = (
+        pl.when(pl.col("kind") == ROLLUP)
+        .then(2 * many)
+        .when((pl.col("kind") == ROW) & pl.col("at").is_null())
+        .then(many * one)
+        .otherwise(one)
+    )
+    return (
+        pairs.join(rules.select("tmpl", "kind", "table"), on="tmpl")
+        .join(fixed, on="tmpl", how="left")
+        .join(summed, on=["document", "tmpl"], how="left")
+        .join(rows, on=["document", "table"], how="left")
+        .select("document", "tmpl", "at", size.alias("size"))
     )
 
 

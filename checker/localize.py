@@ -47,7 +47,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import product
 from typing import Final
 
 import numpy as np
@@ -60,6 +59,7 @@ from checker.linear_cells import (
     CellSystem,
     Expanded,
     bounds,
+    estimate,
     expand,
     templates_of,
     touching,
@@ -69,7 +69,10 @@ LIMIT: Final = 5  # optima listed per document (ties), best first
 ROUNDING_LIMIT: Final = 1  # rounding explanations listed per document (ties not sought)
 HOPS: Final = 2  # how many steps beyond the failing rules' own cells the solver looks
 TIME_LIMIT: Final = 10.0  # seconds per mixed-integer solve
-MAX_CELLS: Final = 20_000  # a problem over more cells is not solved ("too-large")
+MAX_CELLS: Final = 20_000  # a program over more cells is not solved ("too-large")
+# a document whose constraints (those explained and those reading their cells) would read
+# more cells is not localized ("too-large"), estimated before any is built
+MAX_TERMS: Final = 10_000_000
 _EPSILON: Final = 0.05  # the tie-break (inequalities loosened) stays below a weight step
 
 ERROR, ROUNDING_KIND = "error", "rounding"  # the ``kind`` of a localization
@@ -157,10 +160,12 @@ def localize(
 def _errors(
     system: CellSystem, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame, failing: pl.DataFrame
 ) -> Localization:
-    base = expand(system, frames, wide, failing.select("document", "tmpl"))
+    asked = failing.select("document", "tmpl", "at")
+    failing, large = _bounded(system, frames, asked)
+    base = expand(system, frames, wide, failing)
     fails = base.constraints.filter(pl.col("status") == FAIL)
     if fails.is_empty():
-        return Localization.empty()
+        return _too_large(ERROR, large, system, asked)
     own = base.terms.join(fails.select("con", "document"), on="con")
     clusters = fails.select("con", "document").join(_clusters(own), on="con", how="left")
     clusters = clusters.with_columns(pl.col("cluster").fill_null(pl.col("con")))
@@ -171,17 +176,71 @@ def _errors(
         .agg(pl.col("con").n_unique().alias("n"))
         .join(per_cluster, on=["document", "cluster"])
         .filter(pl.col("n") == pl.col("fails"))
-        .join(base.cells.select("cell", "field"), on="cell")
+        .join(base.cells.select("cell", "field", "row"), on="cell")
     )
     single = Localization.empty()
     if not candidates.is_empty():
-        around = expand(system, frames, wide, touching(system, candidates))
+        near, more = _bounded(system, frames, touching(system, candidates))
+        large = pl.concat([large, more])
+        per_cluster = per_cluster.join(more, on="document", how="anti")
+        around = expand(system, frames, wide, near)
+        candidates = candidates.join(more, on="document", how="anti")
         single = _single_cells(system, around, candidates, per_cluster)
-    solved = set(single.summary.get_column("document").to_list())
-    rest = fails.filter(~pl.col("document").is_in(sorted(solved)))
-    if rest.is_empty():
-        return single
-    return Localization.concat([single, _programs(system, frames, wide, base, rest)])
+    solved = pl.concat([single.summary.select("document"), large])
+    rest = fails.join(solved, on="document", how="anti")
+    parts = [single, _too_large(ERROR, large, system, asked)]
+    if not rest.is_empty():
+        parts.append(_programs(system, frames, wide, base, rest))
+    return Localization.concat(parts)
+
+
+def _too_large(
+    kind: str, documents: pl.DataFrame, system: CellSystem, asked: pl.DataFrame
+) -> Localization:
+    """The summary of ``documents`` (``document``) not localized for their size, about the
+    results ``asked`` (``document, tmpl, at``)."""
+    if documents.is_empty():
+        return Localization.empty()
+    rules = (
+        asked.join(documents, on="document", how="semi")
+        .join(system.rules.select("tmpl", "rule", "column"), on="tmpl")
+        .group_by("document")
+        .agg(
+            pl.struct(pl.col("rule"), pl.col("at").cast(pl.UInt32).alias("row"), pl.col("column"))
+            .sort()
+            .alias("rules")
+        )
+    )
+    summary = (
+        documents.unique()
+        .join(rules, on="document", how="left")
+        .select(
+            "document",
+            pl.lit(kind).alias("kind"),
+            pl.lit("too-large").alias("status"),
+            pl.lit(0).alias("candidates"),
+            pl.lit(False).alias("more"),
+            pl.lit(False).alias("proven"),
+            "rules",
+        )
+    )
+    return Localization(pl.DataFrame(schema=CELLS_SCHEMA), summary.cast(SUMMARY_SCHEMA))
+
+
+def _bounded(
+    system: CellSystem, frames: dict[str, pl.LazyFrame], pairs: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``pairs`` (``document, tmpl, at``) but those of the documents whose constraints would
+    read more than :data:`MAX_TERMS` cells (estimated from counts: nothing is built), and
+    those documents (``document``)."""
+    sized = estimate(system, frames, pairs)
+    over = (
+        sized.group_by("document")
+        .agg(pl.col("size").sum())
+        .filter(pl.col("size") > MAX_TERMS)
+        .select("document")
+    )
+    return sized.join(over, on="document", how="anti").drop("size"), over
 
 
 def _clusters(own: pl.DataFrame) -> pl.DataFrame:
@@ -243,12 +302,22 @@ def _single_cells(
         .join(cons.select("con", "d", "lo", "hi", "status", tight.alias("tight")), on="con")
         .with_columns(pl.col("coef").cast(pl.Int64))
     )
+    # units: the clusters linked by the constraints reading their candidates (each is
+    # decided on its own: no solution's cells in one unit are read with another's)
+    edges = around.terms.join(reading.select("con").unique(), on="con").select("con", "cell")
+    units = (
+        edges.join(_clusters(edges), on="con")
+        .select("cell", pl.col("cluster").alias("unit"))
+        .unique("cell")
+    )
+    unit_of = candidates.join(units, on="cell").select("cluster", "unit").unique("cluster")
     coupled = (
         reading.group_by("con")
         .agg(pl.col("cluster").n_unique().alias("clusters"))
         .filter(pl.col("clusters") > 1)
-        .join(around.constraints.select("con", "document"), on="con")
-        .select("document")
+        .join(edges, on="con")
+        .join(units, on="cell")
+        .select("unit")
         .unique()
     )
     a, d = pl.col("coef"), pl.col("d")
@@ -268,7 +337,6 @@ def _single_cells(
             pl.col("con").filter(pl.col("status") == FAIL).alias("explains"),
         )
         .join(around.cells.select("cell", "document", "field", "row", "value", "half"), on="cell")
-        .join(coupled, on="document", how="anti")
     )
     grid = (2 * pl.col("half")).clip(lower_bound=1)
     floor = pl.when(pl.col("value").fill_null(0) >= 0).then(-pl.col("value").fill_null(0))
@@ -282,13 +350,24 @@ def _single_cells(
         .with_columns((1 + (pl.col("readers").cast(pl.Int64) - 1).clip(0, 9) / 10).alias("weight"))
     )
     best = feasible.group_by("document", "cluster").agg(pl.col("weight").min().alias("best"))
-    # every cluster of the document fixable by one cell, at a total proven optimal
-    counts = clusters.group_by("document").agg(pl.len().alias("k"))
-    fixed = (
-        best.group_by("document")
+    # every cluster of a unit fixable by one cell, at a total proven optimal (``k``
+    # clusters: below k + 1), no constraint reading two clusters' candidates; the document
+    # when every unit of it is
+    in_unit = clusters.join(unit_of, on="cluster", how="left")
+    counts = in_unit.group_by("document", "unit").agg(pl.len().alias("k"))
+    proven = (
+        best.join(unit_of, on="cluster")
+        .group_by("document", "unit")
         .agg(pl.len().alias("fixable"), pl.col("best").sum().alias("total"))
-        .join(counts, on="document")
+        .join(counts, on=["document", "unit"])
+        .join(coupled, on="unit", how="anti")
         .filter((pl.col("fixable") == pl.col("k")) & (pl.col("total") < pl.col("k") + 1))
+    )
+    fixed = (
+        in_unit.join(proven, on=["document", "unit"], how="left")
+        .group_by("document")
+        .agg(pl.col("total").sum(), pl.col("total").is_null().any().alias("open"))
+        .filter(~pl.col("open"))
     )
     ranked = (
         feasible.join(best, on=["document", "cluster"])
@@ -350,34 +429,55 @@ def _combined(ranked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The tied optima of each document: one tied cell per cluster (``ranked``: the tied
     cells, best first within each cluster), as ``ranked``'s rows numbered by
     ``candidate`` (up to LIMIT, the fewest inequalities loosened first); and per document
-    ``candidates`` listed and ``more`` (further ties exist)."""
+    ``candidates`` listed and ``more`` (further ties exist). A cluster with one tied cell
+    is in every candidate; only the others are combined (the best LIMIT of each prefix)."""
+    options = pl.len().over("document", "cluster")
+    single = ranked.filter(options == 1).select("document", "cell")
     tied: dict[int, dict[int, list[tuple[int, int, int]]]] = {}
-    for document, cluster, cell, loosened, delta in ranked.select(
-        "document", "cluster", "cell", "loosened", pl.col("delta").abs()
-    ).iter_rows():
+    for document, cluster, cell, loosened, delta in (
+        ranked.filter(options > 1)
+        .select("document", "cluster", "cell", "loosened", pl.col("delta").abs())
+        .iter_rows()
+    ):
         tied.setdefault(document, {}).setdefault(cluster, []).append((loosened, delta, cell))
     rows: list[tuple[int, int, int]] = []
     summary: list[tuple[int, int, bool]] = []
     for document, by_cluster in tied.items():
-        lists = [cells[:LIMIT] for cells in by_cluster.values()]
-        combos = sorted(
-            product(*lists),
-            key=lambda combo: (sum(c[0] for c in combo), sum(c[1] for c in combo)),
-        )[:LIMIT]
-        for number, combo in enumerate(combos):
-            rows.extend((document, number, c[2]) for c in combo)
-        ties = math.prod(len(cells) for cells in by_cluster.values())
+        combos: list[tuple[int, int, tuple[int, ...]]] = [(0, 0, ())]
+        ties = 1
+        for cells in by_cluster.values():
+            ties = min(ties * len(cells), LIMIT + 1)
+            combos = sorted(
+                (
+                    (a + c[0], b + c[1], (*picked, c[2]))
+                    for a, b, picked in combos
+                    for c in cells[:LIMIT]
+                ),
+                key=lambda combo: combo[:2],
+            )[:LIMIT]
+        for number, (_, _, picked) in enumerate(combos):
+            rows.extend((document, number, cell) for cell in picked)
         summary.append((document, len(combos), ties > len(combos)))
-    chosen = pl.DataFrame(
-        rows,
-        schema={"document": pl.UInt32, "candidate": pl.UInt16, "cell": pl.UInt64},
-        orient="row",
-    ).join(ranked, on=["document", "cell"])
     more = pl.DataFrame(
         summary,
         schema={"document": pl.UInt32, "candidates": pl.UInt16, "more": pl.Boolean},
         orient="row",
     )
+    alone = single.select("document").unique().join(more, on="document", how="anti")
+    alone = alone.with_columns(
+        pl.lit(1, pl.UInt16).alias("candidates"), pl.lit(False).alias("more")
+    )
+    more = pl.concat([more, alone])
+    numbered = more.select(
+        "document", pl.int_ranges("candidates", dtype=pl.UInt16).alias("candidate")
+    ).explode("candidate")
+    combined = pl.DataFrame(
+        rows,
+        schema={"document": pl.UInt32, "candidate": pl.UInt16, "cell": pl.UInt64},
+        orient="row",
+    )
+    everywhere = numbered.join(single, on="document").select("document", "candidate", "cell")
+    chosen = pl.concat([combined, everywhere]).join(ranked, on=["document", "cell"])
     return chosen, more
 
 
@@ -418,7 +518,7 @@ def _programs(
     by hop while its optimum is not proven."""
     documents = sorted(set(fails.get_column("document").to_list()))
     variables = base.terms.join(fails.select("con"), on="con").select("cell").unique()
-    variables = variables.join(base.cells.select("cell", "document", "field"), on="cell")
+    variables = variables.join(base.cells.select("cell", "document", "field", "row"), on="cell")
     rules = _rule_names(system, fails)
     outcome: _Outcomes = {}
     around = base
@@ -427,7 +527,16 @@ def _programs(
         if not pending:
             break
         wanted = variables.filter(pl.col("document").is_in(pending))
-        around = Expanded.concat([around, expand(system, frames, wide, touching(system, wanted))])
+        # too many cells, or constraints reading too many: not built
+        sizes = wanted.group_by("document").agg(pl.len().alias("n"))
+        near, over = _bounded(system, frames, touching(system, wanted))
+        over = pl.concat([over, sizes.filter(pl.col("n") > MAX_CELLS).select("document")])
+        for document in over.get_column("document").unique().to_list():
+            outcome[document] = ([], False, False, "too-large")
+        near = near.join(over, on="document", how="anti")
+        wanted = wanted.join(over, on="document", how="anti")
+        pending = [d for d in pending if d not in outcome]
+        around = Expanded.concat([around, expand(system, frames, wide, near)])
         named = _rule_names(system, around.constraints)
         for document in pending:
             chosen = wanted.filter(pl.col("document") == document).select("cell")
@@ -445,7 +554,7 @@ def _programs(
             touched = around.terms.join(wanted.select("cell"), on="cell", how="semi")
             reached = around.terms.join(touched.select("con").unique(), on="con").select("cell")
             variables = reached.unique().join(
-                around.cells.select("cell", "document", "field"), on="cell"
+                around.cells.select("cell", "document", "field", "row"), on="cell"
             )
     return _assemble(ERROR, outcome, rules, around, system)
 
