@@ -122,13 +122,16 @@ def layout_page(page: PageContent) -> PageLayout:
     boxes = page.boxes
     centres = ((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2)
     free = np.ones(len(page.text), dtype=bool)  # not (yet) in a grid
+    codes = np.frombuffer(page.text.encode("utf-32-le"), dtype=np.uint32)
     for hs, vs in frames:
-        grid = _grid(page, centres, hs, vs, free)
+        grid = _grid(page, codes, centres, hs, vs, free)
         if grid is not None:
             grids.append(grid)
     index = np.flatnonzero(free)
-    found = _text_lines(page.text, boxes, index, np.zeros(len(index), dtype=np.intp))
-    lines = tuple(Line(text, box) for text, box, _ in found)
+    texts, _, extents = _text_lines(codes, boxes, index, np.zeros(len(index), dtype=np.intp))
+    lines = tuple(
+        Line(text, Box(*extent)) for text, extent in zip(texts, extents.tolist(), strict=True)
+    )
     grids.sort(key=lambda g: g.ys[0])
     return PageLayout(page.number, page.width, page.height, tuple(grids), lines, len(page.text))
 
@@ -199,22 +202,26 @@ def _cluster(values: Iterable[float]) -> list[float]:
     return out
 
 
-def _covered(rules: Sequence[Segment], start: float, end: float) -> bool:
-    """Whether ``rules`` (those at one boundary) draw most of ``start`` … ``end``."""
-    need = (end - start) * _COVER
-    got = 0.0
-    for r in rules:
-        got += max(0.0, min(r.end, end) - max(r.start, start))
-    return got >= need
-
-
-def _at(rules: Sequence[Segment], boundaries: Sequence[float]) -> list[list[Segment]]:
-    """The rules at each boundary (a grid cell edge asks only those, not every rule)."""
-    return [[r for r in rules if abs(r.at - b) <= _SNAP] for b in boundaries]
+def _open(rules: Sequence[Segment], bounds: Sequence[float], spans: Sequence[float]) -> np.ndarray:
+    """``open[b, k]``: no rule at inner boundary ``bounds[b + 1]`` draws most (``_COVER``) of
+    span ``spans[k]`` … ``spans[k + 1]``, so the two cells it parts there are one. Every
+    boundary and span at once: a rule counts at each boundary within ``_SNAP`` of it."""
+    inner = np.asarray(bounds[1:-1], dtype=np.float64)
+    low = np.asarray(spans[:-1], dtype=np.float64)
+    high = np.asarray(spans[1:], dtype=np.float64)
+    got = np.zeros((len(inner), len(low)))
+    if rules and len(inner):
+        at, start, end = np.array([(r.at, r.start, r.end) for r in rules], dtype=np.float64).T
+        boundary, rule = np.nonzero(np.abs(at[None, :] - inner[:, None]) <= _SNAP)
+        drawn = np.minimum(end[rule][:, None], high) - np.maximum(start[rule][:, None], low)
+        # summed rule by rule in order at each boundary (unbuffered), from 0.0
+        np.add.at(got, boundary, np.maximum(0.0, drawn))
+    return got < (high - low) * _COVER
 
 
 def _grid(
     page: PageContent,
+    codes: np.ndarray,
     centres: tuple[np.ndarray, np.ndarray],
     hs: list[Segment],
     vs: list[Segment],
@@ -238,17 +245,27 @@ def _grid(
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    at_x, at_y = _at(vs, xs), _at(hs, ys)
-    for r in range(n_rows):
-        for c in range(n_cols):
-            if c + 1 < n_cols and not _covered(at_x[c + 1], ys[r], ys[r + 1]):
-                union(r * n_cols + c, r * n_cols + c + 1)
-            if r + 1 < n_rows and not _covered(at_y[r + 1], xs[c], xs[c + 1]):
-                union(r * n_cols + c, (r + 1) * n_cols + c)
-    roots = [find(i) for i in range(n_rows * n_cols)]
-    members: dict[int, list[int]] = {}
-    for i, root in enumerate(roots):
-        members.setdefault(root, []).append(i)
+    # neighbouring elementary cells with no rule between them are one (merged) cell; a
+    # component's root is its smallest index, whatever the order of the unions
+    bound, row = np.nonzero(_open(vs, xs, ys))  # beside each other: a vertical rule apart
+    for c, r in zip(bound.tolist(), row.tolist(), strict=True):
+        union(r * n_cols + c, r * n_cols + c + 1)
+    bound, col = np.nonzero(_open(hs, ys, xs))  # one above the other: a horizontal rule apart
+    for r, c in zip(bound.tolist(), col.tolist(), strict=True):
+        union(r * n_cols + c, (r + 1) * n_cols + c)
+    roots = np.fromiter(map(find, range(n_rows * n_cols)), dtype=np.intp, count=n_rows * n_cols)
+    # each cell's extent: the smallest and largest row and column of its elementary cells
+    by_root = np.argsort(roots, kind="stable")
+    cell_roots, first = np.unique(roots[by_root], return_index=True)
+    rows, cols = np.divmod(by_root, n_cols)
+    extents = zip(
+        cell_roots.tolist(),
+        np.minimum.reduceat(rows, first).tolist(),
+        np.maximum.reduceat(rows, first).tolist(),
+        np.minimum.reduceat(cols, first).tolist(),
+        np.maximum.reduceat(cols, first).tolist(),
+        strict=True,
+    )
     # every character not yet in a grid whose centre lies in this one: its elementary cell
     # by its centre, the cell it belongs to by that cell's root
     cx, cy = centres
@@ -257,14 +274,13 @@ def _grid(
     free[index] = False
     col = np.clip(np.searchsorted(xs, cx[index], side="right") - 1, 0, n_cols - 1)
     row = np.clip(np.searchsorted(ys, cy[index], side="right") - 1, 0, n_rows - 1)
-    owner = np.asarray(roots, dtype=np.intp)[row * n_cols + col]
+    owner = roots[row * n_cols + col]
     texts: dict[int, list[str]] = {}
-    for text, _, root in _text_lines(page.text, page.boxes, index, owner):
+    found, owners, _ = _text_lines(codes, page.boxes, index, owner)
+    for text, root in zip(found, owners, strict=True):
         texts.setdefault(root, []).append(text)
     cells: list[Cell] = []
-    for root, group in members.items():
-        r0, c0 = divmod(group[0], n_cols)  # members ascend: the first is the top left
-        r1, c1 = divmod(group[-1], n_cols)
+    for root, r0, r1, c0, c1 in extents:
         lines = texts.get(root)
         if lines is None:
             text = ""
@@ -287,18 +303,19 @@ def _grid(
 
 
 def _text_lines(
-    text: str, boxes: np.ndarray, index: np.ndarray, group: np.ndarray
-) -> list[tuple[str, Box, int]]:
-    """The characters ``index`` of a page (``text[i]``, box ``boxes[i]``) as lines of text,
-    per ``group`` (a cell): :func:`text_lines` of each group's characters at once, in the
-    order of the groups' numbers, each line with its group."""
+    codes: np.ndarray, boxes: np.ndarray, index: np.ndarray, group: np.ndarray
+) -> tuple[list[str], list[int], np.ndarray]:
+    """The characters ``index`` of a page (code point ``codes[i]``, box ``boxes[i]``) as lines
+    of text, top to bottom, in each ``group`` (a cell; groups in the order of their numbers): each
+    line's text, group and box (rows: x0, top, x1, bottom). A line is the run of characters
+    within its first one's height of that one's centre; a space where a gap is wider than a
+    third of the line's character height."""
     if not len(index):
-        return []
+        return [], [], np.empty((0, 4))
     x0, top, x1, bottom = boxes[index].T
     mid = top + bottom  # centres doubled: the same order and tests, without a division each
     order = np.lexsort((x0, mid, group))  # stable: ties keep the page's order
     height = np.maximum(bottom - top, 1.0)
-    # a line is the run of characters within its first one's height of that one's centre
     starts: list[int] = []
     ref_group, ref_mid, ref_height = -1, 0.0, 0.0
     for k, (g, m, h) in enumerate(
@@ -310,30 +327,31 @@ def _text_lines(
         ref_group, ref_mid, ref_height = g, m, h
     line = np.zeros(len(order), dtype=np.intp)
     line[starts[1:]] = 1
-    line = np.cumsum(line)
-    order = order[np.lexsort((x0[order], line))]  # each line left to right (stable)
-    line = np.sort(line)
+    order = order[np.lexsort((x0[order], np.cumsum(line)))]  # each line left to right (stable)
     x0, top, x1, bottom = x0[order], top[order], x1[order], bottom[order]
     # a space where the gap is wider than a third of the taller of the two characters
     own = bottom - top
     gap = np.zeros(len(order), dtype=bool)
     gap[1:] = (x0[1:] - x1[:-1]) > np.maximum(own[1:], np.maximum(own[:-1], 1.0)) * 0.3
     gap[starts] = False
-    chars = [text[i] for i in index[order].tolist()]
-    for k in np.flatnonzero(gap).tolist():
-        chars[k] = " " + chars[k]
-    ends = [*starts[1:], len(order)]
-    lefts = np.minimum.reduceat(x0, starts).tolist()
-    tops = np.minimum.reduceat(top, starts).tolist()
-    rights = np.maximum.reduceat(x1, starts).tolist()
-    bottoms = np.maximum.reduceat(bottom, starts).tolist()
-    owners = group[order][starts].tolist()
-    return [
-        ("".join(chars[a:b]), Box(left, top_, right, bottom_), owner)
-        for a, b, left, top_, right, bottom_, owner in zip(
-            starts, ends, lefts, tops, rights, bottoms, owners, strict=True
+    # the lines' texts as one run of code points, a space (32) before each gap, decoded once
+    # and cut at the lines' ends: no Python string per character
+    shift = np.arange(len(order)) + np.cumsum(gap)
+    points = np.empty(int(shift[-1]) + 1, dtype=np.uint32)
+    points[shift] = codes[index[order]]
+    points[shift[gap] - 1] = 32
+    joined = points.tobytes().decode("utf-32-le")
+    cuts = shift[starts].tolist()
+    texts = [joined[a:b] for a, b in zip(cuts, [*cuts[1:], len(points)], strict=True)]
+    extents = np.column_stack(
+        (
+            np.minimum.reduceat(x0, starts),
+            np.minimum.reduceat(top, starts),
+            np.maximum.reduceat(x1, starts),
+            np.maximum.reduceat(bottom, starts),
         )
-    ]
+    )
+    return texts, group[order][starts].tolist(), extents
 
 
 def join_lines(lines: Sequence[str]) -> str:
