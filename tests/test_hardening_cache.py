@@ -23,6 +23,20 @@ from cli_run import ROOT, rulecheck
 
 SEED = str(ROOT / "examples" / "000_afa05cab7739910b.json")
 NOT_USED = "cache folder not used"
+# A small ruleset of the bundled template (an entry rule file including another, as the
+# bundled ones do): it fills every kind of cache entry at a fraction of the default
+# ruleset's cost, which every test here pays twice or more with a cold cache.
+_ENTRY = """ruleset "缓存测试" version "1"
+precision 0.01 万元
+alias 收支表 = 部门收支总体情况表
+include "收支.rules"
+"""
+_INCLUDED = """in 收支表:
+  rule C-01 "收入总计 = 本年收入合计 + 上年结转结余":
+    收入总计 = 本年收入合计 + 上年结转结余
+  rule C-02 "收入总计 = 支出总计":
+    收入总计 = 支出总计
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +57,11 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("RULECHECK_CACHE_DIR", str(folder))
     monkeypatch.setenv("RULECHECK_CACHE_KEY", str(tmp_path / "config" / "cache.key"))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "ruleset.rules").write_text(_ENTRY, encoding="utf-8")
+    (rules / "收支.rules").write_text(_INCLUDED, encoding="utf-8")
+    monkeypatch.setenv("_RULECHECK_TEST_RULES", str(rules / "ruleset.rules"))
     return folder
 
 
@@ -60,8 +79,12 @@ def _entries(cache: Path) -> list[Path]:
     return sorted(cache.glob("*/*.pickle"))
 
 
+def _rules() -> str:
+    return os.environ["_RULECHECK_TEST_RULES"]
+
+
 def _check() -> tuple[int, str]:
-    done = rulecheck("check", SEED, "--format", "json")
+    done = rulecheck("check", SEED, "-r", _rules(), "--format", "json")
     return done.returncode, done.stdout
 
 
@@ -81,7 +104,7 @@ def _verified(entries: list[Path]) -> bool:
 
 def test_a_planted_entry_runs_no_code(cache: Path, tmp_path: Path) -> None:
     """A pickle that creates a file when loaded, planted at every path rulecheck reads
-    (the default ruleset's rule cache, its engine, the parser's tables), bare or behind
+    (the ruleset's rule cache, its engine, the parser's tables), bare or behind
     a forged 32-byte signature: the next check runs as before, and no file appears."""
     code, out, entries = _first_run(cache)
     probe = tmp_path / "probe"
@@ -157,7 +180,7 @@ def test_the_key_is_kept_outside_the_cache_folder(
     inside = tmp_path / "inside"
     monkeypatch.setenv("RULECHECK_CACHE_DIR", str(inside))
     monkeypatch.setenv("RULECHECK_CACHE_KEY", str(inside / "keys" / "cache.key"))
-    done = rulecheck("--debug", "check", SEED)
+    done = rulecheck("--debug", "check", SEED, "-r", _rules())
     assert done.stderr.count("cache key not used") == 1, done.stderr
     assert "inside the cache folder" in done.stderr
     assert not _entries(inside)
@@ -165,7 +188,7 @@ def test_the_key_is_kept_outside_the_cache_folder(
     key.chmod(0o644)
     monkeypatch.setenv("RULECHECK_CACHE_DIR", str(tmp_path / "third"))
     monkeypatch.setenv("RULECHECK_CACHE_KEY", str(key))
-    done = rulecheck("--debug", "check", SEED)
+    done = rulecheck("--debug", "check", SEED, "-r", _rules())
     assert done.stderr.count("cache key not used") == 1, done.stderr
     assert not _entries(tmp_path / "third")
 
@@ -180,24 +203,24 @@ def test_a_folder_others_can_write_is_not_used(cache: Path, tmp_path: Path) -> N
     planted = {p: p.read_bytes() for p in entries}
     cache.chmod(0o777)
 
-    done = rulecheck("--debug", "check", SEED, "--format", "json")
+    done = rulecheck("--debug", "check", SEED, "-r", _rules(), "--format", "json")
     assert (done.returncode, done.stdout) == (code, out)
     assert done.stderr.count(NOT_USED) == 1, done.stderr
     assert "writable by its group or others" in done.stderr
     assert not marker.exists()
     assert {p: p.read_bytes() for p in _entries(cache)} == planted  # none read or written
 
-    quiet = rulecheck("check", SEED, "--format", "json")
+    quiet = rulecheck("check", SEED, "-r", _rules(), "--format", "json")
     assert NOT_USED not in quiet.stderr  # only with --debug
     cache.chmod(0o700)
-    assert NOT_USED not in rulecheck("--debug", "check", SEED, "-q").stderr
+    assert NOT_USED not in rulecheck("--debug", "check", SEED, "-r", _rules(), "-q").stderr
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
 def test_a_folder_of_another_user_is_not_used(cache: Path) -> None:
     cache.mkdir(mode=0o700)
     os.chown(cache, 12345, -1)
-    done = rulecheck("--debug", "check", SEED)
+    done = rulecheck("--debug", "check", SEED, "-r", _rules())
     assert done.stderr.count(NOT_USED) == 1, done.stderr
     assert "owned by uid 12345" in done.stderr
     assert not list(cache.iterdir())
