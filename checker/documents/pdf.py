@@ -131,8 +131,8 @@ def _plain(fn: Any) -> Any:
     91k page objects)."""
 
     def plain(t: Any) -> Any:
-        name = getattr(t, "__name__", "")
-        return ctypes.c_void_p if name.startswith(("LP_struct_fpdf_", "LP_struct__FS_")) else t
+        pointer = isinstance(t, type) and issubclass(t, ctypes._Pointer)
+        return ctypes.c_void_p if pointer else t
 
     proto = ctypes.CFUNCTYPE(plain(fn.restype), *(plain(a) for a in fn.argtypes))
     return proto(_address(fn))
@@ -174,9 +174,8 @@ def _chars(
         # each box is written by pdfium straight into its row of the array: no Python
         # object per character until the layout needs one
         rects = np.empty((n, 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
-        base = rects.ctypes.data
         found = np.fromiter(
-            map(_loose_box, repeat(_address(handle), n), keep, range(base, base + 16 * n, 16)),
+            map(_loose_box, repeat(_address(handle), n), keep, _addresses(rects)[0]),
             dtype=bool,
             count=n,
         )
@@ -197,57 +196,84 @@ def _chars(
 def _rulings(page: pdfium.PdfPage, to_view) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:  # type: ignore[no-untyped-def]
     horizontal: list[Segment] = []
     vertical: list[Segment] = []
-    for obj, matrix in _path_objects(page):
-        for (xa, ya), (xb, yb) in _edges(obj, matrix):
-            (xa, ya), (xb, yb) = to_view(xa, ya), to_view(xb, yb)
-            if abs(ya - yb) <= 0.5 and abs(xb - xa) >= _MIN_LENGTH:
-                horizontal.append(Segment((ya + yb) / 2, min(xa, xb), max(xa, xb)))
-            elif abs(xa - xb) <= 0.5 and abs(yb - ya) >= _MIN_LENGTH:
-                vertical.append(Segment((xa + xb) / 2, min(ya, yb), max(ya, yb)))
+    for (xa, ya), (xb, yb) in _page_edges(page):
+        (xa, ya), (xb, yb) = to_view(xa, ya), to_view(xb, yb)
+        if abs(ya - yb) <= 0.5 and abs(xb - xa) >= _MIN_LENGTH:
+            horizontal.append(Segment((ya + yb) / 2, min(xa, xb), max(xa, xb)))
+        elif abs(xa - xb) <= 0.5 and abs(yb - ya) >= _MIN_LENGTH:
+            vertical.append(Segment((xa + xb) / 2, min(ya, yb), max(ya, yb)))
     return _finite(horizontal, vertical)
 
 
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_Edge = tuple[tuple[float, float], tuple[float, float]]
 
 
-def _path_objects(page: pdfium.PdfPage) -> Iterator[tuple[int, _Matrix]]:
-    """Path objects of the page, form XObjects included, with the matrix to user space."""
-    handle = _address(page.raw)
+def _page_edges(page: pdfium.PdfPage) -> Iterator[_Edge]:
+    """Straight edges of the page's visible path objects, form XObjects' included, in user
+    space: the page's own paths in order, then each form's.
+
+    A page holds thousands of objects (text runs mostly): each question to pdfium (every
+    object, its type, each path's draw mode, fill colour and bounds) is asked of all of
+    them in one C-level loop (``map``), the answers written into arrays: no Python
+    statement per object."""
     stack: list[tuple[int, int, bool, _Matrix]] = [
-        (handle, raw.FPDFPage_CountObjects(page.raw), False, _IDENTITY)
+        (_address(page.raw), raw.FPDFPage_CountObjects(page.raw), False, _IDENTITY)
     ]
-    path_kind, form_kind = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
     while stack:
         owner, count, in_form, outer = stack.pop()
-        # a page holds thousands of objects (text runs mostly): every object and its type
-        # asked in two C-level loops (map), no Python statement per object
-        objects = list(
-            map(_form_object if in_form else _page_object, repeat(owner, count), range(count))
-        )
-        for obj, kind in zip(objects, map(_object_type, objects), strict=True):
-            if kind == path_kind and _visible(obj):
-                yield obj, (_compose(_matrix(obj), outer) if in_form else _IDENTITY)
-            elif kind == form_kind:
+        get = _form_object if in_form else _page_object
+        objects = list(map(get, repeat(owner, count), range(count)))
+        kinds = list(map(_object_type, objects))
+        paths = [obj for obj, kind in zip(objects, kinds, strict=True) if kind == _PATH]
+        paths = [obj for obj, shown in zip(paths, _visible(paths), strict=True) if shown]
+        found, bounds = _bounds(paths)
+        for obj, ok, box in zip(paths, found.tolist(), bounds.tolist(), strict=True):
+            matrix = _compose(_matrix(obj), outer) if in_form else _IDENTITY
+            yield from _edges(obj, matrix, box if ok else None)
+        for obj, kind in zip(objects, kinds, strict=True):
+            if kind == _FORM:
                 inner = _compose(_matrix(obj), outer)
                 stack.append((obj, _count_form_objects(obj), True, inner))
 
 
-def _visible(obj: int) -> bool:
-    """A path that draws a rule: stroked, or filled in a colour other than white. Cells
+_PATH, _FORM = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
+
+
+def _addresses(array: np.ndarray) -> list[range]:
+    """Per column of a C-contiguous 2-d array, the address of its field in each row."""
+    base, size, fields = array.ctypes.data, array.itemsize, array.shape[1]
+    row = size * fields
+    end = base + row * len(array)
+    return [range(base + size * f, end + size * f, row) for f in range(fields)]
+
+
+def _visible(paths: list[int]) -> np.ndarray:
+    """Paths that draw a rule: stroked, or filled in a colour other than white. Cells
     painted white (a background, often a whole page) are no rules: taken as rules they
-    pulled titles into grids and split wrapped labels."""
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    if not _draw_mode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
-        return True
-    if stroke.value:
-        return True
-    if not fill.value:
-        return False
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not _fill_color(obj, *(ctypes.byref(c) for c in (r, g, b, a))):
-        return True
-    return a.value > 0 and min(r.value, g.value, b.value) < 250
+    pulled titles into grids and split wrapped labels. (A path whose draw mode or colour
+    pdfium cannot tell is kept.)"""
+    n = len(paths)
+    modes = np.zeros((n, 2), dtype=np.int32)  # fill mode, stroke
+    told = np.fromiter(map(_draw_mode, paths, *_addresses(modes)), dtype=bool, count=n)
+    fill, stroke = modes.T
+    shown: np.ndarray = ~told | (stroke != 0)
+    coloured = np.flatnonzero(told & (stroke == 0) & (fill != 0))
+    colours = np.zeros((len(coloured), 4), dtype=np.uint32)  # r, g, b, a
+    asked = [paths[i] for i in coloured.tolist()]
+    known = np.fromiter(map(_fill_color, asked, *_addresses(colours)), dtype=bool, count=len(asked))
+    painted = (colours[:, 3] > 0) & (colours[:, :3].min(axis=1, initial=255) < 250)
+    shown[coloured] = ~known | painted
+    return shown
+
+
+def _bounds(paths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each path's bounds (left, bottom, right, top), and whether pdfium could tell them."""
+    n = len(paths)
+    bounds = np.zeros((n, 4), dtype=np.float32)
+    found = np.fromiter(map(_object_bounds, paths, *_addresses(bounds)), dtype=bool, count=n)
+    return found, bounds
 
 
 def _matrix(obj: int) -> _Matrix:
@@ -274,17 +300,16 @@ def _apply(m: _Matrix, x: float, y: float) -> tuple[float, float]:
     return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
 
 
-def _edges(obj: int, outer: _Matrix) -> Iterator[tuple[tuple[float, float], tuple[float, float]]]:
-    """Straight edges of a path object in user space.
+def _edges(obj: int, outer: _Matrix, bounds: list[float] | None) -> Iterator[_Edge]:
+    """Straight edges of a path object in user space (``bounds``: its bounds, if known).
 
     Points of a path segment are in the object's own space: pdfium applies the
     object's matrix only to its bounds, so the matrix is applied here. A path
     whose bounds are thin in one direction (a line drawn as a filled
     rectangle) yields its centre line.
     """
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    if _object_bounds(obj, left, bottom, right, top):
-        x0, y0, x1, y1 = _bounds_in(outer, left.value, bottom.value, right.value, top.value)
+    if bounds is not None:
+        x0, y0, x1, y1 = _bounds_in(outer, *bounds)
         if (x1 - x0) <= _THIN and (y1 - y0) >= _MIN_LENGTH:
             yield ((x0 + x1) / 2, y0), ((x0 + x1) / 2, y1)
             return
@@ -295,22 +320,24 @@ def _edges(obj: int, outer: _Matrix) -> Iterator[tuple[tuple[float, float], tupl
     if count <= 0 or count > _MAX_SEGMENTS:
         return
     own = _compose(_matrix(obj), outer)
-    x, y = ctypes.c_float(), ctypes.c_float()
+    segments = list(map(_path_segment, repeat(obj, count), range(count)))
+    points = np.zeros((count, 2), dtype=np.float32)
+    placed = list(map(_segment_point, segments, *_addresses(points)))
+    kinds = list(map(_segment_type, segments))
+    closed = list(map(_segment_close, segments))
     start: tuple[float, float] | None = None
     last: tuple[float, float] | None = None
-    for i in range(count):
-        seg = _path_segment(obj, i)
-        if not _segment_point(seg, ctypes.byref(x), ctypes.byref(y)):
+    for ok, (x, y), kind, close in zip(placed, points.tolist(), kinds, closed, strict=True):
+        if not ok:
             continue
-        point = _apply(own, x.value, y.value)
-        kind = _segment_type(seg)
+        point = _apply(own, x, y)
         if kind == raw.FPDF_SEGMENT_MOVETO:
             start = last = point
             continue
         if kind == raw.FPDF_SEGMENT_LINETO and last is not None:
             yield last, point
         last = point
-        if _segment_close(seg) and start is not None and last != start:
+        if close and start is not None and last != start:
             yield last, start
             last = start
 
