@@ -4,7 +4,11 @@ Every path is a file or a folder of ``*.rules`` files. Files that no other
 given file includes are *roots*: each root is loaded with its includes and
 resolved on its own (two independent rulesets in one folder may reuse rule
 ids). A ``.rules`` file beside a ``ruleset.rules`` that the ruleset never
-reaches is reported (it would be silently ignored by ``check``).
+reaches is reported (it would be silently ignored by ``check``). A root that
+declares no ruleset (a file written to be included, such as ``rulesets/共用``'s,
+whose aliases the including ruleset defines) is linted as included by the entry
+files (``ruleset.rules``) of its own and its sibling folders that reach it, when
+there are any: its diagnostics are those it has in each of them.
 """
 
 from __future__ import annotations
@@ -107,17 +111,21 @@ def lint(paths: Sequence[str | Path], template: Template | None = None) -> LintR
     roots = [f for k, f in keys.items() if k not in included or k not in parsed]
     reached: set[str] = set()
     for root in roots:
+        entries = _includers(root) if _declares_no_ruleset(parsed.get(_key(root))) else []
+        if entries:
+            reached |= _through(root, entries, set(keys), template, result)
+            continue
         ruleset, diagnostics = load_ruleset([root], _template_of(root, template))
         result.diagnostics.extend(diagnostics)
         result.rules += len(ruleset.rules)
-        reached |= _closure(root, parsed)
+        reached |= _reach(root, parsed)
     # files only reachable through an include cycle: lint each cycle from one of its files
     for key, f in keys.items():
         if key not in reached:
             ruleset, diagnostics = load_ruleset([f], _template_of(f, template))
             result.diagnostics.extend(diagnostics)
             result.rules += len(ruleset.rules)
-            reached |= _closure(f, parsed)
+            reached |= _reach(f, parsed)
             roots.append(f)
     # files beside a ruleset.rules that it does not reach
     for root in roots:
@@ -138,29 +146,99 @@ def lint(paths: Sequence[str | Path], template: Template | None = None) -> LintR
     return result
 
 
+def _declares_no_ruleset(ruleset: Ruleset | None) -> bool:
+    return ruleset is not None and ruleset.name is None
+
+
+def _includers(root: Path) -> list[Path]:
+    """The entry files (``ruleset.rules``) of ``root``'s folder, its parent folder and
+    its sibling folders whose includes reach ``root``."""
+    key = _key(root)
+    folder = root.parent
+    candidates = [folder / "ruleset.rules", folder.parent / "ruleset.rules"]
+    with contextlib.suppress(OSError):
+        candidates += sorted(
+            d / "ruleset.rules" for d in folder.parent.iterdir() if d.is_dir() and d != folder
+        )
+    parsed: dict[str, Ruleset] = {}
+    found = []
+    for entry in candidates:
+        if entry.is_file() and _key(entry) != key and key in _reach(entry, parsed):
+            found.append(entry)
+    return found
+
+
+def _reach(entry: Path, parsed: dict[str, Ruleset]) -> set[str]:
+    """The files ``entry``'s includes reach, parsing each once (``parsed``: a memo)."""
+    seen: set[str] = set()
+    stack = [entry]
+    while stack:
+        f = stack.pop()
+        key = _key(f)
+        if key in seen or not f.is_file():
+            continue
+        seen.add(key)
+        if key not in parsed:
+            try:
+                parsed[key] = parse_file(f)[0]
+            except (OSError, InputFileError):
+                continue
+        for inc in parsed[key].includes:
+            target = Path(inc.path)
+            stack.append(target if target.is_absolute() else f.parent / target)
+    return seen
+
+
+def _through(
+    root: Path,
+    entries: list[Path],
+    given: set[str],
+    template: Template | None,
+    result: LintResult,
+) -> set[str]:
+    """Lint ``root`` (and the given files it includes) as included by each of
+    ``entries``: the diagnostics in the given files or about including one (an include
+    refused, e.g. outside the entry's folder, is not a silent pass), the rules written
+    there (once, however many entries include them), and a note naming the entries. The
+    given files reached are returned."""
+    reached: set[str] = set()
+    rules: set[tuple[str, int, int, str]] = set()
+    for entry in entries:
+        ruleset, diagnostics = load_ruleset([entry], _template_of(entry, template))
+        result.diagnostics.extend(d for d in diagnostics if _about(d, given))
+        rules |= {
+            (_key(Path(r.meta.span.file)), r.meta.span.line, r.meta.span.column, r.meta.id)
+            for r in ruleset.rules
+            if _key(Path(r.meta.span.file)) in given
+        }
+        reached |= _reach(entry, {}) & given
+    result.rules += len(rules)
+    result.diagnostics.append(
+        Diagnostic(
+            "rules.lint.through",
+            Location(str(root)),
+            {"path": root.name, "entries": ", ".join(str(e) for e in entries)},
+            "info",
+        )
+    )
+    return reached
+
+
+def _about(diagnostic: Diagnostic, given: set[str]) -> bool:
+    """Is the diagnostic in one of the ``given`` files, or about including one?"""
+    if _key(Path(diagnostic.location.file)) in given:
+        return True
+    path = diagnostic.args.get("path")
+    return (
+        diagnostic.code.startswith("rules.") and isinstance(path, str) and _key(Path(path)) in given
+    )
+
+
 def _key(path: Path) -> str:
     try:
         return str(path.resolve())
     except (OSError, RuntimeError):
         return os.path.abspath(path)
-
-
-def _closure(root: Path, parsed: dict[str, Ruleset]) -> set[str]:
-    seen: set[str] = set()
-    stack = [root]
-    while stack:
-        f = stack.pop()
-        key = _key(f)
-        if key in seen:
-            continue
-        seen.add(key)
-        ruleset = parsed.get(key)
-        if ruleset is None:
-            continue
-        for inc in ruleset.includes:
-            target = Path(inc.path)
-            stack.append(target if target.is_absolute() else f.parent / target)
-    return seen
 
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

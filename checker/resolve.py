@@ -291,6 +291,11 @@ register(
             "tolerance {value} {unit} is {converted} {target} in the ruleset's unit:"
             " finer than 4 decimals",
         ),
+        "rules.lint.through": (
+            "{path} 没有 ruleset 声明（供其他规则集包含）：按包含它的 {entries} 检查",
+            "{path} declares no ruleset (it is written to be included): linted as"
+            " included by {entries}",
+        ),
         "rules.resolve.orphan-file": (
             "{path} 没有被 ruleset.rules 包含",
             "{path} is not included by ruleset.rules",

@@ -330,3 +330,62 @@ def test_lint_of_a_file_included_elsewhere_is_not_a_duplicate(tmp_path: Path) ->
 def test_each_shipped_file_parses_cleanly(name: str) -> None:
     _, diags = parse_file(RULESET / name)
     assert diags == []
+
+
+# ------------------------------------------------------------- files written to be included
+
+
+def test_shared_rule_files_are_linted_through_the_rulesets_that_include_them() -> None:
+    """``rulesets/共用`` declares no ruleset: its tables are aliases the including rulesets
+    define. Linted alone it is linted as included by them (14 false "unknown table" errors
+    before), with a note naming them."""
+    proc = rulecheck("lint", "rulesets/共用")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 个错误" in proc.stdout
+    assert "按包含它的 rulesets/部门预算-上海/ruleset.rules" in proc.stdout
+    proc = rulecheck("lint", "--lang", "en", "rulesets/共用/经济分类.rules")
+    assert proc.returncode == 0, proc.stdout
+    assert "linted as included by rulesets/部门预算-上海/ruleset.rules, " in proc.stdout
+
+
+def _shared_tree(tmp_path: Path, shared_rule: str, include: str = "共用/x.rules") -> Path:
+    entry = tmp_path / "r" / "ruleset.rules"
+    entry.parent.mkdir()
+    entry.write_text(
+        'ruleset "甲" version "1"\nprecision 0.01 万元\n'
+        "alias 总表 = 部门收支总体情况表\n"
+        f'include "{include}"\n',
+        encoding="utf-8",
+    )
+    shared = (entry.parent / include).resolve()
+    shared.parent.mkdir(exist_ok=True)
+    shared.write_text(shared_rule, encoding="utf-8")
+    return shared
+
+
+GOOD = 'rule X-01 "平衡":\n  总表[收入总计] = 总表[支出总计]\n'
+
+
+def test_an_error_in_a_shared_file_is_reported_where_it_is_written(tmp_path: Path) -> None:
+    shared = _shared_tree(tmp_path, GOOD)
+    result = lint([shared.parent])
+    assert [(d.code, d.severity) for d in result.diagnostics] == [("rules.lint.through", "info")]
+    assert result.rules == 1
+    shared.write_text(GOOD.replace("总表[支出总计]", "总表[支出总计].金颔"), encoding="utf-8")
+    result = lint([shared.parent])
+    errors = [d.location for d in result.diagnostics if d.severity == "error"]
+    assert [(e.file, e.line) for e in errors] == [(str(shared), 2)]
+    # with no ruleset including it, a file is linted on its own, as before
+    (tmp_path / "r" / "ruleset.rules").unlink()
+    result = lint([shared])
+    assert result.errors == 2  # the alias 总表 is unknown here: both sides
+    assert "rules.lint.through" not in [d.code for d in result.diagnostics]
+
+
+def test_a_shared_file_its_ruleset_cannot_include_is_not_a_silent_pass(tmp_path: Path) -> None:
+    """An entry in a sibling folder whose include of the file is refused (outside its
+    folder tree): the refusal is reported, not a clean lint of a file never read."""
+    shared = _shared_tree(tmp_path, GOOD, include="../共用/x.rules")
+    result = lint([shared.parent])
+    assert "rules.resolve.include-outside" in [d.code for d in result.diagnostics]
+    assert result.errors >= 1
