@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,26 @@ class Layout:
             if t.role == role:
                 return t
         return None
+
+    @cached_property
+    def by_title(self) -> dict[str, tuple[TableLayout, ...]]:
+        """Each table title (as :func:`title_key` gives it) and the tables it names, in order."""
+        out: dict[str, list[TableLayout]] = {}
+        for spec in self.tables:
+            for title in spec.titles:
+                out.setdefault(title, []).append(spec)
+        return {title: tuple(specs) for title, specs in out.items()}
+
+    @cached_property
+    def long_titles(self) -> tuple[tuple[str, TableLayout], ...]:
+        """Table titles of four characters or more, each with its table, in order: those
+        looked for inside a header cell printed among other furniture."""
+        return tuple((t, spec) for spec in self.tables for t in spec.titles if len(t) >= 4)
+
+    @cached_property
+    def any_long_title(self) -> re.Pattern[str]:
+        """Finds whether a text contains any of :attr:`long_titles` (most cells contain none)."""
+        return re.compile("|".join(re.escape(t) for t, _ in self.long_titles) or r"(?!)")
 
 
 _UNQUOTED = re.compile(r"[\s\"'“”‘’「」]")

@@ -140,19 +140,20 @@ def find_titles(layout: Layout, text: str) -> list[TableLayout]:
     key = title_key(text)
     if not key:
         return []
-    return [t for t in layout.tables if key in t.titles]
+    return list(layout.by_title.get(key, ()))
 
 
 def _titles_within(layout: Layout, text: str) -> list[TableLayout]:
     """Tables whose title a header cell prints among other furniture (公开表一 … 单位：万元
     ruled into one cell): the longest title the cell's text contains."""
     key = normalize(text)
-    best = max(
-        ((len(t), spec) for spec in layout.tables for t in spec.titles if len(t) >= 4 and t in key),
-        key=lambda pair: pair[0],
-        default=None,
-    )
-    return [] if best is None else [best[1]]
+    if not layout.any_long_title.search(key):
+        return []
+    best, size = None, 0
+    for title, spec in layout.long_titles:
+        if len(title) > size and title in key:  # the first of the longest
+            best, size = spec, len(title)
+    return [] if best is None else [best]
 
 
 def count_titles(layout: Layout, pages: Sequence[PageLayout]) -> int:
@@ -177,6 +178,7 @@ class Reader:
         self.file = file
         self.notes: list[ImportNote] = []
         self.tables: dict[str, TableRead] = {}
+        self._kinds: dict[tuple[str, str], str] = {}
 
     def read(self, pages: Sequence[PageLayout]) -> None:
         """Claim every grid of ``pages`` for a table and read its rows."""
@@ -766,7 +768,12 @@ class Reader:
             else:
                 rec[col.name] = label_text(text) or None
             if text or unresolved:  # (an undecided column's other candidate: no text)
-                box = _union(p.box.rounded() for p in parts if p.text or p.unresolved)
+                printed = [p for p in parts if p.text or p.unresolved]
+                box = (
+                    printed[0].box.rounded()
+                    if len(printed) == 1
+                    else _union(p.box.rounded() for p in printed)
+                )
                 # a text dump's cell is where its line is (its box is in line space)
                 line = parts[0].line
                 cells[col.name] = (
@@ -867,9 +874,12 @@ class Reader:
             cells[t.label] = {**cells.pop(name), "under": name}
 
     def _kind(self, role: str, column: str) -> str:
-        t = self.layout.template.table(role)
-        col = t.column(column) if t else None
-        return col.kind if col else "text"
+        kind = self._kinds.get((role, column))
+        if kind is None:  # asked for every cell read: looked up once per column
+            t = self.layout.template.table(role)
+            col = t.column(column) if t else None
+            kind = self._kinds[(role, column)] = col.kind if col else "text"
+        return kind
 
 
 def _joined(
