@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
@@ -45,10 +45,12 @@ from checker.compile import (
 from checker.intervals import DEC
 from checker.judging import STATUS_NAMES
 from checker.linear_cells import CellSystem, cell_system
-from checker.localize import Localization, localize
 from checker.rowlinear import RowLinear, row_linear
 from checker.template import Table, Template
 from checker.units import table_factors, table_halves
+
+if TYPE_CHECKING:  # imported when a run localizes: it loads numpy (~60 ms a process)
+    from checker.localize import Localization
 
 SCALE = 10_000  # the loader's scaled-integer amounts: 4 decimals
 
@@ -499,6 +501,8 @@ class Engine:
             "column",
             pl.col("status").replace_strict(dict(enumerate(STATUS_NAMES)), return_dtype=pl.Utf8),
         )
+        from checker.localize import localize
+
         return localize(system, frames, wide, named)
 
     def read_whole(

@@ -1031,7 +1031,8 @@ def read_document(
     several documents, exit 4 for an invalid document.
     """
     from checker.documents import load_documents
-    from checker.documents.importer import import_document, is_importable
+    from checker.documents.importer import import_document
+    from checker.documents.parts import is_importable
     from checker.files import max_bytes, read_input
 
     limit = max_bytes()  # --max-bytes, as check reads it (one byte over is refused there)

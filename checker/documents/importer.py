@@ -25,6 +25,7 @@ from typing import Any
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.documents.grid import PageLayout, layout_page
 from checker.documents.layout import Layout, MetaCell, all_layouts, find_layout, normalize
+from checker.documents.parts import split_parts
 from checker.documents.pdf import PdfError, read_pages
 from checker.documents.reading import ImportNote, Reader, count_titles
 
@@ -150,19 +151,6 @@ def note_diagnostic(note: ImportNote) -> Diagnostic:
         },
         severity="warning",
     )
-
-
-def is_importable(arg: str) -> bool:
-    """Whether a command-line argument names a published document (not JSON)."""
-    parts = arg.split("+") if "+" in arg and not os.path.exists(arg) else [arg]
-    return all(p.lower().endswith((".pdf", ".txt")) for p in parts)
-
-
-def split_parts(arg: str) -> list[str]:
-    """``a.pdf+b.pdf`` → its files (a path that exists as written is one file)."""
-    if "+" in arg and not os.path.exists(arg):
-        return [p for p in arg.split("+") if p]
-    return [arg]
 
 
 def _refuse(code: str, file: str, **args: Any) -> RulecheckError:

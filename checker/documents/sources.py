@@ -20,7 +20,7 @@ import orjson
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
 from checker.documents.columnar import LAYOUT_FILE, is_columnar
-from checker.documents.importer import is_importable, split_parts
+from checker.documents.parts import is_importable, split_parts
 from checker.files import DEFAULT_MAX_BYTES as _DEFAULT_LIMIT
 from checker.files import Ident, InputFileError, open_input, walk_tree
 
