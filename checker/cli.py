@@ -897,7 +897,10 @@ def explain_command(
             # which printed cells most likely explain it: the document checked whole
             from checker.api import check_documents
 
-            report = check_documents([doc], ruleset, schema=schema, names=[str(doc_id)])
+            kinds = [k for k, s in (("error", "fail"), ("rounding", "rounding")) if s in verdicts]
+            report = check_documents(
+                [doc], ruleset, schema=schema, names=[str(doc_id)], localize=kinds
+            )
             found = next(iter(report.localizations().values()), {})
             explanations = with_localization(explanations, found)
     except RulecheckError as error:
