@@ -419,13 +419,34 @@ class Expanded:
     @staticmethod
     def concat(parts: Sequence[Expanded]) -> Expanded:
         """The constraints of several expansions, each once."""
+        kept = [p for p in parts if not (p.terms.is_empty() and p.constraints.is_empty())]
+        if len(kept) <= 1:
+            return kept[0] if kept else parts[0]
         return Expanded(
-            pl.concat([p.constraints for p in parts]).unique("con", maintain_order=True),
-            pl.concat([p.terms for p in parts]).unique(["con", "cell"], maintain_order=True),
-            pl.concat([p.cells for p in parts]).unique("cell", maintain_order=True),
+            pl.concat([p.constraints for p in kept]).unique("con", maintain_order=True),
+            pl.concat([p.terms for p in kept]).unique(["con", "cell"], maintain_order=True),
+            pl.concat([p.cells for p in kept]).unique("cell", maintain_order=True),
         )
 
 
+_CONSTRAINTS = {
+    "con": pl.UInt64,
+    "document": pl.UInt32,
+    "tmpl": pl.UInt16,
+    "at": pl.UInt32,
+    "d": pl.Int64,
+    "w": pl.Int64,
+    "status": pl.UInt8,
+}
+_COEFS = {"con": pl.UInt64, "cell": pl.UInt64, "coef": pl.Int32}
+_CELLS = {
+    "cell": pl.UInt64,
+    "document": pl.UInt32,
+    "field": pl.UInt16,
+    "row": pl.UInt32,
+    "value": pl.Int64,
+    "half": pl.Int64,
+}
 _TERMS = {
     "document": pl.UInt32,
     "tmpl": pl.UInt16,
@@ -448,6 +469,12 @@ def expand(
     ``at`` column, a per-row rule's constraints on that row alone (null: on every row;
     other rules: every constraint)."""
     pairs = _normalized(system, pairs)
+    if pairs.is_empty():
+        return Expanded(
+            pl.DataFrame(schema=_CONSTRAINTS),
+            pl.DataFrame(schema=_COEFS),
+            pl.DataFrame(schema=_CELLS),
+        )
     rules = system.rules.join(pairs.select("tmpl").unique(), on="tmpl", how="semi")
     docs = pairs.select("document").unique().lazy()
     wide = wide.join(docs, on="document", how="semi")

@@ -54,11 +54,14 @@ import polars as pl
 
 from checker.judging import FAIL, OP_CODES, OPERATORS, PASS, ROUNDING, TOLERATED
 from checker.linear_cells import (
+    ROW,
     SCALE,
+    STATEMENTS,
     UNBOUNDED,
     CellSystem,
     Expanded,
     bounds,
+    cell_key,
     estimate,
     expand,
     templates_of,
@@ -73,6 +76,10 @@ MAX_CELLS: Final = 20_000  # a program over more cells is not solved ("too-large
 # a document whose constraints (those explained and those reading their cells) would read
 # more cells is not localized ("too-large"), estimated before any is built
 MAX_TERMS: Final = 10_000_000
+# rounding causes: a document reading at most this many cells is one program; a larger one
+# is solved component by component, its components in programs of up to BATCH_CELLS cells
+WHOLE_TERMS: Final = 50_000
+BATCH_CELLS: Final = 2_000
 _EPSILON: Final = 0.05  # the tie-break (inequalities loosened) stays below a weight step
 
 ERROR, ROUNDING_KIND = "error", "rounding"  # the ``kind`` of a localization
@@ -255,6 +262,26 @@ def _clusters(own: pl.DataFrame) -> pl.DataFrame:
         if spread.sort("con").equals(label.sort("con")):
             return label
         label = spread
+
+
+def _components(edges: pl.DataFrame) -> pl.DataFrame:
+    """``con, component``: the constraints of ``edges`` (``con, cell``) grouped by the cells
+    they share (connected components, scipy's, in one pass however long the chains; a
+    component is named by its smallest constraint key)."""
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    cons = edges.select("con").unique().sort("con").with_row_index("i")
+    cells = edges.select("cell").unique().with_row_index("j")
+    pairs = edges.join(cons, on="con").join(cells, on="cell")
+    n, m = cons.height, cells.height
+    i = pairs.get_column("i").to_numpy()
+    j = pairs.get_column("j").to_numpy().astype(np.int64) + n
+    graph = coo_array((np.ones(i.size, dtype=np.int8), (i, j)), shape=(n + m, n + m))
+    _, labels = connected_components(graph, directed=False)
+    return cons.with_columns(pl.Series("label", labels[:n])).select(
+        "con", pl.col("con").min().over("label").alias("component")
+    )
 
 
 def _targets(constraints: pl.DataFrame, rules: pl.DataFrame, kind: str) -> pl.DataFrame:
@@ -817,9 +844,28 @@ def _rounding(
     system: CellSystem, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame, rounding: pl.DataFrame
 ) -> Localization:
     """Rounding root causes: per document with rounding differences, the fewest cells
-    whose shift within rounding makes them exact, every pass staying exact."""
-    documents = rounding.select("document").unique()
-    pairs = documents.join(system.rules.select("tmpl"), how="cross")
+    whose shift within rounding makes them exact, every pass staying exact. A document
+    whose constraints read at most :data:`WHOLE_TERMS` cells is one program over all its
+    cells; a larger one is grown from its rounding differences, component by component,
+    and its components solved in programs of up to :data:`BATCH_CELLS` cells."""
+    asked = rounding.select("document", "tmpl", "at")
+    documents = asked.select("document").unique()
+    every = documents.join(system.rules.select("tmpl"), how="cross")
+    sized = estimate(system, frames, every).group_by("document").agg(pl.col("size").sum())
+    small = sized.filter(pl.col("size") <= min(WHOLE_TERMS, MAX_TERMS)).select("document")
+    parts = []
+    if not small.is_empty():
+        parts.append(_rounding_whole(system, frames, wide, every.join(small, on="document")))
+    large = asked.join(small, on="document", how="anti")
+    if not large.is_empty():
+        parts.append(_rounding_components(system, frames, wide, large))
+    return Localization.concat(parts)
+
+
+def _rounding_whole(
+    system: CellSystem, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame, pairs: pl.DataFrame
+) -> Localization:
+    """Rounding root causes of small documents: one program over each one's cells."""
     whole = expand(system, frames, wide, pairs)
     targets = whole.constraints.filter(pl.col("status") == ROUNDING)
     named = _rule_names(system, whole.constraints)
@@ -835,3 +881,283 @@ def _rounding(
         status = "found" if found else "none"  # other explanations as small: not sought
         outcome[document] = (_described(found, problem, named, ROUNDING), None, finished, status)
     return _assemble(ROUNDING_KIND, outcome, _rule_names(system, targets), whole, system)
+
+
+_LINKED: Final = (PASS, ROUNDING)  # explaining rounding, the constraints that must hold exactly
+
+
+def _grown(
+    system: CellSystem, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame, asked: pl.DataFrame
+) -> tuple[Expanded, pl.DataFrame]:
+    """The constraints linked to the rounding differences ``asked`` (``document, tmpl,
+    at``) through printed cells and exact constraints (passes, rounding differences), grown
+    step by step; each step's size estimated before it is built, and a document whose
+    constraints would read more than :data:`MAX_TERMS` cells given up (the second frame).
+    A per-row rule's cells on its row are known from its template: those constraints are
+    built with the others reading their cells, in the first step."""
+    keys = ["document", "tmpl", "at"]
+    pairs, over = _bounded(system, frames, asked)
+    plain = pairs.drop_nulls("at").join(system.leaf_terms, on="tmpl", how="anti")
+    first = pairs.join(plain, on=keys, how="anti", nulls_equal=True)
+    built = expand(system, frames, wide, first)
+    seen, known = first, built.cells.select("cell")
+    own = plain.join(system.row_terms.select("tmpl", "field"), on="tmpl").select(
+        "document", "field", pl.col("at").alias("row")
+    )
+    frontier = built
+    while True:
+        linked = frontier.constraints.filter(pl.col("status").is_in(_LINKED)).select("con")
+        cells = (
+            frontier.terms.join(linked, on="con")
+            .select("cell")
+            .unique()
+            .join(frontier.cells.filter(pl.col("value").is_not_null()), on="cell")
+            .select("document", "field", "row")
+        )
+        new = touching(system, pl.concat([cells, own.cast(cells.schema)]))
+        own = own.clear()
+        new = new.join(seen.filter(pl.col("at").is_null()), on=["document", "tmpl"], how="anti")
+        new = new.join(seen, on=keys, how="anti", nulls_equal=True)
+        new = new.join(over, on="document", how="anti")
+        if new.is_empty():
+            return built, over
+        sizes = estimate(system, frames, new)
+        so_far = estimate(system, frames, seen).group_by("document").agg(pl.col("size").sum())
+        grown = (
+            sizes.group_by("document")
+            .agg(pl.col("size").sum().alias("more"))
+            .join(so_far, on="document", how="left")
+            .filter(pl.col("size").fill_null(0) + pl.col("more") > MAX_TERMS)
+            .select("document")
+        )
+        over = pl.concat([over, grown])
+        new = sizes.join(over, on="document", how="anti").drop("size")
+        if new.is_empty():
+            return built, over
+        frontier = expand(system, frames, wide, new)
+        fresh = frontier.cells.join(known, on="cell", how="anti").select("cell")
+        built = Expanded.concat([built, frontier])
+        seen = pl.concat([seen, new.select(seen.columns)])
+        known = pl.concat([known, fresh])
+        frontier = Expanded(
+            frontier.constraints,
+            frontier.terms.join(fresh, on="cell", how="semi"),
+            frontier.cells.join(fresh, on="cell", how="semi"),
+        )
+
+
+def _rounding_components(
+    system: CellSystem, frames: dict[str, pl.LazyFrame], wide: pl.LazyFrame, asked: pl.DataFrame
+) -> Localization:
+    """Rounding root causes of large documents, per component of printed cells linked by
+    exact constraints (passes and rounding differences): a component of over
+    :data:`MAX_CELLS` cells makes its document too-large; the others are solved together in
+    programs of up to :data:`BATCH_CELLS` cells. A row's own component (per-row rules on
+    one row, over that row's cells) is the same program as every other row's with the same
+    rules, differences and cells: one of them is solved, the others take its cells."""
+    built, over = _grown(system, frames, wide, asked)
+    linked = built.constraints.filter(pl.col("status").is_in(_LINKED))
+    printed = built.cells.filter(pl.col("value").is_not_null())
+    edges = built.terms.join(linked.select("con"), on="con").join(printed.select("cell"), on="cell")
+    label = _components(edges.select("con", "cell"))
+    explained = linked.filter(pl.col("status") == ROUNDING).join(label, on="con")
+    explained = explained.select("component").unique()
+    cells = (
+        edges.join(label, on="con")
+        .select("cell", "component")
+        .unique("cell")
+        .join(explained, on="component")
+        .join(printed.select("cell", "document", "field", "row", "half"), on="cell")
+    )
+    cons = label.join(explained, on="component").join(linked, on="con")
+    sizes = cells.group_by("component").agg(
+        pl.col("document").first(),
+        pl.len().alias("n"),
+        pl.col("row").min().alias("first"),
+        pl.col("row").max().alias("last"),
+        pl.col("row").null_count().alias("statements"),
+        pl.format("{}:{}", "field", "half").sort().str.join(",").alias("cells"),
+    )
+    over = pl.concat(
+        [over, sizes.filter(pl.col("n") > MAX_CELLS).select("document").unique()]
+    ).unique()
+    per_row = system.rules.filter(pl.col("kind") == ROW).get_column("tmpl").implode()
+    own = cons.group_by("component").agg(
+        (pl.col("tmpl").is_in(per_row).all() & (pl.col("at").n_unique() == 1)).alias("own"),
+        pl.col("at").first(),
+        pl.format("{}:{}:{}", "tmpl", "d", "status").sort().str.join(",").alias("cons"),
+    )
+    components = (
+        sizes.join(over, on="document", how="anti")
+        .join(own, on="component")
+        .with_columns(
+            (
+                pl.col("own")
+                & (pl.col("statements") == 0)
+                & (pl.col("first") == pl.col("at"))
+                & (pl.col("last") == pl.col("at"))
+            ).alias("own"),
+            pl.concat_str("cons", "cells", separator="|").alias("signature"),
+        )
+        .with_columns(
+            pl.when("own")
+            .then(pl.col("component").min().over("signature"))
+            .otherwise(pl.col("component"))
+            .alias("solved_as")
+        )
+    )
+    solved = components.filter(pl.col("component") == pl.col("solved_as"))
+    batches = (
+        solved.sort("document", "component")
+        .with_columns((pl.col("n").cum_sum() // BATCH_CELLS).alias("batch"))
+        .select("component", "batch")
+    )
+    changes, failed = _solved_batches(system, built, linked, cells.join(batches, on="component"))
+    # every component takes its program's changes: a row's own, by field on its own row
+    taken = (
+        components.join(changes, left_on="solved_as", right_on="component")
+        .with_columns(
+            pl.when("own")
+            .then(cell_key(pl.col("document"), pl.col("field"), pl.col("at")))
+            .otherwise(pl.col("cell"))
+            .alias("cell")
+        )
+        .select("document", "cell", "change", "finished")
+    )
+    none = (
+        components.join(failed, left_on="solved_as", right_on="component")
+        .select("document")
+        .unique()
+    )
+    targets = built.constraints.filter(pl.col("status") == ROUNDING)
+    found = _changed(system, built, targets, taken.join(none, on="document", how="anti"), none)
+    return Localization.concat([found, _too_large(ROUNDING_KIND, over, system, asked)])
+
+
+def _solved_batches(
+    system: CellSystem, built: Expanded, linked: pl.DataFrame, cells: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Solve the batches of ``cells`` (``cell, document, component, batch, field``):
+    ``component, cell, field, change, finished`` for the cells each optimum shifts, and the
+    components of the batches no shift within rounding makes exact (``component``)."""
+    changed: list[tuple[int, float, bool]] = []
+    failed: list[int] = []
+    for key, problem in _batched(system, built, linked, cells):
+        found, _more, finished = _solve(problem, ROUNDING_LIMIT, error=False)
+        if not found:
+            failed.append(key)
+            continue
+        at = problem.cells.get_column("cell")
+        changed.extend((at[j], change, finished) for j, change in found[0][1])
+    frame = pl.DataFrame(
+        changed,
+        schema={"cell": pl.UInt64, "change": pl.Float64, "finished": pl.Boolean},
+        orient="row",
+    )
+    stuck = cells.filter(pl.col("batch").is_in(failed))
+    return (
+        frame.join(cells.select("cell", "component", "field"), on="cell"),
+        stuck.select("component").unique(),
+    )
+
+
+def _changed(
+    system: CellSystem,
+    built: Expanded,
+    targets: pl.DataFrame,
+    changes: pl.DataFrame,
+    none: pl.DataFrame,
+) -> Localization:
+    """The rounding causes as :class:`Localization` frames: ``changes`` (``document, cell,
+    change, finished``: one optimum per document), the documents ``none`` explains."""
+    names = _rule_names(system, targets)
+    explains = (
+        built.terms.join(names, on="con")
+        .group_by("cell")
+        .agg(pl.col("name").sort().alias("explains"))
+    )
+    readers = built.terms.group_by("cell").agg(pl.len().cast(pl.UInt32).alias("readers"))
+    cells = (
+        changes.join(built.cells.select("cell", "field", "row", "value"), on="cell")
+        .join(readers, on="cell", how="left")
+        .join(explains, on="cell", how="left")
+        .join(system.fields, on="field")
+        .with_columns(pl.len().over("document").cast(pl.Float64).alias("cost"))
+        .select(
+            "document",
+            pl.lit(ROUNDING_KIND).alias("kind"),
+            pl.lit(0).alias("candidate"),
+            "cost",
+            "table",
+            pl.when(pl.col("table") != STATEMENTS).then(pl.col("row")).alias("row"),
+            "column",
+            (pl.col("value") / SCALE / pl.col("factor")).alias("published"),
+            ((pl.col("value").fill_null(0) + pl.col("change")) / SCALE / pl.col("factor")).alias(
+                "suggested"
+            ),
+            pl.lit(1.0).alias("weight"),
+            "readers",
+            pl.col("explains").fill_null([]),
+        )
+        .sort("document", "table", "row", "column")
+    )
+    about = (
+        names.join(targets.select("con", "document"), on="con")
+        .group_by("document")
+        .agg(pl.col("name").sort().alias("rules"))
+    )
+    found = changes.group_by("document").agg(pl.col("finished").all().alias("proven"))
+    summary = pl.concat(
+        [
+            found.with_columns(pl.lit("found").alias("status"), pl.lit(1).alias("candidates")),
+            none.with_columns(
+                pl.lit(True).alias("proven"),
+                pl.lit("none").alias("status"),
+                pl.lit(0).alias("candidates"),
+            ),
+        ],
+        how="diagonal_relaxed",
+    ).join(about, on="document", how="left")
+    summary = summary.select(
+        "document",
+        pl.lit(ROUNDING_KIND).alias("kind"),
+        "status",
+        "candidates",
+        pl.lit(None, pl.Boolean).alias("more"),
+        "proven",
+        "rules",
+    )
+    return Localization(cells.cast(CELLS_SCHEMA), summary.cast(SUMMARY_SCHEMA))
+
+
+def _batched(
+    system: CellSystem, built: Expanded, linked: pl.DataFrame, cells: pl.DataFrame
+) -> list[tuple[int, _Problem]]:
+    """The programs of the batches of ``cells`` (``cell, batch``: printed cells of
+    components, each batch's one program's variables), built together and split by batch:
+    the linked constraints (``linked``) reading them, their cells' terms."""
+    key = "batch"
+    of = cells.select("cell", key)
+    cons = linked.join(built.terms.join(of, on="cell").select("con", key).unique("con"), on="con")
+    cons = _targets(cons, system.rules, ROUNDING_KIND).sort("con")
+    cons = cons.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over(key).alias("i"))
+    readers = built.terms.group_by("cell").agg(pl.len().cast(pl.UInt32).alias("readers"))
+    variables = (
+        built.cells.join(of, on="cell")
+        .join(readers, on="cell", how="left")
+        .sort("cell")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over(key).alias("j"))
+    )
+    terms = (
+        built.terms.join(cons.select("con", "i", key), on="con")
+        .join(variables.select("cell", "j", key), on=["cell", key])
+        .select("i", "j", "coef", key)
+    )
+    by_cons = cons.partition_by(key, as_dict=True)
+    by_terms = terms.partition_by(key, as_dict=True)
+    problems = []
+    for at, part in variables.partition_by(key, as_dict=True).items():
+        if at in by_cons:
+            problem = _Problem(part.drop(key), by_cons[at].drop(key, "i"), by_terms[at].drop(key))
+            problems.append((int(at[0]), problem))
+    return problems

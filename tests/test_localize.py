@@ -227,6 +227,76 @@ def test_two_typos_in_one_row_need_the_program(monkeypatch: pytest.MonkeyPatch) 
     assert solved  # the program ran
 
 
+def test_rounding_components_agree_with_the_whole_program(
+    seed_document: dict[str, Any], seed: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seed's rounding causes solved as a large document's are (grown from its 尾差,
+    per component, in batches): as few cells as the one program over the whole document,
+    the carried-forward 27.11 among them, every 尾差 explained."""
+    from checker import localize
+
+    monkeypatch.setattr(localize, "WHOLE_TERMS", 0)
+    monkeypatch.setattr(localize, "BATCH_CELLS", 50)  # several components per program
+    found = check_documents([seed_document]).localizations()[0]["rounding"]
+    whole = seed.localizations()[0]["rounding"]
+    assert found["status"] == "found" and found["proven"]
+    assert found["rules"] == whole["rules"]
+    cells = found["candidates"][0]["cells"]
+    assert len(cells) == len(whole["candidates"][0]["cells"])
+    assert found["candidates"][0]["cost"] == whole["candidates"][0]["cost"]
+    carried = {(c["table"], c["column"], c["suggested"]) for c in cells}
+    assert ("部门收支总体情况表", "金额", 27.105) in carried
+    assert all(abs(c["suggested"] - c["published"]) <= 0.005 + 1e-9 for c in cells)
+    explained = {json.dumps(r, ensure_ascii=False) for c in cells for r in c["explains"]}
+    assert explained == {json.dumps(r, ensure_ascii=False) for r in found["rules"]}
+
+
+def test_over_the_bound_too_large_and_nothing_built(
+    seed_document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document whose constraints would read more cells than the bound is reported
+    too-large from counts alone: no constraint is built, no program solved."""
+    from checker import localize
+
+    built: list[int] = []
+    expand = localize.expand
+
+    def counted(system: Any, frames: Any, wide: Any, pairs: pl.DataFrame) -> Any:
+        built.append(pairs.height)
+        return expand(system, frames, wide, pairs)
+
+    monkeypatch.setattr(localize, "expand", counted)
+    monkeypatch.setattr(localize, "_solve", None)
+    monkeypatch.setattr(localize, "MAX_TERMS", 10)
+    report = check_documents([seed_document])
+    entry = report.localizations()[0]
+    assert {kind: entry[kind]["status"] for kind in entry} == {
+        "error": "too-large",
+        "rounding": "too-large",
+    }
+    assert entry["error"]["rules"][0]["rule"] == "JJ-10[一般公共预算.财政拨款]"
+    assert len(entry["rounding"]["rules"]) == 16
+    assert not any(built)  # nothing expanded
+    assert "too-large" in json.dumps(report.to_dict()["documents"][0]["localization"])
+
+
+def test_a_program_over_max_cells_is_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two typos in one row need the program; over MAX_CELLS it is too-large, unsolved."""
+    from checker import localize
+
+    monkeypatch.setattr(localize, "_solve", None)
+    monkeypatch.setattr(localize, "MAX_CELLS", 3)
+    document = _synthetic(4)
+    rows = _rows(document, "项目支出表")
+    row = next(
+        i for i, r in enumerate(rows) if i > 2 and r.get("合计") and r.get("本年拨款.一般公共预算")
+    )
+    rows[row]["合计"] = round(rows[row]["合计"] + 3, 2)
+    rows[row]["本年拨款.一般公共预算"] = round(rows[row]["本年拨款.一般公共预算"] + 5, 2)
+    found = check_documents([document], localize=("error",)).localizations()[0]["error"]
+    assert found["status"] == "too-large" and not found["candidates"]
+
+
 def test_clean_documents_cost_nothing() -> None:
     rules = load_rules()
     engine = Engine(rules.ruleset, rules.template)

@@ -198,16 +198,7 @@ def test_p2_counts_per_rule_are_gen_pys(p2: Path, form: str) -> None:
 
     schema = str(P2 / "p2.schema.json")
     rules = load_rules([str(P2 / "p2.rules")], schema=schema)
-    # counts and evidence, not localization: localizing 20,000 rows with ~800 findings takes
-    # ~30 s (tests/test_localize.py covers it; its cost on big tables is an open follow-up)
-    report = check(
-        [str(p2 / form)],
-        rules,
-        schema=schema,
-        keep=CELL_STATUSES,
-        max_bytes=1 << 30,
-        localize=False,
-    )
+    report = check([str(p2 / form)], rules, schema=schema, keep=CELL_STATUSES, max_bytes=1 << 30)
     expected = _expected(p2)
     frame = report.results.frame
     assert _per_rule(frame) == {r: c for r, c in expected.items() if any(c.values())}
@@ -226,6 +217,39 @@ def test_p2_counts_per_rule_are_gen_pys(p2: Path, form: str) -> None:
     assert frame.get_column("cells").null_count() == 0  # every finding with its cells
     first = frame.filter(pl.col("status") == "fail").row(0, named=True)
     assert {c["column"] for c in first["cells"]} >= {"s01", "a01"} or len(first["cells"]) >= 3
+    # localized: one cell per altered row (gen.py alters one cell of each error row)
+    (entry,) = report.localizations().values()
+    assert entry["error"]["status"] == "found" and entry["error"]["proven"]
+    best = entry["error"]["candidates"][0]["cells"]
+    altered = json.loads((p2 / "expected.json").read_text(encoding="utf-8"))
+    assert len({c["row"] for c in best}) == len(best) == altered["perturbed_error_rows"]
+    assert entry["rounding"]["status"] == "found"
+
+
+def test_p2_localized_figures_make_every_rule_hold(p2: Path, tmp_path: Path) -> None:
+    """The table with the localized cells' suggested values and the rounding causes'
+    values before rounding: every identity holds exactly (no fail, no rounding left)."""
+    from checker.api import check, load_rules
+
+    schema = str(P2 / "p2.schema.json")
+    rules = load_rules([str(P2 / "p2.rules")], schema=schema)
+    folder = p2 / "columnar"
+    report = check([str(folder)], rules, schema=schema, max_bytes=1 << 30)
+    fixes = report.localization().filter(pl.col("candidate") == 0)
+    assert set(fixes.get_column("kind")) == {"error", "rounding"}
+    table = pl.read_parquet(folder / "明细表.parquet").with_row_index("row")
+    for (column,), part in fixes.group_by("column"):
+        new = dict(zip(part.get_column("row"), part.get_column("suggested"), strict=True))
+        table = table.with_columns(
+            pl.col("row").replace_strict(new, default=pl.col(str(column))).alias(str(column))
+        )
+    fixed = tmp_path / "fixed"
+    fixed.mkdir()
+    (fixed / "meta.json").write_bytes((folder / "meta.json").read_bytes())
+    table.drop("row").write_parquet(fixed / "明细表.parquet")
+    again = check([str(fixed)], rules, schema=schema, max_bytes=1 << 30, localize=False)
+    counts = again.results.counts()
+    assert counts["fail"] == counts["rounding"] == 0 and counts["pass"] == 20 * 20_000
 
 
 def _check(folder: Path, rules: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -234,7 +258,6 @@ def _check(folder: Path, rules: Path, *args: str) -> subprocess.CompletedProcess
         [
             *(sys.executable, "-m", "checker.cli", "check", str(folder)),
             *("-r", str(rules), "--schema", str(P2 / "p2.schema.json"), "-q", *args),
-            "--no-localize",  # (see above)
         ],
         capture_output=True,
         text=True,
@@ -251,6 +274,9 @@ def test_p2_from_the_command_line(p2: Path) -> None:
     expected = _expected(p2)
     assert report["summary"]["fail"] == sum(c["fail"] for c in expected.values())
     assert report["summary"]["rounding"] == sum(c["rounding"] for c in expected.values())
+    (document,) = report["documents"]
+    assert document["localization"]["status"] == "found"
+    assert document["rounding_causes"]["status"] == "found"
 
 
 # --------------------------------------------------------------------------- streamed
