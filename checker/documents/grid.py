@@ -117,23 +117,78 @@ class PageLayout:
 
 def layout_page(page: PageContent) -> PageLayout:
     """Grids and text lines of one page."""
-    frames = _frames(page.horizontal, page.vertical)
-    grids: list[Grid] = []
-    boxes = page.boxes
-    centres = ((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2)
-    free = np.ones(len(page.text), dtype=bool)  # not (yet) in a grid
-    codes = np.frombuffer(page.text.encode("utf-32-le"), dtype=np.uint32)
-    for hs, vs in frames:
-        grid = _grid(page, codes, centres, hs, vs, free)
-        if grid is not None:
-            grids.append(grid)
-    index = np.flatnonzero(free)
-    texts, _, extents = _text_lines(codes, boxes, index, np.zeros(len(index), dtype=np.intp))
-    lines = tuple(
-        Line(text, Box(*extent)) for text, extent in zip(texts, extents.tolist(), strict=True)
+    return layout_pages([page])[0]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A grid before its text: boundaries, and each cell's root (its first elementary cell)
+    with its first and last row and column; its cells' characters are in groups ``base +
+    root``."""
+
+    xs: list[float]
+    ys: list[float]
+    extents: list[tuple[int, int, int, int, int]]
+    base: int
+
+
+def layout_pages(pages: Iterable[PageContent]) -> list[PageLayout]:
+    """Grids and text lines of pages (a document's, in order). Each page's grids are found
+    page by page; the characters of all of them are then set in lines at once (array
+    operations per document, not per page or grid)."""
+    plans: list[tuple[PageContent, list[_Shape], int]] = []  # with the group of free text
+    codes: list[np.ndarray] = []
+    boxes: list[np.ndarray] = []
+    indices: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
+    offset = group = 0
+    for page in pages:
+        centres = (
+            (page.boxes[:, 0] + page.boxes[:, 2]) / 2,
+            (page.boxes[:, 1] + page.boxes[:, 3]) / 2,
+        )
+        free = np.ones(len(page.text), dtype=bool)  # not (yet) in a grid
+        shapes: list[_Shape] = []
+        for hs, vs in _frames(page.horizontal, page.vertical):
+            found = _shape(centres, hs, vs, free, group)
+            if found is not None:
+                shape, index, owner = found
+                shapes.append(shape)
+                indices.append(index + offset)
+                groups.append(owner)
+                group += (len(shape.xs) - 1) * (len(shape.ys) - 1)
+        index = np.flatnonzero(free)
+        indices.append(index + offset)
+        groups.append(np.full(len(index), group, dtype=np.intp))
+        plans.append((page, shapes, group))
+        group += 1
+        codes.append(np.frombuffer(page.text.encode("utf-32-le"), dtype=np.uint32))
+        boxes.append(page.boxes)
+        offset += len(page.text)
+    if not plans:
+        return []
+    texts, owners, extents = _text_lines(
+        np.concatenate(codes),
+        np.concatenate(boxes),
+        np.concatenate(indices),
+        np.concatenate(groups),
     )
-    grids.sort(key=lambda g: g.ys[0])
-    return PageLayout(page.number, page.width, page.height, tuple(grids), lines, len(page.text))
+    lines_of: dict[int, list[int]] = {}
+    for k, line_group in enumerate(owners):
+        lines_of.setdefault(line_group, []).append(k)
+    out: list[PageLayout] = []
+    for page, shapes, free_group in plans:
+        grids = [_grid(page.number, shape, texts, lines_of) for shape in shapes]
+        grids.sort(key=lambda g: g.ys[0])
+        where = extents[lines_of.get(free_group, [])].tolist()
+        lines = tuple(
+            Line(texts[k], Box(*box))
+            for k, box in zip(lines_of.get(free_group, []), where, strict=True)
+        )
+        out.append(
+            PageLayout(page.number, page.width, page.height, tuple(grids), lines, len(page.text))
+        )
+    return out
 
 
 def _frames(
@@ -219,14 +274,15 @@ def _open(rules: Sequence[Segment], bounds: Sequence[float], spans: Sequence[flo
     return got < (high - low) * _COVER
 
 
-def _grid(
-    page: PageContent,
-    codes: np.ndarray,
+def _shape(
     centres: tuple[np.ndarray, np.ndarray],
     hs: list[Segment],
     vs: list[Segment],
     free: np.ndarray,
-) -> Grid | None:
+    base: int,
+) -> tuple[_Shape, np.ndarray, np.ndarray] | None:
+    """A frame's grid (None: it bounds no cell), the characters not yet in a grid whose
+    centres lie in it (now taken), and the group of each: ``base`` + its cell's root."""
     xs = _cluster(v.at for v in vs)
     ys = _cluster(h.at for h in hs)
     if len(xs) < 2 or len(ys) < 2:
@@ -274,15 +330,19 @@ def _grid(
     free[index] = False
     col = np.clip(np.searchsorted(xs, cx[index], side="right") - 1, 0, n_cols - 1)
     row = np.clip(np.searchsorted(ys, cy[index], side="right") - 1, 0, n_rows - 1)
-    owner = roots[row * n_cols + col]
-    texts: dict[int, list[str]] = {}
-    found, owners, _ = _text_lines(codes, page.boxes, index, owner)
-    for text, root in zip(found, owners, strict=True):
-        texts.setdefault(root, []).append(text)
+    shape = _Shape(xs, ys, list(extents), base)
+    return shape, index, roots[row * n_cols + col] + base
+
+
+def _grid(
+    page: int | None, shape: _Shape, texts: list[str], lines_of: dict[int, list[int]]
+) -> Grid:
+    """The grid of a shape, each cell with the text of its lines (``texts``, by group)."""
+    xs, ys = shape.xs, shape.ys
     cells: list[Cell] = []
-    for root, r0, r1, c0, c1 in extents:
-        lines = texts.get(root)
-        if lines is None:
+    for root, r0, r1, c0, c1 in shape.extents:
+        lines = [texts[k] for k in lines_of.get(shape.base + root, ())]
+        if not lines:
             text = ""
         elif len(lines) == 1 and " " not in lines[0]:
             text = lines[0]  # nothing to join or clean (the characters hold no whitespace)
@@ -299,7 +359,7 @@ def _grid(
             )
         )
     cells.sort(key=lambda c: (c.row, c.col))
-    return Grid(page.number, tuple(xs), tuple(ys), tuple(cells))
+    return Grid(page, tuple(xs), tuple(ys), tuple(cells))
 
 
 def _text_lines(
@@ -315,16 +375,7 @@ def _text_lines(
     x0, top, x1, bottom = boxes[index].T
     mid = top + bottom  # centres doubled: the same order and tests, without a division each
     order = np.lexsort((x0, mid, group))  # stable: ties keep the page's order
-    height = np.maximum(bottom - top, 1.0)
-    starts: list[int] = []
-    ref_group, ref_mid, ref_height = -1, 0.0, 0.0
-    for k, (g, m, h) in enumerate(
-        zip(group[order].tolist(), mid[order].tolist(), height[order].tolist(), strict=True)
-    ):
-        if g == ref_group and abs(m - ref_mid) <= ref_height:
-            continue
-        starts.append(k)
-        ref_group, ref_mid, ref_height = g, m, h
+    starts = _line_starts(group[order], mid[order], np.maximum(bottom - top, 1.0)[order])
     line = np.zeros(len(order), dtype=np.intp)
     line[starts[1:]] = 1
     order = order[np.lexsort((x0[order], np.cumsum(line)))]  # each line left to right (stable)
@@ -352,6 +403,45 @@ def _text_lines(
         )
     )
     return texts, group[order][starts].tolist(), extents
+
+
+def _line_starts(group: np.ndarray, mid: np.ndarray, height: np.ndarray) -> list[int]:
+    """Where each line starts among characters sorted by group, then centre: a line is the
+    run of a group's characters within its first one's height of that one's centre.
+
+    Where the line of a character starting one would end is found for every character at
+    once (a binary search on the centres, each group's shifted past the one before),
+    checked exactly (the centre's distance to the first one's as the loop compared it) and
+    walked from line to line: a Python step per line, not per character."""
+    n = len(mid)
+    if n == 0:
+        return []
+    fresh = np.empty(n, dtype=bool)
+    fresh[0] = True
+    fresh[1:] = group[1:] != group[:-1]
+    firsts = np.flatnonzero(fresh)
+    end = np.repeat(np.append(firsts[1:], n), np.diff(np.append(firsts, n)))
+    span = float(mid.max() - mid.min() + height.max()) + 1.0
+    key = mid + (np.cumsum(fresh) - 1) * span  # ascending over the groups
+    after = np.minimum(np.searchsorted(key, key + height, side="right"), end)
+    k = np.arange(n)
+    beyond = np.minimum(after, n - 1)
+    # the first character past the line is out of it, the one before it is in it
+    exact = ((after == end) | (mid[beyond] - mid > height)) & (
+        (after - 1 == k) | ~(mid[after - 1] - mid > height)
+    )
+    nxt = after.tolist()
+    for i in np.flatnonzero(~exact).tolist():  # (a sum rounded across the boundary)
+        j = i + 1
+        while j < end[i] and not mid[j] - mid[i] > height[i]:
+            j += 1
+        nxt[i] = j
+    starts: list[int] = []
+    i = 0
+    while i < n:
+        starts.append(i)
+        i = nxt[i]
+    return starts
 
 
 def join_lines(lines: Sequence[str]) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.diagnostics import Diagnostic, ExitCode, Location, RulecheckError, register
-from checker.documents.grid import PageLayout, layout_page
+from checker.documents.grid import PageLayout, layout_pages
 from checker.documents.layout import Layout, MetaCell, all_layouts, find_layout, normalize
 from checker.documents.parts import split_parts
 from checker.documents.pdf import PdfError, read_pages
@@ -191,7 +191,7 @@ def _pages(files: Sequence[str]) -> list[tuple[str, PageLayout]]:
             out.extend((file, page) for page in read_text_dump(path))
             continue
         try:
-            pages = [layout_page(p) for p in read_pages(path)]
+            pages = layout_pages(read_pages(path))
         except PdfError as exc:
             if exc.reason == "encrypted":
                 raise _refuse("import.encrypted", file) from None
