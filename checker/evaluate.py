@@ -44,7 +44,7 @@ from checker.compile import (
 )
 from checker.intervals import DEC
 from checker.judging import STATUS_NAMES
-from checker.linear_cells import CellSystem, cell_system
+from checker.linear_cells import ROW, CellSystem, cell_system
 from checker.rowlinear import RowLinear, row_linear
 from checker.template import Table, Template
 from checker.units import table_factors, table_halves
@@ -478,9 +478,13 @@ class Engine:
         frames: dict[str, pl.LazyFrame],
         wide: pl.LazyFrame,
         kinds: tuple[str, ...],
+        raw: Mapping[str, pl.DataFrame | pl.LazyFrame],
     ) -> Localization | None:
         """Localization of a batch's failures and rounding differences (checker.localize,
-        the ``kinds`` asked for); nothing at all where no linear rule fails or rounds."""
+        the ``kinds`` asked for); nothing at all where no linear rule fails or rounds.
+        A table only screened (not in ``frames``) is prepared from ``raw`` for the rows
+        holding a result to localize alone — every row where a per-row rule on it reads a
+        document-level figure (a constraint then reaches every row)."""
         statuses = {"error": "fail", "rounding": "rounding"}
         codes = [STATUS_NAMES.index(statuses[k]) for k in kinds if k in statuses]
         targets = frame.filter(pl.col("status").is_in(codes))
@@ -488,12 +492,31 @@ class Engine:
             return None
         system = self.cell_system
         # a streamed table's rows are never held: its per-row rules are not localized
-        unread = [c.rule_id for c in self.expression_rules if c.table and c.table not in frames]
+        unread = [
+            c.rule_id
+            for c in self.expression_rules
+            if c.table and isinstance(raw.get(c.table), pl.LazyFrame)
+        ]
         targets = targets.filter(
             pl.col("rule").is_in(sorted(system.rule_ids)) & ~pl.col("rule").is_in(unread)
         )
         if targets.is_empty():
             return None
+        per_row = system.rules.filter(pl.col("kind") == ROW).select("rule", "table", "tmpl")
+        reaching = set(
+            per_row.join(system.leaf_terms, on="tmpl", how="semi").get_column("table").to_list()
+        )
+        frames = dict(frames)
+        for table in self.template.tables:
+            source = raw.get(table.role)
+            if table.role in frames or not isinstance(source, pl.DataFrame):
+                continue
+            if table.role not in reaching:
+                rows = targets.join(per_row.filter(pl.col("table") == table.role), on="rule")
+                rows = rows.select(pl.col("document").cast(pl.UInt32), "row").unique()
+                source = source.join(rows, on=["document", "row"], how="semi")
+            prepared = prepare_table(source, table, self.factors.get(table.role))
+            frames[table.role] = prepared.collect(engine=ENGINE).lazy()
         named = targets.select(
             "document",
             "rule",
@@ -586,12 +609,7 @@ class Engine:
             set(self.planner.tables_read)
             | {s.table for c in self.expression_rules for s in c.correlated}
             | {r.table for r in self.rollups}
-            # localization reads a per-row rule's rows (not a streamed table's: see _localize)
-            | {
-                t.role
-                for t in by_row
-                if t.prepared_whole or (kinds and isinstance(raw[t.role], pl.DataFrame))
-            }
+            | {t.role for t in by_row if t.prepared_whole}
         )
         prepared: dict[str, pl.LazyFrame] = {
             table.role: prepare_table(raw[table.role], table, self.factors.get(table.role))
@@ -731,7 +749,7 @@ class Engine:
             counted.extend(more_counted)
             applied.extend(more_applied)
         frame = pl.concat(parts, how=joined)
-        located = self._localize(frame, frames, wide, kinds) if kinds else None
+        located = self._localize(frame, frames, wide, kinds, raw) if kinds else None
         # Operand cells, for the results that want them alone.
         wanted, cell_plans = _cell_plans(
             frame, self, wide, frames, row_tables, own_frames, found_pairs, cell_codes

@@ -896,15 +896,35 @@ def _grown(
     A per-row rule's cells on its row are known from its template: those constraints are
     built with the others reading their cells, in the first step."""
     keys = ["document", "tmpl", "at"]
+    # a table whose cells only per-row rules read on their own row: a row's constraints are
+    # every per-row rule's on it (built at once, nothing to grow)
+    rows = system.rules.filter(pl.col("kind") == ROW).select("tmpl", "table")
+    shared = system.reads.filter(~pl.col("own_row")).join(system.fields, on="field")
+    closed = rows.join(shared.select("table").unique(), on="table", how="anti")
+    on_rows = (
+        asked.drop_nulls("at")
+        .join(closed, on="tmpl")
+        .select("document", "table", "at")
+        .unique()
+        .join(closed, on="table")
+        .select("document", "tmpl", "at")
+    )
+    asked = pl.concat([asked.join(closed, on="tmpl", how="anti"), on_rows.cast(asked.schema)])
     pairs, over = _bounded(system, frames, asked)
+    done = pairs.join(closed, on="tmpl", how="semi").drop_nulls("at")
     plain = pairs.drop_nulls("at").join(system.leaf_terms, on="tmpl", how="anti")
+    plain = plain.join(done, on=keys, how="anti")
     first = pairs.join(plain, on=keys, how="anti", nulls_equal=True)
     built = expand(system, frames, wide, first)
     seen, known = first, built.cells.select("cell")
     own = plain.join(system.row_terms.select("tmpl", "field"), on="tmpl").select(
         "document", "field", pl.col("at").alias("row")
     )
-    frontier = built
+    frontier = Expanded(
+        built.constraints.join(done, on=keys, how="anti", nulls_equal=True),
+        built.terms,
+        built.cells,
+    )
     while True:
         linked = frontier.constraints.filter(pl.col("status").is_in(_LINKED)).select("con")
         cells = (
@@ -1071,12 +1091,11 @@ def _changed(
     """The rounding causes as :class:`Localization` frames: ``changes`` (``document, cell,
     change, finished``: one optimum per document), the documents ``none`` explains."""
     names = _rule_names(system, targets)
+    terms = built.terms.join(changes.select("cell"), on="cell", how="semi")
     explains = (
-        built.terms.join(names, on="con")
-        .group_by("cell")
-        .agg(pl.col("name").sort().alias("explains"))
+        terms.join(names, on="con").group_by("cell").agg(pl.col("name").sort().alias("explains"))
     )
-    readers = built.terms.group_by("cell").agg(pl.len().cast(pl.UInt32).alias("readers"))
+    readers = terms.group_by("cell").agg(pl.len().cast(pl.UInt32).alias("readers"))
     cells = (
         changes.join(built.cells.select("cell", "field", "row", "value"), on="cell")
         .join(readers, on="cell", how="left")

@@ -191,11 +191,8 @@ def localized_lines(document: str, found: dict[str, Any], lang: Lang) -> list[Li
     """The "most likely wrong" block of a document (Report.localizations()["error"]): its
     best candidate's cells with the values they would need, then the tied ones."""
     zh = lang == "zh"
-    rules = (
-        "、".join(r["rule"] for r in found["rules"])
-        if zh
-        else ", ".join(r["rule"] for r in found["rules"])
-    )
+    names = dict.fromkeys(r["rule"] for r in found["rules"])  # a per-row rule's rows: once
+    rules = "、".join(names) if zh else ", ".join(names)
     head: Line = [
         ("最可能有误" if zh else "most likely wrong", "bold red"),
         (f"  {document}", "dim"),
