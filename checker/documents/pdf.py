@@ -179,16 +179,21 @@ def _chars(
             dtype=bool,
             count=n,
         )
-        kept = np.asarray(keep, dtype=np.intp)[found]
-        left, top, right, bottom = rects[found].astype(np.float64).T
-        chars = "".join(map(text.__getitem__, kept.tolist()))
+        if found.all():  # (pdfium tells every box but in broken files)
+            chars = "".join(map(text.__getitem__, keep))
+            boxes = rects.astype(np.float64)
+        else:
+            chars = "".join(map(text.__getitem__, np.asarray(keep)[found].tolist()))
+            boxes = rects[found].astype(np.float64)
         if rotation == 0:  # the common case: y flipped, no other transform
-            return chars, np.column_stack((left, height - top, right, height - bottom))
+            boxes[:, 1::2] = height - boxes[:, 1::2]  # (x0, top, x1, bottom)
+            return chars, boxes
+        left, top, right, bottom = boxes.T
         to_view = _view_transform(rotation, width, height)
         xa, ya = to_view(left, bottom)
         xb, yb = to_view(right, top)
-        boxes = (np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb))
-        return chars, np.column_stack(boxes)
+        view = (np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb))
+        return chars, np.column_stack(view)
     finally:
         textpage.close()
 
@@ -230,6 +235,11 @@ def _page_edges(page: pdfium.PdfPage) -> Iterator[_Edge]:
         paths = [obj for obj, shown in zip(paths, _visible(paths), strict=True) if shown]
         found, bounds = _bounds(paths)
         for obj, ok, box in zip(paths, found.tolist(), bounds.tolist(), strict=True):
+            if ok and not in_form:  # (most paths: a rule of the page, its bounds thin)
+                line = _centre_line(*box)
+                if line is not None:
+                    yield line
+                    continue
             matrix = _compose(_matrix(obj), outer) if in_form else _IDENTITY
             yield from _edges(obj, matrix, box if ok else None)
         for obj, kind in zip(objects, kinds, strict=True):
@@ -309,12 +319,9 @@ def _edges(obj: int, outer: _Matrix, bounds: list[float] | None) -> Iterator[_Ed
     rectangle) yields its centre line.
     """
     if bounds is not None:
-        x0, y0, x1, y1 = _bounds_in(outer, *bounds)
-        if (x1 - x0) <= _THIN and (y1 - y0) >= _MIN_LENGTH:
-            yield ((x0 + x1) / 2, y0), ((x0 + x1) / 2, y1)
-            return
-        if (y1 - y0) <= _THIN and (x1 - x0) >= _MIN_LENGTH:
-            yield (x0, (y0 + y1) / 2), (x1, (y0 + y1) / 2)
+        line = _centre_line(*_bounds_in(outer, *bounds))
+        if line is not None:
+            yield line
             return
     count = _count_segments(obj)
     if count <= 0 or count > _MAX_SEGMENTS:
@@ -340,6 +347,16 @@ def _edges(obj: int, outer: _Matrix, bounds: list[float] | None) -> Iterator[_Ed
         if close and start is not None and last != start:
             yield last, start
             last = start
+
+
+def _centre_line(x0: float, y0: float, x1: float, y1: float) -> _Edge | None:
+    """The centre line of bounds thin in one direction (a rule drawn as a filled
+    rectangle, or as one line), or None."""
+    if (x1 - x0) <= _THIN and (y1 - y0) >= _MIN_LENGTH:
+        return ((x0 + x1) / 2, y0), ((x0 + x1) / 2, y1)
+    if (y1 - y0) <= _THIN and (x1 - x0) >= _MIN_LENGTH:
+        return (x0, (y0 + y1) / 2), (x1, (y0 + y1) / 2)
+    return None
 
 
 def _bounds_in(
