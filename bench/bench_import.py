@@ -74,9 +74,10 @@ def bare_fastest(files: list[Path]) -> int:
 
 
 def stages(files: list[Path]) -> dict[str, float]:
-    """Seconds per stage of reading the same pages (no import note, no JSON): loading each
-    page, its characters (text page included), its ruling lines, and laying out grids and
-    text lines (a document's pages at once, as the import does)."""
+    """Seconds per stage of reading the same pages (no import note, no JSON): opening the
+    files, loading and closing each page, its characters (text page included), its ruling
+    lines, and laying out grids and text lines (a document's pages at once, as the import
+    does)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -85,7 +86,9 @@ def stages(files: list[Path]) -> dict[str, float]:
 
     spent = dict.fromkeys(("page", "characters", "rulings", "layout"), 0.0)
     for file in files:
+        start = time.perf_counter()
         doc = pdfium.PdfDocument(str(file))
+        spent["page"] += time.perf_counter() - start
         contents = []
         for i in range(len(doc)):
             start = time.perf_counter()
@@ -102,10 +105,13 @@ def stages(files: list[Path]) -> dict[str, float]:
             spent["rulings"] += middle - start
             contents.append(pdf.PageContent(i + 1, width, height, text, boxes, hs, vs))
             page.close()
-        doc.close()
+            spent["page"] += time.perf_counter() - middle
         start = time.perf_counter()
+        doc.close()
+        middle = time.perf_counter()
+        spent["page"] += middle - start
         layout_pages(contents)
-        spent["layout"] += time.perf_counter() - start
+        spent["layout"] += time.perf_counter() - middle
     return spent
 
 

@@ -31,6 +31,7 @@ from checker.documents.layout import (
     normalize,
     title_key,
 )
+from checker.template import Table
 
 _AMOUNT = re.compile(r"^[-−－]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[-−－]?[0-9]+(?:\.[0-9]+)?$")
 _EMPTY_VALUE = re.compile(r"^[-—–－/\\]*$")
@@ -119,7 +120,8 @@ class _Mapping:
 
 def parse_amount(text: str) -> tuple[float | None, bool]:
     """A printed amount: (value, ok). Empty, ``-`` and similar are (None, True)."""
-    s = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    # (NFKC leaves ASCII as it is: most amounts are printed in it)
+    s = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip().replace(" ", "")
     if _EMPTY_VALUE.match(s):
         return None, True
     if s.startswith(("−", "－")):
@@ -179,6 +181,10 @@ class Reader:
         self.notes: list[ImportNote] = []
         self.tables: dict[str, TableRead] = {}
         self._kinds: dict[tuple[str, str], str] = {}
+        # the template's tables by role, looked up for every row read
+        self._by_role: dict[str, Table] = {}
+        for t in layout.template.tables:
+            self._by_role.setdefault(t.role, t)
 
     def read(self, pages: Sequence[PageLayout]) -> None:
         """Claim every grid of ``pages`` for a table and read its rows."""
@@ -439,7 +445,7 @@ class Reader:
     def _rows(self, table: TableRead, spec: TableLayout, grid: Grid, mapping: _Mapping) -> None:
         if grid.page is not None and grid.page not in table.pages:
             table.pages.append(grid.page)
-        t = self.layout.template.table(spec.role)
+        t = self._template_table(spec.role)
         if grid.page is None and t is not None and grid.xs == mapping.xs:
             # a text dump: a row printed a cell short is read where its totals add up
             from checker.documents.textdump import realign_rows
@@ -661,7 +667,7 @@ class Reader:
         """An empty table's 合计 row (its last row, printing nothing else) whose label stands
         under no column read (a text dump printed the header shifted): the row, all null,
         labelled in the table's label column."""
-        t = self.layout.template.table(spec.role)
+        t = self._template_table(spec.role)
         printed = [c for c in grid.row_cells(r) if c.text]
         if (
             t is None
@@ -715,7 +721,7 @@ class Reader:
     ) -> tuple[dict[str, Any], dict[str, Any], set[str]] | None:
         """Row ``r`` of a block: the record, its provenance and the columns whose cells
         another column read (a label printed across them)."""
-        t = self.layout.template.table(spec.role)
+        t = self._template_table(spec.role)
         label = t.label if t is not None else None
         # a merged cell is read once, by the label column when it spans it, else by the
         # first column it covers
@@ -791,7 +797,7 @@ class Reader:
 
     def _label_over_codes(self, role: str, rec: dict[str, Any], place: dict[str, Any]) -> None:
         """A label printed across the code columns (合计) is the row's label, not a code."""
-        t = self.layout.template.table(role)
+        t = self._template_table(role)
         if t is None or t.label is None:
             return
         for col in t.columns:
@@ -816,7 +822,7 @@ class Reader:
         (the layout's ``pattern``: 035 under 部门预算经济分类's 类, whose codes are 3xx), is
         the code: when it matches the schema pattern of exactly one such code column (its
         cell's ``under`` names where it was printed)."""
-        t = self.layout.template.table(role)
+        t = self._template_table(role)
         if t is None:
             return
         unprinted = [
@@ -855,7 +861,7 @@ class Reader:
         """A table that prints no column for its row label (x-label): a row without a code
         (x-code) that prints text in exactly one text column (合计, a unit's name under
         科目名称) is labelled by it."""
-        t = self.layout.template.table(role)
+        t = self._template_table(role)
         if t is None or t.label is None or t.code is None or cols.get(t.label):
             return
         if rec.get(t.code) is not None or rec.get(t.label) is not None:
@@ -873,10 +879,13 @@ class Reader:
         if name in cells:
             cells[t.label] = {**cells.pop(name), "under": name}
 
+    def _template_table(self, role: str) -> Table | None:
+        return self._by_role.get(role)
+
     def _kind(self, role: str, column: str) -> str:
         kind = self._kinds.get((role, column))
         if kind is None:  # asked for every cell read: looked up once per column
-            t = self.layout.template.table(role)
+            t = self._template_table(role)
             col = t.column(column) if t else None
             kind = self._kinds[(role, column)] = col.kind if col else "text"
         return kind
