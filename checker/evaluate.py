@@ -251,8 +251,12 @@ def _threshold(tolerance: Decimal | None) -> float | None:
 
 
 def _check_lines(rule: ast.Rule | ast.Rollup) -> list[int]:
-    """First and last line of what a rule checks, as written (a roll-up: its own lines)."""
-    span = rule.span if isinstance(rule, ast.Rollup) else rule.check.span
+    """First and last line of what a rule checks, as written (a roll-up: its header, the
+    lines up to its table and code column, not its description and source)."""
+    if isinstance(rule, ast.Rollup):
+        ends = [s.end_line for s in (rule.table_span, rule.code_span) if s is not None]
+        return [rule.span.line, max([rule.span.line, *ends])]
+    span = rule.check.span
     return [span.line, max(span.end_line, span.line)]
 
 
