@@ -109,3 +109,21 @@ def test_the_failure_shows_its_evidence(
     assert sarif
     related = json.dumps([s["relatedLocations"] for s in sarif], ensure_ascii=False)
     assert wanted in related, related
+
+
+def test_a_rollup_shows_its_header_as_what_it_checks() -> None:
+    """A roll-up's finding quotes the roll-up's header line(s), not its description and
+    source lines run into it (they used to be joined onto one line)."""
+    from checker.api import load_rules
+    from checker.ast import Rollup
+    from checker.evaluate import _check_lines
+
+    rules = load_rules(None)
+    rollups = [r for r in rules.ruleset.rules if isinstance(r, Rollup)]
+    assert rollups
+    for rollup in rollups:
+        first, last = _check_lines(rollup)
+        lines = Path(rollup.span.file).read_text(encoding="utf-8").splitlines()[first - 1 : last]
+        assert lines[0].lstrip().startswith("rollup ")
+        assert lines[-1].rstrip().endswith(":"), lines
+        assert not any(line.lstrip().startswith(("description", "source")) for line in lines)
