@@ -18,6 +18,9 @@ figure, and each figure is the median of ``--repeat`` runs):
 (c) ``rulecheck check`` end to end from the columnar (Parquet) layout;
 (d) ``rulecheck check`` end to end from the N-row JSON document.
 
+Stage l (not run by default): ``rulecheck check`` from the Parquet layout with localization
+(issue 19, on by default) against ``--no-localize``, text and JSON reports.
+
 (a) and (b) run in one fresh process, alternated, each with its own peak memory
 (``VmHWM``, reset between them through ``/proc/self/clear_refs``); (c) and (d) each
 in a fresh process whose process tree's resident memory is sampled (see
@@ -216,14 +219,17 @@ def measure_frame(folder: Path, repeat: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- (c) and (d)
 
 
-def _command(path: Path, max_bytes: int, form: str = "text") -> list[str]:
+def _command(
+    path: Path, max_bytes: int, form: str = "text", *, localize: bool = False
+) -> list[str]:
     """``check`` as the benchmark runs it: the default text report (its findings: the
     fails) or the JSON one (every finding, rounding too), to /dev/null, without
-    localization (issue 19: not part of validate's confront either; its cost on this
-    workload is in bench/RESULTS.md)."""
+    localization (issue 19: not part of validate's confront either) unless ``localize``
+    (stage l: its cost on this workload)."""
     return [
         *(sys.executable, "-m", "checker", "check", str(path)),
-        *("-r", str(RULES), "--schema", str(SCHEMA), "-q", "--no-localize"),
+        *("-r", str(RULES), "--schema", str(SCHEMA), "-q"),
+        *(() if localize else ("--no-localize",)),
         *("--max-bytes", str(max_bytes), "--format", form, "-o", "/dev/null"),
     ]
 
@@ -270,6 +276,63 @@ def verify_command(path: Path, folder: Path, streamed: bool = False) -> None:
     report.unlink()
 
 
+# --------------------------------------------------------------------------- (l)
+
+
+def measure_localization(path: Path, folder: Path, repeat: int) -> tuple[list[str], str]:
+    """Stage l: ``check`` from the Parquet layout, text and JSON, with localization (the
+    default) and ``--no-localize``, alternated ``repeat`` times; table rows and a note on
+    what the localized JSON report found (checked: found and proven, one altered cell per
+    error row)."""
+    from bench.bench_scale import run_measured
+
+    limit = _limit(path, False)
+    rows = []
+    for form in ("text", "json"):
+        runs: dict[bool, list[dict[str, float]]] = {False: [], True: []}
+        for _ in range(repeat):
+            for localize in (False, True):
+                load = os.getloadavg()[0]
+                seconds, peak, code = run_measured(_command(path, limit, form, localize=localize))
+                if code != 1:
+                    raise SystemExit(f"check {path}: exit {code}, expected 1 (findings)")
+                runs[localize].append({"seconds": seconds, "peak_mib": peak, "load": load})
+        off, on = runs[False], runs[True]
+        ratio = statistics.median(b["seconds"] / a["seconds"] for a, b in zip(off, on, strict=True))
+        every = "; ".join(
+            f"{a['seconds']:.2f}/{b['seconds']:.2f}" for a, b in zip(off, on, strict=True)
+        )
+        loads = ", ".join(f"{r['load']:.1f}" for r in off + on)
+        rows.append(
+            f"| {form} | {_median(off, 'seconds'):.2f} | {_median(on, 'seconds'):.2f} "
+            f"| **{ratio:.2f}x** | {every} | {_median(off, 'peak_mib'):,.0f} → "
+            f"{_median(on, 'peak_mib'):,.0f} MiB | {loads} |"
+        )
+        print(rows[-1], flush=True)
+    report = OUT / "p2-localized.json"
+    command = _command(path, limit, "json", localize=True)
+    command[command.index("-o") + 1] = str(report)
+    subprocess.run(command, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    (document,) = json.loads(report.read_text(encoding="utf-8"))["documents"]
+    report.unlink()
+    error, rounding = document["localization"], document["rounding_causes"]
+    altered = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    best = error["candidates"][0]["cells"]
+    if not (error["status"] == rounding["status"] == "found" and error["proven"]):
+        raise SystemExit(f"localization not found: {error['status']}, {rounding['status']}")
+    if len({c["row"] for c in best}) != len(best) or len(best) != altered["perturbed_error_rows"]:
+        raise SystemExit(f"{len(best)} cells localized, {altered['perturbed_error_rows']} altered")
+    shifted = rounding["candidates"][0]["cells"]
+    note = (
+        f"- What it found: the {len(error['rules']):,} failures localized to {len(best):,} cells, "
+        f"one per altered row (gen.py alters {altered['perturbed_error_rows']:,}), proven "
+        f"optimal; the {len(rounding['rules']):,} rounding differences explained by "
+        f"{len(shifted):,} figures shifted within their rounding interval "
+        f"({'proven' if rounding['proven'] else 'not proven'} the fewest)."
+    )
+    return rows, note
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -290,7 +353,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--stages", nargs="+", default=["a", "b", "c", "d"])
+    parser.add_argument(
+        "--stages", nargs="+", default=["a", "b", "c", "d"], help="a b c d, and l (localization)"
+    )
     parser.add_argument("--label", default="", help="a heading for this run's figures")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
     parser.add_argument("--measure-frame", action="store_true", help=argparse.SUPPRESS)
@@ -352,6 +417,29 @@ def main() -> None:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
+    if "l" in stages:
+        path = columnar(folder)
+        lines, note = measure_localization(path, folder, args.repeat)
+        text = f"""### Localization on big tables — {dt.date.today()}, commit {commit}
+
+Command: `python -m bench.bench_big --rows {args.rows} --repeat {args.repeat} --stages l`;
+{os.cpu_count()} cores, Python {platform.python_version()}, {args.rows:,} rows. `rulecheck
+check columnar/ -r p2.rules --schema p2.schema.json -q --max-bytes N --format F -o
+/dev/null`, localized (the default) and with `--no-localize`, alternated; wall seconds of
+the process, medians of {args.repeat}; the ratio is the median of each pair's own. Text
+shows the localization of the failures, JSON the rounding causes too.
+
+{LOCALIZED_HEAD}
+{chr(10).join(lines)}
+
+{note}
+"""
+        print(text)
+        if not args.no_write:
+            _append(text)
+        stages.discard("l")
+        if not stages:
+            return
     command = f"python -m bench.bench_big --rows {args.rows} --repeat {args.repeat}"
     if stages != {"a", "b", "c", "d"}:
         command += " --stages " + " ".join(sorted(stages))
@@ -389,6 +477,10 @@ def _append(text: str) -> None:
     _write_section(SECTION, f"{SECTION}\n\n{body}\n\n{text}")
 
 
+LOCALIZED_HEAD = (
+    "| report | --no-localize s | localized s | ratio | runs (without/with, s) | peak memory "
+    "| load average per run |\n|---|---:|---:|---:|---|---:|---|"
+)
 INTRO = """The `../shared/bench/p2/` workload (README there): one table, 25 amount columns,
 20 per-row linear identities; validate 1.1.6 (R) reads the 1M-row CSV in 0.73–0.88 s
 and confronts the 20 rules in 0.43–0.53 s on this machine. `bench/bench_big.py` says
