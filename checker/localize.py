@@ -39,7 +39,16 @@ constraints that read them, up to :data:`HOPS` steps further when its optimum co
 much to be sure a farther cell could not do better (any solution changing a cell ``k``
 steps away changes at least ``k + 1`` cells, so an optimum below ``k + 2`` is proven).
 Ties: every optimum up to :data:`LIMIT` (the program: each further one excluded by a
-no-good cut, at least one of its cells unchanged).
+no-good cut, at least one of its cells unchanged). The one-cell pass decides per unit (the
+clusters linked by the constraints reading their candidates), so a table of per-row
+identities with a failing row here and there is localized at once. Rounding root causes:
+one program per small document, per component of linked cells (batched, a row's own
+component solved once per distinct program) for a large one.
+
+Bounds, decided from counts before anything is built (docs/localization.md, "Limits"):
+a document whose constraints would read over :data:`MAX_TERMS` cells, or a program over
+:data:`MAX_CELLS`, is ``too-large``. Constraints are built on the rows of the findings
+(and those reached), never on every row of a table.
 """
 
 from __future__ import annotations
@@ -390,11 +399,11 @@ def _single_cells(
         .join(coupled, on="unit", how="anti")
         .filter((pl.col("fixable") == pl.col("k")) & (pl.col("total") < pl.col("k") + 1))
     )
+    open_ = in_unit.join(proven, on=["document", "unit"], how="anti").select("document")
     fixed = (
-        in_unit.join(proven, on=["document", "unit"], how="left")
-        .group_by("document")
-        .agg(pl.col("total").sum(), pl.col("total").is_null().any().alias("open"))
-        .filter(~pl.col("open"))
+        proven.group_by("document")
+        .agg(pl.col("total").sum())
+        .join(open_.unique(), on="document", how="anti")
     )
     ranked = (
         feasible.join(best, on=["document", "cluster"])

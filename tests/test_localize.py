@@ -198,6 +198,25 @@ def test_two_unrelated_typos_two_clusters(monkeypatch: pytest.MonkeyPatch) -> No
     assert all(len(c["explains"]) for c in best["cells"])
 
 
+def test_two_typos_one_unit_cost_their_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two typos in one table whose clusters are read together by passing rules (one unit,
+    decided by the one-cell pass): each found, the candidate costing its two weights."""
+    from checker import localize
+
+    monkeypatch.setattr(localize, "_solve", None)
+    document = _synthetic(109)
+    rows = _rows(document, "财政拨款收支总体情况表")
+    assert (rows[0]["金额"], rows[23]["一般公共预算.财政拨款"]) == (1192.86, 928.1)
+    rows[0]["金额"], rows[23]["一般公共预算.财政拨款"] = 1212.86, 878.1
+    found = _localized_alone(document)
+    assert _best(found) == [
+        ("财政拨款收支总体情况表", 0, "金额", 1192.86),
+        ("财政拨款收支总体情况表", 23, "一般公共预算.财政拨款", 928.1),
+    ]
+    best = found["candidates"][0]
+    assert best["cost"] == pytest.approx(sum(c["weight"] for c in best["cells"])) == 2.3
+
+
 def test_two_typos_in_one_row_need_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two figures of one row altered: their failures share the row's identity, and no
     single cell fixes them all — the mixed-integer program finds both."""

@@ -198,7 +198,15 @@ def test_p2_counts_per_rule_are_gen_pys(p2: Path, form: str) -> None:
 
     schema = str(P2 / "p2.schema.json")
     rules = load_rules([str(P2 / "p2.rules")], schema=schema)
-    report = check([str(p2 / form)], rules, schema=schema, keep=CELL_STATUSES, max_bytes=1 << 30)
+    located = form == "columnar"  # (the JSON document's tables are the same rows)
+    report = check(
+        [str(p2 / form)],
+        rules,
+        schema=schema,
+        keep=CELL_STATUSES,
+        max_bytes=1 << 30,
+        localize=located,
+    )
     expected = _expected(p2)
     frame = report.results.frame
     assert _per_rule(frame) == {r: c for r, c in expected.items() if any(c.values())}
@@ -217,6 +225,8 @@ def test_p2_counts_per_rule_are_gen_pys(p2: Path, form: str) -> None:
     assert frame.get_column("cells").null_count() == 0  # every finding with its cells
     first = frame.filter(pl.col("status") == "fail").row(0, named=True)
     assert {c["column"] for c in first["cells"]} >= {"s01", "a01"} or len(first["cells"]) >= 3
+    if not located:
+        return
     # localized: one cell per altered row (gen.py alters one cell of each error row)
     (entry,) = report.localizations().values()
     assert entry["error"]["status"] == "found" and entry["error"]["proven"]
